@@ -1,0 +1,2 @@
+//! The NUT troubleshooting guide as a pure rules engine: facts in, findings out.
+#![deny(missing_docs)]
