@@ -1,0 +1,1 @@
+//! Encoder for every client command.

@@ -1,0 +1,1 @@
+//! Every `ERR` code the server can send.

@@ -1,0 +1,1 @@
+//! The one quoting/unquoting routine both directions use.

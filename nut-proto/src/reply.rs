@@ -1,0 +1,1 @@
+//! Zero-copy parser for every line the server sends.
