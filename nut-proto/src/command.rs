@@ -1,1 +1,393 @@
 //! Encoder for every client command.
+//!
+//! A [`Command`] borrows its arguments; [`Command::encode`] appends exactly one request line ending in
+//! `\n`. Every argument goes through [`crate::quote::push_word`] (escape `\ " #`, quote when empty or
+//! containing whitespace or `=`).
+//!
+//! ```text
+//! GET VAR pi ups.status
+//! SET VAR pi ups.delay.shutdown 30
+//! SET VAR pi device.model "Smart UPS 1500"
+//! INSTCMD pi load.off.delay 120
+//! PASSWORD "s3cr3t pw"
+//! ```
+//!
+//! # Command injection
+//!
+//! upsd ends a request at LF only, so an argument holding `\n` would smuggle a second command
+//! (`ups.status\nFSD pi`). Arguments holding LF, CR or NUL are rejected with
+//! [`EncodeError::ForbiddenByte`] before a single byte is appended; `out` is left untouched.
+//! Other control bytes and bytes ≥ 0x80 are sent as they are (upsd silently drops them from words).
+
+use std::fmt;
+
+use crate::quote;
+
+/// A password argument: wrapped so that `Debug` of a [`Command`] never shows it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Secret<'a>(&'a str);
+
+impl<'a> Secret<'a> {
+    /// Wraps a password for [`Command::Password`].
+    pub fn new(password: &'a str) -> Self {
+        Secret(password)
+    }
+
+    /// The password itself, for the encoder and for comparisons in tests; never log it.
+    pub fn expose(&self) -> &'a str {
+        self.0
+    }
+}
+
+impl fmt::Debug for Secret<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// One request a client can send to upsd (protocol 1.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command<'a> {
+    /// `GET VAR <ups> <var>`: one variable's value.
+    GetVar {
+        /// UPS name.
+        ups: &'a str,
+        /// Variable name.
+        var: &'a str,
+    },
+    /// `GET TYPE <ups> <var>`: a variable's flags (RW, ENUM, RANGE, STRING:n / NUMBER).
+    GetType {
+        /// UPS name.
+        ups: &'a str,
+        /// Variable name.
+        var: &'a str,
+    },
+    /// `GET DESC <ups> <var>`: a variable's description.
+    GetDesc {
+        /// UPS name.
+        ups: &'a str,
+        /// Variable name.
+        var: &'a str,
+    },
+    /// `GET CMDDESC <ups> <cmd>`: an instant command's description.
+    GetCmdDesc {
+        /// UPS name.
+        ups: &'a str,
+        /// Command name.
+        cmd: &'a str,
+    },
+    /// `GET UPSDESC <ups>`: the ups.conf `desc`.
+    GetUpsDesc {
+        /// UPS name.
+        ups: &'a str,
+    },
+    /// `GET NUMLOGINS <ups>`: how many clients did LOGIN to the UPS.
+    GetNumLogins {
+        /// UPS name.
+        ups: &'a str,
+    },
+    /// `GET TRACKING [<id>]`: tracking state (`ON`/`OFF`) or one tracked command's status.
+    GetTracking {
+        /// The id from `OK TRACKING <id>`, or `None` for the connection's tracking state.
+        id: Option<&'a str>,
+    },
+    /// `LIST UPS`.
+    ListUps,
+    /// `LIST VAR <ups>`.
+    ListVar {
+        /// UPS name.
+        ups: &'a str,
+    },
+    /// `LIST RW <ups>`.
+    ListRw {
+        /// UPS name.
+        ups: &'a str,
+    },
+    /// `LIST CMD <ups>`.
+    ListCmd {
+        /// UPS name.
+        ups: &'a str,
+    },
+    /// `LIST ENUM <ups> <var>`.
+    ListEnum {
+        /// UPS name.
+        ups: &'a str,
+        /// Variable name.
+        var: &'a str,
+    },
+    /// `LIST RANGE <ups> <var>`.
+    ListRange {
+        /// UPS name.
+        ups: &'a str,
+        /// Variable name.
+        var: &'a str,
+    },
+    /// `LIST CLIENT <ups>`.
+    ListClient {
+        /// UPS name.
+        ups: &'a str,
+    },
+    /// `SET VAR <ups> <var> <value>`: needs USERNAME/PASSWORD and `actions = SET`.
+    SetVar {
+        /// UPS name.
+        ups: &'a str,
+        /// Variable name.
+        var: &'a str,
+        /// New value (bytes: the protocol does not promise UTF-8).
+        value: &'a [u8],
+    },
+    /// `SET TRACKING ON|OFF`: ask for `OK TRACKING <id>` replies on this connection.
+    SetTracking(bool),
+    /// `INSTCMD <ups> <cmd> [<value>]`: run an instant command (the value needs protocol 1.3).
+    InstCmd {
+        /// UPS name.
+        ups: &'a str,
+        /// Command name.
+        cmd: &'a str,
+        /// Optional parameter (e.g. a delay).
+        value: Option<&'a [u8]>,
+    },
+    /// `USERNAME <name>`.
+    Username(&'a str),
+    /// `PASSWORD <password>`: `Debug` prints `<redacted>`.
+    Password(Secret<'a>),
+    /// `LOGIN <ups>`: register as a upsmon client of the UPS (counts in NUMLOGINS).
+    Login {
+        /// UPS name.
+        ups: &'a str,
+    },
+    /// `LOGOUT`: the server answers `OK Goodbye` and closes.
+    Logout,
+    /// `PRIMARY <ups>` (protocol 1.3): claim the primary role.
+    Primary {
+        /// UPS name.
+        ups: &'a str,
+    },
+    /// `MASTER <ups>`: the legacy name of PRIMARY, for servers older than 2.8.0.
+    Master {
+        /// UPS name.
+        ups: &'a str,
+    },
+    /// `FSD <ups>`: set the forced-shutdown latch.
+    Fsd {
+        /// UPS name.
+        ups: &'a str,
+    },
+    /// `STARTTLS`: upgrade to TLS.
+    StartTls,
+    /// `VER`: server version banner.
+    Ver,
+    /// `NETVER`: protocol version.
+    NetVer,
+    /// `PROTVER`: alias of NETVER (2.8.0+).
+    ProtVer,
+    /// `HELP`: the command list.
+    Help,
+}
+
+/// Why a command was not encoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// An argument holds LF, CR or NUL, which would end or corrupt the request line (injection).
+    /// The argument itself is not included: it may be a password.
+    #[error("{arg} argument contains a forbidden byte 0x{byte:02x} (LF, CR and NUL would inject or truncate a command)")]
+    ForbiddenByte {
+        /// Which argument (`ups`, `var`, `value`, `password`, …).
+        arg: &'static str,
+        /// The offending byte.
+        byte: u8,
+    },
+}
+
+/// Bytes no argument may contain.
+pub fn is_forbidden(b: u8) -> bool {
+    matches!(b, b'\n' | b'\r' | 0)
+}
+
+fn check(arg: &'static str, bytes: &[u8]) -> Result<(), EncodeError> {
+    match bytes.iter().copied().find(|&b| is_forbidden(b)) {
+        Some(byte) => Err(EncodeError::ForbiddenByte { arg, byte }),
+        None => Ok(()),
+    }
+}
+
+/// Fixed words of a command, then up to three (argument name, bytes) pairs.
+type Parts<'a> = (
+    &'static [&'static str],
+    [Option<(&'static str, &'a [u8])>; 3],
+);
+
+impl<'a> Command<'a> {
+    /// The fixed words and the arguments (name, bytes) of this command, so that checking and writing
+    /// walk the same list.
+    fn parts(&self) -> Parts<'a> {
+        use Command::*;
+        let s = |n: &'static str, v: &'a str| Some((n, v.as_bytes()));
+        match *self {
+            GetVar { ups, var } => (&["GET", "VAR"], [s("ups", ups), s("var", var), None]),
+            GetType { ups, var } => (&["GET", "TYPE"], [s("ups", ups), s("var", var), None]),
+            GetDesc { ups, var } => (&["GET", "DESC"], [s("ups", ups), s("var", var), None]),
+            GetCmdDesc { ups, cmd } => (&["GET", "CMDDESC"], [s("ups", ups), s("cmd", cmd), None]),
+            GetUpsDesc { ups } => (&["GET", "UPSDESC"], [s("ups", ups), None, None]),
+            GetNumLogins { ups } => (&["GET", "NUMLOGINS"], [s("ups", ups), None, None]),
+            GetTracking { id } => (
+                &["GET", "TRACKING"],
+                [id.and_then(|id| s("id", id)), None, None],
+            ),
+            ListUps => (&["LIST", "UPS"], [None, None, None]),
+            ListVar { ups } => (&["LIST", "VAR"], [s("ups", ups), None, None]),
+            ListRw { ups } => (&["LIST", "RW"], [s("ups", ups), None, None]),
+            ListCmd { ups } => (&["LIST", "CMD"], [s("ups", ups), None, None]),
+            ListEnum { ups, var } => (&["LIST", "ENUM"], [s("ups", ups), s("var", var), None]),
+            ListRange { ups, var } => (&["LIST", "RANGE"], [s("ups", ups), s("var", var), None]),
+            ListClient { ups } => (&["LIST", "CLIENT"], [s("ups", ups), None, None]),
+            SetVar { ups, var, value } => (
+                &["SET", "VAR"],
+                [s("ups", ups), s("var", var), Some(("value", value))],
+            ),
+            SetTracking(true) => (&["SET", "TRACKING", "ON"], [None, None, None]),
+            SetTracking(false) => (&["SET", "TRACKING", "OFF"], [None, None, None]),
+            InstCmd { ups, cmd, value } => (
+                &["INSTCMD"],
+                [s("ups", ups), s("cmd", cmd), value.map(|v| ("value", v))],
+            ),
+            Username(name) => (&["USERNAME"], [s("username", name), None, None]),
+            Password(pw) => (&["PASSWORD"], [s("password", pw.expose()), None, None]),
+            Login { ups } => (&["LOGIN"], [s("ups", ups), None, None]),
+            Logout => (&["LOGOUT"], [None, None, None]),
+            Primary { ups } => (&["PRIMARY"], [s("ups", ups), None, None]),
+            Master { ups } => (&["MASTER"], [s("ups", ups), None, None]),
+            Fsd { ups } => (&["FSD"], [s("ups", ups), None, None]),
+            StartTls => (&["STARTTLS"], [None, None, None]),
+            Ver => (&["VER"], [None, None, None]),
+            NetVer => (&["NETVER"], [None, None, None]),
+            ProtVer => (&["PROTVER"], [None, None, None]),
+            Help => (&["HELP"], [None, None, None]),
+        }
+    }
+
+    /// Appends this command as one line ending in `\n`. On error nothing is appended.
+    pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let (words, args) = self.parts();
+        for (name, bytes) in args.iter().flatten() {
+            check(name, bytes)?;
+        }
+        let mut first = true;
+        for w in words {
+            if !first {
+                out.push(b' ');
+            }
+            first = false;
+            out.extend_from_slice(w.as_bytes());
+        }
+        for (_, bytes) in args.iter().flatten() {
+            out.push(b' ');
+            quote::push_word(bytes, out);
+        }
+        out.push(b'\n');
+        Ok(())
+    }
+
+    /// Convenience: the encoded line in a new buffer.
+    pub fn to_line(&self) -> Result<Vec<u8>, EncodeError> {
+        let mut out = Vec::with_capacity(64);
+        self.encode(&mut out)?;
+        Ok(out)
+    }
+
+    /// Whether upsd answers this command with a `BEGIN LIST … END LIST` block (or one `ERR` line), so
+    /// the client knows to read until the trailer.
+    pub fn is_list(&self) -> bool {
+        self.list_header().is_some()
+    }
+
+    /// The header the server echoes after `BEGIN LIST`/`END LIST` for this command, for framing.
+    pub fn list_header(&self) -> Option<crate::reply::ListHeader<'a>> {
+        use crate::reply::{ListHeader, ListKind};
+        let h = |kind, ups, var| Some(ListHeader::new(kind, ups, var));
+        match *self {
+            Command::ListUps => h(ListKind::Ups, None, None),
+            Command::ListVar { ups } => h(ListKind::Var, Some(ups), None),
+            Command::ListRw { ups } => h(ListKind::Rw, Some(ups), None),
+            Command::ListCmd { ups } => h(ListKind::Cmd, Some(ups), None),
+            Command::ListClient { ups } => h(ListKind::Client, Some(ups), None),
+            Command::ListEnum { ups, var } => h(ListKind::Enum, Some(ups), Some(var)),
+            Command::ListRange { ups, var } => h(ListKind::Range, Some(ups), Some(var)),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simple_lines() {
+        let cases: &[(Command<'_>, &[u8])] = &[
+            (
+                Command::GetVar {
+                    ups: "pi",
+                    var: "ups.status",
+                },
+                b"GET VAR pi ups.status\n",
+            ),
+            (Command::ListUps, b"LIST UPS\n"),
+            (
+                Command::SetVar {
+                    ups: "pi",
+                    var: "device.model",
+                    value: b"Smart UPS",
+                },
+                b"SET VAR pi device.model \"Smart UPS\"\n",
+            ),
+            (
+                Command::Password(Secret::new("s3cr3t pw")),
+                b"PASSWORD \"s3cr3t pw\"\n",
+            ),
+            (Command::SetTracking(true), b"SET TRACKING ON\n"),
+            (Command::GetTracking { id: None }, b"GET TRACKING\n"),
+            (
+                Command::InstCmd {
+                    ups: "su700",
+                    cmd: "load.off.delay",
+                    value: Some(b"120"),
+                },
+                b"INSTCMD su700 load.off.delay 120\n",
+            ),
+        ];
+        for (cmd, line) in cases {
+            assert_eq!(cmd.to_line().unwrap(), *line, "{cmd:?}");
+        }
+    }
+
+    #[test]
+    fn injection_is_rejected_before_writing() {
+        let mut out = b"prefix".to_vec();
+        let err = Command::GetVar {
+            ups: "pi",
+            var: "ups.status\nFSD pi",
+        }
+        .encode(&mut out);
+        assert_eq!(
+            err,
+            Err(EncodeError::ForbiddenByte {
+                arg: "var",
+                byte: b'\n'
+            })
+        );
+        assert_eq!(out, b"prefix");
+        let err = Command::Password(Secret::new("a\rb"))
+            .to_line()
+            .unwrap_err();
+        assert!(!err.to_string().contains("a\rb"));
+    }
+
+    #[test]
+    fn password_debug_is_redacted() {
+        let dbg = format!("{:?}", Command::Password(Secret::new("hunter2")));
+        assert!(!dbg.contains("hunter2"), "{dbg}");
+    }
+}

@@ -21,4 +21,10 @@ pub mod target;
 #[cfg(feature = "client")]
 pub mod client;
 
+pub use command::{Command, EncodeError, Secret};
+pub use error::ErrCode;
+pub use reply::{
+    parse_reply, ListHeader, ListKind, OkReply, Quoted, Reply, ReplyError, ValueKind, VarType,
+    DEFAULT_MAX_LINE,
+};
 pub use target::{HostKind, Target, TargetError, DEFAULT_PORT};
