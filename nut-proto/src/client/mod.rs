@@ -1,1 +1,73 @@
 //! The async tokio client.
+//!
+//! - [`Connection`]: one TCP/TLS stream read as bounded lines, with connect/request timeouts and the
+//!   QUICKACK re-arm that makes `LIST` replies from stock upsd arrive at full speed.
+//! - [`ClientError`]: errors that keep DNS, refused, unreachable, timeout, TLS, protocol and server
+//!   `ERR` failures apart.
+//! - [`TlsOptions`]: STARTTLS with certificate verification on by default.
+//! - [`Client`]: one typed method per command, returning owned values.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), nut_proto::client::ClientError> {
+//! use nut_proto::client::{Client, Options};
+//! let target: nut_proto::Target = "ups@127.0.0.1:3493".parse().expect("valid target");
+//! let mut client = Client::connect_target(&target, Options::default()).await?;
+//! for v in client.list_vars(&target.ups).await? {
+//!     println!("{}: {}", v.name, v.value);
+//! }
+//! # Ok(()) }
+//! ```
+
+mod conn;
+mod error;
+mod session;
+mod tls;
+mod types;
+
+pub use crate::reply::{ValueKind, VarType};
+pub use conn::{Connection, Options, DEFAULT_MAX_LIST_ITEMS};
+pub use error::{ClientError, ProtocolViolation, TlsError, MAX_ERROR_LINE};
+pub use session::{Client, PIPELINE_BATCH};
+pub use tls::TlsOptions;
+pub use types::{Accepted, Range, TrackingStatus, UpsInfo, Variable};
+
+/// A password: kept out of every `Debug`/`Display` so it cannot leak into logs or error reports.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    /// Wraps a secret.
+    pub fn new(secret: impl Into<String>) -> Self {
+        Password(secret.into())
+    }
+
+    /// The secret itself, for sending it. Deliberately a method with a telling name.
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Password {
+    fn from(s: &str) -> Self {
+        Password::new(s)
+    }
+}
+
+impl From<String> for Password {
+    fn from(s: String) -> Self {
+        Password(s)
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(<hidden>)")
+    }
+}
+
+impl std::fmt::Display for Password {
+    /// Never the secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<hidden>")
+    }
+}

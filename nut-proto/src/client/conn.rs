@@ -1,0 +1,371 @@
+//! `Connection`: one TCP (optionally TLS) stream to upsd, read as bounded lines.
+//!
+//! This layer knows about bytes, lines, timeouts and sockets, not about commands. It exists separately
+//! from [`Client`](super::Client) so that the framing rules (bounded line length, no unbounded buffering,
+//! QUICKACK before every read) live in one place that the hostile-server tests can hammer.
+//!
+//! # Why QUICKACK
+//! Stock upsd writes every reply line with its own `write()` and leaves Nagle on. For a `LIST` the first
+//! line leaves at once, the second waits for the ACK of the first, and a Linux client delays that ACK
+//! for up to 40 ms: each `LIST` then costs ~43 ms on loopback, whatever `TCP_NODELAY` the client sets.
+//! Re-arming `TCP_QUICKACK` before every read makes the kernel ACK at once and brings a 20-variable
+//! `LIST VAR` down to tens of microseconds. `TCP_QUICKACK` exists on Linux (and Android) only; elsewhere
+//! the re-arm is a no-op and lists run at the platform's delayed-ACK pace (correct, only slower). It can
+//! be switched off with [`Options::quickack`] (the benchmark compares both).
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::error::TlsError;
+use super::error::{classify_connect, ClientError, ProtocolViolation};
+use super::tls::TlsOptions;
+
+/// Default maximum number of items accepted in one `LIST` reply. Real devices publish a few hundred
+/// variables at most (the largest PDU dumps in the corpus have under 600); this bounds what a server
+/// that never sends `END LIST` can make us store.
+pub const DEFAULT_MAX_LIST_ITEMS: usize = 10_000;
+
+/// Bytes asked from the kernel per read, on top of room for one maximal line.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Connection settings. Build with `Options::default()` and change fields.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    /// Bound on DNS resolution plus TCP connect (default 10 s, like `upsc` since NUT 2.8.3).
+    pub connect_timeout: Duration,
+    /// Bound on one request: sending it and reading its complete reply, a whole list included
+    /// (default 5 s, libupsclient's network timeout).
+    pub request_timeout: Duration,
+    /// Longest reply line accepted, without its `\n` (default [`crate::reply::DEFAULT_MAX_LINE`]).
+    pub max_line: usize,
+    /// Most items accepted in one `LIST` (default [`DEFAULT_MAX_LIST_ITEMS`]).
+    pub max_list_items: usize,
+    /// Re-arm `TCP_QUICKACK` before each read (Linux only; default on). See the module docs.
+    pub quickack: bool,
+    /// TLS settings used by `starttls` (verification on; a CA file is required unless the
+    /// explicit opt-out is set).
+    pub tls: TlsOptions,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(5),
+            max_line: crate::reply::DEFAULT_MAX_LINE,
+            max_list_items: DEFAULT_MAX_LIST_ITEMS,
+            quickack: true,
+            tls: TlsOptions::default(),
+        }
+    }
+}
+
+/// The byte stream under a connection: plain TCP until a successful STARTTLS.
+pub(crate) enum Stream {
+    /// Plain TCP.
+    Plain(TcpStream),
+    /// After STARTTLS.
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+    /// Transient state during the TLS upgrade; any use means the upgrade failed half-way.
+    Gone,
+}
+
+impl Stream {
+    fn tcp(&self) -> Option<&TcpStream> {
+        match self {
+            Stream::Plain(s) => Some(s),
+            Stream::Tls(t) => Some(t.get_ref().0),
+            Stream::Gone => None,
+        }
+    }
+}
+
+/// One connection to a NUT server, read as whole lines of bounded length.
+pub struct Connection {
+    pub(crate) stream: Stream,
+    /// Receive buffer; bytes `start..end` are received but not consumed.
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    pub(crate) opts: Options,
+    peer: SocketAddr,
+    /// Host name as given to `connect`, used as the TLS server name.
+    pub(crate) host: String,
+    /// Set after an error that leaves the stream in an unknown state.
+    pub(crate) broken: bool,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("peer", &self.peer)
+            .field("tls", &matches!(self.stream, Stream::Tls(_)))
+            .field("broken", &self.broken)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// Resolves `host` (a name, an IPv4 literal or an IPv6 literal without brackets), then connects to
+    /// each address in turn until one accepts, all within `opts.connect_timeout`.
+    ///
+    /// Errors are classified: [`ClientError::Dns`], [`ClientError::ConnectionRefused`],
+    /// [`ClientError::HostUnreachable`], [`ClientError::NetworkUnreachable`],
+    /// [`ClientError::ConnectTimeout`] (the error of the last address tried wins).
+    pub async fn connect(host: &str, port: u16, opts: Options) -> Result<Connection, ClientError> {
+        let after = opts.connect_timeout;
+        let attempt = async {
+            let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
+                Ok(ip) => vec![SocketAddr::new(ip, port)],
+                Err(_) => match tokio::net::lookup_host((host, port)).await {
+                    Ok(it) => it.collect(),
+                    Err(e) => {
+                        return Err(ClientError::Dns {
+                            host: host.to_string(),
+                            source: Some(e),
+                        })
+                    }
+                },
+            };
+            let mut last = ClientError::Dns {
+                host: host.to_string(),
+                source: None,
+            };
+            for addr in addrs {
+                match TcpStream::connect(addr).await {
+                    Ok(s) => return Ok((s, addr)),
+                    Err(e) => last = classify_connect(addr, e),
+                }
+            }
+            Err(last)
+        };
+        let (tcp, peer) = match tokio::time::timeout(after, attempt).await {
+            Ok(r) => r?,
+            Err(_) => {
+                return Err(ClientError::ConnectTimeout {
+                    server: crate::target::format_host_port(host, port),
+                    after,
+                })
+            }
+        };
+        // Our requests are single writes; NODELAY only matters for back-to-back requests.
+        tcp.set_nodelay(true)?;
+        Ok(Self::from_tcp(tcp, peer, host, opts))
+    }
+
+    fn from_tcp(tcp: TcpStream, peer: SocketAddr, host: &str, opts: Options) -> Connection {
+        let size = opts.max_line.saturating_add(1).saturating_add(READ_CHUNK);
+        Connection {
+            stream: Stream::Plain(tcp),
+            buf: vec![0; size],
+            start: 0,
+            end: 0,
+            opts,
+            peer,
+            host: host.to_string(),
+            broken: false,
+        }
+    }
+
+    /// The address actually connected to.
+    pub fn peer_addr(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// Whether STARTTLS succeeded on this connection.
+    pub fn is_tls(&self) -> bool {
+        matches!(self.stream, Stream::Tls(_))
+    }
+
+    /// The options this connection was opened with.
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    /// True when received bytes are waiting that no request asked for yet.
+    pub(crate) fn has_buffered(&self) -> bool {
+        self.start < self.end
+    }
+
+    /// Sends raw bytes (one or more complete request lines).
+    pub async fn send(&mut self, bytes: &[u8]) -> Result<(), ClientError> {
+        match &mut self.stream {
+            Stream::Plain(s) => s.write_all(bytes).await?,
+            Stream::Tls(s) => {
+                s.write_all(bytes).await?;
+                s.flush().await?;
+            }
+            Stream::Gone => return Err(ClientError::Unusable),
+        }
+        Ok(())
+    }
+
+    /// Re-arms TCP_QUICKACK (Linux); a no-op elsewhere or when switched off.
+    fn rearm_quickack(&self) {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if self.opts.quickack {
+            if let Some(tcp) = self.stream.tcp() {
+                // Best effort: a failure only costs speed, never correctness.
+                let _ = socket2::SockRef::from(tcp).set_quickack(true);
+            }
+        }
+    }
+
+    /// Reads one line, without its `\n` (and without a `\r` before it).
+    ///
+    /// Never buffers more than `max_line + 1` bytes of one line: a longer line is
+    /// [`ProtocolViolation::LineTooLong`]. End of stream before a `\n` is [`ClientError::Closed`].
+    /// No timeout here: callers bound whole requests.
+    pub async fn read_line(&mut self) -> Result<&[u8], ClientError> {
+        loop {
+            let pending = self.buf.get(self.start..self.end).unwrap_or(&[]);
+            if let Some(pos) = memchr::memchr(b'\n', pending) {
+                let line_start = self.start;
+                let mut line_end = self.start + pos;
+                self.start = line_end + 1;
+                if line_end - line_start > self.opts.max_line {
+                    return Err(self.too_long(line_start));
+                }
+                if line_end > line_start && self.buf.get(line_end - 1) == Some(&b'\r') {
+                    line_end -= 1;
+                }
+                return Ok(self.buf.get(line_start..line_end).unwrap_or(&[]));
+            }
+            if pending.len() > self.opts.max_line {
+                return Err(self.too_long(self.start));
+            }
+            if self.start > 0 {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            }
+            self.rearm_quickack();
+            let room = self.buf.get_mut(self.end..).unwrap_or(&mut []);
+            let n = match &mut self.stream {
+                Stream::Plain(s) => s.read(room).await?,
+                Stream::Tls(s) => s.read(room).await?,
+                Stream::Gone => return Err(ClientError::Unusable),
+            };
+            if n == 0 {
+                return Err(ClientError::Closed { during: None });
+            }
+            self.end += n;
+        }
+    }
+
+    fn too_long(&self, from: usize) -> ClientError {
+        let head = self
+            .buf
+            .get(
+                from..self
+                    .end
+                    .min(from.saturating_add(super::error::MAX_ERROR_LINE + 1)),
+            )
+            .unwrap_or(&[]);
+        ClientError::protocol(
+            head,
+            ProtocolViolation::LineTooLong {
+                max: self.opts.max_line,
+            },
+        )
+    }
+
+    /// Fails fast when an earlier error left the stream in an unknown state, or when bytes nobody asked
+    /// for are waiting (a reply to a request we did not send means the stream is out of step).
+    pub(crate) fn check_ready(&mut self) -> Result<(), ClientError> {
+        if self.broken {
+            return Err(ClientError::Unusable);
+        }
+        if self.has_buffered() {
+            self.broken = true;
+            let pending = self.buf.get(self.start..self.end).unwrap_or(&[]);
+            return Err(ClientError::protocol(
+                pending,
+                ProtocolViolation::Unexpected {
+                    expected: "nothing (unsolicited data before a request)",
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    /// Turns the result of a request run under `tokio::time::timeout` into the request's result,
+    /// marking the connection unusable on any error that leaves the stream out of step.
+    pub(crate) fn finish<T>(
+        &mut self,
+        request: &'static str,
+        r: Result<Result<T, ClientError>, tokio::time::error::Elapsed>,
+    ) -> Result<T, ClientError> {
+        let r = match r {
+            Ok(r) => r,
+            Err(_) => Err(ClientError::Timeout {
+                request,
+                after: self.opts.request_timeout,
+            }),
+        };
+        match r {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                if e.is_fatal() {
+                    self.broken = true;
+                }
+                Err(match e {
+                    ClientError::Closed { during: None } => ClientError::Closed {
+                        during: Some(request),
+                    },
+                    e => e,
+                })
+            }
+        }
+    }
+
+    /// Runs the TLS client handshake on the socket (after the server's `OK STARTTLS`), bounded by the
+    /// request timeout. On failure the connection is unusable.
+    pub(crate) async fn upgrade_tls(
+        &mut self,
+        config: tokio_rustls::rustls::ClientConfig,
+    ) -> Result<(), ClientError> {
+        let name = self.opts.tls.server_name(&self.host)?;
+        if self.has_buffered() {
+            // The server must wait for our ClientHello; bytes already here are not TLS from it.
+            self.broken = true;
+            let pending = self.buf.get(self.start..self.end).unwrap_or(&[]);
+            return Err(ClientError::protocol(
+                pending,
+                ProtocolViolation::Unexpected {
+                    expected: "nothing after OK STARTTLS before the TLS handshake",
+                },
+            ));
+        }
+        let tcp = match std::mem::replace(&mut self.stream, Stream::Gone) {
+            Stream::Plain(tcp) => tcp,
+            other => {
+                self.stream = other;
+                return Err(TlsError::AlreadyTls.into());
+            }
+        };
+        let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+        let after = self.opts.request_timeout;
+        match tokio::time::timeout(after, connector.connect(name, tcp)).await {
+            Ok(Ok(tls)) => {
+                self.stream = Stream::Tls(Box::new(tls));
+                Ok(())
+            }
+            Ok(Err(e)) => {
+                self.broken = true;
+                Err(TlsError::Handshake(e).into())
+            }
+            Err(_) => {
+                self.broken = true;
+                Err(ClientError::Timeout {
+                    request: "STARTTLS handshake",
+                    after,
+                })
+            }
+        }
+    }
+}
