@@ -259,53 +259,69 @@ impl Client {
 
     /// `GET TYPE <ups> <var>`: RW/ENUM/RANGE flags and STRING:n or NUMBER.
     pub async fn get_type(&mut self, ups: &str, var: &str) -> Result<VarType, ClientError> {
-        self.single(Command::GetType { ups, var }, "GET TYPE", |line, r| match r {
-            Reply::Type { var: v, ty, .. } if v.eq_ignore_ascii_case(var) => Ok(ty),
-            r => Err(unexpected(line, r, "TYPE <ups> <var> <flags>")),
-        })
+        self.single(
+            Command::GetType { ups, var },
+            "GET TYPE",
+            |line, r| match r {
+                Reply::Type { var: v, ty, .. } if v.eq_ignore_ascii_case(var) => Ok(ty),
+                r => Err(unexpected(line, r, "TYPE <ups> <var> <flags>")),
+            },
+        )
         .await
     }
 
     /// `GET DESC <ups> <var>`: the variable's description.
     pub async fn get_desc(&mut self, ups: &str, var: &str) -> Result<String, ClientError> {
-        self.single(Command::GetDesc { ups, var }, "GET DESC", |line, r| match r {
-            Reply::Desc { var: v, desc, .. } if v.eq_ignore_ascii_case(var) => Ok(text(&desc)),
-            r => Err(unexpected(line, r, "DESC <ups> <var> \"<text>\"")),
-        })
+        self.single(
+            Command::GetDesc { ups, var },
+            "GET DESC",
+            |line, r| match r {
+                Reply::Desc { var: v, desc, .. } if v.eq_ignore_ascii_case(var) => Ok(text(&desc)),
+                r => Err(unexpected(line, r, "DESC <ups> <var> \"<text>\"")),
+            },
+        )
         .await
     }
 
     /// `GET CMDDESC <ups> <cmd>`: the instant command's description.
     pub async fn get_cmd_desc(&mut self, ups: &str, cmd: &str) -> Result<String, ClientError> {
-        self.single(Command::GetCmdDesc { ups, cmd }, "GET CMDDESC", |line, r| {
-            match r {
+        self.single(
+            Command::GetCmdDesc { ups, cmd },
+            "GET CMDDESC",
+            |line, r| match r {
                 Reply::CmdDesc { cmd: c, desc, .. } if c.eq_ignore_ascii_case(cmd) => {
                     Ok(text(&desc))
                 }
                 r => Err(unexpected(line, r, "CMDDESC <ups> <cmd> \"<text>\"")),
-            }
-        })
+            },
+        )
         .await
     }
 
     /// `GET UPSDESC <ups>`: the `desc` from the server's ups.conf.
     pub async fn get_ups_desc(&mut self, ups: &str) -> Result<String, ClientError> {
-        self.single(Command::GetUpsDesc { ups }, "GET UPSDESC", |line, r| match r {
-            Reply::UpsDesc { ups: u, desc } if u.eq_ignore_ascii_case(ups) => Ok(text(&desc)),
-            r => Err(unexpected(line, r, "UPSDESC <ups> \"<text>\"")),
-        })
+        self.single(
+            Command::GetUpsDesc { ups },
+            "GET UPSDESC",
+            |line, r| match r {
+                Reply::UpsDesc { ups: u, desc } if u.eq_ignore_ascii_case(ups) => Ok(text(&desc)),
+                r => Err(unexpected(line, r, "UPSDESC <ups> \"<text>\"")),
+            },
+        )
         .await
     }
 
     /// `GET NUMLOGINS <ups>`: how many clients did LOGIN to the UPS (what a primary waits on before
     /// powering off).
     pub async fn get_num_logins(&mut self, ups: &str) -> Result<u64, ClientError> {
-        self.single(Command::GetNumLogins { ups }, "GET NUMLOGINS", |line, r| {
-            match r {
+        self.single(
+            Command::GetNumLogins { ups },
+            "GET NUMLOGINS",
+            |line, r| match r {
                 Reply::NumLogins { ups: u, count } if u.eq_ignore_ascii_case(ups) => Ok(count),
                 r => Err(unexpected(line, r, "NUMLOGINS <ups> <n>")),
-            }
-        })
+            },
+        )
         .await
     }
 
@@ -379,7 +395,11 @@ impl Client {
     }
 
     /// `USERNAME` then `PASSWORD`.
-    pub async fn authenticate(&mut self, user: &str, password: &Password) -> Result<(), ClientError> {
+    pub async fn authenticate(
+        &mut self,
+        user: &str,
+        password: &Password,
+    ) -> Result<(), ClientError> {
         self.username(user).await?;
         self.password(password).await
     }
@@ -393,14 +413,14 @@ impl Client {
     /// `PRIMARY <ups>`, falling back to the legacy `MASTER <ups>` when the server does not know PRIMARY
     /// (`ERR UNKNOWN-COMMAND` before 2.8.0, `ERR INVALID-ARGUMENT` on some forks). Any `OK…` succeeds.
     pub async fn primary(&mut self, ups: &str) -> Result<(), ClientError> {
-        match self.single(Command::Primary { ups }, "PRIMARY", ok_any).await {
+        match self
+            .single(Command::Primary { ups }, "PRIMARY", ok_any)
+            .await
+        {
             Err(ClientError::Server {
                 code: ErrCode::UnknownCommand | ErrCode::InvalidArgument,
                 ..
-            }) => {
-                self.single(Command::Master { ups }, "MASTER", ok_any)
-                    .await
-            }
+            }) => self.single(Command::Master { ups }, "MASTER", ok_any).await,
             r => r,
         }
     }
@@ -442,13 +462,15 @@ impl Client {
 
     /// `GET TRACKING`: whether tracking is on for this connection.
     pub async fn tracking_enabled(&mut self) -> Result<bool, ClientError> {
-        self.single(Command::GetTracking { id: None }, "GET TRACKING", |line, r| {
-            match r {
+        self.single(
+            Command::GetTracking { id: None },
+            "GET TRACKING",
+            |line, r| match r {
                 Reply::Text(b"ON") => Ok(true),
                 Reply::Text(b"OFF") => Ok(false),
                 r => Err(unexpected(line, r, "ON or OFF")),
-            }
-        })
+            },
+        )
         .await
     }
 
@@ -472,7 +494,11 @@ impl Client {
                     code: ErrCode::InvalidArgument,
                     ..
                 } => Ok(TrackingStatus::InvalidArgument),
-                r => Err(unexpected(line, r, "PENDING, SUCCESS or ERR UNKNOWN/FAILED")),
+                r => Err(unexpected(
+                    line,
+                    r,
+                    "PENDING, SUCCESS or ERR UNKNOWN/FAILED",
+                )),
             },
         )
         .await
