@@ -1,1 +1,23 @@
-//! The server side of the codec.
+//! The server side of the codec, and (feature `server`) an embeddable in-process NUT server.
+//!
+//! - [`request`]: tokenizes client lines by upsd's rules and turns them into [`crate::Command`]s.
+//! - [`encode`]: writes every reply line in upsd's format.
+//! - [`store`]: the data a server answers from (UPSes, variables, commands, users), with a loader for
+//!   dummy-ups `.dev` files.
+//! - `Server` (feature `server`): a tokio TCP server on `127.0.0.1:0` that answers like upsd, for
+//!   tests, demos and benchmarks.
+//!
+//! Nothing here opens a socket unless the `server` feature is on; the tokenizer and encoder are plain
+//! functions over bytes.
+
+pub mod encode;
+pub mod request;
+pub mod store;
+
+#[cfg(feature = "server")]
+mod net;
+
+#[cfg(feature = "server")]
+pub use net::{Server, ServerConfig, ServerHandle};
+pub use request::{parse_command, tokenize, RequestError, Tokenized, Verb};
+pub use store::{CmdData, DriverState, Store, UpsData, UpsmonRole, User, VarData};

@@ -1,0 +1,422 @@
+//! The data an embedded server answers from: UPSes, their variables and commands, users.
+//!
+//! Plain data, no tokio: tests and demos build a [`Store`] by hand or from a dummy-ups `.dev` file
+//! ([`Store::from_dev`]), hand it to the server, and may change it while the server runs (mark a UPS
+//! stale, change `ups.status`). Names are looked up ignoring ASCII case, like upsd; each keeps the
+//! spelling it was added with for `LIST` output.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::reply::{ValueKind, VarType};
+use crate::server::request::{tokenize, Tokenized};
+
+/// Whether the (imaginary) driver behind a UPS is answering: drives upsd's `ERR DRIVER-NOT-CONNECTED`
+/// and `ERR DATA-STALE`, the two failures diagnosis most needs to reproduce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DriverState {
+    /// Fresh data: requests are answered.
+    #[default]
+    Connected,
+    /// Driver connected but silent or declared stale: `ERR DATA-STALE`.
+    Stale,
+    /// No driver socket: `ERR DRIVER-NOT-CONNECTED`.
+    NotConnected,
+}
+
+/// One variable: value and the metadata GET TYPE/DESC and LIST ENUM/RANGE report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VarData {
+    /// Name as listed (case kept).
+    pub name: String,
+    /// Current value, unescaped bytes.
+    pub value: Vec<u8>,
+    /// Flags for GET TYPE; `rw` decides whether SET VAR is allowed.
+    pub ty: VarType,
+    /// Text for GET DESC (`Description unavailable` when `None`).
+    pub desc: Option<String>,
+    /// Allowed values (LIST ENUM); SET VAR must pick one when `ty.enumerated`.
+    pub enum_values: Vec<Vec<u8>>,
+    /// Allowed ranges (LIST RANGE); SET VAR must fall in one when `ty.range`.
+    pub ranges: Vec<(i64, i64)>,
+}
+
+impl VarData {
+    /// A read-only string variable sized to its value (at least upsd's usual 32).
+    pub fn new(name: &str, value: impl Into<Vec<u8>>) -> Self {
+        let value = value.into();
+        let max_len = u32::try_from(value.len()).unwrap_or(u32::MAX).max(32);
+        VarData {
+            name: name.to_owned(),
+            value,
+            ty: VarType {
+                rw: false,
+                enumerated: false,
+                range: false,
+                kind: ValueKind::String { max_len },
+            },
+            desc: None,
+            enum_values: Vec::new(),
+            ranges: Vec::new(),
+        }
+    }
+}
+
+/// An instant command a UPS offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CmdData {
+    /// Name as listed.
+    pub name: String,
+    /// Text for GET CMDDESC.
+    pub desc: Option<String>,
+}
+
+/// One UPS section: what upsd knows from ups.conf plus what its driver publishes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UpsData {
+    /// Name as listed by LIST UPS.
+    pub name: String,
+    /// ups.conf `desc` (GET UPSDESC says `Unavailable`, LIST UPS `Description unavailable` when unset).
+    pub desc: Option<String>,
+    /// Driver health.
+    pub state: DriverState,
+    /// The FSD latch (set by the FSD command; prefixes `ups.status` with `FSD `).
+    pub fsd: bool,
+    /// Addresses of clients currently logged in (LIST CLIENT, GET NUMLOGINS).
+    pub clients: Vec<String>,
+    vars: BTreeMap<String, VarData>,
+    cmds: BTreeMap<String, CmdData>,
+}
+
+fn key(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+impl UpsData {
+    /// An empty UPS with a connected driver.
+    pub fn new(name: &str) -> Self {
+        UpsData {
+            name: name.to_owned(),
+            ..UpsData::default()
+        }
+    }
+
+    /// Adds or replaces a variable.
+    pub fn insert_var(&mut self, var: VarData) -> &mut VarData {
+        let k = key(&var.name);
+        self.vars.insert(k.clone(), var);
+        // invariant: just inserted under `k`; the fallback is never taken.
+        self.vars
+            .entry(k)
+            .or_insert_with(|| VarData::new("", Vec::new()))
+    }
+
+    /// Sets a variable's value, creating a string variable if it does not exist yet.
+    pub fn set_value(&mut self, name: &str, value: impl Into<Vec<u8>>) -> &mut VarData {
+        let value = value.into();
+        let var = self
+            .vars
+            .entry(key(name))
+            .or_insert_with(|| VarData::new(name, Vec::new()));
+        var.value = value;
+        var
+    }
+
+    /// A variable, by name ignoring case.
+    pub fn var(&self, name: &str) -> Option<&VarData> {
+        self.vars.get(&key(name))
+    }
+
+    /// A variable to change, by name ignoring case.
+    pub fn var_mut(&mut self, name: &str) -> Option<&mut VarData> {
+        self.vars.get_mut(&key(name))
+    }
+
+    /// Removes a variable.
+    pub fn remove_var(&mut self, name: &str) -> Option<VarData> {
+        self.vars.remove(&key(name))
+    }
+
+    /// Variables sorted by name ignoring case (upsd's LIST VAR order).
+    pub fn vars(&self) -> impl Iterator<Item = &VarData> {
+        self.vars.values()
+    }
+
+    /// Adds an instant command.
+    pub fn add_command(&mut self, name: &str, desc: Option<&str>) {
+        self.cmds.insert(
+            key(name),
+            CmdData {
+                name: name.to_owned(),
+                desc: desc.map(str::to_owned),
+            },
+        );
+    }
+
+    /// An instant command, by name ignoring case.
+    pub fn command(&self, name: &str) -> Option<&CmdData> {
+        self.cmds.get(&key(name))
+    }
+
+    /// Instant commands sorted by name.
+    pub fn commands(&self) -> impl Iterator<Item = &CmdData> {
+        self.cmds.values()
+    }
+
+    /// The value GET VAR and LIST VAR report: `ups.status` gets the `FSD ` prefix while the latch is
+    /// set, as upsd does.
+    pub fn reported_value<'a>(&self, var: &'a VarData) -> Cow<'a, [u8]> {
+        if self.fsd && var.name.eq_ignore_ascii_case("ups.status") {
+            let mut v = b"FSD ".to_vec();
+            v.extend_from_slice(&var.value);
+            Cow::Owned(v)
+        } else {
+            Cow::Borrowed(&var.value)
+        }
+    }
+
+    /// Reads a dummy-ups definition file (`.dev`/`.seq`, or an `upsc` dump) into a UPS, the way
+    /// dummy-ups does: parseconf tokenizing (comments, quotes, escapes, continuation lines), one
+    /// `name: value words…` per line, words after the name joined by single spaces, text after the
+    /// `:` in the first word dropped, `TIMER`/`ALARM` and other lines without `:` skipped. Like
+    /// dummy-ups every variable is writable: values that parse as numbers become `RW NUMBER`, others
+    /// `RW STRING:n` (n = 32 or the value's length if longer). `driver.*` lines are kept (dummy-ups
+    /// would replace them by its own) so a device dump is served as it was recorded. Never fails:
+    /// lines it cannot read are skipped.
+    pub fn from_dev(name: &str, text: impl AsRef<[u8]>) -> UpsData {
+        let mut ups = UpsData::new(name);
+        let mut pending: Vec<u8> = Vec::new();
+        let mut lines = text.as_ref().split(|&b| b == b'\n').peekable();
+        while let Some(line) = lines.next() {
+            pending.extend_from_slice(line);
+            let words = match tokenize(&pending) {
+                Ok(Tokenized::Complete(words)) => words,
+                Ok(Tokenized::Partial { keep }) if lines.peek().is_some() => {
+                    pending.truncate(keep);
+                    continue;
+                }
+                Ok(Tokenized::Partial { .. }) | Err(_) => {
+                    pending.clear();
+                    continue;
+                }
+            };
+            ups.apply_dev_words(&words);
+            pending.clear();
+        }
+        ups
+    }
+
+    fn apply_dev_words(&mut self, words: &[Cow<'_, [u8]>]) {
+        let Some((first, rest)) = words.split_first() else {
+            return;
+        };
+        let Some(colon) = memchr::memchr(b':', first) else {
+            return;
+        };
+        let Ok(name) = std::str::from_utf8(first.get(..colon).unwrap_or_default()) else {
+            return;
+        };
+        if name.is_empty() {
+            return;
+        }
+        let value = rest.join(&b' ');
+        let numeric = std::str::from_utf8(&value)
+            .ok()
+            .is_some_and(|s| !s.is_empty() && s.parse::<f64>().is_ok_and(f64::is_finite));
+        let max_len = u32::try_from(value.len()).unwrap_or(u32::MAX).max(32);
+        let var = self.set_value(name, value);
+        var.ty = VarType {
+            rw: true,
+            enumerated: false,
+            range: false,
+            kind: if numeric {
+                ValueKind::Number
+            } else {
+                ValueKind::String { max_len }
+            },
+        };
+    }
+}
+
+/// A upsmon role granted to a user (`upsmon primary|secondary` in upsd.users).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpsmonRole {
+    /// May LOGIN, PRIMARY/MASTER and FSD.
+    Primary,
+    /// May LOGIN only.
+    Secondary,
+}
+
+/// One upsd.users section. `Debug` never shows the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    /// User name (matched exactly, as upsd does).
+    pub name: String,
+    password: String,
+    /// `actions = SET`.
+    pub can_set: bool,
+    /// `actions = FSD`.
+    pub can_fsd: bool,
+    /// `instcmds = …` (`ALL` allows every command).
+    pub instcmds: Vec<String>,
+    /// `upsmon primary|secondary`.
+    pub upsmon: Option<UpsmonRole>,
+}
+
+impl User {
+    /// A user with no rights yet.
+    pub fn new(name: &str, password: &str) -> Self {
+        User {
+            name: name.to_owned(),
+            password: password.to_owned(),
+            can_set: false,
+            can_fsd: false,
+            instcmds: Vec::new(),
+            upsmon: None,
+        }
+    }
+
+    /// Grants `upsmon <role>`.
+    pub fn upsmon(mut self, role: UpsmonRole) -> Self {
+        self.upsmon = Some(role);
+        self
+    }
+
+    /// Grants `actions = SET`.
+    pub fn allow_set(mut self) -> Self {
+        self.can_set = true;
+        self
+    }
+
+    /// Grants `actions = FSD`.
+    pub fn allow_fsd(mut self) -> Self {
+        self.can_fsd = true;
+        self
+    }
+
+    /// Grants one instant command (or `ALL`).
+    pub fn allow_instcmd(mut self, cmd: &str) -> Self {
+        self.instcmds.push(cmd.to_owned());
+        self
+    }
+
+    /// Whether `password` is this user's password.
+    pub fn password_is(&self, password: &str) -> bool {
+        self.password == password
+    }
+
+    /// Whether the user may run instant command `cmd` (case-insensitive, or `ALL`).
+    pub fn may_instcmd(&self, cmd: &str) -> bool {
+        self.instcmds
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case("ALL") || c.eq_ignore_ascii_case(cmd))
+    }
+}
+
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("name", &self.name)
+            .field("password", &"<redacted>")
+            .field("can_set", &self.can_set)
+            .field("can_fsd", &self.can_fsd)
+            .field("instcmds", &self.instcmds)
+            .field("upsmon", &self.upsmon)
+            .finish()
+    }
+}
+
+/// Everything a server knows: UPSes by name and users by name.
+#[derive(Debug, Clone, Default)]
+pub struct Store {
+    upses: BTreeMap<String, UpsData>,
+    users: BTreeMap<String, User>,
+}
+
+impl Store {
+    /// An empty store (a server with no UPS answers LIST UPS with an empty list).
+    pub fn new() -> Self {
+        Store::default()
+    }
+
+    /// A store with one UPS read from a dummy-ups `.dev` file; see [`UpsData::from_dev`].
+    pub fn from_dev(name: &str, text: impl AsRef<[u8]>) -> Self {
+        let mut store = Store::new();
+        store.insert_ups(UpsData::from_dev(name, text));
+        store
+    }
+
+    /// Adds or replaces a UPS.
+    pub fn insert_ups(&mut self, ups: UpsData) -> &mut UpsData {
+        let k = key(&ups.name);
+        self.upses.insert(k.clone(), ups);
+        // invariant: just inserted under `k`; the fallback is never taken.
+        self.upses.entry(k).or_default()
+    }
+
+    /// A UPS by name ignoring case.
+    pub fn ups(&self, name: &str) -> Option<&UpsData> {
+        self.upses.get(&key(name))
+    }
+
+    /// A UPS to change, by name ignoring case.
+    pub fn ups_mut(&mut self, name: &str) -> Option<&mut UpsData> {
+        self.upses.get_mut(&key(name))
+    }
+
+    /// UPSes sorted by name.
+    pub fn upses(&self) -> impl Iterator<Item = &UpsData> {
+        self.upses.values()
+    }
+
+    /// Adds or replaces a user.
+    pub fn insert_user(&mut self, user: User) {
+        self.users.insert(user.name.clone(), user);
+    }
+
+    /// A user by exact name.
+    pub fn user(&self, name: &str) -> Option<&User> {
+        self.users.get(name)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dev_grammar() {
+        let text = b"# comment\nbattery.charge: 96\nups.status: OL  CHRG\nups.mfr: \"Quoted \\#1\"\nbad.hash: \"a#b\"\n\
+                     device.serial: 000  # trailing\nTIMER 5\nALARM x\nweird:junk rest\n\
+                     ups.id: 79<>/\\\nnext.var: 1\nbad.mfr: \"Exide\nswallowed: 2\"\nafter: 3\n";
+        let ups = UpsData::from_dev("pi", text);
+        let v = |n: &str| String::from_utf8(ups.var(n).unwrap().value.clone()).unwrap();
+        assert_eq!(v("battery.charge"), "96");
+        assert_eq!(
+            ups.var("battery.charge").unwrap().ty.kind,
+            ValueKind::Number
+        );
+        assert_eq!(v("ups.status"), "OL CHRG");
+        assert_eq!(v("UPS.MFR"), "Quoted #1");
+        assert_eq!(v("device.serial"), "000");
+        assert!(ups.var("bad.hash").is_none());
+        assert_eq!(v("weird"), "rest");
+        // A trailing backslash joins the next line, as in parseconf.
+        assert_eq!(v("ups.id"), "79<>/next.var: 1");
+        assert!(ups.var("next.var").is_none());
+        // An unterminated quote swallows the next line.
+        assert_eq!(v("bad.mfr"), "Exideswallowed: 2");
+        assert_eq!(v("after"), "3");
+        assert!(ups.var("TIMER").is_none());
+        assert!(ups.vars().all(|v| v.ty.rw));
+    }
+
+    #[test]
+    fn user_debug_hides_password() {
+        let u = User::new("admin", "hunter2").allow_set();
+        assert!(!format!("{u:?}").contains("hunter2"));
+        assert!(u.password_is("hunter2"));
+    }
+}
