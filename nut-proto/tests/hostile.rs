@@ -461,6 +461,44 @@ async fn connection_refused_is_classified() {
     assert!(e.is_connect());
 }
 
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn connect_timeout_when_syns_are_dropped() {
+    // A listener with backlog 0 whose queue is already full: Linux drops further SYNs silently, the
+    // loopback equivalent of a firewall DROP rule.
+    let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    sock.bind(
+        &"127.0.0.1:0"
+            .parse::<std::net::SocketAddr>()
+            .unwrap()
+            .into(),
+    )
+    .unwrap();
+    sock.listen(0).unwrap();
+    let addr = sock.local_addr().unwrap().as_socket().unwrap();
+    // Fill the accept queue (never accepted); stop once a connect no longer completes quickly.
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            Ok(s) => fillers.push(s),
+            Err(_) => break,
+        }
+    }
+    let e = Client::connect("127.0.0.1", addr.port(), {
+        let mut o = opts(1000);
+        o.connect_timeout = Duration::from_millis(300);
+        o
+    })
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(e, ClientError::ConnectTimeout { ref server, after } if *server == format!("127.0.0.1:{}", addr.port()) && after == Duration::from_millis(300)),
+        "{e:?}"
+    );
+    assert!(e.is_timeout() && e.is_connect());
+    drop(fillers);
+}
+
 #[tokio::test]
 async fn ipv6_loopback_works_when_available() {
     let Ok(listener) = TcpListener::bind("[::1]:0").await else {
