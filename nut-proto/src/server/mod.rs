@@ -18,6 +18,6 @@ pub mod store;
 mod net;
 
 #[cfg(feature = "server")]
-pub use net::{Server, ServerConfig, ServerHandle};
+pub use net::{InstCmdRecord, Server, ServerConfig, ServerHandle};
 pub use request::{parse_command, tokenize, RequestError, Tokenized, Verb};
 pub use store::{CmdData, DriverState, Store, UpsData, UpsmonRole, User, VarData};

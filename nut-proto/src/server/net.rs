@@ -1,0 +1,774 @@
+//! The embeddable async NUT server (feature `server`).
+//!
+//! [`Server::start`] binds (by default `127.0.0.1:0`), spawns an accept loop on the current tokio
+//! runtime and returns a [`ServerHandle`] with the bound address. The server answers every protocol
+//! 1.3 command from a shared [`Store`] with upsd's replies and upsd's order of checks (see
+//! `nut-facts.md` §1.4), so clients and diagnosis can be tested against it without installing NUT.
+//!
+//! Differences from upsd, on purpose:
+//! - Each request's reply (a whole `LIST` included), and all replies to requests that arrived in one
+//!   read, go out in a single `write()`; upsd writes line by line and stalls ~40 ms per list on
+//!   Nagle + delayed ACK. Speed measurements against this server measure the client, not that stall.
+//! - Requests are bounded ([`ServerConfig::max_line`]): an over-long request (also one swallowed by an
+//!   unterminated quote) gets `ERR INVALID-ARGUMENT` and the rest of it up to the next LF is dropped.
+//!   An unescaped `#` inside quotes gets `ERR INVALID-ARGUMENT` instead of upsd's silence.
+//! - `STARTTLS` always answers `ERR FEATURE-NOT-CONFIGURED`; `SET VAR` and `INSTCMD` act on the store
+//!   directly (there is no driver), and instant commands are recorded ([`ServerHandle::instcmds`]).
+//!
+//! Shutdown: [`ServerHandle::shutdown`] stops accepting and closes every connection; dropping the
+//! handle does the same without waiting.
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Semaphore};
+use tokio::task::{JoinHandle, JoinSet};
+
+use crate::command::Command;
+use crate::error::ErrCode;
+use crate::reply::{ListHeader, ListKind, OkReply, ValueKind};
+use crate::server::encode;
+use crate::server::request::{parse_command, tokenize, RequestError, Tokenized, Verb};
+use crate::server::store::{DriverState, Store, UpsData, UpsmonRole, User};
+
+/// Settings of an embedded server. `Default` gives upsd-like behaviour on `127.0.0.1:0`.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Address to bind; port 0 picks a free port (read it back with [`ServerHandle::addr`]).
+    pub bind: SocketAddr,
+    /// Connections served at once; further clients wait in the listen backlog, unserved, as with
+    /// upsd's `MAXCONN`.
+    pub max_connections: usize,
+    /// Longest request accepted, in bytes, continuation lines included.
+    pub max_line: usize,
+    /// A connection that sends nothing for this long is closed (upsd: 60 s).
+    pub idle_timeout: Duration,
+    /// The `VER` reply.
+    pub version: String,
+    /// The `NETVER`/`PROTVER` reply.
+    pub netver: String,
+    /// The `HELP` reply.
+    pub help: String,
+    /// What `GET VAR <any> server.version` reports.
+    pub server_version: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            max_connections: 64,
+            max_line: 4096,
+            idle_timeout: Duration::from_secs(60),
+            version: "Network UPS Tools upsd 2.8.0 - http://www.networkupstools.org/".into(),
+            netver: "1.3".into(),
+            help: "Commands: HELP VER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD STARTTLS"
+                .into(),
+            server_version: "2.8.0".into(),
+        }
+    }
+}
+
+/// One `INSTCMD` the server accepted, for tests that check what a client asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstCmdRecord {
+    /// UPS name as stored.
+    pub ups: String,
+    /// Command name as sent.
+    pub cmd: String,
+    /// Optional parameter.
+    pub value: Option<Vec<u8>>,
+    /// The user that ran it.
+    pub user: String,
+}
+
+struct Shared {
+    store: Mutex<Store>,
+    config: ServerConfig,
+    instcmds: Mutex<Vec<InstCmdRecord>>,
+    tracking: Mutex<Vec<String>>,
+    next_id: AtomicU64,
+}
+
+impl Shared {
+    fn store(&self) -> MutexGuard<'_, Store> {
+        // A poisoned lock only means another connection panicked mid-update; the data is still usable.
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Namespace for starting servers.
+#[derive(Debug)]
+pub struct Server;
+
+impl Server {
+    /// Starts a server with the default config (`127.0.0.1:0`). Needs a running tokio runtime.
+    pub async fn bind(store: Store) -> io::Result<ServerHandle> {
+        Server::start(store, ServerConfig::default()).await
+    }
+
+    /// Starts a server with `config`. Needs a running tokio runtime.
+    pub async fn start(store: Store, config: ServerConfig) -> io::Result<ServerHandle> {
+        let listener = TcpListener::bind(config.bind).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            store: Mutex::new(store),
+            instcmds: Mutex::new(Vec::new()),
+            tracking: Mutex::new(Vec::new()),
+            next_id: AtomicU64::new(1),
+            config,
+        });
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared), stop_rx));
+        Ok(ServerHandle {
+            addr,
+            shared,
+            stop: stop_tx,
+            task: Some(task),
+        })
+    }
+}
+
+/// A running server: its address, its live store, and the way to stop it. Dropping it stops the
+/// server (without waiting).
+pub struct ServerHandle {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for ServerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerHandle")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerHandle {
+    /// The bound address (with the real port when port 0 was asked for).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Reads or changes the store while the server runs (e.g. mark a UPS stale, change a value).
+    pub fn with_store<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
+        f(&mut self.shared.store())
+    }
+
+    /// Instant commands accepted so far, oldest first.
+    pub fn instcmds(&self) -> Vec<InstCmdRecord> {
+        self.shared
+            .instcmds
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Stops accepting, closes every connection and waits until all tasks have ended.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            // Aborting the accept task drops its JoinSet, which aborts every connection task.
+            task.abort();
+        }
+    }
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    let permits = Arc::new(Semaphore::new(shared.config.max_connections.max(1)));
+    let mut conns = JoinSet::new();
+    loop {
+        // Take a connection slot first: while all are busy, new clients wait unserved in the backlog.
+        let permit = tokio::select! {
+            _ = stop.changed() => break,
+            p = Arc::clone(&permits).acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+        };
+        let accepted = tokio::select! {
+            _ = stop.changed() => break,
+            a = listener.accept() => a,
+        };
+        // Reap finished connection tasks so the set does not grow with the connection count.
+        while conns.try_join_next().is_some() {}
+        let Ok((stream, peer)) = accepted else {
+            continue;
+        };
+        let shared = Arc::clone(&shared);
+        let stop = stop.clone();
+        conns.spawn(async move {
+            serve_connection(stream, peer, shared, stop).await;
+            drop(permit);
+        });
+    }
+    conns.shutdown().await;
+}
+
+/// Per-connection protocol state.
+struct Session {
+    peer: String,
+    username: Option<String>,
+    password: Option<String>,
+    login: Option<String>,
+    tracking: bool,
+}
+
+async fn serve_connection(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let _ = stream.set_nodelay(true);
+    let max_line = shared.config.max_line.max(16);
+    let mut session = Session {
+        peer: peer.ip().to_string(),
+        username: None,
+        password: None,
+        login: None,
+        tracking: false,
+    };
+    let mut chunk = vec![0u8; 16 * 1024];
+    let mut buf: Vec<u8> = Vec::new();
+    let mut pending: Vec<u8> = Vec::new();
+    let mut discarding = false;
+    let mut out: Vec<u8> = Vec::new();
+    'conn: loop {
+        let n = tokio::select! {
+            _ = stop.changed() => break,
+            r = tokio::time::timeout(shared.config.idle_timeout, stream.read(&mut chunk)) => match r {
+                Ok(Ok(n)) if n > 0 => n,
+                _ => break,
+            },
+        };
+        buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+        let mut start = 0usize;
+        let mut close = false;
+        while let Some(pos) = buf
+            .get(start..)
+            .and_then(|rest| memchr::memchr(b'\n', rest))
+        {
+            let line = buf.get(start..start + pos).unwrap_or_default();
+            start += pos + 1;
+            if discarding {
+                discarding = false;
+                continue;
+            }
+            if handle_line(
+                line,
+                &mut pending,
+                &shared,
+                &mut session,
+                &mut out,
+                max_line,
+            ) {
+                close = true;
+                break;
+            }
+        }
+        buf.drain(..start.min(buf.len()));
+        if !close && !discarding && buf.len() + pending.len() > max_line {
+            // Over-long request with no LF in sight: answer once, drop it up to the next LF.
+            encode::err(&mut out, &ErrCode::InvalidArgument);
+            buf.clear();
+            pending.clear();
+            discarding = true;
+        } else if discarding {
+            buf.clear();
+        }
+        if !out.is_empty() {
+            if stream.write_all(&out).await.is_err() {
+                break 'conn;
+            }
+            out.clear();
+        }
+        if close {
+            break;
+        }
+    }
+    if let Some(ups) = session.login.take() {
+        let mut store = shared.store();
+        if let Some(u) = store.ups_mut(&ups) {
+            if let Some(i) = u.clients.iter().position(|c| *c == session.peer) {
+                u.clients.remove(i);
+            }
+        }
+    }
+    let _ = stream.shutdown().await;
+}
+
+/// Handles one LF-terminated line; returns true when the connection must close (LOGOUT).
+fn handle_line(
+    line: &[u8],
+    pending: &mut Vec<u8>,
+    shared: &Shared,
+    session: &mut Session,
+    out: &mut Vec<u8>,
+    max_line: usize,
+) -> bool {
+    let joined;
+    let request: &[u8] = if pending.is_empty() {
+        line
+    } else {
+        pending.extend_from_slice(line);
+        joined = std::mem::take(pending);
+        &joined
+    };
+    if request.len() > max_line {
+        encode::err(out, &ErrCode::InvalidArgument);
+        return false;
+    }
+    match tokenize(request) {
+        Ok(Tokenized::Complete(words)) => respond(&words, shared, session, out),
+        Ok(Tokenized::Partial { keep }) => {
+            // upsd drops the LF and keeps reading the same request on the next line.
+            *pending = request.get(..keep).unwrap_or_default().to_vec();
+            false
+        }
+        Err(e) => {
+            encode::err(out, &e.err_code());
+            false
+        }
+    }
+}
+
+fn new_tracking_id(shared: &Shared) -> String {
+    let n = shared.next_id.fetch_add(1, Ordering::Relaxed);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mixed = seed ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        (mixed >> 32) as u32,
+        (mixed >> 16) as u16,
+        (n >> 4) & 0xfff,
+        n & 0xfff,
+        (mixed ^ n.rotate_left(17)) & 0xffff_ffff_ffff
+    )
+}
+
+/// The authenticated user, if USERNAME names a known user and PASSWORD matches.
+fn user_of<'s>(store: &'s Store, session: &Session) -> Option<&'s User> {
+    let user = store.user(session.username.as_deref()?)?;
+    user.password_is(session.password.as_deref()?)
+        .then_some(user)
+}
+
+fn driver_err(ups: &UpsData) -> Option<ErrCode> {
+    match ups.state {
+        DriverState::Connected => None,
+        DriverState::Stale => Some(ErrCode::DataStale),
+        DriverState::NotConnected => Some(ErrCode::DriverNotConnected),
+    }
+}
+
+/// Looks up a UPS and checks its driver; the error to send otherwise.
+fn available<'s>(store: &'s Store, name: &str) -> Result<&'s UpsData, ErrCode> {
+    let ups = store.ups(name).ok_or(ErrCode::UnknownUps)?;
+    match driver_err(ups) {
+        Some(e) => Err(e),
+        None => Ok(ups),
+    }
+}
+
+fn respond<W: AsRef<[u8]>>(
+    words: &[W],
+    shared: &Shared,
+    session: &mut Session,
+    out: &mut Vec<u8>,
+) -> bool {
+    let verb = words.first().and_then(|w| Verb::from_word(w.as_ref()));
+    let Some(verb) = verb else {
+        encode::err(out, &ErrCode::UnknownCommand);
+        return false;
+    };
+    if verb.needs_auth() {
+        if session.username.is_none() {
+            encode::err(out, &ErrCode::UsernameRequired);
+            return false;
+        }
+        if session.password.is_none() {
+            encode::err(out, &ErrCode::PasswordRequired);
+            return false;
+        }
+    }
+    let cmd = match parse_command(words) {
+        Ok(c) => c,
+        Err(e) => {
+            encode::err(out, &RequestError::err_code(&e));
+            return false;
+        }
+    };
+    match execute(&cmd, shared, session, out) {
+        Ok(close) => close,
+        Err(code) => {
+            encode::err(out, &code);
+            false
+        }
+    }
+}
+
+fn execute(
+    cmd: &Command<'_>,
+    shared: &Shared,
+    session: &mut Session,
+    out: &mut Vec<u8>,
+) -> Result<bool, ErrCode> {
+    let cfg = &shared.config;
+    match *cmd {
+        Command::Ver => encode::text(out, cfg.version.as_bytes()),
+        Command::NetVer | Command::ProtVer => encode::text(out, cfg.netver.as_bytes()),
+        Command::Help => encode::text(out, cfg.help.as_bytes()),
+        Command::StartTls => return Err(ErrCode::FeatureNotConfigured),
+        Command::Logout => {
+            encode::ok(out, &OkReply::Goodbye);
+            return Ok(true);
+        }
+        Command::Username(name) => {
+            if session.username.is_some() {
+                return Err(ErrCode::AlreadySetUsername);
+            }
+            session.username = Some(name.to_owned());
+            encode::ok(out, &OkReply::Plain);
+        }
+        Command::Password(pw) => {
+            if session.password.is_some() {
+                return Err(ErrCode::AlreadySetPassword);
+            }
+            session.password = Some(pw.expose().to_owned());
+            encode::ok(out, &OkReply::Plain);
+        }
+        Command::Login { ups } => {
+            if session.login.is_some() {
+                return Err(ErrCode::AlreadyLoggedIn);
+            }
+            let mut store = shared.store();
+            if store.ups(ups).is_none() {
+                return Err(ErrCode::UnknownUps);
+            }
+            if user_of(&store, session).and_then(|u| u.upsmon).is_none() {
+                return Err(ErrCode::AccessDenied);
+            }
+            if let Some(u) = store.ups_mut(ups) {
+                u.clients.push(session.peer.clone());
+                session.login = Some(u.name.clone());
+            }
+            encode::ok(out, &OkReply::Plain);
+        }
+        Command::Primary { ups } | Command::Master { ups } => {
+            let store = shared.store();
+            if store.ups(ups).is_none() {
+                return Err(ErrCode::UnknownUps);
+            }
+            if user_of(&store, session).and_then(|u| u.upsmon) != Some(UpsmonRole::Primary) {
+                return Err(ErrCode::AccessDenied);
+            }
+            let granted = if matches!(cmd, Command::Primary { .. }) {
+                OkReply::PrimaryGranted
+            } else {
+                OkReply::MasterGranted
+            };
+            encode::ok(out, &granted);
+        }
+        Command::Fsd { ups } => {
+            let mut store = shared.store();
+            if store.ups(ups).is_none() {
+                return Err(ErrCode::UnknownUps);
+            }
+            let allowed = user_of(&store, session)
+                .is_some_and(|u| u.can_fsd || u.upsmon == Some(UpsmonRole::Primary));
+            if !allowed {
+                return Err(ErrCode::AccessDenied);
+            }
+            if let Some(u) = store.ups_mut(ups) {
+                u.fsd = true;
+            }
+            encode::ok(out, &OkReply::FsdSet);
+        }
+        Command::GetVar { ups, var } => {
+            if var.len() >= 7
+                && var
+                    .get(..7)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("server."))
+            {
+                let value = if var.eq_ignore_ascii_case("server.version") {
+                    cfg.server_version.clone()
+                } else if var.eq_ignore_ascii_case("server.info") {
+                    cfg.version.clone()
+                } else {
+                    return Err(ErrCode::VarNotSupported);
+                };
+                encode::var(out, ups, var, value.as_bytes());
+            } else {
+                let store = shared.store();
+                let u = available(&store, ups)?;
+                let v = u.var(var).ok_or(ErrCode::VarNotSupported)?;
+                encode::var(out, ups, var, &u.reported_value(v));
+            }
+        }
+        Command::GetType { ups, var } => {
+            let store = shared.store();
+            let u = available(&store, ups)?;
+            let v = u.var(var).ok_or(ErrCode::VarNotSupported)?;
+            encode::type_(out, ups, var, &v.ty);
+        }
+        Command::GetDesc { ups, var } => {
+            let store = shared.store();
+            let u = available(&store, ups)?;
+            let desc = u
+                .var(var)
+                .and_then(|v| v.desc.as_deref())
+                .unwrap_or("Description unavailable");
+            encode::desc(out, ups, var, desc.as_bytes());
+        }
+        Command::GetCmdDesc { ups, cmd } => {
+            let store = shared.store();
+            let u = available(&store, ups)?;
+            let desc = u
+                .command(cmd)
+                .and_then(|c| c.desc.as_deref())
+                .unwrap_or("Description unavailable");
+            encode::cmd_desc(out, ups, cmd, desc.as_bytes());
+        }
+        Command::GetUpsDesc { ups } => {
+            let store = shared.store();
+            let u = store.ups(ups).ok_or(ErrCode::UnknownUps)?;
+            encode::ups_desc(
+                out,
+                ups,
+                u.desc.as_deref().unwrap_or("Unavailable").as_bytes(),
+            );
+        }
+        Command::GetNumLogins { ups } => {
+            let store = shared.store();
+            let u = available(&store, ups)?;
+            encode::num_logins(out, ups, u.clients.len() as u64);
+        }
+        Command::GetTracking { id: None } => {
+            encode::text(out, if session.tracking { b"ON" } else { b"OFF" });
+        }
+        Command::GetTracking { id: Some(id) } => {
+            if !session.tracking {
+                return Err(ErrCode::FeatureNotConfigured);
+            }
+            let known = shared
+                .tracking
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .any(|t| t == id);
+            encode::text(out, if known { b"SUCCESS" } else { b"ERR UNKNOWN" });
+        }
+        Command::SetTracking(on) => {
+            session.tracking = on;
+            encode::ok(out, &OkReply::Plain);
+        }
+        Command::ListUps => {
+            let store = shared.store();
+            let h = ListHeader::new(ListKind::Ups, None, None);
+            encode::begin_list(out, &h);
+            for u in store.upses() {
+                encode::ups_item(
+                    out,
+                    &u.name,
+                    u.desc
+                        .as_deref()
+                        .unwrap_or("Description unavailable")
+                        .as_bytes(),
+                );
+            }
+            encode::end_list(out, &h);
+        }
+        Command::ListVar { ups } | Command::ListRw { ups } => {
+            let rw_only = matches!(cmd, Command::ListRw { .. });
+            let store = shared.store();
+            let u = available(&store, ups)?;
+            let h = ListHeader::new(
+                if rw_only { ListKind::Rw } else { ListKind::Var },
+                Some(ups),
+                None,
+            );
+            encode::begin_list(out, &h);
+            for v in u.vars() {
+                if rw_only {
+                    if v.ty.rw {
+                        encode::rw(out, ups, &v.name, &u.reported_value(v));
+                    }
+                } else {
+                    encode::var(out, ups, &v.name, &u.reported_value(v));
+                }
+            }
+            encode::end_list(out, &h);
+        }
+        Command::ListCmd { ups } => {
+            let store = shared.store();
+            let u = available(&store, ups)?;
+            let h = ListHeader::new(ListKind::Cmd, Some(ups), None);
+            encode::begin_list(out, &h);
+            for c in u.commands() {
+                encode::cmd(out, ups, &c.name);
+            }
+            encode::end_list(out, &h);
+        }
+        Command::ListEnum { ups, var } | Command::ListRange { ups, var } => {
+            let is_enum = matches!(cmd, Command::ListEnum { .. });
+            let store = shared.store();
+            let u = available(&store, ups)?;
+            let v = u.var(var).ok_or(ErrCode::VarNotSupported)?;
+            let h = ListHeader::new(
+                if is_enum {
+                    ListKind::Enum
+                } else {
+                    ListKind::Range
+                },
+                Some(ups),
+                Some(var),
+            );
+            encode::begin_list(out, &h);
+            if is_enum {
+                for e in &v.enum_values {
+                    encode::enum_item(out, ups, var, e);
+                }
+            } else {
+                for (lo, hi) in &v.ranges {
+                    encode::range(
+                        out,
+                        ups,
+                        var,
+                        lo.to_string().as_bytes(),
+                        hi.to_string().as_bytes(),
+                    );
+                }
+            }
+            encode::end_list(out, &h);
+        }
+        Command::ListClient { ups } => {
+            let store = shared.store();
+            let u = store.ups(ups).ok_or(ErrCode::UnknownUps)?;
+            let h = ListHeader::new(ListKind::Client, Some(ups), None);
+            encode::begin_list(out, &h);
+            for c in &u.clients {
+                encode::client(out, ups, c);
+            }
+            encode::end_list(out, &h);
+        }
+        Command::SetVar { ups, var, value } => {
+            let mut store = shared.store();
+            available(&store, ups)?;
+            if !user_of(&store, session).is_some_and(|u| u.can_set) {
+                return Err(ErrCode::AccessDenied);
+            }
+            let u = store.ups_mut(ups).ok_or(ErrCode::UnknownUps)?;
+            let v = u.var_mut(var).ok_or(ErrCode::VarNotSupported)?;
+            if !v.ty.rw {
+                return Err(ErrCode::Readonly);
+            }
+            if let ValueKind::String { max_len } = v.ty.kind {
+                if max_len < 1 {
+                    return Err(ErrCode::SetFailed);
+                }
+                if value.len() > max_len as usize {
+                    return Err(ErrCode::TooLong);
+                }
+            }
+            if v.ty.enumerated && !v.enum_values.iter().any(|e| e.as_slice() == value) {
+                return Err(ErrCode::InvalidValue);
+            }
+            if v.ty.range {
+                let n = atoi(value);
+                if !v.ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&n)) {
+                    return Err(ErrCode::InvalidValue);
+                }
+            }
+            v.value = value.to_vec();
+            drop(store);
+            reply_ok_tracked(shared, session, out);
+        }
+        Command::InstCmd {
+            ups,
+            cmd: name,
+            value,
+        } => {
+            let store = shared.store();
+            let u = available(&store, ups)?;
+            if u.command(name).is_none() {
+                return Err(ErrCode::CmdNotSupported);
+            }
+            let user = user_of(&store, session)
+                .filter(|u| u.may_instcmd(name))
+                .ok_or(ErrCode::AccessDenied)?;
+            let record = InstCmdRecord {
+                ups: u.name.clone(),
+                cmd: name.to_owned(),
+                value: value.map(<[u8]>::to_vec),
+                user: user.name.clone(),
+            };
+            drop(store);
+            shared
+                .instcmds
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(record);
+            reply_ok_tracked(shared, session, out);
+        }
+    }
+    Ok(false)
+}
+
+fn reply_ok_tracked(shared: &Shared, session: &Session, out: &mut Vec<u8>) {
+    if session.tracking {
+        let id = new_tracking_id(shared);
+        encode::ok(out, &OkReply::Tracking(&id));
+        let mut ids = shared.tracking.lock().unwrap_or_else(|e| e.into_inner());
+        // Bounded memory: upsd forgets results after TRACKINGDELAY; keep the last 1024 ids.
+        if ids.len() >= 1024 {
+            ids.remove(0);
+        }
+        ids.push(id);
+    } else {
+        encode::ok(out, &OkReply::Plain);
+    }
+}
+
+/// C `atoi`: optional blanks and sign, then leading digits; 0 when none (upsd checks ranges this way).
+fn atoi(bytes: &[u8]) -> i64 {
+    let s = bytes.iter().skip_while(|b| b.is_ascii_whitespace());
+    let mut neg = false;
+    let mut n: i64 = 0;
+    let mut first = true;
+    for &b in s {
+        if first && (b == b'-' || b == b'+') {
+            neg = b == b'-';
+            first = false;
+            continue;
+        }
+        first = false;
+        if !b.is_ascii_digit() {
+            break;
+        }
+        n = n.saturating_mul(10).saturating_add(i64::from(b - b'0'));
+    }
+    if neg {
+        -n
+    } else {
+        n
+    }
+}
