@@ -37,10 +37,14 @@ pub fn nut_available() -> bool {
 }
 
 /// A `.dev` file shipped in `tests/data/` (sources in `tests/data/SOURCES.md`).
+/// Also found from the `benches` crate, which includes this file by path.
 pub fn data_file(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let own = here.join("tests/data").join(name);
+    if own.exists() {
+        return own;
+    }
+    here.join("../nut-proto/tests/data").join(name)
 }
 
 /// A running lab.

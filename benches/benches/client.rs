@@ -1,0 +1,83 @@
+//! The async client's `LIST VAR` against the real upsd (Debian's upsd + dummy-ups, started here with
+//! the integration tests' lab harness), with the QUICKACK re-arm on and off, plus sequential versus
+//! pipelined `GET VAR`.
+//!
+//! `cargo bench -p nut-benches --bench client`. Without NUT installed the real-upsd group is skipped.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use nut_proto::client::{Client, Options};
+
+#[path = "../../nut-proto/tests/common/lab.rs"]
+#[allow(unreachable_pub)]
+mod lab;
+
+fn opts(quickack: bool) -> Options {
+    let mut o = Options::default();
+    o.quickack = quickack;
+    o.request_timeout = Duration::from_secs(10);
+    o
+}
+
+fn real_upsd(c: &mut Criterion) {
+    if !std::path::Path::new(lab::UPSD).exists() {
+        println!("skipped: no NUT installed");
+        return;
+    }
+    let Some(lab) = lab::Lab::start(lab::LabConfig {
+        devs: &["client-apc-back-ups-cs500.dev"],
+        maxage: None,
+    }) else {
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let target = lab.target(0);
+    let mut quick = rt
+        .block_on(Client::connect_target(&target, opts(true)))
+        .unwrap();
+    let mut plain = rt
+        .block_on(Client::connect_target(&target, opts(false)))
+        .unwrap();
+    let vars = rt.block_on(quick.list_vars("lab0")).unwrap();
+    println!("LIST VAR lab0: {} variables", vars.len());
+    let names: Vec<String> = vars.iter().map(|v| v.name.clone()).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+
+    let mut g = c.benchmark_group("real_upsd/list_var");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("quickack", |b| {
+        b.iter(|| rt.block_on(quick.list_vars("lab0")).unwrap())
+    });
+    // ~43 ms per list: keep the sample count at criterion's minimum.
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(5));
+    g.bench_function("plain", |b| {
+        b.iter(|| rt.block_on(plain.list_vars("lab0")).unwrap())
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("real_upsd/get_all_vars");
+    g.throughput(Throughput::Elements(names.len() as u64));
+    g.bench_function("sequential", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                for n in &names {
+                    quick.get_var("lab0", n).await.unwrap();
+                }
+            })
+        })
+    });
+    g.bench_function("pipelined", |b| {
+        b.iter(|| rt.block_on(quick.get_vars_pipelined("lab0", &names)).unwrap())
+    });
+    g.finish();
+    drop(lab);
+}
+
+criterion_group!(benches, real_upsd);
+criterion_main!(benches);
