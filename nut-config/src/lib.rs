@@ -1,2 +1,7 @@
 //! Lossless parsers and typed views for NUT configuration files.
 #![deny(missing_docs)]
+
+pub mod document;
+pub mod error;
+pub mod lexer;
+pub mod secret;
