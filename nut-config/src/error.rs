@@ -191,15 +191,34 @@ pub enum ErrorKind {
         allowed: String,
     },
     /// A single-valued directive given more than once.
-    #[error("{directive} given again (first on line {first_line}); {which} value wins")]
+    #[error("{directive} given again (first on line {first_line}){note}")]
     Duplicate {
         /// The directive.
         directive: String,
         /// Where it was first given.
         first_line: usize,
-        /// "the later" or "the first", as NUT does.
-        which: String,
+        /// What NUT does about it, e.g. "; the later value wins" (empty if it varies).
+        note: String,
     },
+    /// A ups.conf key that is not a core setting: drivers refuse unknown keys when they start.
+    #[error("{key} is not a core ups.conf setting: fine only if the {driver} driver accepts it (drivers refuse unknown settings at start)")]
+    DriverParam {
+        /// The key.
+        key: String,
+        /// The section's driver, or "this" when none is set.
+        driver: String,
+    },
+    /// An upsd.users line upsd does not understand. The word is not echoed: in this file a stray
+    /// word is as likely to be a password as a setting name.
+    #[error(
+        "unrecognized user setting: upsd ignores it (known: password, actions, instcmds, upsmon)"
+    )]
+    UnknownUserSetting,
+    /// MONITOR power value that is not a whole number.
+    #[error(
+        "MONITOR: the power value (field 2) must be a whole number, 0 or more (0 = monitor only)"
+    )]
+    BadPowerValue,
     /// A directive the file must have.
     #[error("{what}")]
     Required {
@@ -235,12 +254,11 @@ pub enum ErrorKind {
     #[error("MONITOR: {0}")]
     BadTarget(String),
     /// Role word NUT does not know.
-    #[error("{directive}: unknown type {value:?} (expected primary or secondary; legacy master/slave){consequence}")]
+    #[error("{directive}: unknown type (expected primary or secondary; legacy master/slave){consequence}")]
     UnknownRole {
-        /// The directive (`MONITOR` or `upsmon`).
+        /// The directive (`MONITOR` or `upsmon`). The word itself is not echoed: when fields are
+        /// shifted it may be the password.
         directive: String,
-        /// The word found.
-        value: String,
         /// What NUT does with it.
         consequence: String,
     },
