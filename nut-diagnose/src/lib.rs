@@ -1,2 +1,6 @@
 //! The NUT troubleshooting guide as a pure rules engine: facts in, findings out.
 #![deny(missing_docs)]
+
+pub mod finding;
+pub mod knowledge;
+pub mod logs;
