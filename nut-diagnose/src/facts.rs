@@ -1,0 +1,325 @@
+//! Facts: everything the rules look at, gathered beforehand by probes (or loaded from JSON), so that every
+//! rule is a pure function and a diagnosis can be replayed from a saved file.
+//!
+//! A fact records what was observed, failures included: "TCP connect refused" is a fact just like "connected".
+//! Something not observed is absent (`None`, empty list), and rules treat absence as *unknown*, never as ok.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use nut_proto::Target;
+use serde::{Deserialize, Serialize};
+
+use crate::logs::LogEvent;
+
+/// All facts about one host. Build it with `Facts::default()` and fill the fields: the struct is
+/// `#[non_exhaustive]` because fields will be added (configs, see below) without breaking callers.
+///
+/// # Configs (reserved)
+///
+/// The host's NUT configuration files (`nut.conf`, `ups.conf`, `upsd.conf`, `upsd.users`, `upsmon.conf`)
+/// belong here as typed views from `nut-config`, as an `Option<…>` field (`None` = not read, so rules that
+/// need them stay silent instead of guessing). They will be added when nut-config's typed views land; the
+/// mode, config-consistency and shutdown-chain rules wait for them. Until then no field stands in for them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct Facts {
+    /// When the facts were gathered, in seconds since the Unix epoch (UTC); used for ages (battery date,
+    /// last test) and for how long an open episode has lasted. `None`: ages are not judged.
+    pub now: Option<i64>,
+    /// The host the facts describe (its name), if known.
+    pub host: Option<String>,
+    /// systemd units of NUT and their states.
+    pub services: Vec<ServiceFact>,
+    /// Variables read from UPSes (`LIST VAR`).
+    pub snapshots: Vec<Snapshot>,
+    /// Reachability probes of targets: DNS, TCP, NUT.
+    pub probes: Vec<ProbeFact>,
+    /// Log events (journal, syslog, upsmon output), in log order. Foreign lines may be left out.
+    pub logs: Vec<LogEvent<'static>>,
+    /// Sources that could not be read (`"journal: permission denied"`), so a renderer can say what the
+    /// diagnosis did not see.
+    pub unavailable: Vec<String>,
+}
+
+/// NUT's systemd units (nut-facts §6.1). Driver instances are `nut-driver@<ups>.service`.
+pub mod units {
+    /// upsd.
+    pub const SERVER: &str = "nut-server.service";
+    /// upsmon.
+    pub const MONITOR: &str = "nut-monitor.service";
+    /// The group of all driver instances.
+    pub const DRIVER_TARGET: &str = "nut-driver.target";
+    /// The umbrella target.
+    pub const NUT_TARGET: &str = "nut.target";
+
+    /// The unit of one driver instance.
+    pub fn driver(ups: &str) -> String {
+        format!("nut-driver@{ups}.service")
+    }
+}
+
+/// One unit and its state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceFact {
+    /// Full unit name (`nut-monitor.service`, `nut-driver@ups.service`).
+    pub unit: String,
+    /// Its state.
+    pub state: ServiceState,
+}
+
+/// The state of a systemd unit, reduced to what the diagnosis distinguishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServiceState {
+    /// Running (or, for a target, reached).
+    Active,
+    /// Stopped, not failed.
+    Inactive,
+    /// Stopped after a failure (exit code, crash, start limit).
+    Failed,
+    /// Starting or restarting (a driver in its RestartSec loop shows up here).
+    Activating,
+    /// Stopping.
+    Deactivating,
+    /// The unit does not exist on this host (package not installed, wrong name).
+    NotFound,
+}
+
+impl ServiceState {
+    /// From `systemctl show -p LoadState -p ActiveState`: `LoadState=not-found` wins, then `ActiveState`.
+    /// `None` for values systemd does not document.
+    pub fn from_systemctl(load_state: &str, active_state: &str) -> Option<Self> {
+        if load_state == "not-found" {
+            return Some(ServiceState::NotFound);
+        }
+        Some(match active_state {
+            "active" | "reloading" | "refreshing" => ServiceState::Active,
+            "inactive" | "maintenance" => ServiceState::Inactive,
+            "failed" => ServiceState::Failed,
+            "activating" => ServiceState::Activating,
+            "deactivating" => ServiceState::Deactivating,
+            _ => return None,
+        })
+    }
+}
+
+/// The variables of one UPS at one moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Which UPS.
+    pub target: Target,
+    /// Variable name → value, as the server sent them.
+    pub vars: BTreeMap<String, String>,
+}
+
+impl Snapshot {
+    /// A snapshot from name/value pairs.
+    pub fn new<K: Into<String>, V: Into<String>>(
+        target: Target,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Snapshot {
+            target,
+            vars: vars
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+
+    /// The value of a variable, if the UPS reports it.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
+    /// A numeric variable: `Some(Ok(n))`, `Some(Err(raw))` when present but not a number (NUT numbers are
+    /// decimal, optional sign and leading zeros, no exponent), `None` when absent.
+    pub fn number(&self, name: &str) -> Option<Result<f64, &str>> {
+        let raw = self.get(name)?;
+        let t = raw.trim();
+        let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+        let ok = !body.is_empty()
+            && body.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && body.bytes().filter(|b| *b == b'.').count() <= 1
+            && body.bytes().any(|b| b.is_ascii_digit());
+        Some(if ok {
+            t.parse::<f64>().map_err(|_| raw)
+        } else {
+            Err(raw)
+        })
+    }
+}
+
+/// Result of resolving the target's host name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum DnsOutcome {
+    /// The host is an address literal: nothing to resolve.
+    Literal,
+    /// Resolved to these addresses.
+    Resolved {
+        /// The addresses, in resolver order.
+        addresses: Vec<IpAddr>,
+    },
+    /// The name does not exist (NXDOMAIN / EAI_NONAME): upsc says `No such host`.
+    NoSuchHost,
+    /// The resolver failed otherwise (timeout, no resolver).
+    Failed {
+        /// The resolver's error text.
+        detail: String,
+    },
+}
+
+/// Result of the TCP connect to `host:port`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum TcpOutcome {
+    /// Connected.
+    Connected,
+    /// ECONNREFUSED: the host answered, nothing listens there.
+    Refused,
+    /// EHOSTUNREACH: no route to the host.
+    NoRoute,
+    /// ENETUNREACH: this machine has no route to that network.
+    NetUnreachable,
+    /// No answer within the probe's timeout (or ETIMEDOUT).
+    TimedOut,
+    /// Any other socket error.
+    Failed {
+        /// The OS error text.
+        detail: String,
+    },
+}
+
+/// Result of a NUT request (a `LIST VAR`/`GET VAR` query, or a `USERNAME`/`PASSWORD`/`LOGIN` sequence).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum NutOutcome {
+    /// The server answered normally.
+    Ok,
+    /// The server answered `ERR <code>` (`UNKNOWN-UPS`, `ACCESS-DENIED`, `DRIVER-NOT-CONNECTED`,
+    /// `DATA-STALE`…).
+    Err {
+        /// The code word after `ERR`.
+        code: String,
+    },
+    /// The exchange broke off (server closed the connection, read error, garbage reply).
+    Failed {
+        /// What happened.
+        detail: String,
+    },
+}
+
+/// Everything one probe of a target found out, in order: DNS, TCP, NUT query, and login if tried.
+/// A step that was not reached is `None` (a refused TCP connect leaves `query` at `None`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeFact {
+    /// The probed target.
+    pub target: Target,
+    /// Name resolution.
+    pub dns: Option<DnsOutcome>,
+    /// TCP connect.
+    pub tcp: Option<TcpOutcome>,
+    /// A read of the UPS (`GET VAR <ups> ups.status` or `LIST VAR <ups>`).
+    pub query: Option<NutOutcome>,
+    /// A login with upsmon's credentials, when the probe had them.
+    pub login: Option<NutOutcome>,
+}
+
+impl ProbeFact {
+    /// A probe with no step recorded yet.
+    pub fn new(target: Target) -> Self {
+        ProbeFact {
+            target,
+            dns: None,
+            tcp: None,
+            query: None,
+            login: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_nut_numbers() {
+        let s = Snapshot::new(
+            Target::new("ups", "localhost", 3493),
+            [
+                ("a", "023.4"),
+                ("b", "-5"),
+                ("c", "1e3"),
+                ("d", ""),
+                ("e", "12,5"),
+                ("f", "."),
+            ],
+        );
+        assert_eq!(s.number("a"), Some(Ok(23.4)));
+        assert_eq!(s.number("b"), Some(Ok(-5.0)));
+        assert_eq!(s.number("c"), Some(Err("1e3")));
+        assert_eq!(s.number("d"), Some(Err("")));
+        assert_eq!(s.number("e"), Some(Err("12,5")));
+        assert_eq!(s.number("f"), Some(Err(".")));
+        assert_eq!(s.number("zzz"), None);
+    }
+
+    #[test]
+    fn systemctl_states() {
+        assert_eq!(
+            ServiceState::from_systemctl("loaded", "active"),
+            Some(ServiceState::Active)
+        );
+        assert_eq!(
+            ServiceState::from_systemctl("not-found", "inactive"),
+            Some(ServiceState::NotFound)
+        );
+        assert_eq!(
+            ServiceState::from_systemctl("loaded", "failed"),
+            Some(ServiceState::Failed)
+        );
+        assert_eq!(ServiceState::from_systemctl("loaded", "weird"), None);
+        assert_eq!(units::driver("ups"), "nut-driver@ups.service");
+    }
+
+    #[test]
+    fn facts_round_trip_through_json() {
+        let mut f = Facts {
+            now: Some(1_795_706_401),
+            ..Facts::default()
+        };
+        f.services.push(ServiceFact {
+            unit: units::MONITOR.into(),
+            state: ServiceState::Failed,
+        });
+        let mut p = ProbeFact::new(Target::new("ups", "10.0.0.2", 3493));
+        p.dns = Some(DnsOutcome::Literal);
+        p.tcp = Some(TcpOutcome::Connected);
+        p.query = Some(NutOutcome::Err {
+            code: "UNKNOWN-UPS".into(),
+        });
+        f.probes.push(p);
+        f.snapshots.push(Snapshot::new(
+            Target::new("ups", "nas", 3493),
+            [("ups.status", "OL")],
+        ));
+        if let Ok(ev) =
+            crate::logs::parse_line(b"Nov 26 10:00:00 nas upsmon[1]: UPS ups@nas on battery")
+        {
+            f.logs.push(ev.into_owned());
+        }
+        let json = serde_json::to_string(&f).unwrap_or_default();
+        assert!(
+            json.contains(r#""outcome":"err","code":"UNKNOWN-UPS""#),
+            "{json}"
+        );
+        let back: Facts = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+        assert_eq!(back, f);
+        // Missing fields default: a hand-written facts file can be small.
+        let small: Facts = serde_json::from_str(r#"{"now": 5}"#).unwrap_or_default();
+        assert_eq!(small.now, Some(5));
+    }
+}

@@ -1,0 +1,151 @@
+//! Why a query to a UPS fails: the seed's reality check ("if upsc fails it is the wrong target, the server
+//! is offline, or the network path is broken") plus the cases it folds in (bad credentials, driver down,
+//! stale data, DNS), each with its meaning and the checks to make.
+//!
+//! Facts: nut-facts §1.5 (error codes and libupsclient texts) and §8.5 (log line → probable cause). Both
+//! the probe-based reality check and the log-based episode findings read this one table.
+
+use crate::finding::Severity;
+use crate::knowledge::log_patterns::EventKind;
+
+/// One failure cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cause {
+    /// Stable finding id (`net.no-route`).
+    pub id: &'static str,
+    /// How bad it is for the protection.
+    pub severity: Severity,
+    /// Short name.
+    pub title: &'static str,
+    /// What it means.
+    pub meaning: &'static str,
+    /// What to check.
+    pub action: &'static str,
+}
+
+/// The cause table, sorted by id (a test keeps it sorted and unique).
+#[rustfmt::skip]
+pub const CAUSES: &[Cause] = &[
+    Cause { id: "auth.access-denied", severity: Severity::Critical, title: "login refused (ACCESS-DENIED)",
+        meaning: "upsd refused the login: wrong password, unknown user, or the user lacks the upsmon role in upsd.users. Without a login upsmon cannot take part in the shutdown handshake.",
+        action: "Compare the user and password of the MONITOR line with upsd.users on the server (the user needs `upsmon primary` or `upsmon secondary`), then reload upsd." },
+    Cause { id: "data.stale", severity: Severity::Critical, title: "data stale",
+        meaning: "The driver runs but has no fresh data from the UPS: it lost the device (USB unplugged, serial cable) or hangs.",
+        action: "Check the cable and the driver's log (nut-driver@<ups>), look at driver.state, and restart the driver." },
+    Cause { id: "driver.not-connected", severity: Severity::Critical, title: "driver not connected",
+        meaning: "upsd has no connection to the UPS driver: the driver is not running, crashed, or uses another state path than upsd.",
+        action: "Check `systemctl status nut-driver@<ups>` (or nut-driver.target) and upsd's log for `Can't connect to UPS [..]`; make driver and upsd use the same state path." },
+    Cause { id: "net.dns", severity: Severity::Critical, title: "name does not resolve",
+        meaning: "The server's name could not be resolved (No such host): a typo, a missing DNS entry, or no resolver at boot.",
+        action: "Check the name with `getent hosts <name>`; give the server a stable DNS name or a hosts entry." },
+    Cause { id: "net.no-route", severity: Severity::Critical, title: "no route to host",
+        meaning: "The server cannot be reached: it is down, the address is wrong, or the network path (or a firewall sending ICMP prohibited) is broken.",
+        action: "Ping the server, check its IP address in the MONITOR line (a DHCP address may have changed) and the network path." },
+    Cause { id: "net.refused", severity: Severity::Critical, title: "connection refused",
+        meaning: "The host answers but nothing accepts connections on that port: upsd is not running, listens only on 127.0.0.1 or another port (LISTEN), or a firewall rejects.",
+        action: "On the server: `systemctl status nut-server`, `ss -ltnp | grep 3493`, and the LISTEN lines of upsd.conf; check the firewall." },
+    Cause { id: "net.server-gone", severity: Severity::Warning, title: "server closed the connection",
+        meaning: "upsd dropped an established connection (restarted, killed, or the client was idle too long).",
+        action: "Check that nut-server is running and why it restarted (its log)." },
+    Cause { id: "net.timeout", severity: Severity::Critical, title: "connection timed out",
+        meaning: "Packets are dropped on the way: a firewall DROP rule, or a host that is off on another subnet.",
+        action: "Check firewalls between client and server for TCP port 3493 and that the server is powered." },
+    Cause { id: "net.unreachable", severity: Severity::Critical, title: "network unreachable",
+        meaning: "This client has no route to the server's network: an interface down, or no address yet at boot.",
+        action: "Check the client's own network (ip addr, ip route); at boot, order nut-monitor after network-online.target." },
+    Cause { id: "nut.error", severity: Severity::Warning, title: "NUT request failed",
+        meaning: "The server answered with an error this engine does not interpret further.",
+        action: "Read the error text in the evidence and the server's log." },
+    Cause { id: "ups.unknown-name", severity: Severity::Critical, title: "UPS name unknown on the server",
+        meaning: "The server does not have a UPS by that name (the [section] names of its ups.conf). upsmon keeps polling in vain.",
+        action: "List the names the server offers with `upsc -l <server>` and fix the MONITOR line; on a Synology NAS the UPS is always named `ups` (use ups@<nas>)." },
+];
+
+/// Looks a cause up by id.
+pub fn cause(id: &str) -> Option<&'static Cause> {
+    CAUSES
+        .binary_search_by(|c| c.id.cmp(id))
+        .ok()
+        .and_then(|i| CAUSES.get(i))
+}
+
+/// The failure cause a log event points to, if it is a failure at all.
+pub fn cause_of_event(kind: EventKind) -> Option<&'static Cause> {
+    use EventKind::*;
+    let id = match kind {
+        ConnectRefused => "net.refused",
+        ConnectNoRoute => "net.no-route",
+        ConnectNetUnreachable => "net.unreachable",
+        ConnectTimedOut => "net.timeout",
+        ConnectNoSuchHost => "net.dns",
+        LoginAccessDenied | PrimaryRefused => "auth.access-denied",
+        LoginUnknownUps | PollUnknownUps => "ups.unknown-name",
+        PollDriverNotConnected | UpsdDriverMissing => "driver.not-connected",
+        PollDataStale | UpsdDataStale => "data.stale",
+        PollServerGone => "net.server-gone",
+        ConnectFailed | LoginFailed | PollFailed => "nut.error",
+        _ => return None,
+    };
+    cause(id)
+}
+
+/// The failure cause for a NUT `ERR` code (`UNKNOWN-UPS`), if the code is one the reality check knows.
+pub fn cause_of_err_code(code: &str) -> Option<&'static Cause> {
+    let id = match code {
+        "ACCESS-DENIED" => "auth.access-denied",
+        "UNKNOWN-UPS" => "ups.unknown-name",
+        "DRIVER-NOT-CONNECTED" => "driver.not-connected",
+        "DATA-STALE" => "data.stale",
+        _ => "nut.error",
+    };
+    cause(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_and_unique() {
+        for w in CAUSES.windows(2) {
+            if let [a, b] = w {
+                assert!(a.id < b.id, "{} must sort before {}", a.id, b.id);
+            }
+        }
+    }
+
+    #[test]
+    fn every_mapped_id_exists() {
+        use EventKind::*;
+        for k in [
+            ConnectRefused,
+            ConnectNoRoute,
+            ConnectNetUnreachable,
+            ConnectTimedOut,
+            ConnectNoSuchHost,
+            LoginAccessDenied,
+            LoginUnknownUps,
+            PollUnknownUps,
+            PollDriverNotConnected,
+            PollDataStale,
+            PollServerGone,
+            PollFailed,
+        ] {
+            assert!(cause_of_event(k).is_some(), "{k:?}");
+        }
+        assert!(cause_of_event(OnBattery).is_none());
+        for code in [
+            "ACCESS-DENIED",
+            "UNKNOWN-UPS",
+            "DRIVER-NOT-CONNECTED",
+            "DATA-STALE",
+            "WHATEVER",
+        ] {
+            assert!(cause_of_err_code(code).is_some(), "{code}");
+        }
+        assert_eq!(
+            cause_of_err_code("UNKNOWN-UPS").map(|c| c.id),
+            Some("ups.unknown-name")
+        );
+    }
+}

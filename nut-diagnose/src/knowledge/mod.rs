@@ -1,0 +1,15 @@
+//! What the engine knows, as data: status tokens, thresholds, log-message formats and failure causes.
+//!
+//! Each table exists once, here, sorted and checked by a test, and is read by every rule (and later by
+//! renderers, the exporter and generated alert rules). Only [`Thresholds`] is meant to be tuned by users;
+//! the other tables are facts about NUT.
+
+pub mod causes;
+pub mod log_patterns;
+pub mod status;
+pub mod thresholds;
+
+pub use causes::{Cause, CAUSES};
+pub use log_patterns::{EventKind, LogPattern, LOG_PATTERNS};
+pub use status::{StatusToken, STATUS_TOKENS};
+pub use thresholds::{Level, Limits, Thresholds, ThresholdsError};

@@ -1,0 +1,230 @@
+//! Probes: the traits through which facts are gathered, and [`gather`], which fills [`Facts`] from them.
+//!
+//! The rules never call a probe; they read [`Facts`]. Real implementations (systemctl, journalctl, TCP and
+//! the NUT client of nut-proto) live outside the rules, in nutctl or a future `probe` module behind these
+//! traits, so that tests and replays can substitute recorded facts.
+//!
+//! A probe reports failures of the *thing probed* as facts (a refused connection is a [`TcpOutcome`], not
+//! an error). [`ProbeError`] is only for "could not look at all" (no systemd, no permission to read the
+//! journal); [`gather`] records those in [`Facts::unavailable`] and carries on.
+//!
+//! [`TcpOutcome`]: crate::facts::TcpOutcome
+
+use async_trait::async_trait;
+use nut_proto::Target;
+
+use crate::facts::{Facts, ProbeFact, ServiceFact, ServiceState, Snapshot};
+use crate::logs;
+
+/// The probe itself could not run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProbeError {
+    /// The source does not exist here (no systemd, no journal, no upsmon log file).
+    #[error("{0}: not available on this host")]
+    Unavailable(String),
+    /// The source exists but may not be read (run as root or add the user to the right group).
+    #[error("{0}: permission denied")]
+    PermissionDenied(String),
+    /// Anything else, with its text.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Reads systemd unit states (`systemctl show -p LoadState -p ActiveState <unit>`).
+#[async_trait]
+pub trait ServiceProbe: Send + Sync {
+    /// The state of one unit; a unit that does not exist is `Ok(ServiceState::NotFound)`.
+    async fn state(&self, unit: &str) -> Result<ServiceState, ProbeError>;
+
+    /// The instantiated `nut-driver@*.service` units present on the host (their full names).
+    async fn driver_units(&self) -> Result<Vec<String>, ProbeError>;
+}
+
+/// Checks one target step by step: DNS, TCP connect, a NUT read, optionally a login.
+#[async_trait]
+pub trait TargetProbe: Send + Sync {
+    /// Probes the target. Never fails: every failure is one of the outcomes in [`ProbeFact`].
+    async fn probe(&self, target: &Target) -> ProbeFact;
+}
+
+/// Reads all variables of a UPS (`LIST VAR`).
+#[async_trait]
+pub trait SnapshotSource: Send + Sync {
+    /// The variables, or why they could not be read (the matching [`ProbeFact`] tells the cause).
+    async fn snapshot(&self, target: &Target) -> Result<Snapshot, ProbeError>;
+}
+
+/// Raw log text (journalctl output in any supported format, a syslog file, upsmon's output).
+#[async_trait]
+pub trait LogSource: Send + Sync {
+    /// The log bytes since `since` (Unix seconds), or all the source keeps when `None`.
+    async fn read(&self, since: Option<i64>) -> Result<Vec<u8>, ProbeError>;
+}
+
+/// The probes to use; any of them may be left out.
+#[derive(Default, Clone, Copy)]
+pub struct Probes<'a> {
+    /// Unit states.
+    pub services: Option<&'a dyn ServiceProbe>,
+    /// Target reachability.
+    pub targets: Option<&'a dyn TargetProbe>,
+    /// UPS variables.
+    pub snapshots: Option<&'a dyn SnapshotSource>,
+    /// Logs.
+    pub logs: Option<&'a dyn LogSource>,
+}
+
+/// Gathers facts about `targets` with the given probes. `now` (Unix seconds) is passed in rather than read
+/// from the clock so that results are reproducible. Foreign log lines are not kept.
+pub async fn gather(
+    probes: Probes<'_>,
+    targets: &[Target],
+    now: Option<i64>,
+    log_since: Option<i64>,
+) -> Facts {
+    let mut facts = Facts {
+        now,
+        ..Facts::default()
+    };
+    if let Some(sp) = probes.services {
+        let mut units: Vec<String> = [
+            crate::facts::units::SERVER,
+            crate::facts::units::MONITOR,
+            crate::facts::units::DRIVER_TARGET,
+        ]
+        .iter()
+        .map(|u| u.to_string())
+        .collect();
+        match sp.driver_units().await {
+            Ok(d) => units.extend(d),
+            Err(e) => facts.unavailable.push(e.to_string()),
+        }
+        for unit in units {
+            match sp.state(&unit).await {
+                Ok(state) => facts.services.push(ServiceFact { unit, state }),
+                Err(e) => facts.unavailable.push(e.to_string()),
+            }
+        }
+    }
+    for t in targets {
+        if let Some(tp) = probes.targets {
+            facts.probes.push(tp.probe(t).await);
+        }
+        if let Some(ss) = probes.snapshots {
+            match ss.snapshot(t).await {
+                Ok(s) => facts.snapshots.push(s),
+                Err(e) => facts.unavailable.push(format!("{t}: {e}")),
+            }
+        }
+    }
+    if let Some(ls) = probes.logs {
+        match ls.read(log_since).await {
+            Ok(bytes) => {
+                for (_, ev) in logs::events(&bytes) {
+                    // Unreadable lines are not facts; the timeline of the raw log counts them.
+                    if let Ok(ev) = ev {
+                        if ev.kind != crate::knowledge::EventKind::Foreign {
+                            facts.logs.push(ev.into_owned());
+                        }
+                    }
+                }
+            }
+            Err(e) => facts.unavailable.push(e.to_string()),
+        }
+    }
+    facts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{DnsOutcome, TcpOutcome};
+    use crate::knowledge::EventKind;
+
+    struct FakeServices;
+    #[async_trait]
+    impl ServiceProbe for FakeServices {
+        async fn state(&self, unit: &str) -> Result<ServiceState, ProbeError> {
+            match unit {
+                "nut-monitor.service" => Ok(ServiceState::Failed),
+                "nut-driver@ups.service" => Err(ProbeError::PermissionDenied(unit.to_string())),
+                _ => Ok(ServiceState::Active),
+            }
+        }
+        async fn driver_units(&self) -> Result<Vec<String>, ProbeError> {
+            Ok(vec!["nut-driver@ups.service".into()])
+        }
+    }
+
+    struct Refused;
+    #[async_trait]
+    impl TargetProbe for Refused {
+        async fn probe(&self, target: &Target) -> ProbeFact {
+            let mut p = ProbeFact::new(target.clone());
+            p.dns = Some(DnsOutcome::Literal);
+            p.tcp = Some(TcpOutcome::Refused);
+            p
+        }
+    }
+
+    struct NoSnapshot;
+    #[async_trait]
+    impl SnapshotSource for NoSnapshot {
+        async fn snapshot(&self, _: &Target) -> Result<Snapshot, ProbeError> {
+            Err(ProbeError::Other("connection refused".into()))
+        }
+    }
+
+    struct Journal;
+    #[async_trait]
+    impl LogSource for Journal {
+        async fn read(&self, since: Option<i64>) -> Result<Vec<u8>, ProbeError> {
+            assert_eq!(since, Some(100));
+            Ok(b"Nov 26 10:00:00 h sshd[1]: x\nNov 26 10:00:01 h upsmon[2]: UPS u@h on battery\n{bad\n".to_vec())
+        }
+    }
+
+    #[tokio::test]
+    async fn gather_records_facts_and_gaps() {
+        let probes = Probes {
+            services: Some(&FakeServices),
+            targets: Some(&Refused),
+            snapshots: Some(&NoSnapshot),
+            logs: Some(&Journal),
+        };
+        let t = Target::new("ups", "127.0.0.1", 3493);
+        let f = gather(probes, std::slice::from_ref(&t), Some(200), Some(100)).await;
+        assert_eq!(f.now, Some(200));
+        let states: Vec<_> = f
+            .services
+            .iter()
+            .map(|s| (s.unit.as_str(), s.state))
+            .collect();
+        assert_eq!(
+            states,
+            vec![
+                ("nut-server.service", ServiceState::Active),
+                ("nut-monitor.service", ServiceState::Failed),
+                ("nut-driver.target", ServiceState::Active),
+            ]
+        );
+        assert_eq!(f.probes.len(), 1);
+        assert_eq!(f.probes[0].tcp, Some(TcpOutcome::Refused));
+        assert!(f.snapshots.is_empty());
+        assert_eq!(f.logs.len(), 1, "foreign and unreadable lines are not kept");
+        assert_eq!(f.logs[0].kind, EventKind::OnBattery);
+        assert_eq!(
+            f.unavailable,
+            vec![
+                "nut-driver@ups.service: permission denied".to_string(),
+                "ups@127.0.0.1:3493: connection refused".to_string()
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn gather_with_nothing_is_empty() {
+        let f = gather(Probes::default(), &[], None, None).await;
+        assert_eq!(f, Facts::default());
+    }
+}
