@@ -29,6 +29,7 @@ fn real_upsd(c: &mut Criterion) {
     let Some(lab) = lab::Lab::start(lab::LabConfig {
         devs: &["client-apc-back-ups-cs500.dev"],
         maxage: None,
+        tls: false,
     }) else {
         return;
     };
@@ -73,7 +74,10 @@ fn real_upsd(c: &mut Criterion) {
         })
     });
     g.bench_function("pipelined", |b| {
-        b.iter(|| rt.block_on(quick.get_vars_pipelined("lab0", &names)).unwrap())
+        b.iter(|| {
+            rt.block_on(quick.get_vars_pipelined("lab0", &names))
+                .unwrap()
+        })
     });
     g.finish();
     drop(lab);

@@ -43,6 +43,7 @@ async fn lists_and_gets() {
     let Some(lab) = Lab::start(LabConfig {
         devs: &[APC, EATON],
         maxage: None,
+        tls: false,
     }) else {
         return;
     };
@@ -170,6 +171,7 @@ async fn auth_and_control() {
     let Some(lab) = Lab::start(LabConfig {
         devs: &[APC],
         maxage: None,
+        tls: false,
     }) else {
         return;
     };
@@ -256,6 +258,7 @@ async fn driver_failures_and_refusal() {
     let Some(mut lab) = Lab::start(LabConfig {
         devs: &[APC],
         maxage: Some(2),
+        tls: false,
     }) else {
         return;
     };
@@ -315,6 +318,7 @@ async fn quickack_off_reads_the_same_list() {
     let Some(lab) = Lab::start(LabConfig {
         devs: &[EATON],
         maxage: None,
+        tls: false,
     }) else {
         return;
     };
