@@ -21,15 +21,13 @@ use tokio::net::TcpStream;
 
 use super::error::TlsError;
 use super::error::{classify_connect, ClientError, ProtocolViolation};
+use super::lines::LineBuffer;
 use super::tls::TlsOptions;
 
 /// Default maximum number of items accepted in one `LIST` reply. Real devices publish a few hundred
 /// variables at most (the largest PDU dumps in the corpus have under 600); this bounds what a server
 /// that never sends `END LIST` can make us store.
 pub const DEFAULT_MAX_LIST_ITEMS: usize = 10_000;
-
-/// Bytes asked from the kernel per read, on top of room for one maximal line.
-const READ_CHUNK: usize = 16 * 1024;
 
 /// Connection settings. Build with `Options::default()` and change fields.
 #[derive(Debug, Clone)]
@@ -40,7 +38,8 @@ pub struct Options {
     /// Bound on one request: sending it and reading its complete reply, a whole list included
     /// (default 5 s, libupsclient's network timeout).
     pub request_timeout: Duration,
-    /// Longest reply line accepted, without its `\n` (default [`crate::reply::DEFAULT_MAX_LINE`]).
+    /// Longest reply line accepted, without its `\n` (default [`crate::reply::DEFAULT_MAX_LINE`];
+    /// clamped to [`MAX_LINE_LIMIT`](super::MAX_LINE_LIMIT)).
     pub max_line: usize,
     /// Most items accepted in one `LIST` (default [`DEFAULT_MAX_LIST_ITEMS`]).
     pub max_list_items: usize,
@@ -87,10 +86,8 @@ impl Stream {
 /// One connection to a NUT server, read as whole lines of bounded length.
 pub struct Connection {
     pub(crate) stream: Stream,
-    /// Receive buffer; bytes `start..end` are received but not consumed.
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
+    /// Receive buffer, cut into bounded lines.
+    lines: LineBuffer,
     pub(crate) opts: Options,
     peer: SocketAddr,
     /// Host name as given to `connect`, used as the TLS server name.
@@ -158,12 +155,9 @@ impl Connection {
     }
 
     fn from_tcp(tcp: TcpStream, peer: SocketAddr, host: &str, opts: Options) -> Connection {
-        let size = opts.max_line.saturating_add(1).saturating_add(READ_CHUNK);
         Connection {
             stream: Stream::Plain(tcp),
-            buf: vec![0; size],
-            start: 0,
-            end: 0,
+            lines: LineBuffer::new(opts.max_line),
             opts,
             peer,
             host: host.to_string(),
@@ -188,7 +182,7 @@ impl Connection {
 
     /// True when received bytes are waiting that no request asked for yet.
     pub(crate) fn has_buffered(&self) -> bool {
-        self.start < self.end
+        !self.lines.is_empty()
     }
 
     /// Sends raw bytes (one or more complete request lines).
@@ -222,29 +216,11 @@ impl Connection {
     /// No timeout here: callers bound whole requests.
     pub async fn read_line(&mut self) -> Result<&[u8], ClientError> {
         loop {
-            let pending = self.buf.get(self.start..self.end).unwrap_or(&[]);
-            if let Some(pos) = memchr::memchr(b'\n', pending) {
-                let line_start = self.start;
-                let mut line_end = self.start + pos;
-                self.start = line_end + 1;
-                if line_end - line_start > self.opts.max_line {
-                    return Err(self.too_long(line_start));
-                }
-                if line_end > line_start && self.buf.get(line_end - 1) == Some(&b'\r') {
-                    line_end -= 1;
-                }
-                return Ok(self.buf.get(line_start..line_end).unwrap_or(&[]));
-            }
-            if pending.len() > self.opts.max_line {
-                return Err(self.too_long(self.start));
-            }
-            if self.start > 0 {
-                self.buf.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
-                self.start = 0;
+            if let Some(r) = self.lines.next_range()? {
+                return Ok(self.lines.slice(r));
             }
             self.rearm_quickack();
-            let room = self.buf.get_mut(self.end..).unwrap_or(&mut []);
+            let room = self.lines.spare();
             let n = match &mut self.stream {
                 Stream::Plain(s) => s.read(room).await?,
                 Stream::Tls(s) => s.read(room).await?,
@@ -253,25 +229,8 @@ impl Connection {
             if n == 0 {
                 return Err(ClientError::Closed { during: None });
             }
-            self.end += n;
+            self.lines.commit(n);
         }
-    }
-
-    fn too_long(&self, from: usize) -> ClientError {
-        let head = self
-            .buf
-            .get(
-                from..self
-                    .end
-                    .min(from.saturating_add(super::error::MAX_ERROR_LINE + 1)),
-            )
-            .unwrap_or(&[]);
-        ClientError::protocol(
-            head,
-            ProtocolViolation::LineTooLong {
-                max: self.opts.max_line,
-            },
-        )
     }
 
     /// Fails fast when an earlier error left the stream in an unknown state, or when bytes nobody asked
@@ -282,7 +241,7 @@ impl Connection {
         }
         if self.has_buffered() {
             self.broken = true;
-            let pending = self.buf.get(self.start..self.end).unwrap_or(&[]);
+            let pending = self.lines.pending();
             return Err(ClientError::protocol(
                 pending,
                 ProtocolViolation::Unexpected {
@@ -333,7 +292,7 @@ impl Connection {
         if self.has_buffered() {
             // The server must wait for our ClientHello; bytes already here are not TLS from it.
             self.broken = true;
-            let pending = self.buf.get(self.start..self.end).unwrap_or(&[]);
+            let pending = self.lines.pending();
             return Err(ClientError::protocol(
                 pending,
                 ProtocolViolation::Unexpected {
