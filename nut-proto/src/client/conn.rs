@@ -115,6 +115,11 @@ impl Connection {
     /// [`ClientError::ConnectTimeout`] (the error of the last address tried wins).
     pub async fn connect(host: &str, port: u16, opts: Options) -> Result<Connection, ClientError> {
         let after = opts.connect_timeout;
+        // Tolerate an IPv6 literal still in its brackets (`[::1]`).
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
         let attempt = async {
             let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
                 Ok(ip) => vec![SocketAddr::new(ip, port)],
