@@ -89,6 +89,10 @@ pub struct UpsData {
     cmds: BTreeMap<String, CmdData>,
 }
 
+/// Longest logical line (continuations and open quotes included) [`UpsData::from_dev`] keeps joining;
+/// past it the line is dropped, so a file with a stray quote costs linear time, not quadratic.
+pub const MAX_DEV_LOGICAL_LINE: usize = 64 * 1024;
+
 fn key(name: &str) -> String {
     name.to_ascii_lowercase()
 }
@@ -192,7 +196,9 @@ impl UpsData {
             pending.extend_from_slice(line);
             let words = match tokenize(&pending) {
                 Ok(Tokenized::Complete(words)) => words,
-                Ok(Tokenized::Partial { keep }) if lines.peek().is_some() => {
+                Ok(Tokenized::Partial { keep })
+                    if lines.peek().is_some() && pending.len() <= MAX_DEV_LOGICAL_LINE =>
+                {
                     pending.truncate(keep);
                     continue;
                 }
