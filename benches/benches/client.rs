@@ -27,7 +27,10 @@ fn real_upsd(c: &mut Criterion) {
         return;
     }
     let Some(lab) = lab::Lab::start(lab::LabConfig {
-        devs: &["client-apc-back-ups-cs500.dev"],
+        devs: &[
+            "client-apc-back-ups-cs500.dev",
+            "client-eaton-epdu-ma-1p.dev",
+        ],
         maxage: None,
         tls: false,
     }) else {
@@ -59,6 +62,21 @@ fn real_upsd(c: &mut Criterion) {
     g.measurement_time(Duration::from_secs(5));
     g.bench_function("plain", |b| {
         b.iter(|| rt.block_on(plain.list_vars("lab0")).unwrap())
+    });
+    g.finish();
+
+    // A large list (an ePDU with ~480 variables): several Nagle rounds per list without QUICKACK.
+    let big = rt.block_on(quick.list_vars("lab1")).unwrap().len();
+    println!("LIST VAR lab1: {big} variables");
+    let mut g = c.benchmark_group("real_upsd/list_var_large");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("quickack", |b| {
+        b.iter(|| rt.block_on(quick.list_vars("lab1")).unwrap())
+    });
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(5));
+    g.bench_function("plain", |b| {
+        b.iter(|| rt.block_on(plain.list_vars("lab1")).unwrap())
     });
     g.finish();
 
