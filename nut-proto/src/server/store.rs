@@ -184,7 +184,8 @@ impl UpsData {
     /// dummy-ups does: parseconf tokenizing (comments, quotes, escapes, continuation lines), one
     /// `name: value words…` per line, words after the name joined by single spaces, text after the
     /// `:` in the first word dropped, `TIMER`/`ALARM` and other lines without `:` skipped. Like
-    /// dummy-ups every variable is writable: values that parse as numbers become `RW NUMBER`, others
+    /// dummy-ups every variable is writable; dummy-ups types known names from its own table, which
+    /// this loader approximates: values that parse as numbers become `RW NUMBER`, others
     /// `RW STRING:n` (n = 32 or the value's length if longer). `driver.*` lines are kept (dummy-ups
     /// would replace them by its own) so a device dump is served as it was recorded. Never fails:
     /// lines it cannot read are skipped.
