@@ -101,5 +101,43 @@ fn real_upsd(c: &mut Criterion) {
     drop(lab);
 }
 
-criterion_group!(benches, real_upsd);
+/// The same client against the crate's embedded server (one `write()` per reply, so no Nagle stall
+/// even without QUICKACK): the client's own cost with the server in the same process.
+fn in_process(c: &mut Criterion) {
+    use nut_proto::server::{Server, Store};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dev = std::fs::read(lab::data_file("client-apc-back-ups-cs500.dev")).unwrap();
+    let server = rt
+        .block_on(Server::bind(Store::from_dev("lab0", dev)))
+        .unwrap();
+    let addr = server.addr();
+    let connect = |quickack: bool| {
+        rt.block_on(Client::connect(
+            &addr.ip().to_string(),
+            addr.port(),
+            opts(quickack),
+        ))
+        .unwrap()
+    };
+    let mut quick = connect(true);
+    let mut plain = connect(false);
+    let n = rt.block_on(quick.list_vars("lab0")).unwrap().len();
+    println!("in-process LIST VAR lab0: {n} variables");
+    let mut g = c.benchmark_group("in_process/list_var");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("quickack", |b| {
+        b.iter(|| rt.block_on(quick.list_vars("lab0")).unwrap())
+    });
+    g.bench_function("plain", |b| {
+        b.iter(|| rt.block_on(plain.list_vars("lab0")).unwrap())
+    });
+    g.finish();
+    drop(server);
+}
+
+criterion_group!(benches, real_upsd, in_process);
 criterion_main!(benches);
