@@ -11,7 +11,9 @@ mod common;
 use std::time::Duration;
 
 use common::lab::{wait_for, Lab, LabConfig, ADMIN, MON};
-use nut_proto::client::{Accepted, Client, ClientError, Options, Password, TlsError, ValueKind};
+use nut_proto::client::{
+    Accepted, Client, ClientError, Options, Password, TlsError, TrackingStatus, ValueKind,
+};
 use nut_proto::error::ErrCode;
 
 const APC: &str = "client-apc-back-ups-cs500.dev";
@@ -222,10 +224,40 @@ async fn auth_and_control() {
         admin.instcmd("lab0", "load.off", None).await.unwrap(),
         Accepted::Forwarded
     );
+    // The optional parameter (protocol 1.3).
+    assert_eq!(
+        admin.instcmd("lab0", "load.off", Some("5")).await.unwrap(),
+        Accepted::Forwarded
+    );
     assert_eq!(
         code(admin.instcmd("lab0", "no.such.cmd", None).await),
         ErrCode::CmdNotSupported
     );
+    // Tracking (2.8.0+): SET VAR answers OK TRACKING <id>, and the id resolves.
+    admin.set_tracking(true).await.unwrap();
+    assert!(admin.tracking_enabled().await.unwrap());
+    let Accepted::Tracking(id) = admin.set_var("lab0", "battery.charge", "43").await.unwrap()
+    else {
+        panic!("tracking on, but no tracking id");
+    };
+    let mut status = admin.tracking_status(&id).await.unwrap();
+    for _ in 0..50 {
+        if status != TrackingStatus::Pending {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        status = admin.tracking_status(&id).await.unwrap();
+    }
+    assert_eq!(status, TrackingStatus::Success);
+    assert_eq!(
+        admin
+            .tracking_status("00000000-0000-4000-8000-000000000000")
+            .await
+            .unwrap(),
+        TrackingStatus::Unknown
+    );
+    admin.set_tracking(false).await.unwrap();
+
     // admin has no upsmon role.
     assert_eq!(code(admin.login("lab0").await), ErrCode::AccessDenied);
 
