@@ -269,6 +269,7 @@ async fn auth_and_control() {
     mon.login("lab0").await.unwrap();
     assert_eq!(code(mon.login("lab0").await), ErrCode::AlreadyLoggedIn);
     mon.primary("lab0").await.unwrap();
+    mon.master("lab0").await.unwrap();
     assert_eq!(admin.get_num_logins("lab0").await.unwrap(), 1);
     assert_eq!(admin.list_clients("lab0").await.unwrap(), ["127.0.0.1"]);
     assert_eq!(code(mon.login("nope").await), ErrCode::AlreadyLoggedIn);
