@@ -108,7 +108,8 @@ impl std::fmt::Debug for Connection {
 
 impl Connection {
     /// Resolves `host` (a name, an IPv4 literal or an IPv6 literal without brackets), then connects to
-    /// each address in turn until one accepts, all within `opts.connect_timeout`.
+    /// each address in turn until one accepts, all within `opts.connect_timeout` (each address gets a
+    /// fair share of what is left, so one silent address cannot starve the others).
     ///
     /// Errors are classified: [`ClientError::Dns`], [`ClientError::ConnectionRefused`],
     /// [`ClientError::HostUnreachable`], [`ClientError::NetworkUnreachable`],
@@ -120,40 +121,42 @@ impl Connection {
             .strip_prefix('[')
             .and_then(|h| h.strip_suffix(']'))
             .unwrap_or(host);
-        let attempt = async {
-            let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
-                Ok(ip) => vec![SocketAddr::new(ip, port)],
-                Err(_) => match tokio::net::lookup_host((host, port)).await {
-                    Ok(it) => it.collect(),
-                    Err(e) => {
+        let deadline = tokio::time::Instant::now() + after;
+        let server = || crate::target::format_host_port(host, port);
+        let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
+            Ok(ip) => vec![SocketAddr::new(ip, port)],
+            Err(_) => {
+                match tokio::time::timeout_at(deadline, tokio::net::lookup_host((host, port))).await
+                {
+                    Ok(Ok(it)) => it.collect(),
+                    Ok(Err(e)) => {
                         return Err(ClientError::Dns {
                             host: host.to_string(),
                             source: Some(e),
                         })
                     }
-                },
-            };
-            let mut last = ClientError::Dns {
-                host: host.to_string(),
-                source: None,
-            };
-            for addr in addrs {
-                match TcpStream::connect(addr).await {
-                    Ok(s) => return Ok((s, addr)),
-                    Err(e) => last = classify_connect(addr, e),
+                    Err(_) => {
+                        return Err(ClientError::ConnectTimeout {
+                            server: server(),
+                            after,
+                        })
+                    }
                 }
             }
-            Err(last)
         };
-        let (tcp, peer) = match tokio::time::timeout(after, attempt).await {
-            Ok(r) => r?,
-            Err(_) => {
-                return Err(ClientError::ConnectTimeout {
-                    server: crate::target::format_host_port(host, port),
-                    after,
-                })
-            }
-        };
+        if addrs.is_empty() {
+            return Err(ClientError::Dns {
+                host: host.to_string(),
+                source: None,
+            });
+        }
+        let (tcp, peer) = connect_any(&addrs, deadline).await.map_err(|e| match e {
+            None => ClientError::ConnectTimeout {
+                server: server(),
+                after,
+            },
+            Some(e) => e,
+        })?;
         // Our requests are single writes; NODELAY only matters for back-to-back requests.
         tcp.set_nodelay(true)?;
         Ok(Self::from_tcp(tcp, peer, host, opts))
@@ -331,5 +334,95 @@ impl Connection {
                 })
             }
         }
+    }
+}
+
+/// Tries each address in turn until one accepts, sharing what is left of the connect budget fairly:
+/// each attempt gets the remaining time divided by the addresses still to try, so one address whose
+/// packets vanish (a dual-stack name with a broken IPv6 path) cannot use up the whole budget.
+/// `Err(None)` means every attempt timed out; otherwise the last classified error.
+pub(crate) async fn connect_any(
+    addrs: &[SocketAddr],
+    deadline: tokio::time::Instant,
+) -> Result<(TcpStream, SocketAddr), Option<ClientError>> {
+    let mut last = None;
+    for (i, &addr) in addrs.iter().enumerate() {
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
+            break;
+        }
+        let left = u32::try_from(addrs.len() - i).unwrap_or(u32::MAX).max(1);
+        let budget = (deadline - now) / left;
+        match tokio::time::timeout(budget, TcpStream::connect(addr)).await {
+            Ok(Ok(s)) => return Ok((s, addr)),
+            Ok(Err(e)) => last = Some(classify_connect(addr, e)),
+            Err(_) => last = None,
+        }
+    }
+    Err(last)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A listener whose accept queue is full, so further SYNs are dropped (Linux).
+    #[cfg(target_os = "linux")]
+    fn black_hole() -> (socket2::Socket, Vec<std::net::TcpStream>, SocketAddr) {
+        let sock =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        sock.bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+            .unwrap();
+        sock.listen(0).unwrap();
+        let addr = sock.local_addr().unwrap().as_socket().unwrap();
+        let mut fillers = Vec::new();
+        for _ in 0..8 {
+            match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+                Ok(s) => fillers.push(s),
+                Err(_) => break,
+            }
+        }
+        (sock, fillers, addr)
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_silent_address_does_not_eat_the_whole_budget() {
+        let (_hole, _fillers, dead) = black_hole();
+        let live = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let live_addr = live.local_addr().unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+        let (_s, peer) = connect_any(&[dead, live_addr], deadline).await.unwrap();
+        assert_eq!(peer, live_addr);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn all_silent_is_a_timeout() {
+        let (_hole, _fillers, dead) = black_hole();
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(300);
+        assert!(matches!(
+            connect_any(&[dead, dead], deadline).await,
+            Err(None)
+        ));
+    }
+
+    #[tokio::test]
+    async fn refused_then_live() {
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let live = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let live_addr = live.local_addr().unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+        let (_s, peer) = connect_any(&[closed, live_addr], deadline).await.unwrap();
+        assert_eq!(peer, live_addr);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+        assert!(matches!(
+            connect_any(&[closed], deadline).await,
+            Err(Some(ClientError::ConnectionRefused { .. }))
+        ));
     }
 }
