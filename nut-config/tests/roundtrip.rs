@@ -107,7 +107,7 @@ proptest! {
         prop_assert!(after.len() == before.len() || after.len() == before.len() + 1);
         // The value reads back.
         let reread = Document::parse(kind, "f", &doc.render());
-        let last = reread.find(&key).last().map(|e| {
+        let last = reread.find(&key).filter(|e| e.section.is_none()).last().map(|e| {
             e.line.args().iter().map(|t| t.text().to_string()).collect::<Vec<_>>()
         });
         prop_assert_eq!(last, Some(vec![value.clone()]));
