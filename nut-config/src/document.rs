@@ -461,8 +461,8 @@ impl Document {
         let mut pos = 0;
         while let Some(rest) = input.get(pos..).filter(|r| !r.is_empty()) {
             let lexed = lex(kind, rest);
-            // invariant: lexers consume at least one byte of non-empty input; max(1) keeps the loop
-            // finite even if that were ever broken.
+            // Lexers consume at least one byte of non-empty input; clamping keeps the loop finite even
+            // if that were ever broken. invariant: rest is non-empty, so 1 <= rest.len() (no panic).
             let len = lexed.len.clamp(1, rest.len());
             let raw = rest.get(..len).unwrap_or(rest).to_vec();
             lines.push(Line::new(kind, raw, lexed));
