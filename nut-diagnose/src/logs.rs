@@ -516,12 +516,13 @@ fn parse_iso(s: &str) -> Option<(Timestamp, &str)> {
         let at = time_zone.rfind(['+', '-'])?;
         let (t, off) = time_zone.split_at(at);
         let sign = if off.starts_with('-') { -1 } else { 1 };
-        let off = off.get(1..)?.replace(':', "");
-        if off.len() != 4 {
-            return None;
-        }
-        let hh = digits(off.get(..2)?)? as i64;
-        let mm = digits(off.get(2..)?)? as i64;
+        let off = off.get(1..)?;
+        let (hh, mm) = match off.len() {
+            4 => (off.get(..2)?, off.get(2..)?),
+            5 if off.as_bytes().get(2) == Some(&b':') => (off.get(..2)?, off.get(3..)?),
+            _ => return None,
+        };
+        let (hh, mm) = (digits(hh)? as i64, digits(mm)? as i64);
         if hh > 23 || mm > 59 {
             return None;
         }

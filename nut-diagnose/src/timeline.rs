@@ -329,7 +329,7 @@ impl TimelineBuilder {
             | UpsdDataStale
             | UpsdDriverMissing => {
                 if let Some(u) = ups {
-                    self.open(EpisodeKind::Comms, u, ev, time).add(ev);
+                    self.open_add(EpisodeKind::Comms, u, ev, time);
                 }
             }
             CommOk | PollRecovered | UpsdDataOk | UpsdDriverConnected => {
@@ -341,7 +341,7 @@ impl TimelineBuilder {
             }
             OnBattery => {
                 if let Some(u) = ups {
-                    self.open(EpisodeKind::Power, u, ev, time).add(ev);
+                    self.open_add(EpisodeKind::Power, u, ev, time);
                 }
             }
             LowBattery => {
@@ -388,20 +388,28 @@ impl TimelineBuilder {
         }
     }
 
-    /// Returns the open episode of `kind` for `ups`, opening it on this event if needed.
-    fn open(
+    /// Adds the event to the open episode of `kind` for `ups`, opening one on this event if needed.
+    /// Looks up before inserting: most events belong to an episode already open, and the key would
+    /// otherwise be copied for every line.
+    fn open_add(
         &mut self,
         kind: EpisodeKind,
         ups: &str,
         ev: &LogEvent<'_>,
         time: Option<Timestamp>,
-    ) -> &mut Open {
+    ) {
         let map = match kind {
             EpisodeKind::Power => &mut self.power,
             _ => &mut self.comms,
         };
-        map.entry(ups.to_string())
-            .or_insert_with(|| Open::new(kind, Some(ups), ev, time))
+        match map.get_mut(ups) {
+            Some(o) => o.add(ev),
+            None => {
+                let mut o = Open::new(kind, Some(ups), ev, time);
+                o.add(ev);
+                map.insert(ups.to_string(), o);
+            }
+        }
     }
 
     /// upsmon stopped or the machine rebooted: everything open ends here.

@@ -317,13 +317,17 @@ fn compile(t: &'static str, kind: EventKind) -> Compiled {
     }
 }
 
+/// The compiled table, most literal text first, so the first match is the most specific one.
 fn compiled() -> &'static [Compiled] {
     static TABLE: OnceLock<Vec<Compiled>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        LOG_PATTERNS
+        let mut t: Vec<Compiled> = LOG_PATTERNS
             .iter()
             .map(|p| compile(p.template, p.kind))
-            .collect()
+            .collect();
+        // Stable sort: among equally specific templates the table order decides.
+        t.sort_by_key(|c| std::cmp::Reverse(c.literal_len));
+        t
     })
 }
 
@@ -391,16 +395,7 @@ fn try_match(c: &Compiled, msg: &str) -> Option<Match> {
 /// Classifies one message (the text after `ident[pid]: `, or after upsmon's `[D1] ` prefix). The most
 /// specific matching template wins; `None` means no template matches.
 pub fn classify(msg: &str) -> Option<Match> {
-    let mut best: Option<(usize, Match)> = None;
-    for c in compiled() {
-        if best.as_ref().is_some_and(|(len, _)| *len >= c.literal_len) {
-            continue;
-        }
-        if let Some(m) = try_match(c, msg) {
-            best = Some((c.literal_len, m));
-        }
-    }
-    best.map(|(_, m)| m)
+    compiled().iter().find_map(|c| try_match(c, msg))
 }
 
 #[cfg(test)]
