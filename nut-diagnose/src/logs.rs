@@ -301,11 +301,17 @@ fn build<'a>(
 ) -> LogEvent<'a> {
     let (body_at, debug) = debug_prefix(&message);
     let body = message.get(body_at..).unwrap_or("");
-    let m = log_patterns::classify(body);
+    // Another program's line is foreign even if its text looks like NUT's ("Signal 15: exiting").
+    let foreign = ident.as_deref().is_some_and(|i| !is_nut_ident(i));
+    let m = if foreign {
+        None
+    } else {
+        log_patterns::classify(body)
+    };
     let kind = match &m {
         Some(m) => m.kind,
+        None if foreign => EventKind::Foreign,
         None if debug => EventKind::Debug,
-        None if ident.as_deref().is_some_and(|i| !is_nut_ident(i)) => EventKind::Foreign,
         None => EventKind::Unclassified,
     };
     let shift = |r: Range<usize>| (r.start + body_at)..(r.end + body_at);
@@ -352,22 +358,16 @@ fn debug_prefix(msg: &str) -> (usize, bool) {
     (0, false)
 }
 
-/// Programs whose lines are NUT's business: NUT's daemons and tools, and its drivers (which mostly end in
-/// `-ups`, or carry a family prefix).
+/// Programs whose lines are NUT's business: NUT's daemons and tools (`upsmon`, `upsd`, `upssched`,
+/// `upsdrvctl`, `nut-*` wrappers) and its drivers, which mostly end in `ups` (`usbhid-ups`, `genericups`)
+/// or carry a family prefix (`nutdrv_qx`, `blazer_usb`, `apcsmart`).
 fn is_nut_ident(ident: &str) -> bool {
+    #[rustfmt::skip]
     const PREFIXES: &[&str] = &[
-        "apc",
-        "bcmxcp",
-        "belkin",
-        "blazer",
-        "nut",
-        "powercom",
-        "riello",
-        "tripplite",
-        "ups",
-        "usbhid",
+        "apc", "bcmxcp", "belkin", "bestfcom", "blazer", "liebert", "mge-", "nut", "oneac", "powercom",
+        "riello", "solis", "tripplite", "ups", "usbhid",
     ];
-    ident.ends_with("-ups") || PREFIXES.iter().any(|p| ident.starts_with(p))
+    ident.ends_with("ups") || PREFIXES.iter().any(|p| ident.starts_with(p))
 }
 
 /// `   12.345678\t` (upsmon -D): seconds since start, then a TAB.
@@ -738,6 +738,15 @@ mod tests {
         assert_eq!(
             one("Nov 26 15:20:01 nas upsmon[1]: something new").kind,
             EventKind::Unclassified
+        );
+        // Another daemon saying what upsmon says is still another daemon.
+        assert_eq!(
+            one("Nov 26 15:20:01 nas sshd[1]: Signal 15: exiting").kind,
+            EventKind::Foreign
+        );
+        assert_eq!(
+            one("Nov 26 15:20:01 nas genericups[1]: Driver failed to start (exit status=1)").kind,
+            EventKind::DriverStartFailed
         );
         assert_eq!(
             one("Nov 26 15:20:01 nas usbhid-ups[1]: No matching HID UPS found").kind,

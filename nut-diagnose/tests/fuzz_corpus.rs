@@ -71,5 +71,5 @@ fn seed_corpus_means_something() {
     assert!(iso
         .episodes
         .iter()
-        .all(|e| e.verdict == timeline::Verdict::ShutdownInitiated));
+        .all(|e| e.verdict == timeline::EpisodeVerdict::ShutdownInitiated));
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use nut_diagnose::facts::Facts;
 use nut_diagnose::knowledge::{EventKind, Thresholds};
-use nut_diagnose::timeline::{self, EpisodeKind, Verdict};
+use nut_diagnose::timeline::{self, EpisodeKind, EpisodeVerdict};
 use nut_diagnose::{diagnose, logs, Severity};
 
 fn shared() -> Option<PathBuf> {
@@ -34,15 +34,15 @@ fn lab_logs_tell_their_story() {
     let Some(docs) = shared() else { return };
     let read = |n: &str| std::fs::read(docs.join("lab").join(n)).unwrap();
     // (file, episodes as (kind, verdict), top finding id)
-    type Case<'a> = (&'a str, &'a [(EpisodeKind, Verdict)], &'a str);
+    type Case<'a> = (&'a str, &'a [(EpisodeKind, EpisodeVerdict)], &'a str);
     let cases: &[Case<'_>] = &[
         (
             "upsmon.log",
             &[
-                (EpisodeKind::Comms, Verdict::RecoveredAutomatically),
-                (EpisodeKind::Power, Verdict::RecoveredAutomatically),
-                (EpisodeKind::Power, Verdict::ShutdownInitiated),
-                (EpisodeKind::Shutdown, Verdict::ShutdownInitiated),
+                (EpisodeKind::Comms, EpisodeVerdict::RecoveredAutomatically),
+                (EpisodeKind::Power, EpisodeVerdict::RecoveredAutomatically),
+                (EpisodeKind::Power, EpisodeVerdict::ShutdownInitiated),
+                (EpisodeKind::Shutdown, EpisodeVerdict::ShutdownInitiated),
             ],
             "log.shutdown",
         ),
@@ -50,24 +50,25 @@ fn lab_logs_tell_their_story() {
             "upsmon2.log",
             // FSD latched in upsd: "forced shutdown in progress" comes first, right after login.
             &[
-                (EpisodeKind::Shutdown, Verdict::ShutdownInitiated),
-                (EpisodeKind::Power, Verdict::ShutdownInitiated),
+                (EpisodeKind::Shutdown, EpisodeVerdict::ShutdownInitiated),
+                (EpisodeKind::Power, EpisodeVerdict::ShutdownInitiated),
             ],
             "log.shutdown",
         ),
         (
             "upsmon3.log",
-            &[(EpisodeKind::Comms, Verdict::RecoveredAutomatically)],
+            &[(EpisodeKind::Comms, EpisodeVerdict::RecoveredAutomatically)],
             "log.comms-recovered",
         ),
         (
             "upsmon4.log",
-            &[(EpisodeKind::Comms, Verdict::MonitoringStopped)],
+            // A refused login is not a communication loss: upsmon polls on without a login, silently.
+            &[],
             "auth.login-not-retried",
         ),
         (
             "upsmon5.log",
-            &[(EpisodeKind::Comms, Verdict::MonitoringStopped)],
+            &[(EpisodeKind::Comms, EpisodeVerdict::MonitoringStopped)],
             "ups.unknown-name",
         ),
     ];
