@@ -363,20 +363,21 @@ fn mark_secrets_with(file: FileKind, line: &mut Line, conservative: bool) {
     }
     let skip = if line.has_equals() { 2 } else { 1 };
     let nargs = line.lexed.tokens.len().saturating_sub(skip);
-    let all = key.contains("pass")
-        || key.contains("secret")
-        || key.contains("community")
-        || (conservative
-            && file == FileKind::UpsdUsers
-            && !NOT_SECRET_USER_KEYS.contains(&key.as_str()));
+    let secretish = key.contains("pass") || key.contains("secret") || key.contains("community");
+    let all = if conservative {
+        secretish || (file == FileKind::UpsdUsers && !NOT_SECRET_USER_KEYS.contains(&key.as_str()))
+    } else {
+        // In comments only commented-out settings (`# password = old`), not prose about passwords.
+        secretish && line.has_equals()
+    };
+    let monitor = key == "monitor" && (file == FileKind::UpsmonConf || !conservative);
+    let certident = key == "certident"
+        && (matches!(file, FileKind::UpsmonConf | FileKind::UpsdConf) || !conservative);
     for (i, t) in line.lexed.tokens.iter_mut().skip(skip).enumerate() {
         t.secret = all
-            || match (file, key.as_str()) {
-                (FileKind::UpsmonConf, "monitor") if nargs >= 5 => i == 3,
-                (FileKind::UpsmonConf, "monitor") => i >= 1,
-                (FileKind::UpsmonConf | FileKind::UpsdConf, "certident") => i >= 1,
-                _ => false,
-            };
+            || (monitor && nargs >= 5 && i == 3)
+            || (monitor && conservative && nargs < 5 && i >= 1)
+            || (certident && (nargs == 2 || conservative) && i >= 1);
     }
 }
 

@@ -1,4 +1,30 @@
 //! The NUT troubleshooting guide as a pure rules engine: facts in, findings out.
+//!
+//! # Layout
+//! - [`knowledge`]: the tables, as data: `ups.status` tokens, thresholds (user-overridable), upsmon/upsd
+//!   log-message formats, failure causes.
+//! - [`facts`]: [`Facts`], everything the rules look at (services, snapshots, probes, log events, time).
+//! - [`logs`]: journal/syslog/upsmon line parser → [`logs::LogEvent`] (zero-copy, total on any bytes).
+//! - [`timeline`]: log events → episodes (comms lost → established, on battery → on line, shutdown).
+//! - [`rules`]: pure functions `Facts → Vec<Finding>`, one family per file.
+//! - [`finding`]: [`Finding`] (stable id, severity, evidence, action) and [`Verdict`].
+//! - [`probe`]: async traits to gather facts, and [`probe::gather`]; real probes live outside the rules.
+//!
+//! # Example
+//! ```
+//! use nut_diagnose::{diagnose, facts::Snapshot, knowledge::Thresholds, Facts, Severity};
+//! use nut_proto::Target;
+//!
+//! let mut facts = Facts::default();
+//! facts.snapshots.push(Snapshot::new(
+//!     Target::parse("ups@192.168.1.10").unwrap(),
+//!     [("ups.status", "OB LB"), ("ups.load", "40"), ("battery.runtime", "180"), ("battery.charge", "20")],
+//! ));
+//! let report = diagnose(&facts, &Thresholds::default());
+//! assert_eq!(report.verdict.worst, Some(Severity::Critical));
+//! assert_eq!(report.findings[0].id, "status.on-battery-low");
+//! assert!(report.findings.iter().any(|f| f.id == "practice.bare-ip"));
+//! ```
 #![deny(missing_docs)]
 
 pub mod facts;
@@ -6,4 +32,37 @@ pub mod finding;
 pub mod knowledge;
 pub mod logs;
 pub mod probe;
+pub mod rules;
 pub mod timeline;
+
+pub use facts::Facts;
+pub use finding::{Evidence, Finding, Severity, Verdict};
+
+use serde::{Deserialize, Serialize};
+
+/// The outcome of a diagnosis: findings (most severe first), their summary, and the log timeline they
+/// were partly drawn from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Every finding, most severe first.
+    pub findings: Vec<Finding>,
+    /// The worst severity and counts.
+    pub verdict: Verdict,
+    /// The timeline built from `Facts::logs`.
+    pub timeline: timeline::Timeline,
+}
+
+/// Runs every rule over the facts. Pure: the same facts and thresholds give the same report.
+pub fn diagnose(facts: &Facts, thresholds: &knowledge::Thresholds) -> Report {
+    let timeline = timeline::from_events(&facts.logs);
+    let findings = rules::run(facts, thresholds, &timeline);
+    Report {
+        verdict: Verdict::of(&findings),
+        findings,
+        timeline,
+    }
+}
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

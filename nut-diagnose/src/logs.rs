@@ -58,6 +58,48 @@ impl Timestamp {
     }
 }
 
+impl fmt::Display for Timestamp {
+    /// `2026-11-26T15:20:01.5Z` (Unix), `Nov 26 15:20:01` (year-less), `+26.009406s` (relative).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let us = self.micros.rem_euclid(1_000_000);
+        let secs = self.micros.div_euclid(1_000_000);
+        let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+        let (h, m, s) = (sod / 3600, sod / 60 % 60, sod % 60);
+        match self.clock {
+            Clock::Relative => write!(f, "+{secs}.{us:06}s"),
+            Clock::Unix => {
+                let (y, mo, d) = civil_from_days(days);
+                write!(f, "{y:04}-{mo:02}-{d:02}T{h:02}:{m:02}:{s:02}")?;
+                if us != 0 {
+                    write!(f, ".{us:06}")?;
+                }
+                f.write_str("Z")
+            }
+            Clock::Yearless => {
+                // Past one year (a log crossing New Year) the day number wraps into the next year.
+                let doy = days.rem_euclid(366);
+                let month0 = DAYS_BEFORE.iter().rposition(|b| *b <= doy).unwrap_or(0);
+                let day = doy - DAYS_BEFORE.get(month0).copied().unwrap_or(0) + 1;
+                let name = MONTHS.get(month0).copied().unwrap_or("Jan");
+                write!(f, "{name} {day:2} {h:02}:{m:02}:{s:02}")
+            }
+        }
+    }
+}
+
+/// Civil date from days since the Unix epoch (inverse of `days_from_civil`).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
 /// The line format an event was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -792,6 +834,37 @@ mod tests {
                 (5, Ok(EventKind::Unclassified))
             ]
         );
+    }
+
+    #[test]
+    fn timestamps_display() {
+        let t = |clock, micros| Timestamp { clock, micros }.to_string();
+        assert_eq!(
+            t(Clock::Unix, 1_795_706_401_000_000),
+            "2026-11-26T15:20:01Z"
+        );
+        assert_eq!(t(Clock::Unix, 1_500_000), "1970-01-01T00:00:01.500000Z");
+        assert_eq!(t(Clock::Relative, 26_009_406), "+26.009406s");
+        let short = one("Nov  6 01:02:03 h upsmon[1]: x").time.unwrap();
+        assert_eq!(short.to_string(), "Nov  6 01:02:03");
+        assert_eq!(
+            one("Feb 29 23:59:59 h upsmon[1]: x")
+                .time
+                .unwrap()
+                .to_string(),
+            "Feb 29 23:59:59"
+        );
+        assert_eq!(
+            one("Dec 31 00:00:00 h upsmon[1]: x")
+                .time
+                .unwrap()
+                .to_string(),
+            "Dec 31 00:00:00"
+        );
+        for days in [-800_000, -1, 0, 59, 11_016, 19_782, 2_000_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub const SAMPLES: usize = 5;
 const SAMPLE_LEN: usize = 200;
 
 /// What an episode is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EpisodeKind {
     /// upsmon (or upsd) could not talk to the UPS: from the first failure to "established".

@@ -1,0 +1,43 @@
+//! The rules: pure functions from [`Facts`] (and the knowledge tables) to [`Finding`]s, one family per file.
+//! Each rule is a small function with its tests below it; no rule does I/O.
+//!
+//! - [`status`]: `ups.status` tokens and the load/runtime/charge thresholds on each snapshot.
+//! - [`reality_check`]: why a probe of a target failed (DNS, TCP, NUT), or that it worked.
+//! - [`silent`]: what upsmon stays quiet about, and the log timeline's episodes.
+//! - [`practice`]: best practices that need only a snapshot or a target.
+//! - [`service`]: failed NUT units.
+//!
+//! Waiting for nut-config's typed views: mode (nut.conf MODE + services → role), config consistency across
+//! files, the shutdown chain, the authority map.
+
+pub mod practice;
+pub mod reality_check;
+pub mod service;
+pub mod silent;
+pub mod status;
+
+use crate::facts::Facts;
+use crate::finding::Finding;
+use crate::knowledge::Thresholds;
+use crate::timeline::Timeline;
+
+/// Runs every rule. Findings come back sorted: most severe first, then by id and subject, so output is
+/// stable from run to run.
+pub fn run(facts: &Facts, thresholds: &Thresholds, timeline: &Timeline) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for s in &facts.snapshots {
+        out.extend(status::status(s));
+        out.extend(status::thresholds(s, thresholds));
+    }
+    out.extend(facts.probes.iter().filter_map(reality_check::reality_check));
+    out.extend(service::rules(facts));
+    out.extend(silent::rules(facts, timeline));
+    out.extend(practice::rules(facts, thresholds));
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.id.cmp(&b.id))
+            .then_with(|| a.subject.cmp(&b.subject))
+    });
+    out
+}

@@ -1,0 +1,471 @@
+//! What upsmon itself stays silent about, read from the logs: a login refused once and never retried, a
+//! flood of "Data stale" lines that is one episode, a UPS name the server does not have; and what the
+//! episodes of the timeline add up to (outages, communication losses, shutdowns, unclassified lines).
+
+use std::collections::BTreeMap;
+
+use crate::facts::Facts;
+use crate::finding::{Evidence, Finding, Severity, Source};
+use crate::knowledge::causes::{self, Cause};
+use crate::knowledge::EventKind;
+use crate::logs::{Clock, LogEvent, Timestamp};
+use crate::timeline::{Episode, EpisodeKind, Timeline, Verdict};
+
+/// `16 s`, `2 min 05 s`, `3 h 02 min`, `2 d 04 h`.
+pub fn human_duration(micros: i64) -> String {
+    let s = micros.max(0) / 1_000_000;
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min {:02} s", s / 60, s % 60),
+        3600..=86_399 => format!("{} h {:02} min", s / 3600, s / 60 % 60),
+        _ => format!("{} d {:02} h", s / 86_400, s / 3600 % 24),
+    }
+}
+
+fn log_line(ev: &LogEvent<'_>) -> Evidence {
+    let when = ev.time.map(|t| format!("{t} ")).unwrap_or_default();
+    Evidence::new(
+        Source::Log,
+        format!("line {}", ev.line),
+        format!("{when}{}", ev.message),
+    )
+}
+
+fn span(e: &Episode) -> String {
+    let start = e.start.map(|t| t.to_string()).unwrap_or_else(|| "?".into());
+    let end = match (e.end, e.verdict) {
+        (Some(t), _) => t.to_string(),
+        (None, Verdict::StillDown) => "now".into(),
+        (None, _) => "?".into(),
+    };
+    let dur = e
+        .duration_micros
+        .map(|d| format!(", {}", human_duration(d)))
+        .unwrap_or_default();
+    format!(
+        "lines {}–{}: {start} → {end}{dur}, {} lines, {}",
+        e.first_line,
+        e.last_line,
+        e.line_count(),
+        e.verdict.as_str()
+    )
+}
+
+fn episode_evidence(e: &Episode) -> Evidence {
+    Evidence::new(
+        Source::Derived,
+        format!("{:?} episode", e.kind).to_lowercase(),
+        span(e),
+    )
+}
+
+/// How long an open episode has lasted by `now` (only on the Unix clock).
+fn open_for(e: &Episode, now: Option<i64>) -> Option<String> {
+    let start = e.start.filter(|t| t.clock == Clock::Unix)?;
+    let now = Timestamp {
+        clock: Clock::Unix,
+        micros: now?.checked_mul(1_000_000)?,
+    };
+    start.until(&now).filter(|d| *d >= 0).map(human_duration)
+}
+
+/// The failure cause that dominates an episode (the most frequent line with a known cause).
+fn dominant_cause(e: &Episode) -> Option<&'static Cause> {
+    // `lines` is sorted by count, most frequent first.
+    e.lines.iter().find_map(|k| causes::cause_of_event(k.kind))
+}
+
+/// Causes that are configuration mistakes: they do not go away by themselves, so an episode ending
+/// because upsmon stopped does not make them any less severe.
+fn is_config_cause(c: &Cause) -> bool {
+    matches!(c.id, "ups.unknown-name" | "auth.access-denied" | "net.dns")
+}
+
+/// A login refused with `ACCESS-DENIED` that was never followed by a successful login for that UPS: upsmon
+/// logs it once, keeps polling without a login and never warns again.
+pub fn login_not_retried(events: &[LogEvent<'_>]) -> Vec<Finding> {
+    let mut pending: BTreeMap<&str, (&LogEvent<'_>, u64)> = BTreeMap::new();
+    for ev in events {
+        let Some(ups) = ev.ups.as_deref() else {
+            continue;
+        };
+        match ev.kind {
+            EventKind::LoginAccessDenied => {
+                let n = pending.get(ups).map_or(0, |(_, n)| *n);
+                pending.insert(ups, (ev, n + 1));
+            }
+            EventKind::LoggedIn => {
+                pending.remove(ups);
+            }
+            _ => {}
+        }
+    }
+    pending
+        .into_iter()
+        .map(|(ups, (ev, n))| {
+            Finding::new(
+                "auth.login-not-retried",
+                Severity::Warning,
+                format!("{ups}: login refused and never retried"),
+                "upsd refused upsmon's login (ERR ACCESS-DENIED). upsmon logs this once, then keeps polling without a login and never warns again: it still sees the status, but the server does not count it as a client, so a primary will not wait for this host before cutting power.",
+                "Fix the user/password of the MONITOR line or the user's `upsmon` role in upsd.users, then restart upsmon and look for `Logged into UPS` (debug) or a login in upsd's log.",
+            )
+            .about(ups)
+            .with(log_line(ev))
+            .with(Evidence::new(Source::Derived, "refusals", format!("{n} refused login line(s), no successful login after")))
+        })
+        .collect()
+}
+
+/// Findings from the episodes: communications still down or unresolved (named after their cause),
+/// recovered losses and outages summed per UPS, floods of "Data stale", shutdowns, and unclassified lines.
+pub fn episodes(t: &Timeline, now: Option<i64>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut recovered: BTreeMap<(&str, EpisodeKind), Vec<&Episode>> = BTreeMap::new();
+    for e in &t.episodes {
+        let ups = e.ups.as_deref().unwrap_or("?");
+        match (e.kind, e.verdict) {
+            (EpisodeKind::Comms, Verdict::RecoveredAutomatically)
+            | (EpisodeKind::Power, Verdict::RecoveredAutomatically) => {
+                recovered.entry((ups, e.kind)).or_default().push(e)
+            }
+            (EpisodeKind::Comms, v) => out.extend(comms_unresolved(e, ups, v, now)),
+            (EpisodeKind::Power, Verdict::StillDown) => {
+                let since = open_for(e, now)
+                    .map(|d| format!(" for {d}"))
+                    .unwrap_or_default();
+                out.push(
+                    Finding::new(
+                        "log.on-battery",
+                        Severity::Critical,
+                        format!("{ups}: on battery when the log ends{since}"),
+                        "The last power event for this UPS is `on battery`, with no `on line power` after it.",
+                        "Check the UPS now (upsc); prepare for the shutdown if mains does not return.",
+                    )
+                    .about(ups)
+                    .with(episode_evidence(e)),
+                );
+            }
+            (EpisodeKind::Power, _) => {} // its shutdown is reported by the shutdown episode
+            (EpisodeKind::Shutdown, _) => {
+                let what: Vec<String> = e
+                    .lines
+                    .iter()
+                    .map(|k| format!("{:?} ×{}", k.kind, k.count))
+                    .collect();
+                out.push(
+                    Finding::new(
+                        "log.shutdown",
+                        Severity::Warning,
+                        format!("upsmon initiated a shutdown at {}", e.start.map(|t| t.to_string()).unwrap_or_else(|| format!("line {}", e.first_line))),
+                        "upsmon decided the power situation was critical (low battery on battery, or a forced shutdown) and shut the host down.",
+                        "If mains did not fail, find out who set FSD (upsd log `Client … set FSD`) and restart upsd to clear a latched FSD; otherwise check that the runtime was enough for every host.",
+                    )
+                    .with(episode_evidence(e))
+                    .with(Evidence::new(Source::Derived, "lines", what.join(", "))),
+                );
+            }
+        }
+        if e.kind == EpisodeKind::Comms {
+            let stale = e.count(EventKind::PollDataStale) + e.count(EventKind::UpsdDataStale);
+            if stale >= 3 {
+                out.push(
+                    Finding::new(
+                        "log.data-stale-flood",
+                        Severity::Info,
+                        format!("{ups}: {stale} \"Data stale\" lines are one episode"),
+                        "upsmon writes a `Poll UPS … failed - Data stale` line on every poll while the driver has no fresh data; however many lines there are, it is one episode (the driver lost the device or hangs).",
+                        causes::cause("data.stale").map_or("", |c| c.action),
+                    )
+                    .about(ups)
+                    .with(episode_evidence(e)),
+                );
+            }
+        }
+    }
+    for ((ups, kind), eps) in recovered {
+        let longest = eps.iter().filter_map(|e| e.duration_micros).max();
+        let longest = longest
+            .map(|d| format!(", longest {}", human_duration(d)))
+            .unwrap_or_default();
+        let (id, title, meaning, action) = match kind {
+            EpisodeKind::Power => (
+                "log.power-outage",
+                format!("{ups}: {} power outage(s) in the log{longest}, all back on line power", eps.len()),
+                "The UPS ran on battery and mains came back before anything critical happened.",
+                "Nothing to do; if outages are frequent, check that the runtime covers the longest one with margin.",
+            ),
+            _ => (
+                "log.comms-recovered",
+                format!("{ups}: {} communication loss(es) in the log{longest}, all recovered automatically", eps.len()),
+                "upsmon lost contact with the UPS and got it back by itself. While contact is lost a UPS on battery is treated as critical after DEADTIME.",
+                "If losses recur, look at their cause in the evidence (driver, network, upsd restarts).",
+            ),
+        };
+        let mut f = Finding::new(id, Severity::Info, title, meaning, action).about(ups);
+        for e in eps.iter().take(5) {
+            let cause = dominant_cause(e)
+                .map(|c| format!(" ({})", c.title))
+                .unwrap_or_default();
+            f = f.with(Evidence::new(
+                Source::Derived,
+                format!("{:?} episode", e.kind).to_lowercase(),
+                format!("{}{cause}", span(e)),
+            ));
+        }
+        out.push(f);
+    }
+    if t.stats.unclassified > 0 || t.stats.unparsed > 0 {
+        let mut f = Finding::new(
+            "log.unclassified",
+            Severity::Info,
+            format!("{} log line(s) not understood, {} unreadable", t.stats.unclassified, t.stats.unparsed),
+            "These lines match no known NUT message (a newer NUT, a custom NOTIFYMSG, or another program's output); they are counted, not dropped.",
+            "Read them: if one matters, it belongs in the log-message table.",
+        );
+        for s in &t.unclassified_samples {
+            f = f.with(Evidence::new(Source::Log, "sample", s.clone()));
+        }
+        out.push(f);
+    }
+    out
+}
+
+fn comms_unresolved(e: &Episode, ups: &str, v: Verdict, now: Option<i64>) -> Option<Finding> {
+    let cause = dominant_cause(e);
+    // A refused login is reported by `login_not_retried`, more precisely.
+    if cause.is_some_and(|c| c.id == "auth.access-denied") {
+        return None;
+    }
+    let (id, severity, title, meaning, action) = match cause {
+        Some(c) => {
+            let sev = if v == Verdict::StillDown || is_config_cause(c) {
+                c.severity
+            } else {
+                Severity::Warning
+            };
+            (c.id, sev, c.title, c.meaning, c.action)
+        }
+        None => (
+            "log.comms-down",
+            if v == Verdict::StillDown {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            },
+            "communication lost",
+            "upsmon lost contact with the UPS; the log does not say why.",
+            "Probe the target (upsc <ups>@<host>) to see which step fails.",
+        ),
+    };
+    let state = match v {
+        Verdict::StillDown => {
+            let d = open_for(e, now)
+                .map(|d| format!(" for {d}"))
+                .unwrap_or_default();
+            format!("still down when the log ends{d}")
+        }
+        Verdict::ShutdownInitiated => "down when a shutdown started".into(),
+        _ => "unresolved when upsmon stopped".into(),
+    };
+    let mut f = Finding::new(
+        id,
+        severity,
+        format!("{ups}: communication {state}: {title}"),
+        meaning,
+        action,
+    )
+    .about(ups)
+    .with(episode_evidence(e));
+    if id == "ups.unknown-name" && !ups.starts_with("ups@") {
+        f = f.with(Evidence::new(
+            Source::Derived,
+            "UPS name",
+            "a Synology NAS always names its UPS `ups`: try ups@<nas>",
+        ));
+    }
+    Some(f)
+}
+
+/// All log rules.
+pub fn rules(facts: &Facts, t: &Timeline) -> Vec<Finding> {
+    let mut out = login_not_retried(&facts.logs);
+    out.extend(episodes(t, facts.now));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logs;
+    use crate::timeline;
+
+    fn lab(n: u8) -> &'static str {
+        match n {
+            1 => include_str!("../../tests/data/upsmon-lab1.log"),
+            2 => include_str!("../../tests/data/upsmon-lab2.log"),
+            3 => include_str!("../../tests/data/upsmon-lab3.log"),
+            4 => include_str!("../../tests/data/upsmon-lab4.log"),
+            _ => include_str!("../../tests/data/upsmon-lab5.log"),
+        }
+    }
+
+    fn run(log: &str, now: Option<i64>) -> Vec<Finding> {
+        let events: Vec<_> = logs::events(log.as_bytes())
+            .filter_map(|(_, e)| e.ok())
+            .collect();
+        let t = timeline::from_events(&events);
+        let mut out = login_not_retried(&events);
+        out.extend(episodes(&t, now));
+        out
+    }
+
+    fn ids(f: &[Finding]) -> Vec<(&str, Severity)> {
+        f.iter().map(|f| (f.id.as_ref(), f.severity)).collect()
+    }
+
+    #[test]
+    fn refused_login_never_retried() {
+        let f = run(lab(4), None);
+        assert_eq!(
+            ids(&f),
+            vec![
+                ("auth.login-not-retried", Severity::Warning),
+                ("log.unclassified", Severity::Info)
+            ]
+        );
+        assert_eq!(f[0].subject.as_deref(), Some("pi@127.0.0.1:34930"));
+        assert!(f[0].evidence[0].value.contains("ERR ACCESS-DENIED"));
+        // A later successful login clears it.
+        let log = format!(
+            "{}   9.0\t[D1] Logged into UPS pi@127.0.0.1:34930\n",
+            lab(4)
+        );
+        assert!(run(&log, None)
+            .iter()
+            .all(|f| f.id != "auth.login-not-retried"));
+    }
+
+    #[test]
+    fn unknown_ups_name_with_synology_hint() {
+        let f = run(lab(5), None);
+        let u = f
+            .iter()
+            .find(|f| f.id == "ups.unknown-name")
+            .unwrap_or_else(|| panic!("{:?}", ids(&f)));
+        assert_eq!(
+            u.severity,
+            Severity::Critical,
+            "a wrong name does not fix itself"
+        );
+        assert!(
+            u.title.contains("unresolved when upsmon stopped"),
+            "{}",
+            u.title
+        );
+        assert!(u.evidence.iter().any(|e| e.value.contains("Synology")));
+    }
+
+    #[test]
+    fn lab1_recovered_loss_outage_and_shutdown() {
+        let f = run(lab(1), None);
+        assert_eq!(
+            ids(&f),
+            vec![
+                ("log.shutdown", Severity::Warning),
+                ("log.comms-recovered", Severity::Info),
+                ("log.power-outage", Severity::Info),
+                ("log.unclassified", Severity::Info),
+            ]
+        );
+        assert!(
+            f[1].evidence[0].value.contains("driver not connected"),
+            "{:?}",
+            f[1].evidence
+        );
+        assert!(
+            f[1].evidence[0].value.contains("16 s"),
+            "{:?}",
+            f[1].evidence
+        );
+    }
+
+    #[test]
+    fn lab3_upsd_restart_recovers() {
+        let f = run(lab(3), None);
+        let c = f
+            .iter()
+            .find(|f| f.id == "log.comms-recovered")
+            .unwrap_or_else(|| panic!("{:?}", ids(&f)));
+        assert!(
+            c.evidence[0].value.contains("connection refused"),
+            "{:?}",
+            c.evidence
+        );
+        assert!(
+            !f.iter().any(|f| f.severity >= Severity::Warning),
+            "{:?}",
+            ids(&f)
+        );
+    }
+
+    #[test]
+    fn data_stale_flood_still_down() {
+        let mut log = String::new();
+        for i in 0..40 {
+            log.push_str(&format!(
+                "2026-11-26T10:{:02}:{:02}+0000 nas upsmon[7]: Poll UPS [ups@nas] failed - Data stale\n",
+                i * 5 / 60,
+                i * 5 % 60
+            ));
+        }
+        let now = 1_795_687_200 + 3600; // 2026-11-26T11:00:00Z
+        let f = run(&log, Some(now));
+        assert_eq!(
+            ids(&f),
+            vec![
+                ("data.stale", Severity::Critical),
+                ("log.data-stale-flood", Severity::Info)
+            ]
+        );
+        assert!(
+            f[0].title
+                .contains("still down when the log ends for 1 h 00 min"),
+            "{}",
+            f[0].title
+        );
+        assert!(
+            f[1].title
+                .contains("40 \"Data stale\" lines are one episode"),
+            "{}",
+            f[1].title
+        );
+    }
+
+    #[test]
+    fn on_battery_at_the_end_is_critical() {
+        let f = run("UPS ups@nas on battery\n", None);
+        assert_eq!(ids(&f), vec![("log.on-battery", Severity::Critical)]);
+    }
+
+    #[test]
+    fn loss_without_cause_lines() {
+        let f = run(
+            "Communications with UPS ups@nas lost\nUPS ups@nas is unavailable\n",
+            None,
+        );
+        assert_eq!(ids(&f), vec![("log.comms-down", Severity::Critical)]);
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(human_duration(16_004_366), "16 s");
+        assert_eq!(human_duration(125_000_000), "2 min 05 s");
+        assert_eq!(
+            human_duration(3 * 3600 * 1_000_000 + 120_000_000),
+            "3 h 02 min"
+        );
+        assert_eq!(human_duration(52 * 3600 * 1_000_000), "2 d 04 h");
+        assert_eq!(human_duration(-5), "0 s");
+    }
+}

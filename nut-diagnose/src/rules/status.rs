@@ -1,0 +1,419 @@
+//! Status and thresholds on a snapshot: what `ups.status` says, and where load, runtime and charge stand
+//! against the threshold table. A missing variable is reported as *unknown*, never as ok.
+
+use crate::facts::Snapshot;
+use crate::finding::{Evidence, Finding, Severity, Source};
+use crate::knowledge::status::{self, StatusToken};
+use crate::knowledge::{Level, Thresholds};
+
+fn var(name: &str, value: &str) -> Evidence {
+    Evidence::new(Source::Snapshot, name, value)
+}
+
+fn token_finding(t: &StatusToken, s: &Snapshot, raw: &str) -> Finding {
+    Finding::new(
+        t.id,
+        t.severity,
+        format!("{}: {}", s.target, t.title),
+        t.meaning,
+        t.action,
+    )
+    .about(s.target.to_string())
+    .with(var("ups.status", raw))
+}
+
+/// `ups.status` → findings: one per token that needs attention, a combined critical finding for
+/// `OB`+`LB` (unless `CAL`), one for unknown tokens, and `status.online` (ok) when nothing needs attention.
+pub fn status(s: &Snapshot) -> Vec<Finding> {
+    let subject = s.target.to_string();
+    let Some(raw) = s.get("ups.status") else {
+        return vec![Finding::new(
+            "status.unknown",
+            Severity::Warning,
+            format!("{subject}: status unknown"),
+            "The snapshot has no ups.status: nothing can be said about power, and unknown is not ok.",
+            "Read the UPS again (upsc <ups>@<host> ups.status); if the variable stays missing, check the driver.",
+        )
+        .about(subject)];
+    };
+    let tokens: Vec<String> = raw
+        .split_whitespace()
+        .map(str::to_ascii_uppercase)
+        .collect();
+    if tokens.is_empty() {
+        return vec![Finding::new(
+            "status.empty",
+            Severity::Warning,
+            format!("{subject}: empty status"),
+            "ups.status is empty; upsmon treats this like a UPS it cannot reach.",
+            "Check the driver: it is connected but reports no status.",
+        )
+        .about(subject)
+        .with(var("ups.status", raw))];
+    }
+    let has = |t: &str| tokens.iter().any(|x| x == t);
+    let mut out = Vec::new();
+    let on_battery_low = has("OB") && has("LB") && !has("CAL");
+    if on_battery_low {
+        out.push(
+            Finding::new(
+                "status.on-battery-low",
+                Severity::Critical,
+                format!("{subject}: on battery with low battery"),
+                "Mains is gone and the battery is at its low limit: upsmon treats this as critical and shuts the protected hosts down now.",
+                "Let the shutdown proceed; make sure every host monitoring this UPS shuts down before the battery is empty.",
+            )
+            .about(subject.clone())
+            .with(var("ups.status", raw)),
+        );
+    }
+    let mut unknown = Vec::new();
+    let mut worst = Severity::Ok;
+    for tok in &tokens {
+        match status::lookup(tok) {
+            Some(t) => {
+                worst = worst.max(t.severity);
+                let folded = on_battery_low && (t.token == "OB" || t.token == "LB");
+                if t.severity > Severity::Ok && !folded {
+                    out.push(token_finding(t, s, raw));
+                }
+            }
+            None => unknown.push(tok.as_str()),
+        }
+    }
+    if has("FSD") && has("OL") {
+        if let Some(f) = out.iter_mut().find(|f| f.id == "status.fsd") {
+            f.evidence.push(Evidence::new(
+                Source::Derived,
+                "FSD with OL",
+                "forced shutdown while on line power: usually a flag latched in upsd by an earlier shutdown or test",
+            ));
+        }
+    }
+    if !unknown.is_empty() {
+        out.push(
+            Finding::new(
+                "status.unknown-token",
+                Severity::Info,
+                format!("{subject}: unknown status token(s) {}", unknown.join(" ")),
+                "The driver reports status tokens outside NUT's standard list; upsmon reports them as OTHER and does not act on them.",
+                "Look the tokens up in the driver's documentation.",
+            )
+            .about(subject.clone())
+            .with(var("ups.status", raw)),
+        );
+    }
+    if worst <= Severity::Ok && unknown.is_empty() && has("OL") {
+        if let Some(ol) = status::lookup("OL") {
+            out.push(token_finding(ol, s, raw));
+        }
+    }
+    out
+}
+
+/// Which metric, for ids and wording.
+#[derive(Clone, Copy)]
+enum Metric {
+    Load,
+    Runtime,
+    Charge,
+}
+
+impl Metric {
+    fn var(self) -> &'static str {
+        match self {
+            Metric::Load => "ups.load",
+            Metric::Runtime => "battery.runtime",
+            Metric::Charge => "battery.charge",
+        }
+    }
+
+    fn id(self, level: Option<Level>) -> &'static str {
+        use Level::*;
+        match (self, level) {
+            (Metric::Load, None) => "threshold.load.unknown",
+            (Metric::Load, Some(Ideal)) => "threshold.load.ok",
+            (Metric::Load, Some(Acceptable)) => "threshold.load.acceptable",
+            (Metric::Load, Some(Warning)) => "threshold.load.warning",
+            (Metric::Load, Some(Critical)) => "threshold.load.critical",
+            (Metric::Runtime, None) => "threshold.runtime.unknown",
+            (Metric::Runtime, Some(Ideal)) => "threshold.runtime.ok",
+            (Metric::Runtime, Some(Acceptable)) => "threshold.runtime.acceptable",
+            (Metric::Runtime, Some(Warning)) => "threshold.runtime.warning",
+            (Metric::Runtime, Some(Critical)) => "threshold.runtime.critical",
+            (Metric::Charge, None) => "threshold.charge.unknown",
+            (Metric::Charge, Some(Ideal)) => "threshold.charge.ok",
+            (Metric::Charge, Some(Acceptable)) => "threshold.charge.acceptable",
+            (Metric::Charge, Some(Warning)) => "threshold.charge.warning",
+            (Metric::Charge, Some(Critical)) => "threshold.charge.critical",
+        }
+    }
+
+    fn show(self, v: f64) -> String {
+        match self {
+            Metric::Runtime => format!("{v} s ({:.1} min)", v / 60.0),
+            _ => format!("{v} %"),
+        }
+    }
+
+    fn texts(self, level: Level) -> (&'static str, &'static str) {
+        match (self, level) {
+            (_, Level::Ideal) => ("Within the ideal range.", ""),
+            (Metric::Load, Level::Acceptable) => (
+                "Load is above the ideal 50 %: runtime on battery is shorter and the UPS has less headroom for start-up surges.",
+                "Keep the load below half of the UPS rating: move non-essential equipment to plain outlets.",
+            ),
+            (Metric::Load, _) => (
+                "The UPS carries a high share of its capacity: runtime on battery is short, and a surge can overload it.",
+                "Reduce the load (move equipment to another UPS or circuit) or use a larger UPS.",
+            ),
+            (Metric::Runtime, _) => (
+                "The estimated runtime on battery leaves little time for the hosts to shut down cleanly.",
+                "Reduce the load, let the battery charge, and replace it if the runtime stays short at full charge.",
+            ),
+            (Metric::Charge, _) => (
+                "The battery charge is low: if mains fails now the runtime will be short. Normal for a while after an outage.",
+                "Let it charge; if the charge stays low on line power, test and replace the battery.",
+            ),
+        }
+    }
+}
+
+fn metric(s: &Snapshot, m: Metric, t: &Thresholds) -> Option<Finding> {
+    let subject = s.target.to_string();
+    let name = m.var();
+    let value = match s.number(name) {
+        None => return Some(
+            Finding::new(
+                m.id(None),
+                Severity::Info,
+                format!("{subject}: {name} unknown"),
+                "The UPS does not report this variable, so it cannot be judged; unknown is not ok.",
+                "",
+            )
+            .about(subject),
+        ),
+        Some(Err(raw)) => {
+            return Some(
+                Finding::new(
+                    m.id(None),
+                    Severity::Info,
+                    format!("{subject}: {name} is not a number"),
+                    "The value is not a NUT number, so it cannot be judged.",
+                    "Check the driver version; report the value to the driver's maintainers.",
+                )
+                .about(subject)
+                .with(var(name, raw)),
+            )
+        }
+        Some(Ok(v)) => v,
+    };
+    let level = match m {
+        Metric::Load => t.load.classify_high_is_bad(value),
+        Metric::Runtime => t.runtime.classify_low_is_bad(value),
+        Metric::Charge => t.charge.classify_low_is_bad(value),
+    };
+    // Load between ideal and warning is a best-practice matter: practice.load-above-half says it.
+    if matches!((m, level), (Metric::Load, Level::Acceptable)) {
+        return None;
+    }
+    let (meaning, action) = m.texts(level);
+    let raw = s.get(name).unwrap_or_default();
+    Some(
+        Finding::new(
+            m.id(Some(level)),
+            level.severity(),
+            format!("{subject}: {name} {} ({})", m.show(value), level.as_str()),
+            meaning,
+            action,
+        )
+        .about(subject)
+        .with(var(name, raw)),
+    )
+}
+
+/// Load, runtime and charge against the thresholds (one finding each, `…unknown` when absent).
+pub fn thresholds(s: &Snapshot, t: &Thresholds) -> Vec<Finding> {
+    [Metric::Load, Metric::Runtime, Metric::Charge]
+        .into_iter()
+        .filter_map(|m| metric(s, m, t))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nut_proto::Target;
+
+    fn snap(vars: &[(&str, &str)]) -> Snapshot {
+        Snapshot::new(Target::new("ups", "nas", 3493), vars.iter().copied())
+    }
+
+    fn ids(f: &[Finding]) -> Vec<(&str, Severity)> {
+        f.iter().map(|f| (f.id.as_ref(), f.severity)).collect()
+    }
+
+    #[test]
+    fn online_charging_is_ok() {
+        assert_eq!(
+            ids(&status(&snap(&[("ups.status", "OL CHRG")]))),
+            vec![("status.online", Severity::Ok)]
+        );
+    }
+
+    #[test]
+    fn on_battery_is_a_warning() {
+        let f = status(&snap(&[("ups.status", "OB DISCHRG")]));
+        assert_eq!(
+            ids(&f),
+            vec![
+                ("status.on-battery", Severity::Warning),
+                ("status.discharging", Severity::Info)
+            ]
+        );
+        assert_eq!(f[0].evidence[0].value, "OB DISCHRG");
+        assert_eq!(f[0].subject.as_deref(), Some("ups@nas:3493"));
+    }
+
+    #[test]
+    fn on_battery_low_is_critical_once() {
+        assert_eq!(
+            ids(&status(&snap(&[("ups.status", "OB LB")]))),
+            vec![("status.on-battery-low", Severity::Critical)]
+        );
+        // During calibration OB LB is not critical.
+        assert_eq!(
+            ids(&status(&snap(&[("ups.status", "CAL OB LB")]))),
+            vec![
+                ("status.calibrating", Severity::Warning),
+                ("status.on-battery", Severity::Warning),
+                ("status.low-battery", Severity::Warning)
+            ]
+        );
+    }
+
+    #[test]
+    fn fsd_on_line_power_is_flagged_as_latched() {
+        let f = status(&snap(&[("ups.status", "FSD OL CHRG")]));
+        assert_eq!(ids(&f), vec![("status.fsd", Severity::Critical)]);
+        assert!(f[0].evidence.iter().any(|e| e.subject == "FSD with OL"));
+    }
+
+    #[test]
+    fn every_warning_token_alone() {
+        for (tok, id) in [
+            ("RB", "status.replace-battery"),
+            ("BYPASS", "status.bypass"),
+            ("OVER", "status.overload"),
+            ("OFF", "status.off"),
+            ("ALARM", "status.alarm"),
+        ] {
+            let f = status(&snap(&[("ups.status", &format!("OL {tok}"))]));
+            assert_eq!(ids(&f), vec![(id, Severity::Warning)], "{tok}");
+        }
+        let f = status(&snap(&[("ups.status", "OL TRIM")]));
+        assert_eq!(ids(&f), vec![("status.trim", Severity::Info)]);
+    }
+
+    #[test]
+    fn unknown_missing_and_empty_status() {
+        assert_eq!(
+            ids(&status(&snap(&[("ups.status", "OL OVERHEAT")]))),
+            vec![("status.unknown-token", Severity::Info)]
+        );
+        assert_eq!(
+            ids(&status(&snap(&[]))),
+            vec![("status.unknown", Severity::Warning)]
+        );
+        assert_eq!(
+            ids(&status(&snap(&[("ups.status", "  ")]))),
+            vec![("status.empty", Severity::Warning)]
+        );
+    }
+
+    #[test]
+    fn thresholds_per_level() {
+        let t = Thresholds::default();
+        let f = thresholds(
+            &snap(&[
+                ("ups.load", "90"),
+                ("battery.runtime", "300"),
+                ("battery.charge", "100"),
+            ]),
+            &t,
+        );
+        assert_eq!(
+            ids(&f),
+            vec![
+                ("threshold.load.critical", Severity::Critical),
+                ("threshold.runtime.warning", Severity::Warning),
+                ("threshold.charge.ok", Severity::Ok),
+            ]
+        );
+        let f = thresholds(
+            &snap(&[
+                ("ups.load", "20"),
+                ("battery.runtime", "120"),
+                ("battery.charge", "55"),
+            ]),
+            &t,
+        );
+        assert_eq!(
+            ids(&f),
+            vec![
+                ("threshold.load.ok", Severity::Ok),
+                ("threshold.runtime.critical", Severity::Critical),
+                ("threshold.charge.warning", Severity::Warning),
+            ]
+        );
+        let f = thresholds(
+            &snap(&[
+                ("ups.load", "75"),
+                ("battery.runtime", "540"),
+                ("battery.charge", "30"),
+            ]),
+            &t,
+        );
+        assert_eq!(
+            ids(&f),
+            vec![
+                ("threshold.load.warning", Severity::Warning),
+                ("threshold.runtime.acceptable", Severity::Info),
+                ("threshold.charge.critical", Severity::Critical),
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_or_garbled_is_unknown_not_ok() {
+        let t = Thresholds::default();
+        let f = thresholds(&snap(&[("ups.load", "n/a")]), &t);
+        assert_eq!(
+            ids(&f),
+            vec![
+                ("threshold.load.unknown", Severity::Info),
+                ("threshold.runtime.unknown", Severity::Info),
+                ("threshold.charge.unknown", Severity::Info),
+            ]
+        );
+        assert_eq!(f[0].evidence[0].value, "n/a");
+    }
+
+    #[test]
+    fn acceptable_load_is_left_to_the_practice_rule() {
+        let f = thresholds(&snap(&[("ups.load", "60")]), &Thresholds::default());
+        assert!(
+            f.iter().all(|f| !f.id.starts_with("threshold.load")),
+            "{:?}",
+            ids(&f)
+        );
+    }
+
+    #[test]
+    fn user_thresholds_apply() {
+        let t = Thresholds::from_json(r#"{"load": {"warning": 55, "critical": 58}}"#)
+            .unwrap_or_default();
+        let f = thresholds(&snap(&[("ups.load", "57")]), &t);
+        assert_eq!(f[0].id, "threshold.load.warning");
+    }
+}
