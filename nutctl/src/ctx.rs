@@ -47,6 +47,12 @@ impl Ctx {
                  anyone on the network path can read this session, password included"
             );
         }
+        if let Some(ca) = &g.cafile {
+            // Fail before any connection: a CA file that cannot be read is a local mistake, not
+            // something the server did.
+            std::fs::metadata(ca)
+                .with_context(|| format!("--cafile {}: cannot read it", ca.display()))?;
+        }
         let confdir = match &g.confdir {
             Some(d) => d.clone(),
             None => nut_config::ConfigDir::default_dir().0,

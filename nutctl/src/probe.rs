@@ -2,7 +2,7 @@
 //! nut-diagnose facts ([`Snapshot`], [`ProbeFact`]) so that the rules, not nutctl, judge it.
 
 use nut_diagnose::facts::{DnsOutcome, NutOutcome, ProbeFact, Snapshot, TcpOutcome};
-use nut_proto::client::{ClientError, Variable};
+use nut_proto::client::{ClientError, TlsError, Variable};
 use nut_proto::{HostKind, Target};
 
 use crate::ctx::Ctx;
@@ -49,6 +49,8 @@ pub(crate) fn fact_from_error(target: &Target, err: &ClientError) -> ProbeFact {
         ClientError::HostUnreachable { .. } => p.tcp = Some(TcpOutcome::NoRoute),
         ClientError::NetworkUnreachable { .. } => p.tcp = Some(TcpOutcome::NetUnreachable),
         ClientError::ConnectTimeout { .. } => p.tcp = Some(TcpOutcome::TimedOut),
+        // A refused STARTTLS is the server's ERR reply: judge that, not the wrapper.
+        ClientError::Tls(TlsError::Refused(inner)) => return fact_from_error(target, inner),
         ClientError::Server { code, .. } => {
             p.tcp = Some(TcpOutcome::Connected);
             p.query = Some(NutOutcome::Err {

@@ -323,3 +323,55 @@ fn serve_plays_seq_files_and_cycles() {
     assert!(first.contains("ups.status: OB\n") || seen_ol, "{first}");
     assert!(seen_ol, "the sequence never reached its second state");
 }
+
+#[test]
+fn default_targets_come_from_upsmon_conf_in_confdir() {
+    let s = Serve::start();
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "monitor-Secret-771";
+    std::fs::write(
+        dir.path().join("upsmon.conf"),
+        format!("MONITOR {} 1 admin \"{secret}\" primary\n", s.target()),
+    )
+    .unwrap();
+    let o = run(&[
+        "--confdir",
+        dir.path().to_str().unwrap(),
+        "status",
+        "--json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(json(&o)["upses"][0]["target"], s.target());
+    // NUT_CONFPATH is honoured when --confdir is not given.
+    let o = nutctl()
+        .env("NUT_CONFPATH", dir.path())
+        .args(["status"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains(&s.target()));
+    assert!(!stdout(&o).contains(secret) && !stderr(&o).contains(secret));
+}
+
+#[test]
+fn tls_options_are_checked_and_loud() {
+    let s = Serve::start();
+    let o = run(&["--cafile", "/nonexistent/ca.pem", "status", &s.target()]);
+    assert_eq!(code(&o), 3);
+    assert!(stderr(&o).contains("--cafile"), "{}", stderr(&o));
+    // The embedded server has no certificate: STARTTLS is refused, and said so.
+    let o = run(&["--insecure-skip-verify", "status", "--json", &s.target()]);
+    assert!(
+        stderr(&o).contains("WARNING: --insecure-skip-verify"),
+        "{}",
+        stderr(&o)
+    );
+    let v = json(&o);
+    let err = v["upses"][0]["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(err.contains("STARTTLS"), "{err}");
+    assert_ne!(v["upses"][0]["findings"][0]["id"], "net.server-gone");
+    assert_ne!(code(&o), 0);
+}
