@@ -71,13 +71,33 @@ pub(crate) struct CredentialArgs {
     pub(crate) password_env: Option<String>,
     /// The password itself. Accepted with a warning: other users can read it from the process list
     /// and your shell history keeps it.
-    #[arg(
-        long,
-        value_name = "PASSWORD",
-        requires = "user",
-        hide_default_value = true
-    )]
-    pub(crate) password: Option<String>,
+    #[arg(long, value_name = "PASSWORD", requires = "user")]
+    pub(crate) password: Option<CliPassword>,
+}
+
+/// A password typed on the command line. A type of its own so that `Debug` of the parsed arguments
+/// can never show it.
+#[derive(Clone)]
+pub(crate) struct CliPassword(String);
+
+impl CliPassword {
+    /// The secret, for handing it to nut-proto's `Password`.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for CliPassword {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(CliPassword(s.to_string()))
+    }
+}
+
+impl std::fmt::Debug for CliPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CliPassword(<hidden>)")
+    }
 }
 
 /// The subcommands.
@@ -226,4 +246,27 @@ pub(crate) struct ServeArgs {
     /// A user allowed everything (SET, FSD, every instant command, upsmon primary).
     #[command(flatten)]
     pub(crate) creds: CredentialArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_parsed_arguments_never_shows_a_password() {
+        let cli = Cli::try_parse_from([
+            "nutctl",
+            "set",
+            "ups@h",
+            "v",
+            "1",
+            "--user",
+            "admin",
+            "--password",
+            "hunter2-xyz",
+        ]);
+        let text = format!("{cli:?}");
+        assert!(text.contains("<hidden>"), "{text}");
+        assert!(!text.contains("hunter2-xyz"), "{text}");
+    }
 }

@@ -50,7 +50,7 @@ impl Credentials {
                 "nutctl: warning: a password on the command line can be read by other users (ps) \
                  and stays in shell history; prefer --password-file, --password-env or the prompt"
             );
-            Password::new(pw.as_str())
+            Password::new(pw.expose())
         } else if std::io::stdin().is_terminal() {
             let pw = rpassword::prompt_password(format!("Password for {user}: "))
                 .context("cannot read the password from the terminal")?;
