@@ -27,8 +27,12 @@ fn real_upsd(c: &mut Criterion) {
         return;
     }
     let Some(lab) = lab::Lab::start(lab::LabConfig {
-        devs: &["client-apc-back-ups-cs500.dev"],
+        devs: &[
+            "client-apc-back-ups-cs500.dev",
+            "client-eaton-epdu-ma-1p.dev",
+        ],
         maxage: None,
+        tls: false,
     }) else {
         return;
     };
@@ -61,6 +65,21 @@ fn real_upsd(c: &mut Criterion) {
     });
     g.finish();
 
+    // A large list (an ePDU with ~480 variables): several Nagle rounds per list without QUICKACK.
+    let big = rt.block_on(quick.list_vars("lab1")).unwrap().len();
+    println!("LIST VAR lab1: {big} variables");
+    let mut g = c.benchmark_group("real_upsd/list_var_large");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("quickack", |b| {
+        b.iter(|| rt.block_on(quick.list_vars("lab1")).unwrap())
+    });
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(5));
+    g.bench_function("plain", |b| {
+        b.iter(|| rt.block_on(plain.list_vars("lab1")).unwrap())
+    });
+    g.finish();
+
     let mut g = c.benchmark_group("real_upsd/get_all_vars");
     g.throughput(Throughput::Elements(names.len() as u64));
     g.bench_function("sequential", |b| {
@@ -73,11 +92,52 @@ fn real_upsd(c: &mut Criterion) {
         })
     });
     g.bench_function("pipelined", |b| {
-        b.iter(|| rt.block_on(quick.get_vars_pipelined("lab0", &names)).unwrap())
+        b.iter(|| {
+            rt.block_on(quick.get_vars_pipelined("lab0", &names))
+                .unwrap()
+        })
     });
     g.finish();
     drop(lab);
 }
 
-criterion_group!(benches, real_upsd);
+/// The same client against the crate's embedded server (one `write()` per reply, so no Nagle stall
+/// even without QUICKACK): the client's own cost with the server in the same process.
+fn in_process(c: &mut Criterion) {
+    use nut_proto::server::{Server, Store};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dev = std::fs::read(lab::data_file("client-apc-back-ups-cs500.dev")).unwrap();
+    let server = rt
+        .block_on(Server::bind(Store::from_dev("lab0", dev)))
+        .unwrap();
+    let addr = server.addr();
+    let connect = |quickack: bool| {
+        rt.block_on(Client::connect(
+            &addr.ip().to_string(),
+            addr.port(),
+            opts(quickack),
+        ))
+        .unwrap()
+    };
+    let mut quick = connect(true);
+    let mut plain = connect(false);
+    let n = rt.block_on(quick.list_vars("lab0")).unwrap().len();
+    println!("in-process LIST VAR lab0: {n} variables");
+    let mut g = c.benchmark_group("in_process/list_var");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("quickack", |b| {
+        b.iter(|| rt.block_on(quick.list_vars("lab0")).unwrap())
+    });
+    g.bench_function("plain", |b| {
+        b.iter(|| rt.block_on(plain.list_vars("lab0")).unwrap())
+    });
+    g.finish();
+    drop(server);
+}
+
+criterion_group!(benches, real_upsd, in_process);
 criterion_main!(benches);

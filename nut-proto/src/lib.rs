@@ -9,6 +9,28 @@
 //! - [`server`]: the server side of the codec (request tokenizer, reply encoder) and, with the
 //!   `server` feature, an embeddable in-process NUT server.
 //! - `client` (feature `client`): the async tokio client.
+//!
+//! # Example
+//!
+//! ```
+//! use nut_proto::reply::{parse_reply, Reply};
+//! use nut_proto::Command;
+//!
+//! // Encode a request line; arguments are escaped and quoted as upsd expects.
+//! let mut out = Vec::new();
+//! Command::SetVar { ups: "pi", var: "device.model", value: b"Smart \"UPS\"" }.encode(&mut out)?;
+//! assert_eq!(out, b"SET VAR pi device.model \"Smart \\\"UPS\\\"\"\n");
+//!
+//! // Parse a reply line (without its LF): names and values borrow from the line.
+//! match parse_reply(b"VAR pi ups.status \"OL CHRG\"")? {
+//!     Reply::Var { ups, var, value } => {
+//!         assert_eq!((ups, var), ("pi", "ups.status"));
+//!         assert_eq!(value.to_text_lossy(), "OL CHRG");
+//!     }
+//!     other => panic!("unexpected {other:?}"),
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
 
 pub mod command;

@@ -500,6 +500,22 @@ async fn connect_timeout_when_syns_are_dropped() {
 }
 
 #[tokio::test]
+async fn connects_by_host_name() {
+    // "localhost" may resolve to ::1 first; nothing listens there on this port, so the client must go
+    // on to 127.0.0.1.
+    let port = fake(|mut rx, mut w| async move {
+        let _ = rx.next_line().await;
+        let _ = w.write_all(b"1.3\n").await;
+        let _ = rx.next_line().await;
+    })
+    .await;
+    let target: nut_proto::Target = format!("ups@localhost:{port}").parse().unwrap();
+    let mut c = Client::connect_target(&target, opts(2000)).await.unwrap();
+    assert!(c.connection().peer_addr().ip().is_loopback());
+    assert_eq!(c.netver().await.unwrap(), "1.3");
+}
+
+#[tokio::test]
 async fn ipv6_loopback_works_when_available() {
     let Ok(listener) = TcpListener::bind("[::1]:0").await else {
         println!("skipped: no IPv6 loopback");
@@ -595,4 +611,75 @@ fn client_futures_are_send() {
         c.logout().await
     };
     is_send(&f);
+}
+
+#[test]
+fn error_and_client_types_are_send_sync() {
+    fn check<T: Send + Sync + 'static>() {}
+    check::<ClientError>();
+    check::<Client>();
+}
+
+mod arbitrary_replies {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Lines a server might send, valid or not, for building reply streams.
+    fn line() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            Just(b"BEGIN LIST VAR ups".to_vec()),
+            Just(b"END LIST VAR ups".to_vec()),
+            Just(b"VAR ups a \"1\"".to_vec()),
+            Just(b"BEGIN LIST UPS".to_vec()),
+            Just(b"UPS ups \"d\"".to_vec()),
+            Just(b"END LIST UPS".to_vec()),
+            Just(b"OK".to_vec()),
+            Just(b"ERR ACCESS-DENIED".to_vec()),
+            Just(b"TYPE ups a RW STRING:5".to_vec()),
+            Just(b"NUMLOGINS ups 99999999999999999999999".to_vec()),
+            Just(b"1.3".to_vec()),
+            proptest::collection::vec(any::<u8>(), 0..40),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// Whatever a server sends, every typed method returns (no panic) within its timeout, the
+        /// server closing the socket ends it with a typed error rather than a hang.
+        #[test]
+        fn typed_methods_never_panic(lines in proptest::collection::vec(line(), 0..30)) {
+            let mut blob = Vec::new();
+            for l in &lines {
+                blob.extend_from_slice(l);
+                blob.push(b'\n');
+            }
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async move {
+                for step in 0..8 {
+                    let blob = blob.clone();
+                    let port = fake(move |mut rx, mut w| async move {
+                        // Answer the first request with the whole blob, then close.
+                        let _ = rx.next_line().await;
+                        let _ = w.write_all(&blob).await;
+                    })
+                    .await;
+                    let mut c = client(port, opts(2000)).await;
+                    let r: Result<(), ClientError> = match step {
+                        0 => c.list_vars("ups").await.map(drop),
+                        1 => c.list_ups().await.map(drop),
+                        2 => c.get_var("ups", "a").await.map(drop),
+                        3 => c.get_type("ups", "a").await.map(drop),
+                        4 => c.get_num_logins("ups").await.map(drop),
+                        5 => c.get_vars_pipelined("ups", &["a", "b"]).await.map(drop),
+                        6 => c.tracking_status("id").await.map(drop),
+                        _ => c.primary("ups").await,
+                    };
+                    if let Err(e) = r {
+                        assert!(!e.is_timeout(), "step {step}: {e:?}");
+                    }
+                }
+            });
+        }
+    }
 }

@@ -11,7 +11,9 @@ mod common;
 use std::time::Duration;
 
 use common::lab::{wait_for, Lab, LabConfig, ADMIN, MON};
-use nut_proto::client::{Accepted, Client, ClientError, Options, Password, TlsError, ValueKind};
+use nut_proto::client::{
+    Accepted, Client, ClientError, Options, Password, TlsError, TrackingStatus, ValueKind,
+};
 use nut_proto::error::ErrCode;
 
 const APC: &str = "client-apc-back-ups-cs500.dev";
@@ -43,6 +45,7 @@ async fn lists_and_gets() {
     let Some(lab) = Lab::start(LabConfig {
         devs: &[APC, EATON],
         maxage: None,
+        tls: false,
     }) else {
         return;
     };
@@ -170,6 +173,7 @@ async fn auth_and_control() {
     let Some(lab) = Lab::start(LabConfig {
         devs: &[APC],
         maxage: None,
+        tls: false,
     }) else {
         return;
     };
@@ -220,10 +224,40 @@ async fn auth_and_control() {
         admin.instcmd("lab0", "load.off", None).await.unwrap(),
         Accepted::Forwarded
     );
+    // The optional parameter (protocol 1.3).
+    assert_eq!(
+        admin.instcmd("lab0", "load.off", Some("5")).await.unwrap(),
+        Accepted::Forwarded
+    );
     assert_eq!(
         code(admin.instcmd("lab0", "no.such.cmd", None).await),
         ErrCode::CmdNotSupported
     );
+    // Tracking (2.8.0+): SET VAR answers OK TRACKING <id>, and the id resolves.
+    admin.set_tracking(true).await.unwrap();
+    assert!(admin.tracking_enabled().await.unwrap());
+    let Accepted::Tracking(id) = admin.set_var("lab0", "battery.charge", "43").await.unwrap()
+    else {
+        panic!("tracking on, but no tracking id");
+    };
+    let mut status = admin.tracking_status(&id).await.unwrap();
+    for _ in 0..50 {
+        if status != TrackingStatus::Pending {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        status = admin.tracking_status(&id).await.unwrap();
+    }
+    assert_eq!(status, TrackingStatus::Success);
+    assert_eq!(
+        admin
+            .tracking_status("00000000-0000-4000-8000-000000000000")
+            .await
+            .unwrap(),
+        TrackingStatus::Unknown
+    );
+    admin.set_tracking(false).await.unwrap();
+
     // admin has no upsmon role.
     assert_eq!(code(admin.login("lab0").await), ErrCode::AccessDenied);
 
@@ -235,6 +269,7 @@ async fn auth_and_control() {
     mon.login("lab0").await.unwrap();
     assert_eq!(code(mon.login("lab0").await), ErrCode::AlreadyLoggedIn);
     mon.primary("lab0").await.unwrap();
+    mon.master("lab0").await.unwrap();
     assert_eq!(admin.get_num_logins("lab0").await.unwrap(), 1);
     assert_eq!(admin.list_clients("lab0").await.unwrap(), ["127.0.0.1"]);
     assert_eq!(code(mon.login("nope").await), ErrCode::AlreadyLoggedIn);
@@ -256,6 +291,7 @@ async fn driver_failures_and_refusal() {
     let Some(mut lab) = Lab::start(LabConfig {
         devs: &[APC],
         maxage: Some(2),
+        tls: false,
     }) else {
         return;
     };
@@ -315,6 +351,7 @@ async fn quickack_off_reads_the_same_list() {
     let Some(lab) = Lab::start(LabConfig {
         devs: &[EATON],
         maxage: None,
+        tls: false,
     }) else {
         return;
     };

@@ -21,15 +21,13 @@ use tokio::net::TcpStream;
 
 use super::error::TlsError;
 use super::error::{classify_connect, ClientError, ProtocolViolation};
+use super::lines::LineBuffer;
 use super::tls::TlsOptions;
 
 /// Default maximum number of items accepted in one `LIST` reply. Real devices publish a few hundred
 /// variables at most (the largest PDU dumps in the corpus have under 600); this bounds what a server
 /// that never sends `END LIST` can make us store.
 pub const DEFAULT_MAX_LIST_ITEMS: usize = 10_000;
-
-/// Bytes asked from the kernel per read, on top of room for one maximal line.
-const READ_CHUNK: usize = 16 * 1024;
 
 /// Connection settings. Build with `Options::default()` and change fields.
 #[derive(Debug, Clone)]
@@ -40,7 +38,8 @@ pub struct Options {
     /// Bound on one request: sending it and reading its complete reply, a whole list included
     /// (default 5 s, libupsclient's network timeout).
     pub request_timeout: Duration,
-    /// Longest reply line accepted, without its `\n` (default [`crate::reply::DEFAULT_MAX_LINE`]).
+    /// Longest reply line accepted, without its `\n` (default [`crate::reply::DEFAULT_MAX_LINE`];
+    /// clamped to [`MAX_LINE_LIMIT`](super::MAX_LINE_LIMIT)).
     pub max_line: usize,
     /// Most items accepted in one `LIST` (default [`DEFAULT_MAX_LIST_ITEMS`]).
     pub max_list_items: usize,
@@ -87,10 +86,8 @@ impl Stream {
 /// One connection to a NUT server, read as whole lines of bounded length.
 pub struct Connection {
     pub(crate) stream: Stream,
-    /// Receive buffer; bytes `start..end` are received but not consumed.
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
+    /// Receive buffer, cut into bounded lines.
+    lines: LineBuffer,
     pub(crate) opts: Options,
     peer: SocketAddr,
     /// Host name as given to `connect`, used as the TLS server name.
@@ -111,59 +108,64 @@ impl std::fmt::Debug for Connection {
 
 impl Connection {
     /// Resolves `host` (a name, an IPv4 literal or an IPv6 literal without brackets), then connects to
-    /// each address in turn until one accepts, all within `opts.connect_timeout`.
+    /// each address in turn until one accepts, all within `opts.connect_timeout` (each address gets a
+    /// fair share of what is left, so one silent address cannot starve the others).
     ///
     /// Errors are classified: [`ClientError::Dns`], [`ClientError::ConnectionRefused`],
     /// [`ClientError::HostUnreachable`], [`ClientError::NetworkUnreachable`],
     /// [`ClientError::ConnectTimeout`] (the error of the last address tried wins).
     pub async fn connect(host: &str, port: u16, opts: Options) -> Result<Connection, ClientError> {
         let after = opts.connect_timeout;
-        let attempt = async {
-            let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
-                Ok(ip) => vec![SocketAddr::new(ip, port)],
-                Err(_) => match tokio::net::lookup_host((host, port)).await {
-                    Ok(it) => it.collect(),
-                    Err(e) => {
+        // Tolerate an IPv6 literal still in its brackets (`[::1]`).
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        let deadline = tokio::time::Instant::now() + after;
+        let server = || crate::target::format_host_port(host, port);
+        let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
+            Ok(ip) => vec![SocketAddr::new(ip, port)],
+            Err(_) => {
+                match tokio::time::timeout_at(deadline, tokio::net::lookup_host((host, port))).await
+                {
+                    Ok(Ok(it)) => it.collect(),
+                    Ok(Err(e)) => {
                         return Err(ClientError::Dns {
                             host: host.to_string(),
                             source: Some(e),
                         })
                     }
-                },
-            };
-            let mut last = ClientError::Dns {
-                host: host.to_string(),
-                source: None,
-            };
-            for addr in addrs {
-                match TcpStream::connect(addr).await {
-                    Ok(s) => return Ok((s, addr)),
-                    Err(e) => last = classify_connect(addr, e),
+                    Err(_) => {
+                        return Err(ClientError::ConnectTimeout {
+                            server: server(),
+                            after,
+                        })
+                    }
                 }
             }
-            Err(last)
         };
-        let (tcp, peer) = match tokio::time::timeout(after, attempt).await {
-            Ok(r) => r?,
-            Err(_) => {
-                return Err(ClientError::ConnectTimeout {
-                    server: crate::target::format_host_port(host, port),
-                    after,
-                })
-            }
-        };
+        if addrs.is_empty() {
+            return Err(ClientError::Dns {
+                host: host.to_string(),
+                source: None,
+            });
+        }
+        let (tcp, peer) = connect_any(&addrs, deadline).await.map_err(|e| match e {
+            None => ClientError::ConnectTimeout {
+                server: server(),
+                after,
+            },
+            Some(e) => e,
+        })?;
         // Our requests are single writes; NODELAY only matters for back-to-back requests.
         tcp.set_nodelay(true)?;
         Ok(Self::from_tcp(tcp, peer, host, opts))
     }
 
     fn from_tcp(tcp: TcpStream, peer: SocketAddr, host: &str, opts: Options) -> Connection {
-        let size = opts.max_line.saturating_add(1).saturating_add(READ_CHUNK);
         Connection {
             stream: Stream::Plain(tcp),
-            buf: vec![0; size],
-            start: 0,
-            end: 0,
+            lines: LineBuffer::new(opts.max_line),
             opts,
             peer,
             host: host.to_string(),
@@ -188,7 +190,7 @@ impl Connection {
 
     /// True when received bytes are waiting that no request asked for yet.
     pub(crate) fn has_buffered(&self) -> bool {
-        self.start < self.end
+        !self.lines.is_empty()
     }
 
     /// Sends raw bytes (one or more complete request lines).
@@ -222,29 +224,11 @@ impl Connection {
     /// No timeout here: callers bound whole requests.
     pub async fn read_line(&mut self) -> Result<&[u8], ClientError> {
         loop {
-            let pending = self.buf.get(self.start..self.end).unwrap_or(&[]);
-            if let Some(pos) = memchr::memchr(b'\n', pending) {
-                let line_start = self.start;
-                let mut line_end = self.start + pos;
-                self.start = line_end + 1;
-                if line_end - line_start > self.opts.max_line {
-                    return Err(self.too_long(line_start));
-                }
-                if line_end > line_start && self.buf.get(line_end - 1) == Some(&b'\r') {
-                    line_end -= 1;
-                }
-                return Ok(self.buf.get(line_start..line_end).unwrap_or(&[]));
-            }
-            if pending.len() > self.opts.max_line {
-                return Err(self.too_long(self.start));
-            }
-            if self.start > 0 {
-                self.buf.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
-                self.start = 0;
+            if let Some(r) = self.lines.next_range()? {
+                return Ok(self.lines.slice(r));
             }
             self.rearm_quickack();
-            let room = self.buf.get_mut(self.end..).unwrap_or(&mut []);
+            let room = self.lines.spare();
             let n = match &mut self.stream {
                 Stream::Plain(s) => s.read(room).await?,
                 Stream::Tls(s) => s.read(room).await?,
@@ -253,25 +237,8 @@ impl Connection {
             if n == 0 {
                 return Err(ClientError::Closed { during: None });
             }
-            self.end += n;
+            self.lines.commit(n);
         }
-    }
-
-    fn too_long(&self, from: usize) -> ClientError {
-        let head = self
-            .buf
-            .get(
-                from..self
-                    .end
-                    .min(from.saturating_add(super::error::MAX_ERROR_LINE + 1)),
-            )
-            .unwrap_or(&[]);
-        ClientError::protocol(
-            head,
-            ProtocolViolation::LineTooLong {
-                max: self.opts.max_line,
-            },
-        )
     }
 
     /// Fails fast when an earlier error left the stream in an unknown state, or when bytes nobody asked
@@ -282,7 +249,7 @@ impl Connection {
         }
         if self.has_buffered() {
             self.broken = true;
-            let pending = self.buf.get(self.start..self.end).unwrap_or(&[]);
+            let pending = self.lines.pending();
             return Err(ClientError::protocol(
                 pending,
                 ProtocolViolation::Unexpected {
@@ -333,7 +300,7 @@ impl Connection {
         if self.has_buffered() {
             // The server must wait for our ClientHello; bytes already here are not TLS from it.
             self.broken = true;
-            let pending = self.buf.get(self.start..self.end).unwrap_or(&[]);
+            let pending = self.lines.pending();
             return Err(ClientError::protocol(
                 pending,
                 ProtocolViolation::Unexpected {
@@ -367,5 +334,95 @@ impl Connection {
                 })
             }
         }
+    }
+}
+
+/// Tries each address in turn until one accepts, sharing what is left of the connect budget fairly:
+/// each attempt gets the remaining time divided by the addresses still to try, so one address whose
+/// packets vanish (a dual-stack name with a broken IPv6 path) cannot use up the whole budget.
+/// `Err(None)` means every attempt timed out; otherwise the last classified error.
+pub(crate) async fn connect_any(
+    addrs: &[SocketAddr],
+    deadline: tokio::time::Instant,
+) -> Result<(TcpStream, SocketAddr), Option<ClientError>> {
+    let mut last = None;
+    for (i, &addr) in addrs.iter().enumerate() {
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
+            break;
+        }
+        let left = u32::try_from(addrs.len() - i).unwrap_or(u32::MAX).max(1);
+        let budget = (deadline - now) / left;
+        match tokio::time::timeout(budget, TcpStream::connect(addr)).await {
+            Ok(Ok(s)) => return Ok((s, addr)),
+            Ok(Err(e)) => last = Some(classify_connect(addr, e)),
+            Err(_) => last = None,
+        }
+    }
+    Err(last)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A listener whose accept queue is full, so further SYNs are dropped (Linux).
+    #[cfg(target_os = "linux")]
+    fn black_hole() -> (socket2::Socket, Vec<std::net::TcpStream>, SocketAddr) {
+        let sock =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        sock.bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+            .unwrap();
+        sock.listen(0).unwrap();
+        let addr = sock.local_addr().unwrap().as_socket().unwrap();
+        let mut fillers = Vec::new();
+        for _ in 0..8 {
+            match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+                Ok(s) => fillers.push(s),
+                Err(_) => break,
+            }
+        }
+        (sock, fillers, addr)
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_silent_address_does_not_eat_the_whole_budget() {
+        let (_hole, _fillers, dead) = black_hole();
+        let live = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let live_addr = live.local_addr().unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+        let (_s, peer) = connect_any(&[dead, live_addr], deadline).await.unwrap();
+        assert_eq!(peer, live_addr);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn all_silent_is_a_timeout() {
+        let (_hole, _fillers, dead) = black_hole();
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(300);
+        assert!(matches!(
+            connect_any(&[dead, dead], deadline).await,
+            Err(None)
+        ));
+    }
+
+    #[tokio::test]
+    async fn refused_then_live() {
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let live = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let live_addr = live.local_addr().unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+        let (_s, peer) = connect_any(&[closed, live_addr], deadline).await.unwrap();
+        assert_eq!(peer, live_addr);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+        assert!(matches!(
+            connect_any(&[closed], deadline).await,
+            Err(Some(ClientError::ConnectionRefused { .. }))
+        ));
     }
 }

@@ -20,6 +20,7 @@
 
 mod conn;
 mod error;
+mod lines;
 mod session;
 mod tls;
 mod types;
@@ -27,6 +28,7 @@ mod types;
 pub use crate::reply::{ValueKind, VarType};
 pub use conn::{Connection, Options, DEFAULT_MAX_LIST_ITEMS};
 pub use error::{ClientError, ProtocolViolation, TlsError, MAX_ERROR_LINE};
+pub use lines::{LineBuffer, MAX_LINE_LIMIT, READ_CHUNK};
 pub use session::{Client, PIPELINE_BATCH};
 pub use tls::TlsOptions;
 pub use types::{Accepted, Range, TrackingStatus, UpsInfo, Variable};

@@ -425,6 +425,12 @@ impl Client {
         }
     }
 
+    /// `MASTER <ups>`: the pre-2.8.0 name of PRIMARY, for callers that want exactly this word on the
+    /// wire. Any `OK…` succeeds (very old servers answer a bare `OK`).
+    pub async fn master(&mut self, ups: &str) -> Result<(), ClientError> {
+        self.single(Command::Master { ups }, "MASTER", ok_any).await
+    }
+
     /// `FSD <ups>`: set the forced-shutdown latch (every upsmon of the UPS starts shutting down).
     pub async fn fsd(&mut self, ups: &str) -> Result<(), ClientError> {
         self.single(Command::Fsd { ups }, "FSD", ok_any).await

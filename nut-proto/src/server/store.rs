@@ -89,6 +89,10 @@ pub struct UpsData {
     cmds: BTreeMap<String, CmdData>,
 }
 
+/// Longest logical line (continuations and open quotes included) [`UpsData::from_dev`] keeps joining;
+/// past it the line is dropped, so a file with a stray quote costs linear time, not quadratic.
+pub const MAX_DEV_LOGICAL_LINE: usize = 64 * 1024;
+
 fn key(name: &str) -> String {
     name.to_ascii_lowercase()
 }
@@ -180,7 +184,8 @@ impl UpsData {
     /// dummy-ups does: parseconf tokenizing (comments, quotes, escapes, continuation lines), one
     /// `name: value words…` per line, words after the name joined by single spaces, text after the
     /// `:` in the first word dropped, `TIMER`/`ALARM` and other lines without `:` skipped. Like
-    /// dummy-ups every variable is writable: values that parse as numbers become `RW NUMBER`, others
+    /// dummy-ups every variable is writable; dummy-ups types known names from its own table, which
+    /// this loader approximates: values that parse as numbers become `RW NUMBER`, others
     /// `RW STRING:n` (n = 32 or the value's length if longer). `driver.*` lines are kept (dummy-ups
     /// would replace them by its own) so a device dump is served as it was recorded. Never fails:
     /// lines it cannot read are skipped.
@@ -192,7 +197,9 @@ impl UpsData {
             pending.extend_from_slice(line);
             let words = match tokenize(&pending) {
                 Ok(Tokenized::Complete(words)) => words,
-                Ok(Tokenized::Partial { keep }) if lines.peek().is_some() => {
+                Ok(Tokenized::Partial { keep })
+                    if lines.peek().is_some() && pending.len() <= MAX_DEV_LOGICAL_LINE =>
+                {
                     pending.truncate(keep);
                     continue;
                 }

@@ -62,6 +62,74 @@ pub struct LabConfig<'a> {
     pub devs: &'a [&'a str],
     /// upsd.conf `MAXAGE` (seconds before DATA-STALE); upsd's default 15 when `None`.
     pub maxage: Option<u32>,
+    /// Give upsd a certificate (an NSS database built from `tests/data/client-tls-server.*`, as
+    /// Debian's upsd is an NSS build) so STARTTLS succeeds. Needs `openssl`, `certutil` and `pk12util`
+    /// (package libnss3-tools); [`Lab::start`] returns `None` with a skip message when they are missing.
+    pub tls: bool,
+}
+
+fn have(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// Builds an NSS database holding the test server certificate (nickname `nutserver`) and the test CA.
+/// Returns the `upsd.conf` lines that enable it.
+fn nss_db(base: &Path) -> Option<String> {
+    if !(have("openssl") && have("certutil") && have("pk12util")) {
+        println!("skipped: STARTTLS lab needs openssl, certutil and pk12util (libnss3-tools)");
+        return None;
+    }
+    let db = base.join("nss");
+    std::fs::create_dir_all(&db).ok()?;
+    let pw = base.join("nss-pw.txt");
+    std::fs::write(&pw, "labdbpw\n").ok()?;
+    let sqldb = format!("sql:{}", db.display());
+    let p12 = base.join("server.p12");
+    let run = |cmd: &mut Command| -> bool {
+        cmd.stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    };
+    let ok = run(Command::new("certutil")
+        .args(["-N", "-d", &sqldb, "-f"])
+        .arg(&pw))
+        && run(Command::new("openssl")
+            .args([
+                "pkcs12",
+                "-export",
+                "-name",
+                "nutserver",
+                "-passout",
+                "pass:p12pw",
+                "-in",
+            ])
+            .arg(data_file("client-tls-server.pem"))
+            .arg("-inkey")
+            .arg(data_file("client-tls-server.key"))
+            .arg("-out")
+            .arg(&p12))
+        && run(Command::new("pk12util")
+            .args(["-i"])
+            .arg(&p12)
+            .args(["-d", &sqldb, "-W", "p12pw", "-k"])
+            .arg(&pw))
+        && run(Command::new("certutil")
+            .args(["-A", "-d", &sqldb, "-n", "testca", "-t", "CT,,", "-a", "-f"])
+            .arg(&pw)
+            .arg("-i")
+            .arg(data_file("client-tls-ca.pem")));
+    assert!(ok, "building the NSS database for the STARTTLS lab failed");
+    Some(format!(
+        "CERTPATH {}\nCERTIDENT nutserver labdbpw\n",
+        db.display()
+    ))
 }
 
 fn is_root() -> bool {
@@ -103,6 +171,9 @@ impl Lab {
         let mut upsd_conf = format!("LISTEN 127.0.0.1 {port}\n");
         if let Some(m) = cfg.maxage {
             upsd_conf.push_str(&format!("MAXAGE {m}\n"));
+        }
+        if cfg.tls {
+            upsd_conf.push_str(&nss_db(dir.path())?);
         }
         std::fs::write(etc.join("upsd.conf"), upsd_conf).unwrap();
         std::fs::write(
