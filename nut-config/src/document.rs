@@ -260,28 +260,28 @@ impl Line {
                 cuts.push(from..to);
             }
         } else {
-            let secret: Vec<&Token> = self.lexed.tokens.iter().filter(|t| t.secret).collect();
-            if let (Some(first), Some(last)) = (secret.first(), secret.last()) {
+            // One cut per run of consecutive secret words, so even the number of words is hidden.
+            let mut run: Option<Range<usize>> = None;
+            for t in &self.lexed.tokens {
+                match (&mut run, t.secret) {
+                    (Some(r), true) => r.end = t.span.end,
+                    (None, true) => run = Some(t.span.clone()),
+                    (Some(_), false) => cuts.extend(run.take()),
+                    (None, false) => {}
+                }
+            }
+            if let Some(mut r) = run {
+                // The line's last words were secret: if NUT's word limit cut words off, they are
+                // secret too.
                 let dropped_words = self
                     .lexed
                     .issues
                     .iter()
                     .any(|i| matches!(i.kind, ErrorKind::TooManyWords { .. }));
-                let end = if dropped_words && self.lexed.tokens.last() == Some(*last) {
-                    self.content_end()
-                } else {
-                    last.span.end
-                };
-                if secret.len() == 1 || first.span.end <= last.span.start {
-                    for t in &secret {
-                        let e = if std::ptr::eq(*t, *last) {
-                            end
-                        } else {
-                            t.span.end
-                        };
-                        cuts.push(t.span.start..e);
-                    }
+                if dropped_words {
+                    r.end = r.end.max(self.content_end());
                 }
+                cuts.push(r);
             }
             if let Some(c) = &self.lexed.comment {
                 // Commented-out directives (`# password = old`) are still secrets.
@@ -373,8 +373,21 @@ fn mark_secrets_with(file: FileKind, line: &mut Line, conservative: bool) {
     let monitor = key == "monitor" && (file == FileKind::UpsmonConf || !conservative);
     let certident = key == "certident"
         && (matches!(file, FileKind::UpsmonConf | FileKind::UpsdConf) || !conservative);
+    if conservative
+        && file == FileKind::UpsdUsers
+        && key != "password"
+        && !NOT_SECRET_USER_KEYS.contains(&key.as_str())
+    {
+        // A stray word in upsd.users is as likely a password as a misspelt setting: hide it all.
+        for t in line.lexed.tokens.iter_mut() {
+            t.secret = true;
+        }
+        return;
+    }
+    let odd_role = conservative && file == FileKind::UpsdUsers && key == "upsmon";
     for (i, t) in line.lexed.tokens.iter_mut().skip(skip).enumerate() {
         t.secret = all
+            || (odd_role && crate::files::Role::parse(&t.text).is_none())
             || (monitor && nargs >= 5 && i == 3)
             || (monitor && conservative && nargs < 5 && i >= 1)
             || (certident && (nargs == 2 || conservative) && i >= 1);
@@ -400,6 +413,13 @@ pub enum EditError {
     /// A value or name that cannot be written.
     #[error(transparent)]
     Encode(#[from] EncodeError),
+    /// The file has a quote that never closes, which swallows everything after it: any line added
+    /// would become part of that quoted word. Fix that line first.
+    #[error("line {line} has an unterminated quote; fix it before editing the file")]
+    UnterminatedQuote {
+        /// Physical line of the quote.
+        line: usize,
+    },
 }
 
 /// A config file kept losslessly.
@@ -441,8 +461,8 @@ impl Document {
         let mut pos = 0;
         while let Some(rest) = input.get(pos..).filter(|r| !r.is_empty()) {
             let lexed = lex(kind, rest);
-            // invariant: lexers consume at least one byte of non-empty input; max(1) keeps the loop
-            // finite even if that were ever broken.
+            // Lexers consume at least one byte of non-empty input; clamping keeps the loop finite even
+            // if that were ever broken. invariant: rest is non-empty, so 1 <= rest.len() (no panic).
             let len = lexed.len.clamp(1, rest.len());
             let raw = rest.get(..len).unwrap_or(rest).to_vec();
             lines.push(Line::new(kind, raw, lexed));
@@ -665,6 +685,23 @@ impl Document {
         .collect()
     }
 
+    /// Refuses edits that add text when an open quote would swallow it.
+    fn check_editable(&self) -> Result<(), EditError> {
+        for (i, l) in self.lines.iter().enumerate() {
+            if let Some(issue) = l
+                .lexed
+                .issues
+                .iter()
+                .find(|x| x.kind == ErrorKind::UnterminatedQuote)
+            {
+                return Err(EditError::UnterminatedQuote {
+                    line: self.position(i, issue.at).0,
+                });
+            }
+        }
+        Ok(())
+    }
+
     fn encode_values(&self, values: &[&str]) -> Result<String, EditError> {
         if self.kind.is_shell() {
             let [v] = values else {
@@ -694,6 +731,7 @@ impl Document {
         key: &str,
         values: &[&str],
     ) -> Result<(), EditError> {
+        self.check_editable()?;
         lexer::check_name(key)?;
         let area = self.area(section)?;
         let encoded = self.encode_values(values)?;
@@ -711,6 +749,7 @@ impl Document {
         key: &str,
         values: &[&str],
     ) -> Result<(), EditError> {
+        self.check_editable()?;
         lexer::check_name(key)?;
         let area = self.area(section)?;
         let encoded = self.encode_values(values)?;
@@ -734,6 +773,7 @@ impl Document {
         if !self.kind.has_sections() {
             return Err(EditError::NoSections(self.kind));
         }
+        self.check_editable()?;
         lexer::check_name(name)?;
         if self.area(Some(name)).is_ok() {
             return Err(EditError::SectionExists(name.to_string()));
@@ -772,11 +812,16 @@ impl Document {
         let kind = self.kind;
         let nl = self.newline();
         if let Some(last) = self.lines.last_mut() {
-            if !last.raw.ends_with(b"\n") {
-                let mut raw = last.raw.clone();
+            let mut raw = last.raw.clone();
+            // Two at most: a trailing `\` turns the first newline into a continuation.
+            for _ in 0..2 {
+                if last.lexed.terminated {
+                    break;
+                }
                 raw.extend_from_slice(nl);
-                if let Some(l) = Line::from_raw(kind, raw) {
-                    *last = l;
+                match Line::from_raw(kind, raw.clone()) {
+                    Some(l) => *last = l,
+                    None => break,
                 }
             }
         }
@@ -1125,7 +1170,7 @@ mod tests {
         let r = d.render_redacted();
         assert_eq!(
             r,
-            "[u]\n\tpassword = <redacted>  # set 2024\n#\tpassword = <redacted>\n\tpasword = <redacted>\n\tactions = SET\n\tpassword <redacted>\n"
+            "[u]\n\tpassword = <redacted>  # set 2024\n#\tpassword = <redacted>\n\t<redacted>\n\tactions = SET\n\tpassword <redacted>\n"
         );
         let dbg = format!("{d:?}");
         for s in ["s3cr3t", "oldpass", "typo1", "x#y"] {

@@ -19,7 +19,10 @@ pub enum Severity {
 }
 
 /// A located problem in a config file.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+///
+/// Serializes as `{file, line, col, severity, kind: {kind: "snake_case_name", …fields}, message}` where
+/// `message` is the human text of `kind`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
     /// The file as it was named when loaded (a path, or a label such as `upsmon.conf`).
     pub file: String,
@@ -55,6 +58,20 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+impl serde::Serialize for ConfigError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("ConfigError", 6)?;
+        st.serialize_field("file", &self.file)?;
+        st.serialize_field("line", &self.line)?;
+        st.serialize_field("col", &self.col)?;
+        st.serialize_field("severity", &self.severity)?;
+        st.serialize_field("kind", &self.kind)?;
+        st.serialize_field("message", &self.kind.to_string())?;
+        st.end()
+    }
+}
 
 /// What is wrong, in words a person acting on the file understands. Variants carry names and
 /// positions, never secret values.
@@ -251,8 +268,11 @@ pub enum ErrorKind {
         found: usize,
     },
     /// The MONITOR system is not `ups[@host[:port]]`.
-    #[error("MONITOR: {0}")]
-    BadTarget(String),
+    #[error("MONITOR: {reason}")]
+    BadTarget {
+        /// Why `ups[@host[:port]]` did not parse (from `nut_proto::TargetError`).
+        reason: String,
+    },
     /// Role word NUT does not know.
     #[error("{directive}: unknown type (expected primary or secondary; legacy master/slave){consequence}")]
     UnknownRole {

@@ -96,6 +96,9 @@ pub(crate) struct Lexed {
     pub(crate) issues: Vec<Issue>,
     /// NUT rejects the line (`#` in quotes, unterminated quote): consumers must skip it.
     pub(crate) broken: bool,
+    /// The line ended at an unescaped LF (not at the end of the input): text appended after it starts
+    /// a new line.
+    pub(crate) terminated: bool,
 }
 
 fn is_ws(b: u8) -> bool {
@@ -233,6 +236,7 @@ pub(crate) fn lex_parseconf(input: &[u8]) -> Lexed {
             State::Idle => match b {
                 b'\n' => {
                     lx.out.len = i + 1;
+                    lx.out.terminated = true;
                     return lx.out;
                 }
                 b'#' => {
@@ -263,6 +267,7 @@ pub(crate) fn lex_parseconf(input: &[u8]) -> Lexed {
                 b'\n' => {
                     lx.finish_word(i);
                     lx.out.len = i + 1;
+                    lx.out.terminated = true;
                     return lx.out;
                 }
                 b'#' => {
@@ -312,8 +317,9 @@ pub(crate) fn lex_parseconf(input: &[u8]) -> Lexed {
                     lx.issue(i, Severity::Error, ErrorKind::HashInQuotes);
                     lx.finish_word(i);
                     lx.out.broken = true;
-                    let end = memchr_lf(lx.input, i).map_or(n, |p| p + 1);
-                    lx.out.len = end;
+                    let lf = memchr_lf(lx.input, i);
+                    lx.out.terminated = lf.is_some();
+                    lx.out.len = lf.map_or(n, |p| p + 1);
                     return lx.out;
                 }
                 b'\n' => {
@@ -330,6 +336,7 @@ pub(crate) fn lex_parseconf(input: &[u8]) -> Lexed {
             State::Comment => {
                 if b == b'\n' {
                     lx.out.len = i + 1;
+                    lx.out.terminated = true;
                     return lx.out;
                 }
             }
@@ -383,6 +390,7 @@ pub(crate) fn lex_shell(input: &[u8]) -> Lexed {
     let line = input.get(..content_end).unwrap_or(&[]);
     let mut out = Lexed {
         len,
+        terminated: end_of_line.is_some(),
         ..Lexed::default()
     };
     let mut i = 0;

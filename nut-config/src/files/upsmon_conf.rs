@@ -510,7 +510,13 @@ fn monitor(cx: &mut Ctx<'_>, e: &Entry<'_>) -> Option<Monitor> {
     let target = match Target::parse(sys.text()) {
         Ok(t) => Some(t),
         Err(err) => {
-            cx.error(e, Some(sys), ErrorKind::BadTarget(err.to_string()));
+            cx.error(
+                e,
+                Some(sys),
+                ErrorKind::BadTarget {
+                    reason: err.to_string(),
+                },
+            );
             None
         }
     };
