@@ -244,16 +244,6 @@ fn parse_str(s: &str) -> Result<LogEvent<'_>, LineError> {
     if let Some(e) = parse_marker(s) {
         return Ok(e);
     }
-    if let Some((t, rest)) = parse_relative(s) {
-        return Ok(build(
-            Format::Upsmon,
-            Some(t),
-            None,
-            None,
-            None,
-            Cow::Borrowed(rest),
-        ));
-    }
     let stamped = parse_iso(s)
         .map(|(t, rest)| (Format::Iso, t, rest))
         .or_else(|| parse_syslog_time(s).map(|(t, rest)| (Format::Syslog, t, rest)));
@@ -268,6 +258,16 @@ fn parse_str(s: &str) -> Result<LogEvent<'_>, LineError> {
                 Cow::Borrowed(msg),
             ));
         }
+    }
+    if let Some((t, rest)) = parse_relative(s) {
+        return Ok(build(
+            Format::Upsmon,
+            Some(t),
+            None,
+            None,
+            None,
+            Cow::Borrowed(rest),
+        ));
     }
     Ok(build(
         Format::Bare,
@@ -301,11 +301,17 @@ fn build<'a>(
 ) -> LogEvent<'a> {
     let (body_at, debug) = debug_prefix(&message);
     let body = message.get(body_at..).unwrap_or("");
-    let m = log_patterns::classify(body);
+    // Another program's line is foreign even if its text looks like NUT's ("Signal 15: exiting").
+    let foreign = ident.as_deref().is_some_and(|i| !is_nut_ident(i));
+    let m = if foreign {
+        None
+    } else {
+        log_patterns::classify(body)
+    };
     let kind = match &m {
         Some(m) => m.kind,
+        None if foreign => EventKind::Foreign,
         None if debug => EventKind::Debug,
-        None if ident.as_deref().is_some_and(|i| !is_nut_ident(i)) => EventKind::Foreign,
         None => EventKind::Unclassified,
     };
     let shift = |r: Range<usize>| (r.start + body_at)..(r.end + body_at);
@@ -352,26 +358,27 @@ fn debug_prefix(msg: &str) -> (usize, bool) {
     (0, false)
 }
 
-/// Programs whose lines are NUT's business: NUT's daemons and tools, and its drivers (which mostly end in
-/// `-ups`, or carry a family prefix).
+/// Programs whose lines are NUT's business: NUT's daemons and tools (`upsmon`, `upsd`, `upssched`,
+/// `upsdrvctl`, `nut-*` wrappers) and its drivers, which mostly end in `ups` (`usbhid-ups`, `genericups`)
+/// or carry a family prefix (`nutdrv_qx`, `blazer_usb`, `apcsmart`).
 fn is_nut_ident(ident: &str) -> bool {
+    #[rustfmt::skip]
     const PREFIXES: &[&str] = &[
-        "apc",
-        "bcmxcp",
-        "belkin",
-        "blazer",
-        "nut",
-        "powercom",
-        "riello",
-        "tripplite",
-        "ups",
-        "usbhid",
+        "apc", "bcmxcp", "belkin", "bestfcom", "blazer", "liebert", "mge-", "nut", "oneac", "powercom",
+        "riello", "solis", "tripplite", "ups", "usbhid",
     ];
-    ident.ends_with("-ups") || PREFIXES.iter().any(|p| ident.starts_with(p))
+    ident.ends_with("ups") || PREFIXES.iter().any(|p| ident.starts_with(p))
 }
 
 /// `   12.345678\t` (upsmon -D): seconds since start, then a TAB.
 fn parse_relative(s: &str) -> Option<(Timestamp, &str)> {
+    // Cheap shape check before looking for the TAB: spaces, then a digit.
+    if !s
+        .trim_start_matches(' ')
+        .starts_with(|c: char| c.is_ascii_digit())
+    {
+        return None;
+    }
     let (stamp, rest) = s.split_once('\t')?;
     let stamp = stamp.trim_start_matches(' ');
     let (secs, frac) = stamp.split_once('.')?;
@@ -516,12 +523,13 @@ fn parse_iso(s: &str) -> Option<(Timestamp, &str)> {
         let at = time_zone.rfind(['+', '-'])?;
         let (t, off) = time_zone.split_at(at);
         let sign = if off.starts_with('-') { -1 } else { 1 };
-        let off = off.get(1..)?.replace(':', "");
-        if off.len() != 4 {
-            return None;
-        }
-        let hh = digits(off.get(..2)?)? as i64;
-        let mm = digits(off.get(2..)?)? as i64;
+        let off = off.get(1..)?;
+        let (hh, mm) = match off.len() {
+            4 => (off.get(..2)?, off.get(2..)?),
+            5 if off.as_bytes().get(2) == Some(&b':') => (off.get(..2)?, off.get(3..)?),
+            _ => return None,
+        };
+        let (hh, mm) = (digits(hh)? as i64, digits(mm)? as i64);
         if hh > 23 || mm > 59 {
             return None;
         }
@@ -737,6 +745,15 @@ mod tests {
         assert_eq!(
             one("Nov 26 15:20:01 nas upsmon[1]: something new").kind,
             EventKind::Unclassified
+        );
+        // Another daemon saying what upsmon says is still another daemon.
+        assert_eq!(
+            one("Nov 26 15:20:01 nas sshd[1]: Signal 15: exiting").kind,
+            EventKind::Foreign
+        );
+        assert_eq!(
+            one("Nov 26 15:20:01 nas genericups[1]: Driver failed to start (exit status=1)").kind,
+            EventKind::DriverStartFailed
         );
         assert_eq!(
             one("Nov 26 15:20:01 nas usbhid-ups[1]: No matching HID UPS found").kind,

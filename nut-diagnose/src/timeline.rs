@@ -7,12 +7,12 @@
 //! silently dropped.
 //!
 //! ```
-//! use nut_diagnose::timeline::{timeline, EpisodeKind, Verdict};
+//! use nut_diagnose::timeline::{timeline, EpisodeKind, EpisodeVerdict};
 //! let log = b"   6.004081\tCommunications with UPS pi@127.0.0.1:34930 lost\n\
 //!             22.008407\tCommunications with UPS pi@127.0.0.1:34930 established\n";
 //! let t = timeline(log);
 //! let e = &t.episodes[0];
-//! assert_eq!((e.kind, e.verdict), (EpisodeKind::Comms, Verdict::RecoveredAutomatically));
+//! assert_eq!((e.kind, e.verdict), (EpisodeKind::Comms, EpisodeVerdict::RecoveredAutomatically));
 //! assert_eq!(e.duration_micros, Some(16_004_326));
 //! ```
 
@@ -46,7 +46,7 @@ pub enum EpisodeKind {
 /// How an episode ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Verdict {
+pub enum EpisodeVerdict {
     /// It ended by itself ("established", "on line power").
     RecoveredAutomatically,
     /// It had not ended when the log ends: communications still down, or still on battery.
@@ -57,14 +57,14 @@ pub enum Verdict {
     MonitoringStopped,
 }
 
-impl Verdict {
+impl EpisodeVerdict {
     /// Human wording, as the seed guide says it.
     pub fn as_str(self) -> &'static str {
         match self {
-            Verdict::RecoveredAutomatically => "recovered automatically",
-            Verdict::StillDown => "still down",
-            Verdict::ShutdownInitiated => "shutdown initiated",
-            Verdict::MonitoringStopped => "monitoring stopped",
+            EpisodeVerdict::RecoveredAutomatically => "recovered automatically",
+            EpisodeVerdict::StillDown => "still down",
+            EpisodeVerdict::ShutdownInitiated => "shutdown initiated",
+            EpisodeVerdict::MonitoringStopped => "monitoring stopped",
         }
     }
 }
@@ -92,7 +92,7 @@ pub struct Episode {
     /// `end − start` in microseconds, when both are known on the same clock.
     pub duration_micros: Option<i64>,
     /// How it ended.
-    pub verdict: Verdict,
+    pub verdict: EpisodeVerdict,
     /// Line number of the first line.
     pub first_line: u64,
     /// Line number of the last line that belonged to it.
@@ -191,7 +191,7 @@ impl Open {
                 start: time,
                 end: None,
                 duration_micros: None,
-                verdict: Verdict::StillDown,
+                verdict: EpisodeVerdict::StillDown,
                 first_line: ev.line,
                 last_line: ev.line,
                 lines: Vec::new(),
@@ -207,14 +207,14 @@ impl Open {
         self.ep.last_line = ev.line;
     }
 
-    fn close(mut self, end: Option<Timestamp>, verdict: Verdict) -> Episode {
+    fn close(mut self, end: Option<Timestamp>, verdict: EpisodeVerdict) -> Episode {
         self.ep.end = end;
         self.ep.duration_micros = match (self.ep.start, end) {
             (Some(s), Some(e)) => s.until(&e).filter(|d| *d >= 0),
             _ => None,
         };
         self.ep.verdict = if self.shutdown {
-            Verdict::ShutdownInitiated
+            EpisodeVerdict::ShutdownInitiated
         } else {
             verdict
         };
@@ -309,6 +309,8 @@ impl TimelineBuilder {
         let time = self.normalise(ev.time);
         let ups = ev.ups.as_deref();
         match ev.kind {
+            // A refused login opens no episode by itself: upsmon keeps polling without a login (reads need
+            // none), so communication is not lost; the login rule reports it.
             CommLost
             | NoComm
             | ConnectRefused
@@ -317,9 +319,6 @@ impl TimelineBuilder {
             | ConnectTimedOut
             | ConnectNoSuchHost
             | ConnectFailed
-            | LoginAccessDenied
-            | LoginUnknownUps
-            | LoginFailed
             | PollDataStale
             | PollDriverNotConnected
             | PollUnknownUps
@@ -329,19 +328,19 @@ impl TimelineBuilder {
             | UpsdDataStale
             | UpsdDriverMissing => {
                 if let Some(u) = ups {
-                    self.open(EpisodeKind::Comms, u, ev, time).add(ev);
+                    self.open_add(EpisodeKind::Comms, u, ev, time);
                 }
             }
             CommOk | PollRecovered | UpsdDataOk | UpsdDriverConnected => {
                 if let Some(mut o) = ups.and_then(|u| self.comms.remove(u)) {
                     o.add(ev);
-                    let ep = o.close(time, Verdict::RecoveredAutomatically);
+                    let ep = o.close(time, EpisodeVerdict::RecoveredAutomatically);
                     self.emit(ep);
                 }
             }
             OnBattery => {
                 if let Some(u) = ups {
-                    self.open(EpisodeKind::Power, u, ev, time).add(ev);
+                    self.open_add(EpisodeKind::Power, u, ev, time);
                 }
             }
             LowBattery => {
@@ -353,7 +352,7 @@ impl TimelineBuilder {
             OnLine => {
                 if let Some(mut o) = ups.and_then(|u| self.power.remove(u)) {
                     o.add(ev);
-                    let ep = o.close(time, Verdict::RecoveredAutomatically);
+                    let ep = o.close(time, EpisodeVerdict::RecoveredAutomatically);
                     self.emit(ep);
                 }
             }
@@ -388,20 +387,28 @@ impl TimelineBuilder {
         }
     }
 
-    /// Returns the open episode of `kind` for `ups`, opening it on this event if needed.
-    fn open(
+    /// Adds the event to the open episode of `kind` for `ups`, opening one on this event if needed.
+    /// Looks up before inserting: most events belong to an episode already open, and the key would
+    /// otherwise be copied for every line.
+    fn open_add(
         &mut self,
         kind: EpisodeKind,
         ups: &str,
         ev: &LogEvent<'_>,
         time: Option<Timestamp>,
-    ) -> &mut Open {
+    ) {
         let map = match kind {
             EpisodeKind::Power => &mut self.power,
             _ => &mut self.comms,
         };
-        map.entry(ups.to_string())
-            .or_insert_with(|| Open::new(kind, Some(ups), ev, time))
+        match map.get_mut(ups) {
+            Some(o) => o.add(ev),
+            None => {
+                let mut o = Open::new(kind, Some(ups), ev, time);
+                o.add(ev);
+                map.insert(ups.to_string(), o);
+            }
+        }
     }
 
     /// upsmon stopped or the machine rebooted: everything open ends here.
@@ -409,12 +416,12 @@ impl TimelineBuilder {
         let mut open: Vec<Open> = self.comms.drain().map(|(_, o)| o).collect();
         open.extend(self.power.drain().map(|(_, o)| o));
         for o in open {
-            let ep = o.close(time, Verdict::MonitoringStopped);
+            let ep = o.close(time, EpisodeVerdict::MonitoringStopped);
             self.emit(ep);
         }
         if let Some(sd) = self.shutdown.take() {
             let end = sd.ep.end;
-            let ep = sd.close(end, Verdict::ShutdownInitiated);
+            let ep = sd.close(end, EpisodeVerdict::ShutdownInitiated);
             self.emit(ep);
         }
     }
@@ -424,12 +431,12 @@ impl TimelineBuilder {
         let mut open: Vec<Open> = self.comms.drain().map(|(_, o)| o).collect();
         open.extend(self.power.drain().map(|(_, o)| o));
         for o in open {
-            let ep = o.close(None, Verdict::StillDown);
+            let ep = o.close(None, EpisodeVerdict::StillDown);
             self.emit(ep);
         }
         if let Some(sd) = self.shutdown.take() {
             let end = sd.ep.end;
-            let ep = sd.close(end, Verdict::ShutdownInitiated);
+            let ep = sd.close(end, EpisodeVerdict::ShutdownInitiated);
             self.emit(ep);
         }
         self.done.sort_by_key(|e| (e.first_line, e.kind as u8));
@@ -455,10 +462,10 @@ mod tests {
         assert_eq!(
             kinds,
             vec![
-                (EpisodeKind::Comms, Verdict::RecoveredAutomatically),
-                (EpisodeKind::Power, Verdict::RecoveredAutomatically),
-                (EpisodeKind::Power, Verdict::ShutdownInitiated),
-                (EpisodeKind::Shutdown, Verdict::ShutdownInitiated),
+                (EpisodeKind::Comms, EpisodeVerdict::RecoveredAutomatically),
+                (EpisodeKind::Power, EpisodeVerdict::RecoveredAutomatically),
+                (EpisodeKind::Power, EpisodeVerdict::ShutdownInitiated),
+                (EpisodeKind::Shutdown, EpisodeVerdict::ShutdownInitiated),
             ]
         );
         let comms = &t.episodes[0];
@@ -499,8 +506,8 @@ mod tests {
         assert_eq!(
             v,
             vec![
-                (Some("nope@h"), Verdict::MonitoringStopped),
-                (Some("other@h"), Verdict::StillDown)
+                (Some("nope@h"), EpisodeVerdict::MonitoringStopped),
+                (Some("other@h"), EpisodeVerdict::StillDown)
             ]
         );
         assert_eq!(t.episodes[1].duration_micros, None);
@@ -526,7 +533,7 @@ mod tests {
         let e = &t.episodes[0];
         assert_eq!(
             (e.count(EventKind::PollDataStale), e.verdict),
-            (500, Verdict::RecoveredAutomatically)
+            (500, EpisodeVerdict::RecoveredAutomatically)
         );
         assert_eq!(e.duration_micros, Some(600 * 1_000_000));
     }

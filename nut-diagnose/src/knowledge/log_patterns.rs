@@ -278,6 +278,8 @@ enum Hole {
 #[derive(Debug)]
 struct Compiled {
     pieces: Vec<&'static str>,
+    /// A prepared substring searcher for each inner piece (`finders[i]` searches `pieces[i + 1]`).
+    finders: Vec<memchr::memmem::Finder<'static>>,
     holes: Vec<Hole>,
     literal_len: usize,
     kind: EventKind,
@@ -309,21 +311,33 @@ fn compile(t: &'static str, kind: EventKind) -> Compiled {
         }
     }
     let literal_len = pieces.iter().map(|p| p.len()).sum();
+    let inner = pieces.len().saturating_sub(2);
+    let finders = pieces
+        .iter()
+        .skip(1)
+        .take(inner)
+        .map(|p| memchr::memmem::Finder::new(p.as_bytes()))
+        .collect();
     Compiled {
         pieces,
+        finders,
         holes,
         literal_len,
         kind,
     }
 }
 
+/// The compiled table, most literal text first, so the first match is the most specific one.
 fn compiled() -> &'static [Compiled] {
     static TABLE: OnceLock<Vec<Compiled>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        LOG_PATTERNS
+        let mut t: Vec<Compiled> = LOG_PATTERNS
             .iter()
             .map(|p| compile(p.template, p.kind))
-            .collect()
+            .collect();
+        // Stable sort: among equally specific templates the table order decides.
+        t.sort_by_key(|c| std::cmp::Reverse(c.literal_len));
+        t
     })
 }
 
@@ -342,41 +356,48 @@ pub struct Match {
 /// Tries one compiled template on a message.
 fn try_match(c: &Compiled, msg: &str) -> Option<Match> {
     let (first, rest_pieces) = c.pieces.split_first()?;
-    if !msg.starts_with(first) {
+    // One-byte checks at both ends before any memcmp: most templates fail here.
+    let b = msg.as_bytes();
+    if first
+        .as_bytes()
+        .first()
+        .is_some_and(|f| b.first() != Some(f))
+        || rest_pieces
+            .last()
+            .and_then(|l| l.as_bytes().last())
+            .is_some_and(|l| b.last() != Some(l))
+        || !msg.starts_with(first)
+    {
         return None;
     }
-    if c.holes.is_empty() {
-        return (msg.len() == first.len()).then_some(Match {
-            kind: c.kind,
-            ups: None,
-            detail: None,
-        });
-    }
-    let mut pos = first.len();
     let mut m = Match {
         kind: c.kind,
         ups: None,
         detail: None,
     };
-    let last_index = rest_pieces.len().checked_sub(1)?;
-    for (i, (piece, hole)) in rest_pieces.iter().zip(&c.holes).enumerate() {
-        let tail = msg.get(pos..)?;
-        let (hole_end, next) = if i == last_index {
-            // The last literal anchors at the end of the message.
-            if !tail.ends_with(piece) {
-                return None;
-            }
-            let end = msg.len() - piece.len();
-            if end < pos {
-                return None;
-            }
-            (end, msg.len())
-        } else if piece.is_empty() {
-            return None; // invariant of the table: two holes are never adjacent
+    let Some((last, inner)) = rest_pieces.split_last() else {
+        // No hole: the whole message is the literal.
+        return (msg.len() == first.len()).then_some(m);
+    };
+    // Cheap rejections first: the last literal anchors at the end and must not overlap the first.
+    if !msg.ends_with(last) || msg.len() < first.len() + last.len() {
+        return None;
+    }
+    let end_of_holes = msg.len() - last.len();
+    let mut pos = first.len();
+    for (i, hole) in c.holes.iter().enumerate() {
+        let (hole_end, next) = if i == inner.len() {
+            (end_of_holes, msg.len())
         } else {
-            let at = tail.find(piece)?;
-            (pos + at, pos + at + piece.len())
+            let finder = c.finders.get(i)?;
+            let tail = msg.as_bytes().get(pos..end_of_holes)?;
+            let at = finder.find(tail)?;
+            let len = inner.get(i)?.len();
+            (pos + at, pos + at + len)
         };
+        if hole_end < pos {
+            return None;
+        }
         match hole {
             Hole::Ups if hole_end == pos => return None, // a UPS name is never empty
             Hole::Ups => m.ups = Some(pos..hole_end),
@@ -391,16 +412,7 @@ fn try_match(c: &Compiled, msg: &str) -> Option<Match> {
 /// Classifies one message (the text after `ident[pid]: `, or after upsmon's `[D1] ` prefix). The most
 /// specific matching template wins; `None` means no template matches.
 pub fn classify(msg: &str) -> Option<Match> {
-    let mut best: Option<(usize, Match)> = None;
-    for c in compiled() {
-        if best.as_ref().is_some_and(|(len, _)| *len >= c.literal_len) {
-            continue;
-        }
-        if let Some(m) = try_match(c, msg) {
-            best = Some((c.literal_len, m));
-        }
-    }
-    best.map(|(_, m)| m)
+    compiled().iter().find_map(|c| try_match(c, msg))
 }
 
 #[cfg(test)]

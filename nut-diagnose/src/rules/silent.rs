@@ -9,7 +9,7 @@ use crate::finding::{Evidence, Finding, Severity, Source};
 use crate::knowledge::causes::{self, Cause};
 use crate::knowledge::EventKind;
 use crate::logs::{Clock, LogEvent, Timestamp};
-use crate::timeline::{Episode, EpisodeKind, Timeline, Verdict};
+use crate::timeline::{Episode, EpisodeKind, EpisodeVerdict, Timeline};
 
 /// `16 s`, `2 min 05 s`, `3 h 02 min`, `2 d 04 h`.
 pub fn human_duration(micros: i64) -> String {
@@ -35,7 +35,7 @@ fn span(e: &Episode) -> String {
     let start = e.start.map(|t| t.to_string()).unwrap_or_else(|| "?".into());
     let end = match (e.end, e.verdict) {
         (Some(t), _) => t.to_string(),
-        (None, Verdict::StillDown) => "now".into(),
+        (None, EpisodeVerdict::StillDown) => "now".into(),
         (None, _) => "?".into(),
     };
     let dur = e
@@ -94,9 +94,13 @@ pub fn login_not_retried(events: &[LogEvent<'_>]) -> Vec<Finding> {
                 let n = pending.get(ups).map_or(0, |(_, n)| *n);
                 pending.insert(ups, (ev, n + 1));
             }
-            EventKind::LoggedIn => {
+            // A login that worked (upsmon debug), or upsmon starting over for this UPS (its next refusal
+            // would be logged again).
+            EventKind::LoggedIn | EventKind::Monitoring => {
                 pending.remove(ups);
             }
+            // upsd's own log names the UPS without host: `User u@h logged into UPS [pi]`.
+            EventKind::UpsdLogin => pending.retain(|k, _| k.split('@').next() != Some(ups)),
             _ => {}
         }
     }
@@ -125,12 +129,12 @@ pub fn episodes(t: &Timeline, now: Option<i64>) -> Vec<Finding> {
     for e in &t.episodes {
         let ups = e.ups.as_deref().unwrap_or("?");
         match (e.kind, e.verdict) {
-            (EpisodeKind::Comms, Verdict::RecoveredAutomatically)
-            | (EpisodeKind::Power, Verdict::RecoveredAutomatically) => {
+            (EpisodeKind::Comms, EpisodeVerdict::RecoveredAutomatically)
+            | (EpisodeKind::Power, EpisodeVerdict::RecoveredAutomatically) => {
                 recovered.entry((ups, e.kind)).or_default().push(e)
             }
             (EpisodeKind::Comms, v) => out.extend(comms_unresolved(e, ups, v, now)),
-            (EpisodeKind::Power, Verdict::StillDown) => {
+            (EpisodeKind::Power, EpisodeVerdict::StillDown) => {
                 let since = open_for(e, now)
                     .map(|d| format!(" for {d}"))
                     .unwrap_or_default();
@@ -231,7 +235,12 @@ pub fn episodes(t: &Timeline, now: Option<i64>) -> Vec<Finding> {
     out
 }
 
-fn comms_unresolved(e: &Episode, ups: &str, v: Verdict, now: Option<i64>) -> Option<Finding> {
+fn comms_unresolved(
+    e: &Episode,
+    ups: &str,
+    v: EpisodeVerdict,
+    now: Option<i64>,
+) -> Option<Finding> {
     let cause = dominant_cause(e);
     // A refused login is reported by `login_not_retried`, more precisely.
     if cause.is_some_and(|c| c.id == "auth.access-denied") {
@@ -239,7 +248,7 @@ fn comms_unresolved(e: &Episode, ups: &str, v: Verdict, now: Option<i64>) -> Opt
     }
     let (id, severity, title, meaning, action) = match cause {
         Some(c) => {
-            let sev = if v == Verdict::StillDown || is_config_cause(c) {
+            let sev = if v == EpisodeVerdict::StillDown || is_config_cause(c) {
                 c.severity
             } else {
                 Severity::Warning
@@ -248,7 +257,7 @@ fn comms_unresolved(e: &Episode, ups: &str, v: Verdict, now: Option<i64>) -> Opt
         }
         None => (
             "log.comms-down",
-            if v == Verdict::StillDown {
+            if v == EpisodeVerdict::StillDown {
                 Severity::Critical
             } else {
                 Severity::Warning
@@ -259,13 +268,13 @@ fn comms_unresolved(e: &Episode, ups: &str, v: Verdict, now: Option<i64>) -> Opt
         ),
     };
     let state = match v {
-        Verdict::StillDown => {
+        EpisodeVerdict::StillDown => {
             let d = open_for(e, now)
                 .map(|d| format!(" for {d}"))
                 .unwrap_or_default();
             format!("still down when the log ends{d}")
         }
-        Verdict::ShutdownInitiated => "down when a shutdown started".into(),
+        EpisodeVerdict::ShutdownInitiated => "down when a shutdown started".into(),
         _ => "unresolved when upsmon stopped".into(),
     };
     let mut f = Finding::new(

@@ -1,0 +1,74 @@
+//! Timeline throughput on a generated multi-million-line journal, next to a plain line count (the floor:
+//! what it costs just to find the line ends).
+//!
+//! The journal is generated here, never committed: 2 million `-o short-iso` lines mixing the upsmon
+//! messages of real outages (driver loss floods, connection refusals, on battery / on line power, FSD)
+//! with foreign lines (sshd, kernel) and a few lines no template knows.
+//!
+//! Run: `cargo bench -p nut-benches --bench logs`
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use nut_diagnose::{logs, timeline};
+
+const LINES: usize = 2_000_000;
+
+fn journal() -> Vec<u8> {
+    let mut out = Vec::with_capacity(LINES * 100);
+    let mut t: i64 = 1_795_706_401;
+    let mut i = 0;
+    while i < LINES {
+        // One cycle of 100 lines: an outage, a driver loss flood, chatter.
+        for k in 0..100 {
+            t += 3;
+            let sod = t % 86_400;
+            let stamp = format!(
+                "2026-11-{:02}T{:02}:{:02}:{:02}+0000",
+                26 + (t - 1_795_706_401) / 86_400 % 3,
+                sod / 3600,
+                sod / 60 % 60,
+                sod % 60
+            );
+            let ups = ["ups@nas", "rack@192.168.1.10:3493", "pi@127.0.0.1:34930"][(i / 100) % 3];
+            let line = match k {
+                0 => format!("{stamp} nas upsmon[812]: UPS {ups} on battery"),
+                1 => format!("{stamp} nas upsmon[812]: UPS {ups} on line power"),
+                2 => format!("{stamp} nas upsmon[812]: Poll UPS [{ups}] failed - Driver not connected"),
+                3 => format!("{stamp} nas upsmon[812]: Communications with UPS {ups} lost"),
+                4..=40 => format!("{stamp} nas upsmon[812]: Poll UPS [{ups}] failed - Data stale"),
+                41 => format!("{stamp} nas upsmon[812]: UPS {ups} is unavailable"),
+                42..=50 => format!("{stamp} nas upsmon[812]: UPS [{ups}]: connect failed: Connection failure: Connection refused"),
+                51 => format!("{stamp} nas upsmon[812]: Communications with UPS {ups} established"),
+                52..=80 => format!("{stamp} nas sshd[4242]: Accepted publickey for admin from 192.0.2.7 port 50022 ssh2"),
+                81..=95 => format!("{stamp} nas kernel: usb 1-1: new full-speed USB device number 3 using xhci_hcd"),
+                96 => format!("{stamp} nas upsd[700]: Data for UPS [ups] is stale - check driver"),
+                97 => format!("{stamp} nas upsd[700]: UPS [ups] data is no longer stale"),
+                98 => format!("{stamp} nas upsmon[812]: something this table has never seen"),
+                _ => format!("{stamp} nas upsmon[812]: Login on UPS [{ups}] failed - got [ERR ACCESS-DENIED]"),
+            };
+            out.extend_from_slice(line.as_bytes());
+            out.push(b'\n');
+            i += 1;
+        }
+    }
+    out
+}
+
+fn bench(c: &mut Criterion) {
+    let data = journal();
+    let mut g = c.benchmark_group("logs");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.sample_size(10);
+    g.bench_function("line_count", |b| {
+        b.iter(|| memchr::memchr_iter(b'\n', &data).count())
+    });
+    g.bench_function("parse", |b| {
+        b.iter(|| logs::events(&data).filter(|(_, e)| e.is_ok()).count())
+    });
+    g.bench_function("timeline", |b| {
+        b.iter(|| timeline::timeline(&data).episodes.len())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

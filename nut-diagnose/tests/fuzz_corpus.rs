@@ -1,0 +1,75 @@
+//! Replays the seed corpus of the `diag_logs` fuzz target (`fuzz/corpus/diag_logs/`) with the target's
+//! checks, so the corpus stays a regression test even where cargo-fuzz is not installed.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+
+use nut_diagnose::{logs, timeline};
+
+/// The same checks as `fuzz/fuzz_targets/diag_logs.rs`.
+fn check(data: &[u8]) {
+    let t = timeline::timeline(data);
+    let s = &t.stats;
+    assert_eq!(
+        s.lines,
+        s.classified + s.unclassified + s.foreign + s.markers + s.unparsed
+    );
+    let non_blank = logs::Lines::new(data)
+        .filter(|(_, l)| !l.iter().all(u8::is_ascii_whitespace))
+        .count();
+    assert_eq!(s.lines, non_blank as u64);
+    for e in &t.episodes {
+        assert!(e.first_line <= e.last_line);
+        assert!(e.duration_micros.map_or(true, |d| d >= 0));
+    }
+    for (_, ev) in logs::events(data) {
+        if let Ok(ev) = ev {
+            if let Some(u) = ev.ups.as_deref() {
+                assert!(ev.message.contains(u));
+            }
+            let owned = ev.clone().into_owned();
+            assert_eq!(owned, ev);
+        }
+    }
+}
+
+#[test]
+fn seed_corpus_replays() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/diag_logs");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            check(&std::fs::read(&path).unwrap());
+            n += 1;
+        }
+    }
+    assert!(n >= 5, "expected the seed corpus in {}", dir.display());
+}
+
+#[test]
+fn seed_corpus_means_something() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/diag_logs");
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    let short = timeline::timeline(&read("journal-short.txt"));
+    assert_eq!(
+        (
+            short.stats.markers,
+            short.stats.foreign,
+            short.stats.unclassified
+        ),
+        (1, 1, 0)
+    );
+    assert_eq!(short.episodes.len(), 1);
+    assert_eq!(
+        short.episodes[0].duration_micros,
+        Some((9 * 60 + 59) * 1_000_000 + 123_456)
+    );
+    let json = timeline::timeline(&read("journal-json.txt"));
+    assert_eq!(json.stats.unparsed, 1, "the truncated last line");
+    let iso = timeline::timeline(&read("journal-iso.txt"));
+    assert!(iso
+        .episodes
+        .iter()
+        .all(|e| e.verdict == timeline::EpisodeVerdict::ShutdownInitiated));
+}
