@@ -271,7 +271,7 @@ fn check_names_the_broken_step() {
 }
 
 #[test]
-fn serve_plays_seq_files_and_cycles() {
+fn serve_plays_seq_files() {
     let dir = tempfile::tempdir().unwrap();
     let seq = dir.path().join("x.seq");
     std::fs::write(
@@ -374,4 +374,25 @@ fn tls_options_are_checked_and_loud() {
     assert!(err.contains("STARTTLS"), "{err}");
     assert_ne!(v["upses"][0]["findings"][0]["id"], "net.server-gone");
     assert_ne!(code(&o), 0);
+}
+
+#[test]
+fn serve_cycle_drives_the_status() {
+    let s = Serve::start_with(&["--cycle", "OB DISCHRG,OL", "--step", "0.1"]);
+    let mut seen = std::collections::BTreeSet::new();
+    // Bounded: at most 200 polls; both states come round every 0.2 s.
+    for _ in 0..200 {
+        let o = run(&["status", "--raw", "--json", &s.target()]);
+        if let Some(st) = json(&o)["ups.status"].as_str() {
+            seen.insert(st.to_string());
+        }
+        if seen.len() == 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        ["OB DISCHRG".to_string(), "OL".to_string()]
+    );
 }

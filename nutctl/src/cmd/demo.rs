@@ -82,7 +82,7 @@ const SCENES: &[Scene] = &[
     ),
     (
         "mains back",
-        "Mains returns before the end: OL again, the battery recharging.",
+        "Mains returns before the end: OL again. The battery is still low while it recharges, and the threshold rule says so.",
         Some(&[
             ("ups.status", "OL CHRG"),
             ("battery.charge", "35"),
