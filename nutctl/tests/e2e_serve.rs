@@ -396,3 +396,28 @@ fn serve_cycle_drives_the_status() {
         ["OB DISCHRG".to_string(), "OL".to_string()]
     );
 }
+
+#[test]
+fn a_silent_server_does_not_hide_the_others() {
+    let s = Serve::start();
+    // Accepts connections (kernel backlog) but never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_target = format!("es@127.0.0.1:{}", silent.local_addr().unwrap().port());
+    let o = run(&[
+        "--timeout",
+        "1",
+        "status",
+        "--json",
+        &silent_target,
+        &s.target(),
+    ]);
+    let v = json(&o);
+    assert!(
+        v["upses"][0]["error"].as_str().unwrap().contains("within"),
+        "{v}"
+    );
+    assert_eq!(v["upses"][1]["severity"], "ok");
+    assert_eq!(v["upses"][1]["status"]["raw"], "OL");
+    assert_ne!(code(&o), 0);
+    drop(silent);
+}

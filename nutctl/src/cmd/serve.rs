@@ -165,7 +165,9 @@ pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<Exit> {
             loop {
                 for f in &fr {
                     apply(&h, &ups, &f.text);
-                    tokio::time::sleep(Duration::from_secs_f64(f.hold.unwrap_or(1.0))).await;
+                    // `TIMER 0` must not turn into a busy loop.
+                    tokio::time::sleep(Duration::from_secs_f64(f.hold.unwrap_or(1.0).max(0.05)))
+                        .await;
                 }
             }
         });
