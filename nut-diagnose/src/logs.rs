@@ -244,16 +244,6 @@ fn parse_str(s: &str) -> Result<LogEvent<'_>, LineError> {
     if let Some(e) = parse_marker(s) {
         return Ok(e);
     }
-    if let Some((t, rest)) = parse_relative(s) {
-        return Ok(build(
-            Format::Upsmon,
-            Some(t),
-            None,
-            None,
-            None,
-            Cow::Borrowed(rest),
-        ));
-    }
     let stamped = parse_iso(s)
         .map(|(t, rest)| (Format::Iso, t, rest))
         .or_else(|| parse_syslog_time(s).map(|(t, rest)| (Format::Syslog, t, rest)));
@@ -268,6 +258,16 @@ fn parse_str(s: &str) -> Result<LogEvent<'_>, LineError> {
                 Cow::Borrowed(msg),
             ));
         }
+    }
+    if let Some((t, rest)) = parse_relative(s) {
+        return Ok(build(
+            Format::Upsmon,
+            Some(t),
+            None,
+            None,
+            None,
+            Cow::Borrowed(rest),
+        ));
     }
     Ok(build(
         Format::Bare,
@@ -372,6 +372,13 @@ fn is_nut_ident(ident: &str) -> bool {
 
 /// `   12.345678\t` (upsmon -D): seconds since start, then a TAB.
 fn parse_relative(s: &str) -> Option<(Timestamp, &str)> {
+    // Cheap shape check before looking for the TAB: spaces, then a digit.
+    if !s
+        .trim_start_matches(' ')
+        .starts_with(|c: char| c.is_ascii_digit())
+    {
+        return None;
+    }
     let (stamp, rest) = s.split_once('\t')?;
     let stamp = stamp.trim_start_matches(' ');
     let (secs, frac) = stamp.split_once('.')?;

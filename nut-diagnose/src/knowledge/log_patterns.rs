@@ -356,7 +356,18 @@ pub struct Match {
 /// Tries one compiled template on a message.
 fn try_match(c: &Compiled, msg: &str) -> Option<Match> {
     let (first, rest_pieces) = c.pieces.split_first()?;
-    if !msg.starts_with(first) {
+    // One-byte checks at both ends before any memcmp: most templates fail here.
+    let b = msg.as_bytes();
+    if first
+        .as_bytes()
+        .first()
+        .is_some_and(|f| b.first() != Some(f))
+        || rest_pieces
+            .last()
+            .and_then(|l| l.as_bytes().last())
+            .is_some_and(|l| b.last() != Some(l))
+        || !msg.starts_with(first)
+    {
         return None;
     }
     let mut m = Match {

@@ -1,0 +1,272 @@
+//! The command line, as clap derive definitions. The same definitions drive `--help`, the shell
+//! completions (`nutctl completions`) and the man page (`nutctl man`), so they cannot drift apart.
+//!
+//! Raw arguments stay here; [`crate::ctx::Ctx`] turns the global ones into ready-to-use objects
+//! (client options, colour decision, config directory).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Exit codes, shared by every command (the monitoring-plugins convention).
+pub(crate) const EXIT_CODES_HELP: &str = "\
+Exit codes (status, check and every command that reports):
+  0  OK        everything checked is fine (or the command did what was asked)
+  1  WARNING   something needs attention (on battery, high load, ...)
+  2  CRITICAL  protection is broken or about to be used (low battery, unreachable, FSD)
+  3  UNKNOWN   nutctl could not find out (bad arguments, I/O errors, refused actions)
+A broken pipe (e.g. `nutctl status --all | head`) exits 0.";
+
+/// Monitor, manage and troubleshoot Network UPS Tools (NUT) installations.
+#[derive(Debug, Parser)]
+#[command(name = "nutctl", version, about, after_help = EXIT_CODES_HELP)]
+pub(crate) struct Cli {
+    /// Options every command understands.
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options shared by every command.
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// Print one JSON document instead of text (field names: nutctl/README.md).
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    /// Seconds allowed for connecting and for each request.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 5.0)]
+    pub(crate) timeout: f64,
+    /// NUT configuration directory [default: $NUT_CONFPATH, else /etc/nut].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub(crate) confdir: Option<PathBuf>,
+    /// Never colour the output (colour is also off when stdout is not a terminal or NO_COLOR is set).
+    #[arg(long, global = true)]
+    pub(crate) no_color: bool,
+    /// Upgrade connections with STARTTLS, trusting the CA (or self-signed server certificate) in FILE.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) cafile: Option<PathBuf>,
+    /// Name the server certificate must be valid for [default: the target host].
+    #[arg(long, global = true, value_name = "NAME")]
+    pub(crate) tls_server_name: Option<String>,
+    /// DANGEROUS: use STARTTLS but accept any server certificate. Anyone on the path can read the
+    /// session, password included. For labs and migrations only.
+    #[arg(long, global = true)]
+    pub(crate) insecure_skip_verify: bool,
+}
+
+/// Where a password comes from (for set, cmd, fsd and check).
+#[derive(Debug, Args, Default)]
+pub(crate) struct CredentialArgs {
+    /// User name from upsd.users. The password comes from --password-file, --password-env or a
+    /// prompt on the terminal.
+    #[arg(long, short = 'u', value_name = "USER")]
+    pub(crate) user: Option<String>,
+    /// Read the password from the first line of FILE.
+    #[arg(long, value_name = "FILE", requires = "user")]
+    pub(crate) password_file: Option<PathBuf>,
+    /// Read the password from the environment variable VAR.
+    #[arg(long, value_name = "VAR", requires = "user")]
+    pub(crate) password_env: Option<String>,
+    /// The password itself. Accepted with a warning: other users can read it from the process list
+    /// and your shell history keeps it.
+    #[arg(long, value_name = "PASSWORD", requires = "user")]
+    pub(crate) password: Option<CliPassword>,
+}
+
+/// A password typed on the command line. A type of its own so that `Debug` of the parsed arguments
+/// can never show it.
+#[derive(Clone)]
+pub(crate) struct CliPassword(String);
+
+impl CliPassword {
+    /// The secret, for handing it to nut-proto's `Password`.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for CliPassword {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(CliPassword(s.to_string()))
+    }
+}
+
+impl std::fmt::Debug for CliPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CliPassword(<hidden>)")
+    }
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Status of one or more UPSes: status meaning, charge, runtime and load with threshold colours.
+    ///
+    /// TARGET is ups[@host[:port]]. Without one, the MONITOR lines of upsmon.conf are used, else the
+    /// UPSes of the local ups.conf, else every UPS of the upsd on localhost. Several targets are
+    /// polled concurrently. The exit code is the worst status or threshold found.
+    #[command(after_help = "Examples:
+  nutctl status myups@nas.local
+  nutctl status --all ups@192.168.1.10:3493
+  nutctl status --raw ups@localhost        # byte-for-byte what `upsc ups@localhost` prints
+  nutctl status --raw --json ups@localhost # the object `upsc -j` prints (NUT >= 2.8.5)")]
+    Status(StatusArgs),
+    /// The UPSes a server offers, with their descriptions (like `upsc -L`).
+    #[command(after_help = "Example:\n  nutctl list nas.local:3493")]
+    List {
+        /// host[:port] of the NUT server.
+        #[arg(default_value = "localhost", value_name = "HOST[:PORT]")]
+        server: String,
+    },
+    /// The clients logged in to a UPS (upsmon instances; `LIST CLIENT`).
+    #[command(after_help = "Example:\n  nutctl clients ups@nas.local")]
+    Clients {
+        /// ups[@host[:port]].
+        target: String,
+    },
+    /// Connectivity test done right: DNS, TCP, NUT answer, login, then a verdict and what to do.
+    #[command(after_help = "Examples:
+  nutctl check ups@nas.local
+  nutctl check ups@192.168.1.10 --user monuser --password-file /etc/nut/monpass")]
+    Check {
+        /// ups[@host[:port]].
+        target: String,
+        /// Credentials to try a login with (optional).
+        #[command(flatten)]
+        creds: CredentialArgs,
+    },
+    /// Set a writable variable; without VAR, list the writable variables.
+    #[command(after_help = "Examples:
+  nutctl set ups@localhost                                   # list writable variables
+  nutctl set ups@localhost ups.delay.shutdown 60 -u admin    # prompts for the password")]
+    Set {
+        /// ups[@host[:port]].
+        target: String,
+        /// Variable name.
+        var: Option<String>,
+        /// New value.
+        #[arg(requires = "var")]
+        value: Option<String>,
+        /// Credentials (a user with `actions = SET`).
+        #[command(flatten)]
+        creds: CredentialArgs,
+    },
+    /// Run an instant command; without COMMAND, list the commands the UPS offers.
+    #[command(after_help = "Examples:
+  nutctl cmd ups@localhost                                 # list instant commands
+  nutctl cmd ups@localhost test.battery.start.quick -u admin --password-env NUT_PW")]
+    Cmd {
+        /// ups[@host[:port]].
+        target: String,
+        /// Instant command name.
+        command: Option<String>,
+        /// Optional parameter of the command.
+        #[arg(requires = "command")]
+        value: Option<String>,
+        /// Credentials (a user with `instcmds` allowing it).
+        #[command(flatten)]
+        creds: CredentialArgs,
+    },
+    /// Set the forced-shutdown flag: every upsmon watching the UPS shuts its host down. Needs --yes.
+    #[command(
+        after_help = "Example:\n  nutctl fsd ups@localhost -u admin --password-file pw --yes"
+    )]
+    Fsd {
+        /// ups[@host[:port]].
+        target: String,
+        /// Really do it.
+        #[arg(long)]
+        yes: bool,
+        /// Credentials (a user with `actions = FSD` or upsmon primary).
+        #[command(flatten)]
+        creds: CredentialArgs,
+    },
+    /// Run an embedded NUT server that serves dummy-ups .dev/.seq dumps and answers like upsd.
+    #[command(after_help = "Examples:
+  nutctl serve --dev ups.dev --listen 127.0.0.1:3493
+  nutctl serve --dev a.dev --dev b.seq --user admin --password-env PW   # SET/INSTCMD/FSD allowed
+  nutctl serve --dev ups.dev --cycle 'OL,OB DISCHRG,OB LB' --step 5     # drive status changes")]
+    Serve(ServeArgs),
+    /// A guided tour on any machine, no UPS or NUT needed: a power cut and a network blip against
+    /// an embedded server, and what nutctl finds at each step.
+    #[command(after_help = "Example:\n  nutctl demo")]
+    Demo {
+        /// Pause between steps, in milliseconds.
+        #[arg(long, value_name = "MS", default_value_t = 600)]
+        pace: u64,
+    },
+    /// Print a shell completion script.
+    #[command(after_help = "Example:\n  nutctl completions bash > /etc/bash_completion.d/nutctl")]
+    Completions {
+        /// Which shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  nutctl man | man -l -")]
+    Man,
+}
+
+/// Arguments of `nutctl status`.
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    /// ups[@host[:port]] (several allowed).
+    pub(crate) targets: Vec<String>,
+    /// Also print every variable.
+    #[arg(long)]
+    pub(crate) all: bool,
+    /// Print `name: value` lines exactly as upsc does (with --json: upsc -j's object).
+    #[arg(long)]
+    pub(crate) raw: bool,
+}
+
+/// Arguments of `nutctl serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// A dummy-ups .dev or .seq file (or an upsc dump); one UPS each, named after the file.
+    #[arg(long = "dev", value_name = "FILE", required = true)]
+    pub(crate) devs: Vec<PathBuf>,
+    /// Address to listen on (port 0 picks a free one; the address is printed).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3493")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// UPS name, when serving a single file.
+    #[arg(long)]
+    pub(crate) name: Option<String>,
+    /// Cycle ups.status through these comma-separated values (a status per step).
+    #[arg(long, value_name = "LIST")]
+    pub(crate) cycle: Option<String>,
+    /// Seconds per --cycle step.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub(crate) step: f64,
+    /// Stop after this many seconds (default: run until interrupted).
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) exit_after: Option<f64>,
+    /// A user allowed everything (SET, FSD, every instant command, upsmon primary).
+    #[command(flatten)]
+    pub(crate) creds: CredentialArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_parsed_arguments_never_shows_a_password() {
+        let cli = Cli::try_parse_from([
+            "nutctl",
+            "set",
+            "ups@h",
+            "v",
+            "1",
+            "--user",
+            "admin",
+            "--password",
+            "hunter2-xyz",
+        ]);
+        let text = format!("{cli:?}");
+        assert!(text.contains("<hidden>"), "{text}");
+        assert!(!text.contains("hunter2-xyz"), "{text}");
+    }
+}

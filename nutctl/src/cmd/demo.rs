@@ -1,0 +1,214 @@
+//! `nutctl demo`: the guided tour. An embedded server plays a real device (an APC Back-UPS ES 725
+//! from the NUT device dump library, embedded below) through a power cut and a network blip, and at
+//! each step nutctl reads it exactly as `nutctl status` does and shows what nut-diagnose makes of
+//! it. Needs no UPS and no NUT; finishes by itself in a few seconds.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use nut_diagnose::knowledge::Thresholds;
+use nut_proto::server::{Server, ServerConfig, ServerHandle, Store, UpsData};
+use nut_proto::Target;
+use serde::Serialize;
+
+use crate::cmd::serve::set_vars;
+use crate::cmd::status::{assess, UpsReport};
+use crate::ctx::Ctx;
+use crate::exit::Exit;
+use crate::probe;
+use crate::render;
+use crate::render::text::{bold, paint, sev_word};
+
+/// The device: `ddl/APC/APC__Back-UPS_ES_725__usbhid-ups__2.6.5__01.dev` of the NUT device dump
+/// library (see nutctl/data/SOURCES.md).
+const DEVICE: &str = include_str!("../../data/apc-back-ups-es725.dev");
+
+/// The UPS name the demo server offers.
+const UPS: &str = "demo";
+
+/// One step of the story.
+#[derive(Debug, Serialize)]
+struct DemoStep {
+    /// Short name (`power cut`).
+    step: &'static str,
+    /// What was done to the server.
+    narrative: &'static str,
+    /// What `nutctl status` reported.
+    report: UpsReport,
+    /// The exit code `nutctl status` would have returned.
+    exit_code: u8,
+}
+
+/// The `demo` document (with `--json`).
+#[derive(Debug, Serialize)]
+struct DemoReport {
+    /// `127.0.0.1:<port>` of the embedded server.
+    server: String,
+    /// The steps, in order.
+    steps: Vec<DemoStep>,
+}
+
+/// What the scenario changes at each step: (name, narrative, variables set; `None` = network blip).
+type Scene = (
+    &'static str,
+    &'static str,
+    Option<&'static [(&'static str, &'static str)]>,
+);
+
+const SCENES: &[Scene] = &[
+    (
+        "mains present",
+        "The UPS runs on mains, battery full, as recorded from the real device.",
+        Some(&[]),
+    ),
+    (
+        "power cut",
+        "Mains fails: the driver reports OB (on battery); the runtime starts counting down.",
+        Some(&[
+            ("ups.status", "OB DISCHRG"),
+            ("battery.charge", "72"),
+            ("battery.runtime", "1100"),
+            ("input.voltage", "0.0"),
+        ]),
+    ),
+    (
+        "battery low",
+        "The outage lasts: charge and runtime fall until the UPS raises LB (low battery).",
+        Some(&[
+            ("ups.status", "OB DISCHRG LB"),
+            ("battery.charge", "9"),
+            ("battery.runtime", "110"),
+        ]),
+    ),
+    (
+        "mains back",
+        "Mains returns before the end: OL again. The battery is still low while it recharges, and the threshold rule says so.",
+        Some(&[
+            ("ups.status", "OL CHRG"),
+            ("battery.charge", "35"),
+            ("battery.runtime", "700"),
+            ("input.voltage", "120.0"),
+        ]),
+    ),
+    (
+        "network blip",
+        "The server stops answering (upsd restarting, a cable pulled): the poll fails.",
+        None,
+    ),
+    (
+        "network back",
+        "The server is reachable again; the battery has recharged.",
+        Some(&[
+            ("ups.status", "OL"),
+            ("battery.charge", "100"),
+            ("battery.runtime", "1777"),
+        ]),
+    ),
+];
+
+async fn start(store: Store, bind: std::net::SocketAddr) -> anyhow::Result<ServerHandle> {
+    let config = ServerConfig {
+        bind,
+        ..ServerConfig::default()
+    };
+    Server::start(store, config)
+        .await
+        .with_context(|| format!("cannot start the embedded server on {bind}"))
+}
+
+/// `nutctl demo`.
+pub(crate) async fn run(ctx: &Ctx, pace_ms: u64) -> anyhow::Result<Exit> {
+    let ctx = ctx.with_timeout(Duration::from_secs(2));
+    let pace = Duration::from_millis(pace_ms.min(10_000));
+    let mut store = Store::new();
+    let mut ups = UpsData::from_dev(UPS, DEVICE);
+    ups.desc = Some("APC Back-UPS ES 725 (NUT device dump library)".into());
+    store.insert_ups(ups);
+    let mut handle = Some(start(store, ServerConfig::default().bind).await?);
+    let addr = handle
+        .as_ref()
+        .map(ServerHandle::addr)
+        .context("server handle")?;
+    let target = Target::new(UPS, addr.ip().to_string(), addr.port());
+    let thresholds = Thresholds::default();
+    let color = ctx.color;
+    if !ctx.json {
+        render::emit(&format!(
+            "{}\nserver started on {addr}, serving UPS `{UPS}` (a real APC Back-UPS ES 725 dump)\n\
+             every step below is what `nutctl status {target}` shows\n",
+            bold(
+                "nutctl demo: a power cut and a network blip, no UPS needed",
+                color
+            )
+        ))?;
+    }
+    let mut steps = Vec::new();
+    // The store kept across the blip, so the restarted server carries on where it stopped.
+    let mut saved: Option<Store> = None;
+    for (i, (name, narrative, change)) in SCENES.iter().enumerate() {
+        match change {
+            Some(vars) => {
+                if handle.is_none() {
+                    let store = saved.take().unwrap_or_default();
+                    handle = Some(start(store, addr).await?);
+                }
+                if let Some(h) = &handle {
+                    set_vars(h, UPS, vars);
+                }
+            }
+            None => {
+                if let Some(h) = handle.take() {
+                    saved = Some(h.with_store(|s| s.clone()));
+                    h.shutdown().await;
+                }
+            }
+        }
+        let read = probe::read_vars(&ctx, &target).await;
+        let report = assess(&target, &read, &thresholds, false);
+        let exit = Exit::of_worst(report.severity);
+        if !ctx.json {
+            let mut out = format!(
+                "\n{} {}\n  {narrative}\n",
+                bold(&format!("step {}/{}:", i + 1, SCENES.len()), color),
+                bold(name, color)
+            );
+            let mut view = String::new();
+            render::text::ups(&mut view, &report, false, color);
+            for line in view.lines() {
+                out.push_str("  | ");
+                out.push_str(line);
+                out.push('\n');
+            }
+            out.push_str(&format!(
+                "  => exit code {} ({})\n",
+                exit.code(),
+                paint(sev_word(report.severity), report.severity, color)
+            ));
+            render::emit(&out)?;
+            if i + 1 < SCENES.len() {
+                tokio::time::sleep(pace).await;
+            }
+        }
+        steps.push(DemoStep {
+            step: name,
+            narrative,
+            report,
+            exit_code: exit.code(),
+        });
+    }
+    if let Some(h) = handle.take() {
+        h.shutdown().await;
+    }
+    if ctx.json {
+        render::json::emit(&DemoReport {
+            server: addr.to_string(),
+            steps,
+        })?;
+    } else {
+        render::emit(&format!(
+            "\ndone: the embedded server on {addr} is stopped. Try the same on your own UPS:\n  \
+             nutctl status ups@your-nut-server\n  nutctl check ups@your-nut-server\n"
+        ))?;
+    }
+    Ok(Exit::Ok)
+}

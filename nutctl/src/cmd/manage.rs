@@ -1,0 +1,235 @@
+//! Management: `nutctl set`, `nutctl cmd`, `nutctl fsd`. Reading what can be changed needs no
+//! login; changing it needs a upsd.users account (see [`crate::creds`]).
+
+use anyhow::{bail, Context as _};
+use nut_proto::client::{Accepted, Client};
+use nut_proto::Target;
+use serde::Serialize;
+
+use crate::cli::CredentialArgs;
+use crate::creds::Credentials;
+use crate::ctx::{parse_target, Ctx};
+use crate::exit::Exit;
+use crate::render;
+
+/// A writable variable or an instant command, with its description.
+#[derive(Debug, Serialize)]
+struct Item {
+    /// Variable or command name.
+    name: String,
+    /// Current value (variables only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+    /// The server's description (`Description unavailable` when it has none).
+    description: String,
+}
+
+/// What `set`/`cmd` without a name print.
+#[derive(Debug, Serialize)]
+struct Listing {
+    /// `ups@host:port`.
+    target: String,
+    /// `rw` (writable variables) or `commands`.
+    kind: &'static str,
+    /// The entries, in the server's order.
+    items: Vec<Item>,
+}
+
+/// What a change returned.
+#[derive(Debug, Serialize)]
+struct Done {
+    /// `ups@host:port`.
+    target: String,
+    /// `set`, `cmd` or `fsd`.
+    action: &'static str,
+    /// Variable or command name (absent for fsd).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    /// Value sent (absent when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+    /// `forwarded` (upsd passed it to the driver) or `tracking` with an id.
+    result: &'static str,
+    /// Tracking id, when the server gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tracking_id: Option<String>,
+}
+
+async fn open(ctx: &Ctx, t: &Target) -> anyhow::Result<Client> {
+    ctx.connect(t)
+        .await
+        .with_context(|| format!("connecting to {}", t.server()))
+}
+
+fn show_listing(ctx: &Ctx, l: &Listing) -> anyhow::Result<()> {
+    if ctx.json {
+        return render::json::emit(l);
+    }
+    let width = l.items.iter().map(|i| i.name.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for i in &l.items {
+        match &i.value {
+            Some(v) => out.push_str(&format!("{:<width$}  = {v}  ({})\n", i.name, i.description)),
+            None => out.push_str(&format!("{:<width$}  {}\n", i.name, i.description)),
+        }
+    }
+    if l.items.is_empty() {
+        out.push_str(&format!("{}: none\n", l.target));
+    }
+    render::emit(&out)?;
+    Ok(())
+}
+
+fn show_done(ctx: &Ctx, d: &Done) -> anyhow::Result<()> {
+    if ctx.json {
+        return render::json::emit(d);
+    }
+    let what = match (&d.name, &d.value) {
+        (Some(n), Some(v)) => format!("{} {n} {v}", d.action),
+        (Some(n), None) => format!("{} {n}", d.action),
+        _ => d.action.to_string(),
+    };
+    let how = match &d.tracking_id {
+        Some(id) => format!("accepted, tracking id {id}"),
+        None => "accepted (forwarded to the driver; the driver may still reject it)".to_string(),
+    };
+    render::emit(&format!("{}: {what}: {how}\n", d.target))?;
+    Ok(())
+}
+
+fn done(
+    t: &Target,
+    action: &'static str,
+    name: Option<String>,
+    value: Option<String>,
+    a: Accepted,
+) -> Done {
+    let (result, tracking_id) = match a {
+        Accepted::Forwarded => ("forwarded", None),
+        Accepted::Tracking(id) => ("tracking", Some(id)),
+    };
+    Done {
+        target: t.to_string(),
+        action,
+        name,
+        value,
+        result,
+        tracking_id,
+    }
+}
+
+/// `nutctl set TARGET [VAR VALUE]`.
+pub(crate) async fn set(
+    ctx: &Ctx,
+    target: &str,
+    var: Option<String>,
+    value: Option<String>,
+    creds: &CredentialArgs,
+) -> anyhow::Result<Exit> {
+    let t = parse_target(target)?;
+    let Some(var) = var else {
+        let mut c = open(ctx, &t).await?;
+        let rw = c.list_rw(&t.ups).await.context("LIST RW")?;
+        let mut items = Vec::with_capacity(rw.len());
+        for v in rw {
+            let description = c.get_desc(&t.ups, &v.name).await.unwrap_or_default();
+            items.push(Item {
+                name: v.name,
+                value: Some(v.value),
+                description,
+            });
+        }
+        let _ = c.logout().await;
+        show_listing(
+            ctx,
+            &Listing {
+                target: t.to_string(),
+                kind: "rw",
+                items,
+            },
+        )?;
+        return Ok(Exit::Ok);
+    };
+    let Some(value) = value else {
+        bail!("set {var}: give the new value (nutctl set TARGET VAR VALUE)");
+    };
+    let creds = Credentials::required(creds, "SET VAR")?;
+    let mut c = open(ctx, &t).await?;
+    creds.send(&mut c).await?;
+    let a = c
+        .set_var(&t.ups, &var, &value)
+        .await
+        .with_context(|| format!("SET VAR {} {var}", t.ups))?;
+    let _ = c.logout().await;
+    show_done(ctx, &done(&t, "set", Some(var), Some(value), a))?;
+    Ok(Exit::Ok)
+}
+
+/// `nutctl cmd TARGET [COMMAND [VALUE]]`.
+pub(crate) async fn cmd(
+    ctx: &Ctx,
+    target: &str,
+    command: Option<String>,
+    value: Option<String>,
+    creds: &CredentialArgs,
+) -> anyhow::Result<Exit> {
+    let t = parse_target(target)?;
+    let Some(command) = command else {
+        let mut c = open(ctx, &t).await?;
+        let cmds = c.list_cmds(&t.ups).await.context("LIST CMD")?;
+        let mut items = Vec::with_capacity(cmds.len());
+        for name in cmds {
+            let description = c.get_cmd_desc(&t.ups, &name).await.unwrap_or_default();
+            items.push(Item {
+                name,
+                value: None,
+                description,
+            });
+        }
+        let _ = c.logout().await;
+        show_listing(
+            ctx,
+            &Listing {
+                target: t.to_string(),
+                kind: "commands",
+                items,
+            },
+        )?;
+        return Ok(Exit::Ok);
+    };
+    let creds = Credentials::required(creds, "INSTCMD")?;
+    let mut c = open(ctx, &t).await?;
+    creds.send(&mut c).await?;
+    let a = c
+        .instcmd(&t.ups, &command, value.as_deref())
+        .await
+        .with_context(|| format!("INSTCMD {} {command}", t.ups))?;
+    let _ = c.logout().await;
+    show_done(ctx, &done(&t, "cmd", Some(command), value, a))?;
+    Ok(Exit::Ok)
+}
+
+/// `nutctl fsd TARGET --yes`.
+pub(crate) async fn fsd(
+    ctx: &Ctx,
+    target: &str,
+    yes: bool,
+    creds: &CredentialArgs,
+) -> anyhow::Result<Exit> {
+    let t = parse_target(target)?;
+    if !yes {
+        bail!(
+            "refusing to set FSD on {t} without --yes: every upsmon watching this UPS will shut its \
+             host down, and upsd keeps the flag until it restarts"
+        );
+    }
+    let creds = Credentials::required(creds, "FSD")?;
+    let mut c = open(ctx, &t).await?;
+    creds.send(&mut c).await?;
+    c.fsd(&t.ups)
+        .await
+        .with_context(|| format!("FSD {}", t.ups))?;
+    let _ = c.logout().await;
+    show_done(ctx, &done(&t, "fsd", None, None, Accepted::Forwarded))?;
+    Ok(Exit::Ok)
+}

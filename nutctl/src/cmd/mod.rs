@@ -1,0 +1,43 @@
+//! One file per subcommand. Each gathers facts (through [`crate::probe`]), asks nut-diagnose what
+//! they mean, and hands a report to [`crate::render`]. Commands still to come (doctor, logs, config,
+//! mode, map, watch) slot in as further modules and `Command` variants.
+
+mod check;
+mod clients;
+mod demo;
+mod list;
+mod manage;
+mod meta;
+mod serve;
+pub(crate) mod status;
+
+use crate::cli::Command;
+use crate::ctx::Ctx;
+use crate::exit::Exit;
+
+/// Runs the chosen subcommand.
+pub(crate) async fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Exit> {
+    match command {
+        Command::Status(a) => status::run(ctx, a).await,
+        Command::List { server } => list::run(ctx, &server).await,
+        Command::Clients { target } => clients::run(ctx, &target).await,
+        Command::Check { target, creds } => check::run(ctx, &target, &creds).await,
+        Command::Set {
+            target,
+            var,
+            value,
+            creds,
+        } => manage::set(ctx, &target, var, value, &creds).await,
+        Command::Cmd {
+            target,
+            command,
+            value,
+            creds,
+        } => manage::cmd(ctx, &target, command, value, &creds).await,
+        Command::Fsd { target, yes, creds } => manage::fsd(ctx, &target, yes, &creds).await,
+        Command::Serve(a) => serve::run(a).await,
+        Command::Demo { pace } => demo::run(ctx, pace).await,
+        Command::Completions { shell } => meta::completions(shell),
+        Command::Man => meta::man(),
+    }
+}

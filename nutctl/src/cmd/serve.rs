@@ -1,0 +1,247 @@
+//! `nutctl serve`: nut-proto's embedded server over dummy-ups `.dev`/`.seq` dumps. It answers every
+//! protocol command like upsd; a `.seq` file is played back like dummy-ups does (its `TIMER n`
+//! lines separate states, the sequence loops), and `--cycle` drives `ups.status` through a list.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use nut_proto::server::{Server, ServerConfig, ServerHandle, Store, UpsData, UpsmonRole, User};
+
+use crate::cli::ServeArgs;
+use crate::creds::Credentials;
+use crate::exit::Exit;
+
+/// Upper bound on the size of a dump file: the largest in the device dump library is a few KiB.
+const MAX_DEV_SIZE: u64 = 4 * 1024 * 1024;
+
+/// One state of a `.seq` file and how long it lasts.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Frame {
+    /// The `name: value` lines of this state.
+    pub(crate) text: String,
+    /// Seconds before the next state (`TIMER n` after it), `None` for the last state of a `.dev`.
+    pub(crate) hold: Option<f64>,
+}
+
+/// Splits a dump into states at `TIMER <seconds>` lines (a `.dev` without TIMER is one state).
+pub(crate) fn frames(text: &str) -> Vec<Frame> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        if words.next() == Some("TIMER") {
+            let secs = words
+                .next()
+                .and_then(|w| w.parse::<f64>().ok())
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .unwrap_or(1.0);
+            out.push(Frame {
+                text: std::mem::take(&mut cur),
+                hold: Some(secs),
+            });
+        } else {
+            cur.push_str(line);
+            cur.push('\n');
+        }
+    }
+    if !cur.trim().is_empty() || out.is_empty() {
+        out.push(Frame {
+            text: cur,
+            hold: None,
+        });
+    }
+    out
+}
+
+/// A UPS name from a file name: its stem, with characters NUT names cannot hold replaced.
+fn name_of(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let clean: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if clean.is_empty() {
+        "ups".into()
+    } else {
+        clean
+    }
+}
+
+/// Applies one state to a UPS of the running server.
+pub(crate) fn apply(handle: &ServerHandle, ups: &str, text: &str) {
+    let next = UpsData::from_dev(ups, text);
+    handle.with_store(|s| {
+        if let Some(u) = s.ups_mut(ups) {
+            for v in next.vars() {
+                u.set_value(&v.name, v.value.clone());
+            }
+        }
+    });
+}
+
+/// Sets `ups.status` (and other variables) on a running server.
+pub(crate) fn set_vars(handle: &ServerHandle, ups: &str, vars: &[(&str, &str)]) {
+    handle.with_store(|s| {
+        if let Some(u) = s.ups_mut(ups) {
+            for (k, v) in vars {
+                u.set_value(k, v.as_bytes().to_vec());
+            }
+        }
+    });
+}
+
+/// `nutctl serve`.
+pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<Exit> {
+    if a.name.is_some() && a.devs.len() > 1 {
+        bail!("--name names the UPS of a single --dev file");
+    }
+    if !(a.step.is_finite() && a.step > 0.0) {
+        bail!("--step must be a positive number of seconds");
+    }
+    let mut store = Store::new();
+    let mut plays: Vec<(String, Vec<Frame>)> = Vec::new();
+    for path in &a.devs {
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if meta.len() > MAX_DEV_SIZE {
+            bail!("{} is larger than 4 MiB: not a device dump", path.display());
+        }
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let name = a.name.clone().unwrap_or_else(|| name_of(path));
+        if store.ups(&name).is_some() {
+            bail!("two files give the UPS name {name}; rename one or serve them separately");
+        }
+        let fr = frames(&text);
+        let first = fr.first().map(|f| f.text.as_str()).unwrap_or_default();
+        let mut ups = UpsData::from_dev(&name, first);
+        ups.desc = Some(format!("served by nutctl from {}", path.display()));
+        store.insert_ups(ups);
+        if fr.len() > 1 {
+            plays.push((name, fr));
+        }
+    }
+    if let Some(c) = Credentials::from_args(&a.creds)? {
+        store.insert_user(
+            User::new(&c.user, c.password.expose_secret())
+                .allow_set()
+                .allow_fsd()
+                .allow_instcmd("ALL")
+                .upsmon(UpsmonRole::Primary),
+        );
+    }
+    let names: Vec<String> = store.upses().map(|u| u.name.clone()).collect();
+    let config = ServerConfig {
+        bind: a.listen,
+        ..ServerConfig::default()
+    };
+    let handle = Arc::new(
+        Server::start(store, config)
+            .await
+            .with_context(|| format!("cannot listen on {}", a.listen))?,
+    );
+    // The first line is machine-readable on purpose: scripts and tests read the port from it.
+    crate::render::emit(&format!(
+        "listening on {} serving {}\n",
+        handle.addr(),
+        names.join(" ")
+    ))?;
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for (ups, fr) in plays {
+        let h = Arc::clone(&handle);
+        tasks.spawn(async move {
+            loop {
+                for f in &fr {
+                    apply(&h, &ups, &f.text);
+                    // `TIMER 0` must not turn into a busy loop.
+                    tokio::time::sleep(Duration::from_secs_f64(f.hold.unwrap_or(1.0).max(0.05)))
+                        .await;
+                }
+            }
+        });
+    }
+    if let Some(list) = &a.cycle {
+        let states: Vec<String> = list
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if states.is_empty() {
+            bail!("--cycle needs at least one status");
+        }
+        let h = Arc::clone(&handle);
+        let step = Duration::from_secs_f64(a.step);
+        let names = names.clone();
+        tasks.spawn(async move {
+            loop {
+                for st in &states {
+                    for n in &names {
+                        set_vars(&h, n, &[("ups.status", st)]);
+                    }
+                    tokio::time::sleep(step).await;
+                }
+            }
+        });
+    }
+    let limit = a.exit_after.filter(|s| s.is_finite() && *s >= 0.0);
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+        _ = async {
+            match limit {
+                Some(s) => tokio::time::sleep(Duration::from_secs_f64(s)).await,
+                None => std::future::pending::<()>().await,
+            }
+        } => {}
+    }
+    tasks.abort_all();
+    drop(handle);
+    Ok(Exit::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seq_files_split_at_timer_lines() {
+        let f = frames("ups.status: OL\nTIMER 5\nups.status: OB\nTIMER 2.5\n");
+        assert_eq!(f.len(), 2);
+        assert_eq!(
+            f[0],
+            Frame {
+                text: "ups.status: OL\n".into(),
+                hold: Some(5.0)
+            }
+        );
+        assert_eq!(f[1].hold, Some(2.5));
+        let d = frames("a.b: 1\n");
+        assert_eq!(
+            d,
+            vec![Frame {
+                text: "a.b: 1\n".into(),
+                hold: None
+            }]
+        );
+        assert_eq!(frames("").len(), 1);
+    }
+
+    #[test]
+    fn names_come_from_file_stems() {
+        assert_eq!(name_of(Path::new("/x/APC Back-UPS.dev")), "APC_Back-UPS");
+        assert_eq!(name_of(Path::new("/x/.dev")), ".dev");
+    }
+}

@@ -1,0 +1,334 @@
+//! `nutctl status`: read UPSes (concurrently), judge each snapshot with nut-diagnose's status and
+//! threshold rules, and render the quick view, every variable, or upsc's exact output.
+
+use std::collections::BTreeMap;
+
+use anyhow::Context as _;
+use nut_diagnose::knowledge::{status as status_table, Thresholds};
+use nut_diagnose::rules::{practice, reality_check, status as status_rules};
+use nut_diagnose::{Finding, Severity, Verdict};
+use nut_proto::client::{ClientError, Variable};
+use nut_proto::Target;
+use serde::Serialize;
+
+use crate::cli::StatusArgs;
+use crate::ctx::{parse_target, Ctx};
+use crate::exit::Exit;
+use crate::probe;
+use crate::render;
+
+/// One status token and what nut-diagnose's table says about it.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TokenView {
+    /// The token as sent (`OB`).
+    pub(crate) token: String,
+    /// Short meaning (`on battery`), `null` for a token NUT does not define.
+    pub(crate) title: Option<&'static str>,
+    /// Severity of the token on its own, `null` when unknown.
+    pub(crate) severity: Option<Severity>,
+}
+
+/// `ups.status` explained.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct StatusView {
+    /// The raw value (`OB DISCHRG`).
+    pub(crate) raw: String,
+    /// Each token.
+    pub(crate) tokens: Vec<TokenView>,
+}
+
+/// One of the quick-view figures (charge, runtime, load).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Metric {
+    /// The variable (`battery.charge`).
+    pub(crate) variable: &'static str,
+    /// Its value as sent; `null` when the UPS does not report it.
+    pub(crate) value: Option<String>,
+    /// The severity nut-diagnose gives it; `null` when no rule judged it.
+    pub(crate) severity: Option<Severity>,
+    /// The id of the finding that judged it (`threshold.charge.ok`).
+    pub(crate) finding: Option<String>,
+}
+
+/// Everything `status` learned about one target.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct UpsReport {
+    /// `ups@host:port`.
+    pub(crate) target: String,
+    /// Worst severity of the findings (`null`: nothing could be judged).
+    pub(crate) severity: Option<Severity>,
+    /// `ups.status` explained (absent when the UPS could not be read).
+    pub(crate) status: Option<StatusView>,
+    /// Charge, runtime, load.
+    pub(crate) metrics: Vec<Metric>,
+    /// `device.mfr` + `device.model` (or `ups.*`), for the heading.
+    pub(crate) model: Option<String>,
+    /// The read error, when the UPS could not be read.
+    pub(crate) error: Option<String>,
+    /// Every finding, most severe first.
+    pub(crate) findings: Vec<Finding>,
+    /// Every variable (only with `--all`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) variables: Option<BTreeMap<String, String>>,
+}
+
+/// The whole `status` document.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct StatusReport {
+    /// One entry per target, in the order given.
+    pub(crate) upses: Vec<UpsReport>,
+    /// Summary over every finding.
+    pub(crate) verdict: Verdict,
+    /// The process exit code (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+    pub(crate) exit_code: u8,
+}
+
+const METRICS: [(&str, &str); 3] = [
+    ("battery.charge", "threshold.charge."),
+    ("battery.runtime", "threshold.runtime."),
+    ("ups.load", "threshold.load."),
+];
+
+/// Judges one read with nut-diagnose: status and threshold rules on success, the reality check on
+/// failure.
+pub(crate) fn assess(
+    target: &Target,
+    result: &Result<Vec<Variable>, ClientError>,
+    thresholds: &Thresholds,
+    keep_vars: bool,
+) -> UpsReport {
+    let vars = match result {
+        Ok(v) => v,
+        Err(e) => {
+            let fact = probe::fact_from_error(target, e);
+            let findings: Vec<Finding> = reality_check::reality_check(&fact).into_iter().collect();
+            return UpsReport {
+                target: target.to_string(),
+                severity: Verdict::of(&findings).worst,
+                status: None,
+                metrics: Vec::new(),
+                model: None,
+                error: Some(e.to_string()),
+                findings,
+                variables: None,
+            };
+        }
+    };
+    let snap = probe::snapshot(target, vars);
+    let mut findings = status_rules::status(&snap);
+    findings.extend(status_rules::thresholds(&snap, thresholds));
+    findings.extend(practice::load_above_half(&snap, thresholds));
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
+    let status = snap.get("ups.status").map(|raw| StatusView {
+        raw: raw.to_string(),
+        tokens: raw
+            .split_whitespace()
+            .map(|t| {
+                let known = status_table::lookup(t);
+                TokenView {
+                    token: t.to_string(),
+                    title: known.map(|k| k.title),
+                    severity: known.map(|k| k.severity),
+                }
+            })
+            .collect(),
+    });
+    let metrics = METRICS
+        .iter()
+        .map(|(var, prefix)| {
+            let judged = findings.iter().find(|f| {
+                f.id.starts_with(prefix)
+                    || (*var == "ups.load" && f.id == "practice.load-above-half")
+            });
+            Metric {
+                variable: var,
+                value: snap.get(var).map(str::to_string),
+                severity: judged.map(|f| f.severity),
+                finding: judged.map(|f| f.id.to_string()),
+            }
+        })
+        .collect();
+    let model = ["device", "ups"].iter().find_map(|p| {
+        let mfr = snap.get(&format!("{p}.mfr"));
+        let model = snap.get(&format!("{p}.model"))?;
+        Some(match mfr {
+            Some(m) if !model.starts_with(m) => format!("{m} {model}"),
+            _ => model.to_string(),
+        })
+    });
+    UpsReport {
+        target: target.to_string(),
+        severity: Verdict::of(&findings).worst,
+        status,
+        metrics,
+        model,
+        error: None,
+        findings,
+        variables: keep_vars.then(|| snap.vars.clone()),
+    }
+}
+
+/// The targets to use when none are given: upsmon.conf's MONITOR lines, else the local ups.conf
+/// sections, else every UPS the upsd on localhost offers.
+async fn default_targets(ctx: &Ctx) -> anyhow::Result<Vec<Target>> {
+    let dir = nut_config::ConfigDir::load(&ctx.confdir);
+    if let Some(m) = dir.upsmon_conf.view() {
+        if !m.monitors.is_empty() {
+            return Ok(m.monitors.iter().map(|m| m.target.clone()).collect());
+        }
+    }
+    if let Some(u) = dir.ups_conf.view() {
+        if !u.upses.is_empty() {
+            return Ok(u
+                .upses
+                .iter()
+                .map(|u| Target::new(u.name.clone(), "localhost", nut_proto::DEFAULT_PORT))
+                .collect());
+        }
+    }
+    let mut c = ctx
+        .connect_server("localhost", nut_proto::DEFAULT_PORT)
+        .await
+        .with_context(|| {
+            format!(
+                "no target given, no MONITOR line or UPS section in {}, and no upsd on localhost",
+                ctx.confdir.display()
+            )
+        })?;
+    let upses = c.list_ups().await.context("LIST UPS on localhost")?;
+    Ok(upses
+        .into_iter()
+        .map(|u| Target::new(u.name, "localhost", nut_proto::DEFAULT_PORT))
+        .collect())
+}
+
+/// Reads every target concurrently; results come back in the order given.
+pub(crate) async fn read_all(
+    ctx: &Ctx,
+    targets: &[Target],
+) -> Vec<Result<Vec<Variable>, ClientError>> {
+    let mut set = tokio::task::JoinSet::new();
+    for (i, t) in targets.iter().enumerate() {
+        let (ctx, t) = (ctx.clone(), t.clone());
+        set.spawn(async move { (i, probe::read_vars(&ctx, &t).await) });
+    }
+    let mut out: Vec<Option<Result<Vec<Variable>, ClientError>>> =
+        targets.iter().map(|_| None).collect();
+    while let Some(joined) = set.join_next().await {
+        if let Ok((i, r)) = joined {
+            if let Some(slot) = out.get_mut(i) {
+                *slot = Some(r);
+            }
+        }
+    }
+    out.into_iter()
+        .map(|r| r.unwrap_or(Err(ClientError::Unusable)))
+        .collect()
+}
+
+/// `nutctl status`.
+pub(crate) async fn run(ctx: &Ctx, args: StatusArgs) -> anyhow::Result<Exit> {
+    let targets = if args.targets.is_empty() {
+        default_targets(ctx).await?
+    } else {
+        args.targets
+            .iter()
+            .map(|s| parse_target(s))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
+    let results = read_all(ctx, &targets).await;
+    if args.raw {
+        return raw(ctx, &targets, &results);
+    }
+    let thresholds = Thresholds::default();
+    let upses: Vec<UpsReport> = targets
+        .iter()
+        .zip(&results)
+        .map(|(t, r)| assess(t, r, &thresholds, args.all))
+        .collect();
+    let all: Vec<Finding> = upses.iter().flat_map(|u| u.findings.clone()).collect();
+    let verdict = Verdict::of(&all);
+    // A target that could not be judged at all makes the whole answer UNKNOWN at best.
+    let mut exit = Exit::of_worst(verdict.worst);
+    if upses.iter().any(|u| u.severity.is_none()) {
+        exit = exit.max(Exit::Unknown);
+    }
+    let report = StatusReport {
+        upses,
+        verdict,
+        exit_code: exit.code(),
+    };
+    if ctx.json {
+        render::json::emit(&report)?;
+    } else {
+        render::emit(&render::text::status(&report, args.all, ctx.color))?;
+    }
+    Ok(exit)
+}
+
+/// `--raw`: upsc's `name: value` lines (or with `--json` its object), and its `Error: text` on
+/// stderr. Exit 0 when every target was read; otherwise the reality check's severity (at least 1),
+/// so scripts that test upsc's exit status keep working.
+fn raw(
+    ctx: &Ctx,
+    targets: &[Target],
+    results: &[Result<Vec<Variable>, ClientError>],
+) -> anyhow::Result<Exit> {
+    let mut exit = Exit::Ok;
+    let several = targets.len() > 1;
+    let mut text = String::new();
+    let mut json = serde_json::Map::new();
+    for (t, r) in targets.iter().zip(results) {
+        match r {
+            Ok(vars) => {
+                if ctx.json {
+                    let obj: serde_json::Map<String, serde_json::Value> = vars
+                        .iter()
+                        .map(|v| (v.name.clone(), serde_json::Value::String(v.value.clone())))
+                        .collect();
+                    json.insert(t.to_string(), serde_json::Value::Object(obj));
+                } else {
+                    if several {
+                        text.push_str(&format!("==> {t} <==\n"));
+                    }
+                    text.push_str(&render::text::raw_vars(vars));
+                    if several {
+                        text.push('\n');
+                    }
+                }
+            }
+            Err(e) => {
+                let msg = probe::upsc_error_text(e);
+                if ctx.json {
+                    json.insert(t.to_string(), serde_json::json!({ "error": msg }));
+                } else {
+                    eprintln!(
+                        "Error: {msg}{}",
+                        if several {
+                            format!(" ({t})")
+                        } else {
+                            String::new()
+                        }
+                    );
+                }
+                let fact = probe::fact_from_error(t, e);
+                let sev = reality_check::reality_check(&fact).map(|f| f.severity);
+                exit = exit.max(Exit::of_worst(sev).max(Exit::Warning));
+            }
+        }
+    }
+    if ctx.json {
+        let doc = if several {
+            serde_json::Value::Object(json)
+        } else {
+            json.into_iter()
+                .next()
+                .map(|(_, v)| v)
+                .unwrap_or(serde_json::Value::Null)
+        };
+        render::json::emit(&doc)?;
+    } else {
+        render::emit(&text)?;
+    }
+    Ok(exit)
+}

@@ -1,0 +1,16 @@
+//! Rendering: [`text`] for people (colour only when [`crate::ctx::Ctx::color`] says so) and
+//! [`json`] for programs (one document per run). Renderers never decide a severity: they show the
+//! ones nut-diagnose gave.
+
+pub(crate) mod json;
+pub(crate) mod text;
+
+use std::io::Write;
+
+/// Writes text to stdout. Errors (a closed pipe above all) are returned, not panicked on as
+/// `print!` would.
+pub(crate) fn emit(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}

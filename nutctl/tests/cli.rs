@@ -1,0 +1,116 @@
+//! The binary's conventions: help, usage errors, completions, man page, broken pipe, and the demo.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::Read;
+use std::process::Stdio;
+
+use common::*;
+
+#[test]
+fn help_has_examples_and_exit_codes() {
+    let o = run(&["--help"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("2  CRITICAL"), "{}", stdout(&o));
+    for cmd in [
+        "status", "list", "clients", "check", "set", "cmd", "fsd", "serve", "demo",
+    ] {
+        let o = run(&[cmd, "--help"]);
+        assert_eq!(code(&o), 0, "{cmd}");
+        assert!(
+            stdout(&o).contains("Example"),
+            "{cmd} --help has no example"
+        );
+    }
+}
+
+#[test]
+fn usage_errors_are_unknown_not_critical() {
+    let o = run(&["status", "--no-such-flag"]);
+    assert_eq!(code(&o), 3);
+    let o = run(&["status", "bad target"]);
+    assert_eq!(code(&o), 3);
+    assert!(stderr(&o).contains("bad target"), "{}", stderr(&o));
+    let o = run(&["--timeout", "-1", "status", "ups@127.0.0.1"]);
+    assert_eq!(code(&o), 3);
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_cli() {
+    let o = run(&["completions", "bash"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("nutctl") && stdout(&o).contains("--raw"));
+    let o = run(&["man"]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stdout(&o).starts_with(".ie") || stdout(&o).contains(".TH nutctl"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn broken_pipe_exits_zero() {
+    let s = Serve::start();
+    let t = s.target();
+    // More output than a pipe buffer holds, so the write fails with EPIPE once we close our end,
+    // whenever that happens.
+    let targets: Vec<&str> = std::iter::repeat(t.as_str()).take(80).collect();
+    let mut child = nutctl()
+        .args(["status", "--raw"])
+        .args(&targets)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let st = child.wait().unwrap();
+    assert_eq!(st.code(), Some(0), "stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn no_color_env_and_non_tty_mean_plain_text() {
+    let s = Serve::start();
+    let o = nutctl()
+        .env("NO_COLOR", "1")
+        .args(["status", &s.target()])
+        .output()
+        .unwrap();
+    assert!(!stdout(&o).contains('\x1b'));
+}
+
+#[test]
+fn demo_runs_to_completion_and_tells_the_story() {
+    let o = run(&["demo", "--pace", "0"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("server started on 127.0.0.1:"), "{text}");
+    for needle in [
+        "step 1/6",
+        "status.on-battery",
+        "status.on-battery-low",
+        "net.refused",
+        "step 6/6",
+        "done:",
+    ] {
+        assert!(text.contains(needle), "missing {needle}: {text}");
+    }
+    let o = run(&["demo", "--pace", "0", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let codes: Vec<u64> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["exit_code"].as_u64().unwrap())
+        .collect();
+    assert_eq!(codes, [0, 1, 2, 2, 2, 0]);
+}

@@ -1,0 +1,126 @@
+//! Shared helpers for nutctl's end-to-end tests (each test file declares `mod common;`): the built
+//! binary, an embedded `nutctl serve` on a free port, and the real-NUT lab.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod lab;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+/// The device dump every test serves (copied from the NUT device dump library, see data/SOURCES.md).
+pub const DEV: &str = "apc-back-ups-es725.dev";
+
+/// Admin user of `nutctl serve` in the tests; the password travels in an environment variable.
+pub const ADMIN: &str = "admin";
+/// The admin password: a test asserts it never shows up in any output.
+pub const ADMIN_PW: &str = "s3cret-Pw-8472";
+/// The environment variable holding it.
+pub const PW_ENV: &str = "NUTCTL_TEST_PW";
+
+/// A command for the built binary, with colour and config influences removed.
+pub fn nutctl() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_nutctl"));
+    c.env_remove("NO_COLOR")
+        .env("NUT_CONFPATH", "/nonexistent-nutctl-test")
+        .env(PW_ENV, ADMIN_PW)
+        .stdin(Stdio::null());
+    c
+}
+
+/// Runs nutctl with `args` and returns its output.
+pub fn run(args: &[&str]) -> Output {
+    nutctl().args(args).output().expect("run nutctl")
+}
+
+/// stdout as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The exit code (panics on death by signal).
+pub fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited normally")
+}
+
+/// A `nutctl serve` child on a free loopback port, killed by PID on drop.
+pub struct Serve {
+    child: Child,
+    /// The port it listens on.
+    pub port: u16,
+    /// The UPS name it serves.
+    pub ups: String,
+}
+
+impl Serve {
+    /// Serves the test dump as UPS `es`, with the admin user.
+    pub fn start() -> Serve {
+        Serve::start_with(&[])
+    }
+
+    /// Same, with extra arguments.
+    pub fn start_with(extra: &[&str]) -> Serve {
+        let dev = lab::data_file(DEV);
+        let mut child = nutctl()
+            .args(["serve", "--listen", "127.0.0.1:0", "--name", "es", "--dev"])
+            .arg(&dev)
+            .args(["--user", ADMIN, "--password-env", PW_ENV])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn nutctl serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read the listening line");
+        let port = line
+            .split_whitespace()
+            .nth(2)
+            .and_then(|a| a.rsplit(':').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {line:?}"));
+        Serve {
+            child,
+            port,
+            ups: "es".into(),
+        }
+    }
+
+    /// `es@127.0.0.1:<port>`.
+    pub fn target(&self) -> String {
+        format!("{}@127.0.0.1:{}", self.ups, self.port)
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback port nothing listens on (bound, then released).
+pub fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+/// The `name: value` lines the dump defines, as a server (or upsc) prints them: comments dropped,
+/// words after the name joined by single spaces.
+pub fn expected_raw(dev_text: &str) -> String {
+    let mut out = String::new();
+    for line in dev_text.lines() {
+        if line.starts_with('#') || !line.contains(':') {
+            continue;
+        }
+        let (name, value) = line.split_once(':').unwrap();
+        let words: Vec<&str> = value.split_whitespace().collect();
+        out.push_str(&format!("{name}: {}\n", words.join(" ")));
+    }
+    out
+}

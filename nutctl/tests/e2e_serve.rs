@@ -1,0 +1,423 @@
+//! End-to-end tests of the built binary against `nutctl serve` (always run: no NUT needed).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+
+fn json(o: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+fn set_status(s: &Serve, status: &str) {
+    let o = run(&[
+        "set",
+        &s.target(),
+        "ups.status",
+        status,
+        "--user",
+        ADMIN,
+        "--password-env",
+        PW_ENV,
+    ]);
+    assert_eq!(code(&o), 0, "set failed: {}", stderr(&o));
+}
+
+#[test]
+fn raw_prints_the_dump_as_upsc_would() {
+    let s = Serve::start();
+    let o = run(&["status", "--raw", &s.target()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let dev = std::fs::read_to_string(lab::data_file(DEV)).unwrap();
+    assert_eq!(stdout(&o), expected_raw(&dev));
+    assert!(stdout(&o).contains("device.serial: 3B0538X11281\n"));
+}
+
+#[test]
+fn raw_json_is_upsc_j_object() {
+    let s = Serve::start();
+    let o = run(&["status", "--raw", "--json", &s.target()]);
+    assert_eq!(code(&o), 0);
+    let v = json(&o);
+    let obj = v.as_object().expect("an object");
+    assert_eq!(obj["ups.status"], "OL");
+    assert_eq!(obj["battery.runtime"], "1777");
+    assert_eq!(
+        obj.len(),
+        expected_raw(&std::fs::read_to_string(lab::data_file(DEV)).unwrap())
+            .lines()
+            .count()
+    );
+    // Unreachable: upsc -j's error object, non-zero exit.
+    let o = run(&[
+        "status",
+        "--raw",
+        "--json",
+        &format!("es@127.0.0.1:{}", closed_port()),
+    ]);
+    assert_eq!(json(&o)["error"], "Connection failure: Connection refused");
+    assert_ne!(code(&o), 0);
+}
+
+#[test]
+fn exit_codes_follow_status_ol_ob_oblb_unreachable() {
+    let s = Serve::start();
+    assert_eq!(code(&run(&["status", &s.target()])), 0, "OL");
+    set_status(&s, "OB DISCHRG");
+    let o = run(&["status", &s.target()]);
+    assert_eq!(code(&o), 1, "OB: {}", stdout(&o));
+    assert!(stdout(&o).contains("OB (on battery)"), "{}", stdout(&o));
+    set_status(&s, "OB DISCHRG LB");
+    let o = run(&["status", "--json", &s.target()]);
+    assert_eq!(code(&o), 2, "OB LB");
+    let v = json(&o);
+    assert_eq!(v["exit_code"], 2);
+    assert_eq!(v["upses"][0]["findings"][0]["id"], "status.on-battery-low");
+    assert_eq!(v["upses"][0]["status"]["raw"], "OB DISCHRG LB");
+    let o = run(&["status", &format!("es@127.0.0.1:{}", closed_port())]);
+    assert_eq!(code(&o), 2, "unreachable");
+    assert!(stdout(&o).contains("net.refused"), "{}", stdout(&o));
+    // --raw keeps upsc's contract: 0 whenever the data was read, whatever the status.
+    assert_eq!(code(&run(&["status", "--raw", &s.target()])), 0);
+}
+
+#[test]
+fn several_targets_are_reported_in_order_with_the_worst_exit() {
+    let s = Serve::start();
+    let dead = format!("es@127.0.0.1:{}", closed_port());
+    let o = run(&["status", "--json", &s.target(), &dead, "nope@127.0.0.1:1"]);
+    let v = json(&o);
+    let upses = v["upses"].as_array().unwrap();
+    assert_eq!(upses.len(), 3);
+    assert_eq!(upses[0]["target"], format!("es@127.0.0.1:{}", s.port));
+    assert_eq!(upses[0]["severity"], "ok");
+    assert_eq!(upses[1]["target"], dead);
+    assert_eq!(upses[1]["findings"][0]["id"], "net.refused");
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn quick_view_all_and_metrics() {
+    let s = Serve::start();
+    let o = run(&["status", "--all", "--json", &s.target()]);
+    let v = json(&o);
+    let u = &v["upses"][0];
+    assert_eq!(u["variables"]["ups.load"], "22");
+    let m = u["metrics"].as_array().unwrap();
+    assert_eq!(m[0]["variable"], "battery.charge");
+    assert_eq!(m[0]["severity"], "ok");
+    assert_eq!(m[0]["finding"], "threshold.charge.ok");
+    let o = run(&["status", "--all", &s.target()]);
+    let text = stdout(&o);
+    assert!(text.contains("charge   100 %"), "{text}");
+    assert!(text.contains("ups.firmware"), "{text}");
+    assert!(
+        !text.contains("\x1b["),
+        "no colour when stdout is not a terminal"
+    );
+}
+
+#[test]
+fn list_clients_and_listings() {
+    let s = Serve::start();
+    let o = run(&["list", &format!("127.0.0.1:{}", s.port)]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stdout(&o).starts_with("es  served by nutctl from "),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["list", "--json", &format!("127.0.0.1:{}", s.port)]);
+    assert_eq!(json(&o)["upses"][0]["name"], "es");
+    let o = run(&["clients", "--json", &s.target()]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(json(&o)["clients"], serde_json::json!([]));
+    let o = run(&["set", "--json", &s.target()]);
+    let items = json(&o)["items"].as_array().unwrap().clone();
+    assert!(items
+        .iter()
+        .any(|i| i["name"] == "ups.status" && i["value"] == "OL"));
+}
+
+#[test]
+fn management_needs_credentials_and_fsd_needs_yes() {
+    let s = Serve::start();
+    let o = run(&["set", &s.target(), "ups.status", "OB"]);
+    assert_eq!(code(&o), 3);
+    assert!(stderr(&o).contains("--user"), "{}", stderr(&o));
+    let o = run(&[
+        "fsd",
+        &s.target(),
+        "--user",
+        ADMIN,
+        "--password-env",
+        PW_ENV,
+    ]);
+    assert_eq!(code(&o), 3);
+    assert!(stderr(&o).contains("--yes"), "{}", stderr(&o));
+    assert_eq!(code(&run(&["status", &s.target()])), 0, "no FSD was set");
+    let o = run(&[
+        "fsd",
+        &s.target(),
+        "--yes",
+        "--user",
+        ADMIN,
+        "--password-env",
+        PW_ENV,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = run(&["status", "--json", &s.target()]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(json(&o)["upses"][0]["findings"][0]["id"], "status.fsd");
+}
+
+#[test]
+fn passwords_are_never_printed() {
+    let s = Serve::start();
+    // On the command line: accepted, warned about, never echoed.
+    let o = run(&[
+        "set",
+        &s.target(),
+        "ups.beeper.status",
+        "enabled",
+        "--user",
+        ADMIN,
+        "--password",
+        ADMIN_PW,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning: a password on the command line"));
+    // Wrong password, error path, JSON and text: the secret appears nowhere.
+    let wrong = "wr0ng-Pw-1199";
+    for json_flag in [false, true] {
+        let mut args = vec![
+            "set",
+            "x",
+            "ups.load",
+            "1",
+            "--user",
+            ADMIN,
+            "--password",
+            wrong,
+        ];
+        let t = s.target();
+        args[1] = &t;
+        if json_flag {
+            args.push("--json");
+        }
+        let o = run(&args);
+        assert_eq!(code(&o), 3);
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(
+            all.contains("ACCESS-DENIED") || all.contains("denied"),
+            "{all}"
+        );
+        assert!(!all.contains(wrong) && !all.contains(ADMIN_PW), "{all}");
+    }
+    let o = run(&[
+        "check",
+        &s.target(),
+        "--user",
+        ADMIN,
+        "--password-env",
+        PW_ENV,
+        "--json",
+    ]);
+    assert!(!stdout(&o).contains(ADMIN_PW) && !stderr(&o).contains(ADMIN_PW));
+}
+
+#[test]
+fn check_names_the_broken_step() {
+    let s = Serve::start();
+    let o = run(&[
+        "check",
+        "--json",
+        &s.target(),
+        "--user",
+        ADMIN,
+        "--password-env",
+        PW_ENV,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let v = json(&o);
+    assert_eq!(v["verdict"]["id"], "target.reachable");
+    let steps: Vec<&str> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["dns", "tcp", "nut", "login"]);
+
+    let o = run(&["check", "--json", &format!("nope@127.0.0.1:{}", s.port)]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(json(&o)["verdict"]["id"], "ups.unknown-name");
+
+    let o = run(&[
+        "check",
+        &s.target(),
+        "--user",
+        ADMIN,
+        "--password",
+        "bad-pw-x",
+    ]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    assert!(stdout(&o).contains("auth.access-denied"), "{}", stdout(&o));
+
+    let o = run(&["check", &format!("es@127.0.0.1:{}", closed_port())]);
+    assert_eq!(code(&o), 2);
+    assert!(stdout(&o).contains("net.refused"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("what to do:"), "{}", stdout(&o));
+}
+
+#[test]
+fn serve_plays_seq_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let seq = dir.path().join("x.seq");
+    std::fs::write(
+        &seq,
+        "ups.status: OB\nbattery.charge: 50\nTIMER 0.2\nups.status: OL\nTIMER 30\n",
+    )
+    .unwrap();
+    let mut child = nutctl()
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--exit-after",
+            "20",
+            "--dev",
+        ])
+        .arg(&seq)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert!(line.ends_with(" serving x\n"), "{line:?}");
+    let port = line
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_string();
+    let target = format!("x@127.0.0.1:{port}");
+    let first = stdout(&run(&["status", "--raw", &target]));
+    // Bounded wait for the second state (TIMER 0.2).
+    let mut seen_ol = false;
+    for _ in 0..100 {
+        if stdout(&run(&["status", "--raw", &target])).contains("ups.status: OL\n") {
+            seen_ol = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(first.contains("ups.status: OB\n") || seen_ol, "{first}");
+    assert!(seen_ol, "the sequence never reached its second state");
+}
+
+#[test]
+fn default_targets_come_from_upsmon_conf_in_confdir() {
+    let s = Serve::start();
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "monitor-Secret-771";
+    std::fs::write(
+        dir.path().join("upsmon.conf"),
+        format!("MONITOR {} 1 admin \"{secret}\" primary\n", s.target()),
+    )
+    .unwrap();
+    let o = run(&[
+        "--confdir",
+        dir.path().to_str().unwrap(),
+        "status",
+        "--json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(json(&o)["upses"][0]["target"], s.target());
+    // NUT_CONFPATH is honoured when --confdir is not given.
+    let o = nutctl()
+        .env("NUT_CONFPATH", dir.path())
+        .args(["status"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains(&s.target()));
+    assert!(!stdout(&o).contains(secret) && !stderr(&o).contains(secret));
+}
+
+#[test]
+fn tls_options_are_checked_and_loud() {
+    let s = Serve::start();
+    let o = run(&["--cafile", "/nonexistent/ca.pem", "status", &s.target()]);
+    assert_eq!(code(&o), 3);
+    assert!(stderr(&o).contains("--cafile"), "{}", stderr(&o));
+    // The embedded server has no certificate: STARTTLS is refused, and said so.
+    let o = run(&["--insecure-skip-verify", "status", "--json", &s.target()]);
+    assert!(
+        stderr(&o).contains("WARNING: --insecure-skip-verify"),
+        "{}",
+        stderr(&o)
+    );
+    let v = json(&o);
+    let err = v["upses"][0]["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(err.contains("STARTTLS"), "{err}");
+    assert_ne!(v["upses"][0]["findings"][0]["id"], "net.server-gone");
+    assert_ne!(code(&o), 0);
+}
+
+#[test]
+fn serve_cycle_drives_the_status() {
+    let s = Serve::start_with(&["--cycle", "OB DISCHRG,OL", "--step", "0.1"]);
+    let mut seen = std::collections::BTreeSet::new();
+    // Bounded: at most 200 polls; both states come round every 0.2 s.
+    for _ in 0..200 {
+        let o = run(&["status", "--raw", "--json", &s.target()]);
+        if let Some(st) = json(&o)["ups.status"].as_str() {
+            seen.insert(st.to_string());
+        }
+        if seen.len() == 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        ["OB DISCHRG".to_string(), "OL".to_string()]
+    );
+}
+
+#[test]
+fn a_silent_server_does_not_hide_the_others() {
+    let s = Serve::start();
+    // Accepts connections (kernel backlog) but never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_target = format!("es@127.0.0.1:{}", silent.local_addr().unwrap().port());
+    let o = run(&[
+        "--timeout",
+        "1",
+        "status",
+        "--json",
+        &silent_target,
+        &s.target(),
+    ]);
+    let v = json(&o);
+    assert!(
+        v["upses"][0]["error"].as_str().unwrap().contains("within"),
+        "{v}"
+    );
+    assert_eq!(v["upses"][1]["severity"], "ok");
+    assert_eq!(v["upses"][1]["status"]["raw"], "OL");
+    assert_ne!(code(&o), 0);
+    drop(silent);
+}

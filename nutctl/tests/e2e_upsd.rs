@@ -1,0 +1,149 @@
+//! End-to-end tests of the built binary against the real upsd + dummy-ups (started by the tests;
+//! skipped without NUT, except under CI=true where they must run).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::lab::{wait_for, Lab, LabConfig, ADMIN as LAB_ADMIN, MON};
+use common::*;
+
+fn start() -> Option<Lab> {
+    Lab::start(LabConfig {
+        devs: &[DEV],
+        maxage: None,
+    })
+}
+
+fn target(lab: &Lab) -> String {
+    lab.target(0).to_string()
+}
+
+/// `nutctl set … ups.status VALUE` as the lab admin (password with a space, from the environment),
+/// then waits (bounded) until the driver publishes it.
+fn drive(lab: &Lab, status: &str) {
+    let o = nutctl()
+        .env("LAB_PW", LAB_ADMIN.1)
+        .args([
+            "set",
+            &target(lab),
+            "ups.status",
+            status,
+            "--user",
+            LAB_ADMIN.0,
+            "--password-env",
+            "LAB_PW",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "set: {}", stderr(&o));
+    let want = format!("VAR lab0 ups.status \"{status}\"");
+    wait_for(Duration::from_secs(10), || {
+        lab.raw("GET VAR lab0 ups.status").is_ok_and(|l| l == want)
+    })
+    .unwrap_or_else(|| panic!("driver never published {status}"));
+}
+
+#[test]
+fn raw_is_byte_for_byte_upsc() {
+    let Some(lab) = start() else { return };
+    let ours = run(&["status", "--raw", &target(&lab)]);
+    assert_eq!(code(&ours), 0, "{}", stderr(&ours));
+    let upsc = std::process::Command::new("upsc")
+        .arg(target(&lab))
+        .env("NUT_QUIET_INIT_SSL", "true")
+        .output()
+        .expect("upsc is installed with NUT");
+    assert_eq!(upsc.status.code(), Some(0));
+    assert!(!ours.stdout.is_empty());
+    assert_eq!(stdout(&ours), stdout(&upsc), "nutctl --raw and upsc differ");
+    // The same for a single error: both fail with the same text when the UPS is unknown.
+    let t = format!("nope@127.0.0.1:{}", lab.port);
+    let ours = run(&["status", "--raw", &t]);
+    let upsc = std::process::Command::new("upsc")
+        .arg(&t)
+        .env("NUT_QUIET_INIT_SSL", "true")
+        .output()
+        .unwrap();
+    assert_ne!(code(&ours), 0);
+    // Debian's upsc prints this banner first on every run (2.8.0 ignores NUT_QUIET_INIT_SSL).
+    let theirs = stderr(&upsc).replace("Init SSL without certificate database\n", "");
+    assert_eq!(stderr(&ours).trim_end(), theirs.trim_end());
+}
+
+#[test]
+fn exit_codes_on_the_real_server() {
+    let Some(mut lab) = start() else { return };
+    let t = target(&lab);
+    assert_eq!(code(&run(&["status", &t])), 0, "OL");
+    drive(&lab, "OB DISCHRG");
+    assert_eq!(code(&run(&["status", &t])), 1, "OB");
+    drive(&lab, "OB DISCHRG LB");
+    let o = run(&["status", "--json", &t]);
+    assert_eq!(code(&o), 2, "OB LB: {}", stdout(&o));
+    assert!(stdout(&o).contains("status.on-battery-low"));
+    drive(&lab, "OL");
+    assert_eq!(code(&run(&["status", &t])), 0, "back to OL");
+    lab.kill_driver(0);
+    let o = run(&["check", "--json", &t]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stdout(&o).contains("\"driver.not-connected\""),
+        "{}",
+        stdout(&o)
+    );
+    lab.stop_upsd();
+    let o = run(&["status", &t]);
+    assert_eq!(code(&o), 2, "unreachable");
+    assert!(stdout(&o).contains("net.refused"), "{}", stdout(&o));
+}
+
+#[test]
+fn check_list_clients_and_commands_on_the_real_server() {
+    let Some(lab) = start() else { return };
+    let t = target(&lab);
+    let o = nutctl()
+        .env("MON_PW", MON.1)
+        .args([
+            "check",
+            "--json",
+            &t,
+            "--user",
+            MON.0,
+            "--password-env",
+            "MON_PW",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(stdout(&o).contains("\"login\""));
+    let o = run(&["check", &t, "--user", MON.0, "--password", "wrong-pw"]);
+    assert_eq!(code(&o), 2);
+    assert!(stdout(&o).contains("auth.access-denied"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("wrong-pw") && !stderr(&o).contains("wrong-pw"));
+
+    let o = run(&["list", "--json", &format!("127.0.0.1:{}", lab.port)]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["upses"][0]["name"], "lab0");
+    assert_eq!(v["upses"][0]["description"], "lab 0");
+    let o = run(&["clients", &t]);
+    assert_eq!(code(&o), 0);
+    let o = run(&["cmd", &t]);
+    assert!(stdout(&o).contains("load.off"), "{}", stdout(&o));
+}
+
+#[test]
+fn upsc_reads_nutctl_serve_like_nutctl_does() {
+    if !common::lab::nut_available() {
+        return;
+    }
+    let s = Serve::start();
+    let ours = run(&["status", "--raw", &s.target()]);
+    let upsc = std::process::Command::new("upsc")
+        .arg(s.target())
+        .output()
+        .expect("upsc is installed with NUT");
+    assert_eq!(upsc.status.code(), Some(0), "{}", stderr(&upsc));
+    assert_eq!(stdout(&ours), stdout(&upsc));
+}
