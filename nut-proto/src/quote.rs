@@ -64,7 +64,7 @@ static BYTE_CLASSES: [u8; 256] = byte_classes();
 /// One pass over `word` answering all three questions the encoder asks (escape? quote? refuse?),
 /// as an OR of [`NEEDS_ESCAPE`], [`NEEDS_QUOTES`] and [`FORBIDDEN`].
 pub fn classify(word: &[u8]) -> u8 {
-    // Indexing a 256-entry table with a u8 cannot go out of bounds.
+    // invariant: a u8 index into a 256-entry table is always in bounds.
     word.iter()
         .fold(0, |acc, &b| acc | BYTE_CLASSES[usize::from(b)])
 }
