@@ -12,7 +12,9 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(reply) = parse_reply(line) {
             let _ = reply.belongs_to(&header);
             let _ = reply.ends(&header);
-            if let Reply::Var { value, .. } | Reply::Rw { value, .. } | Reply::Enum { value, .. } = reply {
+            if let Reply::Var { value, .. } | Reply::Rw { value, .. } | Reply::Enum { value, .. } =
+                reply
+            {
                 let _ = value.unescape();
                 let _ = value.to_text_lossy();
             }

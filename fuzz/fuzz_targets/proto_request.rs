@@ -8,7 +8,9 @@ use nut_proto::server::request::{parse_request_line, tokenize};
 fuzz_target!(|data: &[u8]| {
     for line in data.split(|&b| b == b'\n') {
         let _ = tokenize(line);
-        let Ok(words) = parse_request_line(line) else { continue };
+        let Ok(words) = parse_request_line(line) else {
+            continue;
+        };
         let Ok(cmd) = words.command() else { continue };
         // Words may hold CR/NUL (kept losslessly); the encoder refuses those, which is fine.
         if let Ok(encoded) = cmd.to_line() {

@@ -22,12 +22,22 @@ fn command(i: &Input) -> Command<'_> {
     let (a, b, v) = (i.a.as_str(), i.b.as_str(), i.value.as_slice());
     match i.kind % 12 {
         0 => Command::GetVar { ups: a, var: b },
-        1 => Command::SetVar { ups: a, var: b, value: v },
-        2 => Command::InstCmd { ups: a, cmd: b, value: i.flag.then_some(v) },
+        1 => Command::SetVar {
+            ups: a,
+            var: b,
+            value: v,
+        },
+        2 => Command::InstCmd {
+            ups: a,
+            cmd: b,
+            value: i.flag.then_some(v),
+        },
         3 => Command::Username(a),
         4 => Command::Password(Secret::new(b)),
         5 => Command::ListEnum { ups: a, var: b },
-        6 => Command::GetTracking { id: i.flag.then_some(a) },
+        6 => Command::GetTracking {
+            id: i.flag.then_some(a),
+        },
         7 => Command::Login { ups: a },
         8 => Command::Fsd { ups: a },
         9 => Command::GetCmdDesc { ups: a, cmd: b },

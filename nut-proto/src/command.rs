@@ -206,6 +206,9 @@ pub fn is_forbidden(b: u8) -> bool {
 }
 
 fn check(arg: &'static str, bytes: &[u8]) -> Result<(), EncodeError> {
+    if quote::classify(bytes) & quote::FORBIDDEN == 0 {
+        return Ok(());
+    }
     match bytes.iter().copied().find(|&b| is_forbidden(b)) {
         Some(byte) => Err(EncodeError::ForbiddenByte { arg, byte }),
         None => Ok(()),

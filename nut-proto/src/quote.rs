@@ -33,7 +33,40 @@ pub fn needs_escape(b: u8) -> bool {
 /// Whether `word` must be wrapped in double quotes to arrive as one word: empty, or containing
 /// whitespace or `=`.
 pub fn needs_quotes(word: &[u8]) -> bool {
-    word.is_empty() || word.iter().any(|&b| is_blank(b) || b == b'=' || b == b'\n')
+    word.is_empty() || classify(word) & NEEDS_QUOTES != 0
+}
+
+/// [`classify`] bit: the word holds `\`, `"` or `#`.
+pub const NEEDS_ESCAPE: u8 = 1;
+/// [`classify`] bit: the word holds whitespace or `=`.
+pub const NEEDS_QUOTES: u8 = 2;
+/// [`classify`] bit: the word holds LF, CR or NUL, which no quoting can carry.
+pub const FORBIDDEN: u8 = 4;
+
+const fn byte_classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    t[b'\\' as usize] = NEEDS_ESCAPE;
+    t[b'"' as usize] = NEEDS_ESCAPE;
+    t[b'#' as usize] = NEEDS_ESCAPE;
+    t[b' ' as usize] = NEEDS_QUOTES;
+    t[b'\t' as usize] = NEEDS_QUOTES;
+    t[0x0b] = NEEDS_QUOTES;
+    t[0x0c] = NEEDS_QUOTES;
+    t[b'=' as usize] = NEEDS_QUOTES;
+    t[b'\n' as usize] = FORBIDDEN | NEEDS_QUOTES;
+    t[b'\r' as usize] = FORBIDDEN | NEEDS_QUOTES;
+    t[0] = FORBIDDEN;
+    t
+}
+
+static BYTE_CLASSES: [u8; 256] = byte_classes();
+
+/// One pass over `word` answering all three questions the encoder asks (escape? quote? refuse?),
+/// as an OR of [`NEEDS_ESCAPE`], [`NEEDS_QUOTES`] and [`FORBIDDEN`].
+pub fn classify(word: &[u8]) -> u8 {
+    // invariant: a u8 index into a 256-entry table is always in bounds.
+    word.iter()
+        .fold(0, |acc, &b| acc | BYTE_CLASSES[usize::from(b)])
 }
 
 /// Appends `word` with `\`, `"` and `#` backslash-escaped, without surrounding quotes.
@@ -66,10 +99,18 @@ pub fn push_quoted(word: &[u8], out: &mut Vec<u8>) {
 /// Appends `word` as one protocol word: escaped, and quoted only when [`needs_quotes`] says so. This is
 /// what the command encoder uses for every argument.
 pub fn push_word(word: &[u8], out: &mut Vec<u8>) {
-    if needs_quotes(word) {
-        push_quoted(word, out);
-    } else {
+    let class = classify(word);
+    let quoted = word.is_empty() || class & NEEDS_QUOTES != 0;
+    if quoted {
+        out.push(b'"');
+    }
+    if class & NEEDS_ESCAPE != 0 {
         escape_into(word, out);
+    } else {
+        out.extend_from_slice(word);
+    }
+    if quoted {
+        out.push(b'"');
     }
 }
 

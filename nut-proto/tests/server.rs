@@ -608,3 +608,23 @@ async fn connection_limit_serves_the_next_client_when_one_leaves() {
     drop(first);
     assert_eq!(second.reply().await, "1.3\n");
 }
+
+/// upsd drops a client that stays silent for 60 s; the embedded server too (virtual time).
+#[tokio::test(start_paused = true)]
+async fn idle_connections_are_closed() {
+    let server = lab_server().await;
+    let mut stream = TcpStream::connect(server.addr()).await.unwrap();
+    stream.write_all(b"NETVER\n").await.unwrap();
+    let mut buf = [0u8; 64];
+    let n = stream.read(&mut buf).await.unwrap();
+    assert_eq!(&buf[..n], b"1.3\n");
+    let before = tokio::time::Instant::now();
+    // No timeout here: with time paused the runtime jumps to the server's idle deadline.
+    let n = stream.read(&mut buf).await.unwrap_or(0);
+    assert_eq!(n, 0, "closed");
+    assert!(
+        before.elapsed() >= Duration::from_secs(60),
+        "{:?}",
+        before.elapsed()
+    );
+}

@@ -33,6 +33,7 @@
 //!   `ERR INVALID-ARGUMENT`.
 
 use std::borrow::Cow;
+use std::fmt;
 
 use crate::command::{Command, Secret};
 use crate::error::ErrCode;
@@ -45,7 +46,7 @@ pub const MAX_WORDS: usize = 32;
 pub type Words<'a> = Vec<Cow<'a, [u8]>>;
 
 /// Outcome of [`tokenize`] on one line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Tokenized<'a> {
     /// A whole request (possibly zero words, which upsd answers with `ERR UNKNOWN-COMMAND`).
     Complete(Words<'a>),
@@ -290,13 +291,51 @@ pub fn parse_request_line(line: &[u8]) -> Result<OwnedWords, RequestError> {
 }
 
 /// Owned words of one request, from [`parse_request_line`]; [`OwnedWords::command`] borrows from it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct OwnedWords(pub Vec<Vec<u8>>);
 
 impl OwnedWords {
     /// The request as a typed command.
     pub fn command(&self) -> Result<Command<'_>, RequestError> {
         parse_command(&self.0)
+    }
+}
+
+/// Debug-prints words lossily, with the argument of a `PASSWORD` request replaced: request words are
+/// exactly what a careless `{:?}` in a log would leak.
+fn debug_words<W: AsRef<[u8]>>(words: &[W], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let secret = words
+        .first()
+        .is_some_and(|w| w.as_ref().eq_ignore_ascii_case(b"PASSWORD"));
+    let mut list = f.debug_list();
+    for (i, w) in words.iter().enumerate() {
+        if secret && i > 0 {
+            list.entry(&"<redacted>");
+        } else {
+            list.entry(&String::from_utf8_lossy(w.as_ref()));
+        }
+    }
+    list.finish()
+}
+
+impl fmt::Debug for Tokenized<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Tokenized::Complete(words) => {
+                f.write_str("Complete(")?;
+                debug_words(words, f)?;
+                f.write_str(")")
+            }
+            Tokenized::Partial { keep } => f.debug_struct("Partial").field("keep", keep).finish(),
+        }
+    }
+}
+
+impl fmt::Debug for OwnedWords {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OwnedWords(")?;
+        debug_words(&self.0, f)?;
+        f.write_str(")")
     }
 }
 
@@ -499,6 +538,15 @@ mod tests {
             Tokenized::Partial { keep: 15 }
         );
         assert_eq!(tokenize(b"\"a#b\""), Err(RequestError::HashInQuotes));
+    }
+
+    #[test]
+    fn debug_never_shows_a_password() {
+        let w = parse_request_line(b"password \"hunter2 x\"").unwrap();
+        assert!(!format!("{w:?}").contains("hunter2"), "{w:?}");
+        let t = tokenize(b"PASSWORD hunter2").unwrap();
+        assert!(!format!("{t:?}").contains("hunter2"), "{t:?}");
+        assert!(format!("{:?}", tokenize(b"GET VAR pi").unwrap()).contains("pi"));
     }
 
     #[test]
