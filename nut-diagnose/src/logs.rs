@@ -1,11 +1,14 @@
 //! Log lines in, [`LogEvent`]s out: journalctl (`-o short`, `-o short-iso`, `-o short-precise`,
-//! `-o json`), classic syslog files and upsmon's own foreground (`-D`) output, detected per line.
+//! `-o short-monotonic`, `-o json`), classic syslog files, RFC 5424 lines and upsmon's own foreground
+//! (`-D`) output, detected per line.
 //!
 //! ```text
 //! Nov 26 15:20:01 nas upsmon[812]: UPS ups@nas on battery                      short / syslog
 //! 2026-11-26T15:20:01+0000 nas upsmon[812]: UPS ups@nas on battery             short-iso
 //! 2026-11-26T15:20:01.123456+00:00 nas upsmon[812]: UPS ups@nas on battery     rsyslog high precision
 //! {"__REALTIME_TIMESTAMP":"1795705201000000","MESSAGE":"UPS ups@nas on battery",…}   json
+//! [ 4242.000001] nas upsmon[812]: UPS ups@nas on battery                      short-monotonic
+//! <29>1 2026-11-26T15:20:01Z nas upsmon 812 - - UPS ups@nas on battery          RFC 5424
 //!    26.009406\tUPS pi@127.0.0.1:34930 on battery                              upsmon -D
 //! ```
 //!
@@ -38,7 +41,8 @@ pub enum Clock {
     /// syslog files). Day numbers count February 29 always, so a span across the end of February in a
     /// non-leap year reads one day long; the timeline handles the turn of the year.
     Yearless,
-    /// Microseconds since upsmon started (`upsmon -D` prefixes).
+    /// Microseconds since a start point the line does not date: upsmon's start (`upsmon -D`) or the
+    /// boot (`-o short-monotonic`).
     Relative,
 }
 
@@ -112,6 +116,10 @@ pub enum Format {
     Json,
     /// upsmon foreground output: `   12.345678\tmsg`.
     Upsmon,
+    /// `[   12.345678] host ident[pid]: msg` (journalctl `-o short-monotonic`).
+    Monotonic,
+    /// `<pri>1 YYYY-MM-DDTHH:MM:SS[.f]Z host app procid msgid sd msg` (RFC 5424, rsyslog forwarding).
+    Rfc5424,
     /// A journal marker line (`-- Boot … --`).
     Marker,
     /// No recognised envelope: the whole line is the message (upsmon's untimed lines, pasted text).
@@ -244,9 +252,13 @@ fn parse_str(s: &str) -> Result<LogEvent<'_>, LineError> {
     if let Some(e) = parse_marker(s) {
         return Ok(e);
     }
+    if let Some(e) = parse_rfc5424(s) {
+        return Ok(e);
+    }
     let stamped = parse_iso(s)
         .map(|(t, rest)| (Format::Iso, t, rest))
-        .or_else(|| parse_syslog_time(s).map(|(t, rest)| (Format::Syslog, t, rest)));
+        .or_else(|| parse_syslog_time(s).map(|(t, rest)| (Format::Syslog, t, rest)))
+        .or_else(|| parse_monotonic(s).map(|(t, rest)| (Format::Monotonic, t, rest)));
     if let Some((format, t, rest)) = stamped {
         if let Some((host, ident, pid, msg)) = split_host_ident(rest) {
             return Ok(build(
@@ -276,6 +288,64 @@ fn parse_str(s: &str) -> Result<LogEvent<'_>, LineError> {
         None,
         None,
         Cow::Borrowed(s),
+    ))
+}
+
+/// `[   12.345678] ` at the start of a `-o short-monotonic` line.
+fn parse_monotonic(s: &str) -> Option<(Timestamp, &str)> {
+    let (stamp, rest) = s.strip_prefix('[')?.split_once("] ")?;
+    let (secs, frac) = stamp.trim_start_matches(' ').split_once('.')?;
+    let micros = (digits(secs)? as i64)
+        .checked_mul(1_000_000)?
+        .checked_add(frac_micros(frac)?)?;
+    Some((
+        Timestamp {
+            clock: Clock::Relative,
+            micros,
+        },
+        rest,
+    ))
+}
+
+/// RFC 5424: `<pri>1 TIMESTAMP HOST APP-NAME PROCID MSGID STRUCTURED-DATA [MSG]`, `-` for a nil field.
+fn parse_rfc5424(s: &str) -> Option<LogEvent<'_>> {
+    let after_pri = strip_priority(s);
+    if after_pri.len() == s.len() {
+        return None;
+    }
+    let (t, rest) = parse_iso(after_pri.strip_prefix("1 ")?)?;
+    let mut fields = rest.splitn(5, ' ');
+    fn nil(f: &str) -> Option<&str> {
+        (f != "-").then_some(f)
+    }
+    let host = nil(fields.next()?);
+    let app = nil(fields.next()?);
+    let pid = nil(fields.next()?)
+        .and_then(digits)
+        .and_then(|p| u32::try_from(p).ok());
+    let _msgid = fields.next()?;
+    let mut rest = fields.next().unwrap_or("");
+    if let Some(r) = rest.strip_prefix('-') {
+        rest = r;
+    } else {
+        // Structured data: one or more `[id k="v"…]` elements (`]` inside a value is escaped as `\]`).
+        while rest.starts_with('[') {
+            let b = rest.as_bytes();
+            let close =
+                (1..b.len()).find(|&i| b.get(i) == Some(&b']') && b.get(i - 1) != Some(&b'\\'))?;
+            rest = rest.get(close + 1..)?;
+        }
+    }
+    let msg = rest.strip_prefix(' ').unwrap_or(rest);
+    // An optional UTF-8 byte order mark starts the message.
+    let msg = msg.strip_prefix('\u{feff}').unwrap_or(msg);
+    Some(build(
+        Format::Rfc5424,
+        Some(t),
+        host.map(Cow::Borrowed),
+        app.map(Cow::Borrowed),
+        pid,
+        Cow::Borrowed(msg),
     ))
 }
 
@@ -773,6 +843,46 @@ mod tests {
         assert_eq!(
             (u.time.map(|t| t.micros), u.pid),
             (Some(1_795_706_401_000_000), None)
+        );
+    }
+
+    #[test]
+    fn short_monotonic_and_rfc5424() {
+        let m = one("[   12.345678] nas upsmon[812]: UPS ups@nas on battery");
+        assert_eq!(
+            (m.format, m.kind, m.pid),
+            (Format::Monotonic, EventKind::OnBattery, Some(812))
+        );
+        assert_eq!(
+            m.time,
+            Some(Timestamp {
+                clock: Clock::Relative,
+                micros: 12_345_678
+            })
+        );
+        let r = one("<29>1 2026-11-26T15:20:01.5Z nas upsmon 812 - - UPS ups@nas on line power");
+        assert_eq!(
+            (r.format, r.kind, r.ups.as_deref()),
+            (Format::Rfc5424, EventKind::OnLine, Some("ups@nas"))
+        );
+        assert_eq!(
+            (r.host.as_deref(), r.ident.as_deref(), r.pid),
+            (Some("nas"), Some("upsmon"), Some(812))
+        );
+        assert_eq!(r.time.map(|t| t.micros), Some(1_795_706_401_500_000));
+        let sd = one(
+            r#"<29>1 2026-11-26T15:20:01Z nas upsd - ID47 [ex@32473 k="a\]b"][x y="z"] Data for UPS [ups] is stale - check driver"#,
+        );
+        assert_eq!((sd.kind, sd.pid), (EventKind::UpsdDataStale, None));
+        let nil = one("<29>1 2026-11-26T15:20:01Z - - - - -");
+        assert_eq!(
+            (nil.format, nil.host, nil.message),
+            (Format::Rfc5424, None, Cow::Borrowed(""))
+        );
+        // Not RFC 5424 (no version): a classic line with a priority.
+        assert_eq!(
+            one("<29>Nov 26 15:20:01 nas upsmon[1]: x").format,
+            Format::Syslog
         );
     }
 

@@ -173,7 +173,8 @@ pub fn from_events<'a, 'e: 'a>(events: impl IntoIterator<Item = &'a LogEvent<'e>
 #[derive(Debug)]
 struct Open {
     ep: Episode,
-    counts: HashMap<EventKind, u64>,
+    /// Per-kind counts; an episode holds a handful of kinds, so a short list beats hashing every line.
+    counts: Vec<KindCount>,
     shutdown: bool,
 }
 
@@ -197,13 +198,19 @@ impl Open {
                 lines: Vec::new(),
                 low_battery: false,
             },
-            counts: HashMap::new(),
+            counts: Vec::new(),
             shutdown: false,
         }
     }
 
     fn add(&mut self, ev: &LogEvent<'_>) {
-        *self.counts.entry(ev.kind).or_insert(0) += 1;
+        match self.counts.iter_mut().find(|k| k.kind == ev.kind) {
+            Some(k) => k.count += 1,
+            None => self.counts.push(KindCount {
+                kind: ev.kind,
+                count: 1,
+            }),
+        }
         self.ep.last_line = ev.line;
     }
 
@@ -218,11 +225,7 @@ impl Open {
         } else {
             verdict
         };
-        let mut lines: Vec<KindCount> = self
-            .counts
-            .into_iter()
-            .map(|(kind, count)| KindCount { kind, count })
-            .collect();
+        let mut lines = self.counts;
         lines.sort_by(|a, b| b.count.cmp(&a.count).then(a.kind.cmp(&b.kind)));
         self.ep.lines = lines;
         self.ep

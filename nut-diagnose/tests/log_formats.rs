@@ -1,8 +1,8 @@
 //! Every supported log format carries the same real NUT messages to the same events.
 //!
 //! The messages are real upsmon/upsd/driver lines (nut-facts §5, the lab logs of 2026-11-25), copied as
-//! facts. Each is wrapped in every envelope (journalctl -o short / short-precise / short-iso / json,
-//! classic syslog with priority, upsmon -D) and must come out with the same kind and UPS.
+//! facts. Each is wrapped in every envelope (journalctl -o short / short-precise / short-iso / json /
+//! short-monotonic, classic syslog with priority, RFC 5424, upsmon -D) and must come out with the same kind and UPS.
 #![allow(clippy::unwrap_used)]
 
 use nut_diagnose::knowledge::EventKind::{self, *};
@@ -82,6 +82,14 @@ fn envelopes(msg: &str, ident: &str) -> Vec<(Format, String)> {
             format!("2026-11-26T15:20:01.250000+00:00 nas {ident}[812]: {msg}"),
         ),
         (Format::Json, json.to_string()),
+        (
+            Format::Monotonic,
+            format!("[ 4242.000001] nas {ident}[812]: {msg}"),
+        ),
+        (
+            Format::Rfc5424,
+            format!("<29>1 2026-11-26T15:20:01.250Z nas {ident} 812 - - {msg}"),
+        ),
         (Format::Upsmon, format!("  12.345678\t{msg}")),
         (Format::Upsmon, format!("  12.345678\t[D1] {msg}")),
     ]
@@ -175,7 +183,7 @@ proptest! {
     /// Lines that look almost right (real prefixes, random tails) never panic either.
     #[test]
     fn total_on_near_misses(
-        prefix in prop::sample::select(vec!["Nov 26 ", "2026-11-26T", "{\"MESSAGE\":", "  1.", "<13>", "-- ", "[D1] "]),
+        prefix in prop::sample::select(vec!["Nov 26 ", "2026-11-26T", "{\"MESSAGE\":", "  1.", "<13>", "<13>1 2026-11-26T00:00:00Z ", "[  1.", "-- ", "[D1] "]),
         tail in "\\PC{0,80}",
     ) {
         let line = format!("{prefix}{tail}");

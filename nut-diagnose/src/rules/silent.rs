@@ -22,6 +22,14 @@ pub fn human_duration(micros: i64) -> String {
     }
 }
 
+/// The kebab-case name of an event kind, as in JSON output (`shutdown-started`).
+fn kind_name(k: EventKind) -> String {
+    serde_json::to_value(k)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
 fn log_line(ev: &LogEvent<'_>) -> Evidence {
     let when = ev.time.map(|t| format!("{t} ")).unwrap_or_default();
     Evidence::new(
@@ -155,7 +163,7 @@ pub fn episodes(t: &Timeline, now: Option<i64>) -> Vec<Finding> {
                 let what: Vec<String> = e
                     .lines
                     .iter()
-                    .map(|k| format!("{:?} ×{}", k.kind, k.count))
+                    .map(|k| format!("{} ×{}", kind_name(k.kind), k.count))
                     .collect();
                 out.push(
                     Finding::new(
