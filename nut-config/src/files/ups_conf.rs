@@ -506,6 +506,33 @@ mod tests {
     }
 
     #[test]
+    fn every_core_section_key() {
+        let p = parse(concat!(
+            "chroot = /var/empty\ndriverpath = /lib/nut\nretrydelay = 7\nmaxstartdelay = 30\n",
+            "pollinterval = 4\nsynchronous = yes\nuser = nut\ngroup = nut\ndebug_min = 1\n",
+            "[u]\n\tdriver = nutdrv_qx\n\tport = /dev/ttyUSB0\n\tsdcommands = shutdown.return\n",
+            "\tpollinterval = 10\n\tignorelb\n\tallow_killpower\n\tdefault.battery.runtime.low = 120\n",
+        ));
+        assert!(p.diagnostics.is_empty(), "{:?}", msgs(&p));
+        let g = &p.view.globals;
+        assert_eq!(g.chroot.as_deref(), Some("/var/empty"));
+        assert_eq!(g.driverpath.as_deref(), Some("/lib/nut"));
+        assert_eq!((g.retrydelay, g.maxstartdelay, g.pollinterval), (7, 30, 4));
+        assert_eq!(g.synchronous.as_deref(), Some("yes"));
+        assert_eq!(
+            (g.user.as_deref(), g.group.as_deref()),
+            (Some("nut"), Some("nut"))
+        );
+        assert_eq!(g.debug_min, Some(1));
+        let u = p.view.ups("u").unwrap();
+        assert!(u.is_complete() && u.ignorelb && u.allow_killpower && !u.nolock);
+        assert_eq!(u.sdcommands.as_deref(), Some("shutdown.return"));
+        assert_eq!(u.pollinterval, Some(10));
+        assert_eq!(u.sdorder, 0);
+        assert_eq!(u.get("default.battery.runtime.low"), Some("120"));
+    }
+
+    #[test]
     fn problems_are_located() {
         let p = parse(
             "bogus = 1\n[default]\n driver = x\n port = y\n[u]\n driver usbhid-ups\n port =\n sdorder = first\n desc = two words here\n[u]\n mystery = 1\n[]\n",
