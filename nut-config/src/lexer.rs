@@ -118,7 +118,7 @@ impl WordBuf {
     fn new(start: usize, quoted: bool) -> Self {
         WordBuf {
             start,
-            text: String::new(),
+            text: String::with_capacity(16),
             quoted,
             dropped: false,
             truncated: false,
