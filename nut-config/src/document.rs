@@ -413,6 +413,10 @@ pub enum EditError {
     /// A value or name that cannot be written.
     #[error(transparent)]
     Encode(#[from] EncodeError),
+    /// The rebuilt line would not read back as exactly one line; the edit is refused rather than
+    /// risk changing its neighbours.
+    #[error("the edited line would not read back as one line; edit refused")]
+    WouldSplitLine,
     /// The file has a quote that never closes, which swallows everything after it: any line added
     /// would become part of that quoted word. Fix that line first.
     #[error("line {line} has an unterminated quote; fix it before editing the file")]
@@ -860,10 +864,9 @@ impl Document {
         let mut raw = line.raw.get(..region.start).unwrap_or(&[]).to_vec();
         raw.extend_from_slice(insert.as_bytes());
         raw.extend_from_slice(line.raw.get(region.end..).unwrap_or(&[]));
-        if let Some(new) = Line::from_raw(kind, raw) {
-            if let Some(slot) = self.lines.get_mut(i) {
-                *slot = new;
-            }
+        let new = Line::from_raw(kind, raw).ok_or(EditError::WouldSplitLine)?;
+        if let Some(slot) = self.lines.get_mut(i) {
+            *slot = new;
         }
         self.renumber();
         Ok(())
@@ -927,15 +930,13 @@ impl Document {
             raw.extend_from_slice(encoded.as_bytes());
         }
         raw.extend_from_slice(self.newline());
+        // In the middle of the file the line before `at` already ends with a newline (a line only
+        // ends without one at the end of the input); at the end it may not: terminate_last below.
+        let line = Line::from_raw(self.kind, raw).ok_or(EditError::WouldSplitLine)?;
         if at >= self.lines.len() {
             self.terminate_last();
-        } else if at > 0 {
-            // Inserting in the middle: the line before necessarily ends with LF already.
         }
-        if let Some(line) = Line::from_raw(self.kind, raw) {
-            let at = at.min(self.lines.len());
-            self.lines.insert(at, line);
-        }
+        self.lines.insert(at.min(self.lines.len()), line);
         self.renumber();
         Ok(())
     }
