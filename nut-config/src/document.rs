@@ -535,6 +535,46 @@ impl Document {
         String::from_utf8_lossy(&out).into_owned()
     }
 
+    /// The diagnostic followed by its source line and a caret under the column, for terminals:
+    ///
+    /// ```text
+    /// upsmon.conf:2:10: POLLFREQ: "often" is not a number
+    ///   2 | POLLFREQ often
+    ///     |          ^
+    /// ```
+    ///
+    /// The line is shown redacted; when redaction changed it, the caret is left out rather than shown
+    /// in the wrong place. Whole-file diagnostics (line 0) are shown alone.
+    pub fn snippet(&self, err: &ConfigError) -> String {
+        let head = err.to_string();
+        if err.line == 0 {
+            return head;
+        }
+        let redacted = self.render_redacted();
+        let original = String::from_utf8_lossy(&self.render()).into_owned();
+        let pick = |text: &str| {
+            text.split('\n')
+                .nth(err.line - 1)
+                .map(|l| l.trim_end_matches('\r').to_string())
+        };
+        let (Some(shown), Some(orig)) = (pick(&redacted), pick(&original)) else {
+            return head;
+        };
+        let num = err.line.to_string();
+        let pad = " ".repeat(num.len());
+        let mut out = format!("{head}\n  {num} | {shown}");
+        if shown == orig {
+            // Keep tabs so the caret lines up under the same column in a terminal.
+            let lead: String = shown
+                .chars()
+                .take(err.col.saturating_sub(1))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            out.push_str(&format!("\n  {pad} | {lead}^"));
+        }
+        out
+    }
+
     /// Physical line (1-based) where logical line `index` starts.
     pub fn line_number(&self, index: usize) -> usize {
         self.starts.get(index).copied().unwrap_or(0)
@@ -1185,6 +1225,24 @@ mod tests {
             m.render_redacted(),
             "MONITOR ups@h 1 mon <redacted> primary\n# MONITOR ups@h 1 mon <redacted> slave\nCERTIDENT me <redacted>\n"
         );
+    }
+
+    #[test]
+    fn snippets_point_at_the_column_without_secrets() {
+        let d = doc(
+            FileKind::UpsmonConf,
+            "MONITOR u@h 1 mon Pw9 primary\n\tPOLLFREQ often\nMONITOR u@h:0 1 mon Pw9 primary\n",
+        );
+        let p = crate::files::upsmon_conf::UpsmonConf::from_document(&d);
+        let shown: Vec<String> = p.diagnostics.iter().map(|e| d.snippet(e)).collect();
+        assert_eq!(
+            shown,
+            [
+                "t:2:11: POLLFREQ: \"often\" is not a number\n  2 | \tPOLLFREQ often\n    | \t         ^",
+                "t:3:9: MONITOR: bad port \"0\" in target \"u@h:0\" (expected a number from 1 to 65535)\n  3 | MONITOR u@h:0 1 mon <redacted> primary",
+            ]
+        );
+        assert_eq!(d.snippet(&d.file_error(Severity::Warning, ErrorKind::LastWordLost)), "t: warning: last line is a single word without a final newline: NUT ignores it (add a newline)");
     }
 
     #[test]
