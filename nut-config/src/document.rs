@@ -647,7 +647,7 @@ impl Document {
     /// Tokenizer and section-structure findings (the typed views add the meaning-level ones).
     pub fn diagnostics(&self) -> Vec<ConfigError> {
         let mut out = Vec::new();
-        let mut seen: Vec<(&str, usize)> = Vec::new();
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         for (index, line) in self.lines.iter().enumerate() {
             for issue in &line.lexed.issues {
                 out.push(self.error_at(index, issue.at, issue.severity, issue.kind.clone()));
@@ -674,7 +674,7 @@ impl Document {
                     ErrorKind::TextAfterSection,
                 ));
             }
-            if let Some((_, first_line)) = seen.iter().find(|(n, _)| *n == name) {
+            if let Some(first_line) = seen.get(name) {
                 out.push(self.error_at(
                     index,
                     at,
@@ -685,7 +685,7 @@ impl Document {
                     },
                 ));
             } else {
-                seen.push((name, self.position(index, at).0));
+                seen.insert(name, self.position(index, at).0);
             }
         }
         out

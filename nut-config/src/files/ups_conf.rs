@@ -252,6 +252,7 @@ impl UpsConf {
         // Index in view.upses of the section being read; None before the first, or in a skipped one.
         let mut current: Option<usize> = None;
         let mut in_section = false;
+        let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
         let mut seen_keys: Vec<(String, usize)> = Vec::new();
         for e in doc.entries() {
             match e.line.kind() {
@@ -267,7 +268,7 @@ impl UpsConf {
                         .tokens()
                         .first()
                         .is_some_and(|t| t.text().ends_with(']'));
-                    if name.is_empty() || !well_formed || view.ups(name).is_some() {
+                    if name.is_empty() || !well_formed || !names.insert(name.to_string()) {
                         continue; // reported by the document's structure check
                     }
                     if name == "default" {
