@@ -31,7 +31,7 @@ fn main() {
         FileKind::Other => doc.diagnostics(),
     };
     for d in &diags {
-        eprintln!("{d}");
+        eprintln!("{}", doc.snippet(d));
     }
     if std::env::args().any(|a| a == "--redacted") {
         print!("{}", doc.render_redacted());

@@ -128,6 +128,9 @@ pub struct ConfigDir {
     pub dir: PathBuf,
     /// Where its path came from.
     pub source: DirSource,
+    /// Whether the directory itself exists (if not, every file is `Missing`: usually the wrong path
+    /// or NUT not installed).
+    pub dir_exists: bool,
     /// nut.conf.
     pub nut_conf: FileReport<NutConf>,
     /// ups.conf.
@@ -166,6 +169,7 @@ impl ConfigDir {
         ConfigDir {
             dir: dir.to_path_buf(),
             source,
+            dir_exists: dir.is_dir(),
             nut_conf: load_file(dir, FileKind::NutConf, NutConf::from_document),
             ups_conf: load_file(dir, FileKind::UpsConf, UpsConf::from_document),
             upsd_conf: load_file(dir, FileKind::UpsdConf, UpsdConf::from_document),
@@ -308,6 +312,8 @@ mod tests {
         std::fs::create_dir(dir.path().join("upsd.conf")).unwrap();
         let c = ConfigDir::load(dir.path());
         assert_eq!(c.source, DirSource::Argument);
+        assert!(c.dir_exists);
+        assert!(!ConfigDir::load(&dir.path().join("nope")).dir_exists);
         assert_eq!(c.nut_conf.view().map(|v| v.mode), Some(Mode::Netclient));
         assert!(matches!(c.ups_conf.state, FileState::Missing));
         assert!(

@@ -413,6 +413,10 @@ pub enum EditError {
     /// A value or name that cannot be written.
     #[error(transparent)]
     Encode(#[from] EncodeError),
+    /// The rebuilt line would not read back as exactly one line; the edit is refused rather than
+    /// risk changing its neighbours.
+    #[error("the edited line would not read back as one line; edit refused")]
+    WouldSplitLine,
     /// The file has a quote that never closes, which swallows everything after it: any line added
     /// would become part of that quoted word. Fix that line first.
     #[error("line {line} has an unterminated quote; fix it before editing the file")]
@@ -531,6 +535,46 @@ impl Document {
         String::from_utf8_lossy(&out).into_owned()
     }
 
+    /// The diagnostic followed by its source line and a caret under the column, for terminals:
+    ///
+    /// ```text
+    /// upsmon.conf:2:10: POLLFREQ: "often" is not a number
+    ///   2 | POLLFREQ often
+    ///     |          ^
+    /// ```
+    ///
+    /// The line is shown redacted; when redaction changed it, the caret is left out rather than shown
+    /// in the wrong place. Whole-file diagnostics (line 0) are shown alone.
+    pub fn snippet(&self, err: &ConfigError) -> String {
+        let head = err.to_string();
+        if err.line == 0 {
+            return head;
+        }
+        let redacted = self.render_redacted();
+        let original = String::from_utf8_lossy(&self.render()).into_owned();
+        let pick = |text: &str| {
+            text.split('\n')
+                .nth(err.line - 1)
+                .map(|l| l.trim_end_matches('\r').to_string())
+        };
+        let (Some(shown), Some(orig)) = (pick(&redacted), pick(&original)) else {
+            return head;
+        };
+        let num = err.line.to_string();
+        let pad = " ".repeat(num.len());
+        let mut out = format!("{head}\n  {num} | {shown}");
+        if shown == orig {
+            // Keep tabs so the caret lines up under the same column in a terminal.
+            let lead: String = shown
+                .chars()
+                .take(err.col.saturating_sub(1))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            out.push_str(&format!("\n  {pad} | {lead}^"));
+        }
+        out
+    }
+
     /// Physical line (1-based) where logical line `index` starts.
     pub fn line_number(&self, index: usize) -> usize {
         self.starts.get(index).copied().unwrap_or(0)
@@ -603,7 +647,7 @@ impl Document {
     /// Tokenizer and section-structure findings (the typed views add the meaning-level ones).
     pub fn diagnostics(&self) -> Vec<ConfigError> {
         let mut out = Vec::new();
-        let mut seen: Vec<(&str, usize)> = Vec::new();
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         for (index, line) in self.lines.iter().enumerate() {
             for issue in &line.lexed.issues {
                 out.push(self.error_at(index, issue.at, issue.severity, issue.kind.clone()));
@@ -630,7 +674,7 @@ impl Document {
                     ErrorKind::TextAfterSection,
                 ));
             }
-            if let Some((_, first_line)) = seen.iter().find(|(n, _)| *n == name) {
+            if let Some(first_line) = seen.get(name) {
                 out.push(self.error_at(
                     index,
                     at,
@@ -641,7 +685,7 @@ impl Document {
                     },
                 ));
             } else {
-                seen.push((name, self.position(index, at).0));
+                seen.insert(name, self.position(index, at).0);
             }
         }
         out
@@ -860,10 +904,9 @@ impl Document {
         let mut raw = line.raw.get(..region.start).unwrap_or(&[]).to_vec();
         raw.extend_from_slice(insert.as_bytes());
         raw.extend_from_slice(line.raw.get(region.end..).unwrap_or(&[]));
-        if let Some(new) = Line::from_raw(kind, raw) {
-            if let Some(slot) = self.lines.get_mut(i) {
-                *slot = new;
-            }
+        let new = Line::from_raw(kind, raw).ok_or(EditError::WouldSplitLine)?;
+        if let Some(slot) = self.lines.get_mut(i) {
+            *slot = new;
         }
         self.renumber();
         Ok(())
@@ -927,15 +970,13 @@ impl Document {
             raw.extend_from_slice(encoded.as_bytes());
         }
         raw.extend_from_slice(self.newline());
+        // In the middle of the file the line before `at` already ends with a newline (a line only
+        // ends without one at the end of the input); at the end it may not: terminate_last below.
+        let line = Line::from_raw(self.kind, raw).ok_or(EditError::WouldSplitLine)?;
         if at >= self.lines.len() {
             self.terminate_last();
-        } else if at > 0 {
-            // Inserting in the middle: the line before necessarily ends with LF already.
         }
-        if let Some(line) = Line::from_raw(self.kind, raw) {
-            let at = at.min(self.lines.len());
-            self.lines.insert(at, line);
-        }
+        self.lines.insert(at.min(self.lines.len()), line);
         self.renumber();
         Ok(())
     }
@@ -1184,6 +1225,24 @@ mod tests {
             m.render_redacted(),
             "MONITOR ups@h 1 mon <redacted> primary\n# MONITOR ups@h 1 mon <redacted> slave\nCERTIDENT me <redacted>\n"
         );
+    }
+
+    #[test]
+    fn snippets_point_at_the_column_without_secrets() {
+        let d = doc(
+            FileKind::UpsmonConf,
+            "MONITOR u@h 1 mon Pw9 primary\n\tPOLLFREQ often\nMONITOR u@h:0 1 mon Pw9 primary\n",
+        );
+        let p = crate::files::upsmon_conf::UpsmonConf::from_document(&d);
+        let shown: Vec<String> = p.diagnostics.iter().map(|e| d.snippet(e)).collect();
+        assert_eq!(
+            shown,
+            [
+                "t:2:11: POLLFREQ: \"often\" is not a number\n  2 | \tPOLLFREQ often\n    | \t         ^",
+                "t:3:9: MONITOR: bad port \"0\" in target \"u@h:0\" (expected a number from 1 to 65535)\n  3 | MONITOR u@h:0 1 mon <redacted> primary",
+            ]
+        );
+        assert_eq!(d.snippet(&d.file_error(Severity::Warning, ErrorKind::LastWordLost)), "t: warning: last line is a single word without a final newline: NUT ignores it (add a newline)");
     }
 
     #[test]

@@ -118,7 +118,7 @@ impl WordBuf {
     fn new(start: usize, quoted: bool) -> Self {
         WordBuf {
             start,
-            text: String::new(),
+            text: String::with_capacity(16),
             quoted,
             dropped: false,
             truncated: false,
@@ -356,7 +356,8 @@ pub(crate) fn lex_parseconf(input: &[u8]) -> Lexed {
             lx.issue(at, Severity::Error, ErrorKind::UnterminatedQuote);
             lx.out.broken = true;
         }
-        State::Bare => lx.finish_word(n),
+        // A `\` with nothing after it escapes nothing: it is not part of the word.
+        State::Bare => lx.finish_word(if escape { n - 1 } else { n }),
         State::Idle | State::Comment => {}
     }
     if n > 0 && lx.out.tokens.len() == 1 && !lx.out.broken {
@@ -751,6 +752,16 @@ mod tests {
         assert_eq!(kinds("nowait"), [ErrorKind::LastWordLost]);
         assert!(kinds("a b").is_empty());
         assert!(kinds("nowait\n").is_empty());
+    }
+
+    #[test]
+    fn dangling_backslash_at_eof_is_not_in_the_word() {
+        let l = lex_parseconf(b"KEY\\");
+        assert_eq!(
+            l.tokens.first().map(|t| (t.text.as_str(), t.span.clone())),
+            Some(("KEY", 0..3))
+        );
+        assert_eq!(l.len, 4);
     }
 
     #[test]

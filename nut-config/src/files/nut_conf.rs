@@ -136,6 +136,37 @@ impl NutConf {
             .map(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1"))
     }
 
+    /// `ALLOW_NO_DEVICE` (false): upsd starts even without any UPS section.
+    pub fn allow_no_device(&self) -> bool {
+        self.flag("ALLOW_NO_DEVICE").unwrap_or(false)
+    }
+
+    /// `ALLOW_NOT_ALL_LISTENERS` (false): upsd starts even if some LISTEN addresses fail.
+    pub fn allow_not_all_listeners(&self) -> bool {
+        self.flag("ALLOW_NOT_ALL_LISTENERS").unwrap_or(false)
+    }
+
+    /// `UPSD_OPTIONS`: extra upsd command-line options.
+    pub fn upsd_options(&self) -> Option<&str> {
+        self.get("UPSD_OPTIONS")
+    }
+
+    /// `UPSMON_OPTIONS`: extra upsmon command-line options.
+    pub fn upsmon_options(&self) -> Option<&str> {
+        self.get("UPSMON_OPTIONS")
+    }
+
+    /// `POWEROFF_WAIT`, as written (a sleep(1) duration such as `15m`).
+    pub fn poweroff_wait(&self) -> Option<&str> {
+        self.get("POWEROFF_WAIT")
+    }
+
+    /// `NUT_DEBUG_LEVEL` (0), `None` if set but not a number.
+    pub fn debug_level(&self) -> Option<u32> {
+        self.get("NUT_DEBUG_LEVEL")
+            .map_or(Some(0), |v| v.parse().ok())
+    }
+
     /// Builds the view from a nut.conf document.
     pub fn from_document(doc: &Document) -> Parsed<NutConf> {
         let mut cx = Ctx::new(doc);
@@ -261,6 +292,24 @@ mod tests {
             msgs(&p).first().map(String::as_str),
             Some("nut.conf:1:6: unterminated quote: the \" opened here is never closed (NUT swallows the rest of the file into this word)")
         );
+    }
+
+    #[test]
+    fn other_keys() {
+        let p = parse(concat!(
+            "MODE=netserver\nALLOW_NO_DEVICE=yes\nALLOW_NOT_ALL_LISTENERS=false\n",
+            "UPSD_OPTIONS=\"-D -u nut\"\nUPSMON_OPTIONS='-p'\nPOWEROFF_WAIT=15m\nNUT_DEBUG_LEVEL=3\n",
+        ));
+        assert!(p.diagnostics.is_empty(), "{:?}", msgs(&p));
+        let v = &p.view;
+        assert!(v.allow_no_device() && !v.allow_not_all_listeners());
+        assert_eq!(v.upsd_options(), Some("-D -u nut"));
+        assert_eq!(v.upsmon_options(), Some("-p"));
+        assert_eq!(v.poweroff_wait(), Some("15m"));
+        assert_eq!(v.debug_level(), Some(3));
+        let d = parse("MODE=none\n").view;
+        assert!(!d.allow_no_device());
+        assert_eq!((d.debug_level(), d.upsd_options()), (Some(0), None));
     }
 
     #[test]

@@ -252,6 +252,7 @@ impl UpsConf {
         // Index in view.upses of the section being read; None before the first, or in a skipped one.
         let mut current: Option<usize> = None;
         let mut in_section = false;
+        let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
         let mut seen_keys: Vec<(String, usize)> = Vec::new();
         for e in doc.entries() {
             match e.line.kind() {
@@ -267,7 +268,7 @@ impl UpsConf {
                         .tokens()
                         .first()
                         .is_some_and(|t| t.text().ends_with(']'));
-                    if name.is_empty() || !well_formed || view.ups(name).is_some() {
+                    if name.is_empty() || !well_formed || !names.insert(name.to_string()) {
                         continue; // reported by the document's structure check
                     }
                     if name == "default" {
@@ -503,6 +504,33 @@ mod tests {
         assert!(p.diagnostics.is_empty(), "{:?}", msgs(&p));
         let json = format!("{:?}", p.view);
         assert!(!json.contains("Pr1vate"));
+    }
+
+    #[test]
+    fn every_core_section_key() {
+        let p = parse(concat!(
+            "chroot = /var/empty\ndriverpath = /lib/nut\nretrydelay = 7\nmaxstartdelay = 30\n",
+            "pollinterval = 4\nsynchronous = yes\nuser = nut\ngroup = nut\ndebug_min = 1\n",
+            "[u]\n\tdriver = nutdrv_qx\n\tport = /dev/ttyUSB0\n\tsdcommands = shutdown.return\n",
+            "\tpollinterval = 10\n\tignorelb\n\tallow_killpower\n\tdefault.battery.runtime.low = 120\n",
+        ));
+        assert!(p.diagnostics.is_empty(), "{:?}", msgs(&p));
+        let g = &p.view.globals;
+        assert_eq!(g.chroot.as_deref(), Some("/var/empty"));
+        assert_eq!(g.driverpath.as_deref(), Some("/lib/nut"));
+        assert_eq!((g.retrydelay, g.maxstartdelay, g.pollinterval), (7, 30, 4));
+        assert_eq!(g.synchronous.as_deref(), Some("yes"));
+        assert_eq!(
+            (g.user.as_deref(), g.group.as_deref()),
+            (Some("nut"), Some("nut"))
+        );
+        assert_eq!(g.debug_min, Some(1));
+        let u = p.view.ups("u").unwrap();
+        assert!(u.is_complete() && u.ignorelb && u.allow_killpower && !u.nolock);
+        assert_eq!(u.sdcommands.as_deref(), Some("shutdown.return"));
+        assert_eq!(u.pollinterval, Some(10));
+        assert_eq!(u.sdorder, 0);
+        assert_eq!(u.get("default.battery.runtime.low"), Some("120"));
     }
 
     #[test]

@@ -61,6 +61,7 @@ impl UpsdUsers {
         let mut view = UpsdUsers::default();
         let mut current: Option<usize> = None;
         let mut seen: Vec<(String, usize)> = Vec::new();
+        let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
         for e in doc.entries() {
             match e.line.kind() {
                 LineKind::Section => {
@@ -74,7 +75,7 @@ impl UpsdUsers {
                         .tokens()
                         .first()
                         .is_some_and(|t| t.text().ends_with(']'));
-                    if name.is_empty() || !well_formed || view.user(name).is_some() {
+                    if name.is_empty() || !well_formed || !names.insert(name.to_string()) {
                         continue;
                     }
                     view.users.push(User {

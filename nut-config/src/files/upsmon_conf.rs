@@ -220,6 +220,8 @@ impl UpsmonConf {
         let mut v = UpsmonConf::default();
         let mut seen: Vec<(String, usize)> = Vec::new();
         let mut minsupplies_at: Option<Entry<'_>> = None;
+        let mut systems: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
         for e in doc.entries() {
             if e.line.kind() != LineKind::Directive {
                 continue;
@@ -236,8 +238,7 @@ impl UpsmonConf {
             match key {
                 "MONITOR" => {
                     if let Some(m) = monitor(&mut cx, &e) {
-                        if let Some(first) = v.monitors.iter().find(|x| x.system == m.system) {
-                            let first_line = first.line;
+                        if let Some(&first_line) = systems.get(&m.system) {
                             cx.warn(
                                 &e,
                                 e.line.args().first(),
@@ -248,6 +249,7 @@ impl UpsmonConf {
                                 },
                             );
                         } else {
+                            systems.insert(m.system.clone(), m.line);
                             v.monitors.push(m);
                         }
                     }
