@@ -34,6 +34,7 @@ pub mod logs;
 pub mod probe;
 pub mod rules;
 pub mod timeline;
+pub mod watch;
 
 pub use facts::Facts;
 pub use finding::{Evidence, Finding, Severity, Verdict};
