@@ -174,8 +174,12 @@ pub fn changes(prev: Option<&Observation>, next: &Observation, t: &Thresholds) -
                 title: format!("{target}: first reading, status {raw}"),
                 meaning,
                 from: None,
+                // upsmon reports a UPS found on battery at its first poll as ONBATT.
+                upsmon_line: tokens(s)
+                    .iter()
+                    .any(|t| t == "OB")
+                    .then(|| format!("UPS {target} on battery")),
                 to: Some(raw),
-                upsmon_line: None,
             });
         }
         (Some(Observation::Failed(_)), Observation::Read(s)) => {
@@ -360,6 +364,12 @@ mod tests {
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].kind, ChangeKind::FirstSeen);
         assert_eq!(c[0].severity, Severity::Critical);
+        assert_eq!(
+            c[0].upsmon_line.as_deref(),
+            Some("UPS ups@127.0.0.1:3493 on battery")
+        );
+        let c = changes(None, &read(&[("ups.status", "OL")]), &t);
+        assert_eq!(c[0].upsmon_line, None);
         let c = changes(None, &failed(), &t);
         assert_eq!(c[0].kind, ChangeKind::CommsLost);
     }

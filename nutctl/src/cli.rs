@@ -198,6 +198,41 @@ pub(crate) enum Command {
         #[arg(long, value_name = "MS", default_value_t = 600)]
         pace: u64,
     },
+    /// The episode timeline of upsmon/upsd logs: outages, communication losses and shutdowns, each
+    /// with its duration and how it ended.
+    ///
+    /// Without FILE, reads the journal of nut-monitor, nut-server and the nut-driver@ units
+    /// (`journalctl -o json`, since --since). FILE may be a journal export (`-o json` or a short
+    /// format), a syslog file or upsmon's own `-D` output; `-` reads stdin. The exit code is the
+    /// worst episode: 0 all recovered, 1 something still down or monitoring stopped, 2 a shutdown.
+    #[command(after_help = "Examples:
+  nutctl logs                               # the last 24 h of the NUT units' journal
+  nutctl logs --since '2026-11-20 00:00'
+  nutctl logs /var/log/syslog
+  journalctl -u nut-monitor -o json | nutctl logs -
+  nutctl logs --follow /var/log/syslog      # new episodes as they happen (Ctrl-C stops)")]
+    Logs(LogsArgs),
+    /// Check the NUT configuration files (file:line:col diagnostics) or show them with every secret
+    /// redacted.
+    #[command(after_help = "Examples:
+  nutctl config check                       # /etc/nut (or $NUT_CONFPATH)
+  nutctl config check --confdir ./etc-nut   # exit 0 clean, 1 warnings, 2 errors, 3 unreadable
+  nutctl config show --json                 # redacted text and diagnostics per file")]
+    Config {
+        /// check or show.
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// A live view that notes every status change and threshold crossing, survives server restarts
+    /// (reconnecting with backoff) and keeps a running episode log.
+    ///
+    /// Without TARGET, the same targets as `status`. With --json, prints one JSON object per line
+    /// (JSON Lines): one per event, and a final `summary` object.
+    #[command(after_help = "Examples:
+  nutctl watch ups@nas.local
+  nutctl watch ups@nas.local --interval 2 --duration 600
+  nutctl watch ups@localhost --json --count 10 | jq .title")]
+    Watch(WatchArgs),
     /// Print a shell completion script.
     #[command(after_help = "Example:\n  nutctl completions bash > /etc/bash_completion.d/nutctl")]
     Completions {
@@ -220,6 +255,52 @@ pub(crate) struct StatusArgs {
     /// Print `name: value` lines exactly as upsc does (with --json: upsc -j's object).
     #[arg(long)]
     pub(crate) raw: bool,
+}
+
+/// Arguments of `nutctl logs`.
+#[derive(Debug, Args)]
+pub(crate) struct LogsArgs {
+    /// A log file, or `-` for stdin [default: the journal of the NUT units].
+    #[arg(value_name = "FILE|-")]
+    pub(crate) file: Option<PathBuf>,
+    /// With the journal: how far back, in any form journalctl accepts.
+    #[arg(long, value_name = "WHEN", default_value = "24 hours ago")]
+    pub(crate) since: String,
+    /// Keep reading: new lines of FILE as it grows, or `journalctl -f`; prints each episode as it
+    /// ends (and a summary on exit).
+    #[arg(long, short = 'f')]
+    pub(crate) follow: bool,
+    /// With --follow: stop after this many seconds (default: until interrupted).
+    #[arg(long, value_name = "SECONDS", requires = "follow")]
+    pub(crate) duration: Option<f64>,
+}
+
+/// `nutctl config` actions.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConfigAction {
+    /// Validate every file: errors and warnings with file:line:col and the line itself. Exit 0
+    /// clean, 1 warnings only, 2 errors, 3 directory missing or a file unreadable.
+    #[command(after_help = "Example:\n  nutctl config check --confdir /etc/nut")]
+    Check,
+    /// Print every file with passwords replaced by <redacted>, and its diagnostics.
+    #[command(after_help = "Example:\n  nutctl config show --confdir /etc/nut")]
+    Show,
+}
+
+/// Arguments of `nutctl watch`.
+#[derive(Debug, Args)]
+pub(crate) struct WatchArgs {
+    /// ups[@host[:port]] (several allowed).
+    pub(crate) targets: Vec<String>,
+    /// Seconds between polls.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub(crate) interval: f64,
+    /// Stop after this many polls of every target.
+    #[arg(long, value_name = "N")]
+    pub(crate) count: Option<u64>,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) duration: Option<f64>,
 }
 
 /// Arguments of `nutctl serve`.

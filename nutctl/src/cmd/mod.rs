@@ -1,15 +1,18 @@
 //! One file per subcommand. Each gathers facts (through [`crate::probe`]), asks nut-diagnose what
-//! they mean, and hands a report to [`crate::render`]. Commands still to come (doctor, logs, config,
-//! mode, map, watch) slot in as further modules and `Command` variants.
+//! they mean, and hands a report to [`crate::render`]. Commands still to come (doctor,
+//! mode, map) slot in as further modules and `Command` variants.
 
 mod check;
 mod clients;
+mod config;
 mod demo;
 mod list;
+mod logs;
 mod manage;
 mod meta;
 mod serve;
 pub(crate) mod status;
+mod watch;
 
 use crate::cli::Command;
 use crate::ctx::Ctx;
@@ -37,6 +40,9 @@ pub(crate) async fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Exit
         Command::Fsd { target, yes, creds } => manage::fsd(ctx, &target, yes, &creds).await,
         Command::Serve(a) => serve::run(a).await,
         Command::Demo { pace } => demo::run(ctx, pace).await,
+        Command::Logs(a) => logs::run(ctx, a).await,
+        Command::Config { action } => config::run(ctx, action),
+        Command::Watch(a) => watch::run(ctx, a).await,
         Command::Completions { shell } => meta::completions(shell),
         Command::Man => meta::man(),
     }

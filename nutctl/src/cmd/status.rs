@@ -170,7 +170,7 @@ pub(crate) fn assess(
 
 /// The targets to use when none are given: upsmon.conf's MONITOR lines, else the local ups.conf
 /// sections, else every UPS the upsd on localhost offers.
-async fn default_targets(ctx: &Ctx) -> anyhow::Result<Vec<Target>> {
+pub(crate) async fn default_targets(ctx: &Ctx) -> anyhow::Result<Vec<Target>> {
     let dir = nut_config::ConfigDir::load(&ctx.confdir);
     if let Some(m) = dir.upsmon_conf.view() {
         if !m.monitors.is_empty() {
