@@ -11,8 +11,13 @@ use nut_proto::server::{Server, ServerConfig, ServerHandle, Store, UpsData};
 use nut_proto::Target;
 use serde::Serialize;
 
+use nut_diagnose::timeline::Timeline;
+use nut_diagnose::{Finding, Severity};
+
+use crate::cmd::logs::{self, LineFeeder};
 use crate::cmd::serve::set_vars;
 use crate::cmd::status::{assess, UpsReport};
+use crate::cmd::watch::{self, WatchLine, Watcher};
 use crate::ctx::Ctx;
 use crate::exit::Exit;
 use crate::probe;
@@ -46,6 +51,107 @@ struct DemoReport {
     server: String,
     /// The steps, in order.
     steps: Vec<DemoStep>,
+    /// The same story seen by `nutctl watch`, and its upsmon-style log through `nutctl logs`.
+    watch: WatchPart,
+}
+
+/// The second part of the demo: `watch` over the same scenes, then `logs` over what it logged.
+#[derive(Debug, Serialize)]
+struct WatchPart {
+    /// What `nutctl watch --json` would print, line by line (times on the demo's virtual clock).
+    lines: Vec<WatchLine>,
+    /// The lines upsmon would have logged (upsmon -D format).
+    upsmon_log: Vec<String>,
+    /// `nutctl logs` over those lines: the episode timeline…
+    timeline: Timeline,
+    /// …and its findings.
+    findings: Vec<Finding>,
+}
+
+/// Replays the scenes against a fresh server with `watch`'s transition detection, then feeds the
+/// upsmon lines it produced through the `logs` timeline.
+async fn watch_part(
+    ctx: &Ctx,
+    addr: std::net::SocketAddr,
+    target: &Target,
+    pace: Duration,
+) -> anyhow::Result<WatchPart> {
+    let color = ctx.color;
+    let mut handle = Some(start(fresh_store(), addr).await?);
+    let mut saved: Option<Store> = None;
+    let mut watcher = Watcher::new(vec![target.clone()]);
+    let mut lines = Vec::new();
+    if !ctx.json {
+        render::emit(&format!(
+            "\n{}\n  the same story again, seen by `nutctl watch {target}` (one poll per step; \
+             times on a virtual clock, {SCENE_SECS} s per step)\n",
+            bold("part 2: watch notes each transition", color)
+        ))?;
+    }
+    let mut failures = 0u32;
+    for (i, (_, _, change)) in SCENES.iter().enumerate() {
+        apply(&mut handle, &mut saved, addr, *change).await?;
+        let read = probe::read_vars(ctx, target).await;
+        let rel = i64::try_from(i).unwrap_or(0) * SCENE_SECS * 1_000_000;
+        let time = format!("+{:>3}s", rel / 1_000_000);
+        let mut step = watcher.observe(0, &read, rel, &time);
+        if let Err(e) = &read {
+            failures += 1;
+            step.push(WatchLine::Reconnect {
+                time: time.clone(),
+                target: target.to_string(),
+                attempt: failures,
+                retry_in_secs: SCENE_SECS as f64,
+                error: e.to_string(),
+            });
+        } else {
+            failures = 0;
+        }
+        if !ctx.json {
+            let text: String = step.iter().map(|l| watch::text_line(l, color)).collect();
+            let indented: String = text.lines().map(|l| format!("  | {l}\n")).collect();
+            render::emit(&indented)?;
+            if i + 1 < SCENES.len() {
+                tokio::time::sleep(pace).await;
+            }
+        }
+        lines.extend(step);
+    }
+    if let Some(h) = handle.take() {
+        h.shutdown().await;
+    }
+    let upsmon_log = watcher.log_lines().to_vec();
+    let mut feeder = LineFeeder::default();
+    feeder.feed(upsmon_log.join("\n").as_bytes());
+    feeder.finish();
+    let (timeline, findings) = feeder.judge(None);
+    if !ctx.json {
+        let mut out = format!(
+            "\n{}\n  the lines upsmon would have logged meanwhile:\n",
+            bold("part 3: the same events through `nutctl logs`", color)
+        );
+        for l in &upsmon_log {
+            out.push_str(&format!("  | {}\n", l.replace('\t', "  ")));
+        }
+        out.push_str("  and the episode timeline `nutctl logs` builds from them:\n");
+        let mut eps = String::new();
+        logs::episodes_text(&mut eps, &timeline, "");
+        for l in eps.lines() {
+            out.push_str(&format!("  | {l}\n"));
+        }
+        let mut f = String::new();
+        render::text::findings(&mut f, &findings, Severity::Info, color, "");
+        for l in f.lines().filter(|l| !l.starts_with(' ')) {
+            out.push_str(&format!("  | {l}\n"));
+        }
+        render::emit(&out)?;
+    }
+    Ok(WatchPart {
+        lines,
+        upsmon_log,
+        timeline,
+        findings,
+    })
 }
 
 /// What the scenario changes at each step: (name, narrative, variables set; `None` = network blip).
@@ -116,15 +222,51 @@ async fn start(store: Store, bind: std::net::SocketAddr) -> anyhow::Result<Serve
         .with_context(|| format!("cannot start the embedded server on {bind}"))
 }
 
-/// `nutctl demo`.
-pub(crate) async fn run(ctx: &Ctx, pace_ms: u64) -> anyhow::Result<Exit> {
-    let ctx = ctx.with_timeout(Duration::from_secs(2));
-    let pace = Duration::from_millis(pace_ms.min(10_000));
+/// Plays one scene on the server: set variables (restarting the server first if it is down), or
+/// stop it (`None`, the network blip) keeping its store for the restart.
+async fn apply(
+    handle: &mut Option<ServerHandle>,
+    saved: &mut Option<Store>,
+    addr: std::net::SocketAddr,
+    change: Option<&'static [(&'static str, &'static str)]>,
+) -> anyhow::Result<()> {
+    match change {
+        Some(vars) => {
+            if handle.is_none() {
+                let store = saved.take().unwrap_or_default();
+                *handle = Some(start(store, addr).await?);
+            }
+            if let Some(h) = handle {
+                set_vars(h, UPS, vars);
+            }
+        }
+        None => {
+            if let Some(h) = handle.take() {
+                *saved = Some(h.with_store(|s| s.clone()));
+                h.shutdown().await;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn fresh_store() -> Store {
     let mut store = Store::new();
     let mut ups = UpsData::from_dev(UPS, DEVICE);
     ups.desc = Some("APC Back-UPS ES 725 (NUT device dump library)".into());
     store.insert_ups(ups);
-    let mut handle = Some(start(store, ServerConfig::default().bind).await?);
+    store
+}
+
+/// Seconds of the demo's virtual clock between two scenes of the watch part (so the episode log
+/// reads like a real outage, and the output is the same on every run).
+const SCENE_SECS: i64 = 30;
+
+/// `nutctl demo`.
+pub(crate) async fn run(ctx: &Ctx, pace_ms: u64) -> anyhow::Result<Exit> {
+    let ctx = ctx.with_timeout(Duration::from_secs(2));
+    let pace = Duration::from_millis(pace_ms.min(10_000));
+    let mut handle = Some(start(fresh_store(), ServerConfig::default().bind).await?);
     let addr = handle
         .as_ref()
         .map(ServerHandle::addr)
@@ -146,23 +288,7 @@ pub(crate) async fn run(ctx: &Ctx, pace_ms: u64) -> anyhow::Result<Exit> {
     // The store kept across the blip, so the restarted server carries on where it stopped.
     let mut saved: Option<Store> = None;
     for (i, (name, narrative, change)) in SCENES.iter().enumerate() {
-        match change {
-            Some(vars) => {
-                if handle.is_none() {
-                    let store = saved.take().unwrap_or_default();
-                    handle = Some(start(store, addr).await?);
-                }
-                if let Some(h) = &handle {
-                    set_vars(h, UPS, vars);
-                }
-            }
-            None => {
-                if let Some(h) = handle.take() {
-                    saved = Some(h.with_store(|s| s.clone()));
-                    h.shutdown().await;
-                }
-            }
-        }
+        apply(&mut handle, &mut saved, addr, *change).await?;
         let read = probe::read_vars(&ctx, &target).await;
         let report = assess(&target, &read, &thresholds, false);
         let exit = Exit::of_worst(report.severity);
@@ -199,10 +325,12 @@ pub(crate) async fn run(ctx: &Ctx, pace_ms: u64) -> anyhow::Result<Exit> {
     if let Some(h) = handle.take() {
         h.shutdown().await;
     }
+    let watch = watch_part(&ctx, addr, &target, pace / 2).await?;
     if ctx.json {
         render::json::emit(&DemoReport {
             server: addr.to_string(),
             steps,
+            watch,
         })?;
     } else {
         render::emit(&format!(
