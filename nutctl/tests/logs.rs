@@ -1,0 +1,284 @@
+//! `nutctl logs`: the real lab upsmon logs (copies in nut-diagnose/tests/data), hand-written
+//! journal-json and syslog fixtures (tests/data/logs), stdin, `--follow`, and a missing journalctl.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use common::*;
+
+fn lab(n: u8) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../nut-diagnose/tests/data/upsmon-lab{n}.log"))
+        .display()
+        .to_string()
+}
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/logs")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn json(o: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+fn episodes(v: &serde_json::Value) -> Vec<(String, String)> {
+    v["timeline"]["episodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_string(),
+                e["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn help_has_an_example() {
+    for cmd in ["logs", "config", "watch"] {
+        let o = run(&[cmd, "--help"]);
+        assert_eq!(code(&o), 0, "{cmd}");
+        assert!(stdout(&o).contains("Example"), "{cmd}: {}", stdout(&o));
+    }
+}
+
+#[test]
+fn lab1_driver_loss_outages_and_shutdown() {
+    let o = run(&["logs", &lab(1)]);
+    assert_eq!(code(&o), 1, "the shutdown is a warning: {}", stdout(&o));
+    let text = stdout(&o);
+    assert!(text.contains("episodes (4):"), "{text}");
+    assert!(
+        text.contains("comms    pi@127.0.0.1:34930           +6.004041s → +22.008407s (16 s)  recovered automatically"),
+        "{text}"
+    );
+    assert!(text.contains("shutdown initiated, battery low"), "{text}");
+    assert!(text.contains("1 unclassified"), "{text}");
+    assert!(text.contains("kill: No such process"), "{text}");
+    assert!(text.contains("(log.shutdown)"), "{text}");
+
+    let o = run(&["logs", "--json", &lab(1)]);
+    assert_eq!(code(&o), 1);
+    let v = json(&o);
+    assert_eq!(
+        episodes(&v),
+        [
+            ("comms", "recovered-automatically"),
+            ("power", "recovered-automatically"),
+            ("power", "shutdown-initiated"),
+            ("shutdown", "shutdown-initiated"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    assert_eq!(v["timeline"]["stats"]["unclassified"], 1);
+    assert_eq!(v["timeline"]["episodes"][0]["duration_micros"], 16_004_366);
+    assert_eq!(v["findings"][0]["id"], "log.shutdown");
+    assert_eq!(v["verdict"]["worst"], "warning");
+    assert_eq!(v["exit_code"], 1);
+    assert_eq!(v["source"]["kind"], "file");
+}
+
+#[test]
+fn lab4_refused_login_and_lab3_upsd_restart() {
+    let v = json(&run(&["logs", "--json", &lab(4)]));
+    assert!(episodes(&v).is_empty());
+    assert_eq!(v["findings"][0]["id"], "auth.login-not-retried");
+    assert_eq!(v["exit_code"], 1);
+    let o = run(&["logs", &lab(3)]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("recovered automatically"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn journal_json_fixture_comms_still_down_is_critical() {
+    let o = run(&["logs", &fixture("journal.json")]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains(
+            "lines: 6 read, 4 classified, 1 unclassified, 1 from other programs, 0 unreadable"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("power    ups@nas                      2026-11-26T15:00:06Z → 2026-11-26T15:01:41Z (1 min 35 s)  recovered automatically"),
+        "{text}"
+    );
+    assert!(text.contains("still down"), "{text}");
+    let v = json(&run(&["logs", "--json", &fixture("journal.json")]));
+    assert_eq!(
+        episodes(&v),
+        [
+            ("power", "recovered-automatically"),
+            ("comms", "still-down")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    assert_eq!(v["timeline"]["stats"]["unclassified"], 1);
+    assert_eq!(v["timeline"]["stats"]["foreign"], 1);
+    assert_eq!(v["findings"][0]["id"], "log.comms-down");
+    assert_eq!(v["findings"][0]["severity"], "critical");
+}
+
+#[test]
+fn syslog_fixture_from_stdin_shutdown() {
+    let data = std::fs::read(fixture("syslog.log")).unwrap();
+    let mut child = nutctl()
+        .args(["logs", "--json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&data).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(code(&o), 1);
+    let v = json(&o);
+    assert_eq!(v["source"]["kind"], "stdin");
+    assert_eq!(
+        episodes(&v),
+        [
+            ("power", "shutdown-initiated"),
+            ("shutdown", "shutdown-initiated")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    assert_eq!(v["timeline"]["episodes"][0]["low_battery"], true);
+    assert_eq!(v["timeline"]["stats"]["unclassified"], 1);
+    assert_eq!(v["timeline"]["stats"]["foreign"], 1);
+}
+
+#[test]
+fn nothing_readable_is_unknown() {
+    // No journalctl on PATH: said clearly, exit 3.
+    let empty = tempfile::tempdir().unwrap();
+    let o = nutctl()
+        .arg("logs")
+        .env("PATH", empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 3);
+    assert!(
+        stderr(&o).contains("journalctl is not installed"),
+        "{}",
+        stderr(&o)
+    );
+    // An empty file, and a missing one.
+    let f = empty.path().join("empty.log");
+    std::fs::write(&f, "\n\n").unwrap();
+    assert_eq!(code(&run(&["logs", f.to_str().unwrap()])), 3);
+    let o = run(&["logs", "/nonexistent/upsmon.log"]);
+    assert_eq!(code(&o), 3);
+    assert!(stderr(&o).contains("cannot read"), "{}", stderr(&o));
+}
+
+#[test]
+fn follow_stdin_prints_events_episodes_and_a_summary() {
+    let mut child = nutctl()
+        .args(["logs", "--follow", "--json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    stdin
+        .write_all(b"  1.000000\tUPS a@h on battery\n  9.000000\tUPS a@h on line power\n")
+        .unwrap();
+    stdin.flush().unwrap();
+    // The episode is reported as soon as it ends, before the input ends.
+    let mut seen = Vec::new();
+    while !seen
+        .iter()
+        .any(|l: &String| l.contains("\"type\":\"episode\""))
+    {
+        let mut line = String::new();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "ended early: {seen:?}"
+        );
+        seen.push(line);
+    }
+    drop(stdin);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let events: Vec<serde_json::Value> = seen
+        .iter()
+        .chain(
+            rest.lines()
+                .map(|l| l.to_string())
+                .collect::<Vec<_>>()
+                .iter(),
+        )
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events[0]["type"], "event");
+    assert_eq!(events[0]["kind"], "on-battery");
+    let ep = events.iter().find(|e| e["type"] == "episode").unwrap();
+    assert_eq!(ep["episode"]["verdict"], "recovered-automatically");
+    let summary = events.last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(
+        summary["report"]["timeline"]["episodes"][0]["kind"],
+        "power"
+    );
+}
+
+#[test]
+fn follow_a_growing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("syslog");
+    std::fs::write(
+        &path,
+        "Nov 26 15:20:01 nas upsmon[812]: UPS ups@nas on battery\n",
+    )
+    .unwrap();
+    let mut child = nutctl()
+        .args(["logs", "--follow", "--duration", "5"])
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    // Wait for the banner, then append the end of the outage.
+    while !line.contains("following") {
+        line.clear();
+        assert!(out.read_line(&mut line).unwrap() > 0);
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    f.write_all(b"Nov 26 15:22:01 nas upsmon[812]: UPS ups@nas on line power\n")
+        .unwrap();
+    drop(f);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{rest}");
+    assert!(rest.contains("UPS ups@nas on line power"), "{rest}");
+    assert!(
+        rest.contains("== episode ended: power    ups@nas"),
+        "{rest}"
+    );
+    assert!(
+        rest.contains("(2 min 00 s)  recovered automatically"),
+        "{rest}"
+    );
+}
