@@ -6,6 +6,7 @@
 //! - [`facts`]: [`Facts`], everything the rules look at (services, snapshots, probes, log events, time).
 //! - [`logs`]: journal/syslog/upsmon line parser → [`logs::LogEvent`] (zero-copy, total on any bytes).
 //! - [`timeline`]: log events → episodes (comms lost → established, on battery → on line, shutdown).
+//! - [`watch`]: transitions between two observations of a UPS, for live views (`nutctl watch`).
 //! - [`rules`]: pure functions `Facts → Vec<Finding>`, one family per file.
 //! - [`finding`]: [`Finding`] (stable id, severity, evidence, action) and [`Verdict`].
 //! - [`probe`]: async traits to gather facts, and [`probe::gather`]; real probes live outside the rules.

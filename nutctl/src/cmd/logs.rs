@@ -15,7 +15,7 @@ use nut_diagnose::facts::Facts;
 use nut_diagnose::knowledge::EventKind;
 use nut_diagnose::logs::{self, LogEvent, MAX_LINE};
 use nut_diagnose::rules::silent;
-use nut_diagnose::timeline::{self, Episode, EpisodeKind, Timeline};
+use nut_diagnose::timeline::{self, Episode, EpisodeKind, Timeline, TimelineBuilder};
 use nut_diagnose::{Finding, Severity, Verdict};
 use serde::Serialize;
 use tokio::io::AsyncReadExt as _;
@@ -69,9 +69,20 @@ pub(crate) struct LineFeeder {
     unparsed: u64,
     dropped: u64,
     kept: Vec<LogEvent<'static>>,
+    /// Batch mode: every event goes through nut-diagnose's streaming builder, and only the events
+    /// the login rule needs are kept, so a log of millions of lines is read in bounded memory.
+    builder: Option<TimelineBuilder>,
 }
 
 impl LineFeeder {
+    /// A feeder for a whole input read once (no intermediate timelines).
+    pub(crate) fn batch() -> Self {
+        LineFeeder {
+            builder: Some(TimelineBuilder::new()),
+            ..LineFeeder::default()
+        }
+    }
+
     /// Feeds a chunk; returns how many events were kept from it (the last ones of [`Self::kept`]).
     pub(crate) fn feed(&mut self, chunk: &[u8]) -> usize {
         let before = self.kept.len();
@@ -127,6 +138,18 @@ impl LineFeeder {
             Ok(ev) if ev.kind == EventKind::Foreign => self.foreign += 1,
             Ok(mut ev) => {
                 ev.line = self.line_no;
+                if let Some(b) = &mut self.builder {
+                    b.push(&ev);
+                    if !matches!(
+                        ev.kind,
+                        EventKind::LoginAccessDenied
+                            | EventKind::LoggedIn
+                            | EventKind::Monitoring
+                            | EventKind::UpsdLogin
+                    ) {
+                        return;
+                    }
+                }
                 if self.kept.len() >= MAX_KEPT {
                     let half = MAX_KEPT / 2;
                     self.kept.drain(..half);
@@ -147,9 +170,22 @@ impl LineFeeder {
         self.lines
     }
 
-    /// The timeline of everything read, with the counts of the lines not kept.
-    pub(crate) fn timeline(&self) -> Timeline {
-        let mut t = timeline::from_events(&self.kept);
+    /// The timeline of everything read, with the counts of the lines not kept. In batch mode this
+    /// ends the builder: call it once, after the last [`Self::feed`]/[`Self::finish`].
+    pub(crate) fn timeline(&mut self) -> Timeline {
+        match self.builder.take() {
+            Some(b) => self.patch(b.finish()),
+            None => self.live_timeline(),
+        }
+    }
+
+    /// The timeline so far, rebuilt from the kept events (follow mode and watch; not for batch
+    /// mode, which keeps only what the login rule needs).
+    pub(crate) fn live_timeline(&self) -> Timeline {
+        self.patch(timeline::from_events(&self.kept))
+    }
+
+    fn patch(&self, mut t: Timeline) -> Timeline {
         t.stats.lines = self.lines;
         t.stats.foreign = self.foreign;
         t.stats.unparsed = self.unparsed;
@@ -157,7 +193,7 @@ impl LineFeeder {
     }
 
     /// The timeline and nut-diagnose's log findings. `now` (Unix µs) dates "still down for …".
-    pub(crate) fn judge(&self, now: Option<i64>) -> (Timeline, Vec<Finding>) {
+    pub(crate) fn judge(&mut self, now: Option<i64>) -> (Timeline, Vec<Finding>) {
         let t = self.timeline();
         let mut facts = Facts::default();
         facts.now = now;
@@ -232,7 +268,11 @@ pub(crate) async fn run(ctx: &Ctx, args: LogsArgs) -> anyhow::Result<Exit> {
                 kind: "stdin",
                 detail: "-".into(),
             };
-            let mut feeder = LineFeeder::default();
+            let mut feeder = if args.follow {
+                LineFeeder::default()
+            } else {
+                LineFeeder::batch()
+            };
             if args.follow {
                 return follow_reader(ctx, source, tokio::io::stdin(), feeder, limit).await;
             }
@@ -243,7 +283,7 @@ pub(crate) async fn run(ctx: &Ctx, args: LogsArgs) -> anyhow::Result<Exit> {
                 .context("reading stdin")?;
             feeder.feed(&buf);
             feeder.finish();
-            finish(ctx, source, &feeder, None)
+            finish(ctx, source, &mut feeder, None)
         }
         Some(p) => file(ctx, p.to_path_buf(), args.follow, limit).await,
     }
@@ -263,7 +303,11 @@ async fn file(
         Ok(f) => f,
         Err(e) => return unknown(ctx, &format!("cannot read {}: {e}", path.display())),
     };
-    let mut feeder = LineFeeder::default();
+    let mut feeder = if follow {
+        LineFeeder::default()
+    } else {
+        LineFeeder::batch()
+    };
     let mut buf = vec![0u8; 256 * 1024];
     let mut pos: u64 = 0;
     loop {
@@ -279,7 +323,7 @@ async fn file(
     }
     if !follow {
         feeder.finish();
-        return finish(ctx, source, &feeder, None);
+        return finish(ctx, source, &mut feeder, None);
     }
     let mut live = Live::new(ctx, source.clone(), feeder.kept().len());
     live.print_existing(&feeder)?;
@@ -321,7 +365,7 @@ async fn file(
     }
     feeder.finish();
     live.update(&feeder)?;
-    finish_live(ctx, source, &feeder)
+    finish_live(ctx, source, &mut feeder)
 }
 
 async fn journal(
@@ -363,7 +407,7 @@ async fn journal(
         return r;
     }
     let mut stdout = stdout;
-    let mut feeder = LineFeeder::default();
+    let mut feeder = LineFeeder::batch();
     let mut buf = vec![0u8; 256 * 1024];
     loop {
         let n = stdout.read(&mut buf).await.context("reading journalctl")?;
@@ -393,7 +437,7 @@ async fn journal(
             ),
         );
     }
-    finish(ctx, source, &feeder, now_micros())
+    finish(ctx, source, &mut feeder, now_micros())
 }
 
 /// The exit code of a judged timeline: nothing read is UNKNOWN; lines without findings are OK.
@@ -410,7 +454,7 @@ fn exit_of(t: &Timeline, verdict: &Verdict) -> Exit {
 fn finish(
     ctx: &Ctx,
     source: Source,
-    feeder: &LineFeeder,
+    feeder: &mut LineFeeder,
     now: Option<i64>,
 ) -> anyhow::Result<Exit> {
     let (timeline, findings) = feeder.judge(now);
@@ -430,7 +474,7 @@ fn finish(
     Ok(exit)
 }
 
-fn finish_live(ctx: &Ctx, source: Source, feeder: &LineFeeder) -> anyhow::Result<Exit> {
+fn finish_live(ctx: &Ctx, source: Source, feeder: &mut LineFeeder) -> anyhow::Result<Exit> {
     let (timeline, findings) = feeder.judge(now_micros());
     let verdict = Verdict::of(&findings);
     let exit = exit_of(&timeline, &verdict);
@@ -481,7 +525,7 @@ async fn follow_reader<R: tokio::io::AsyncRead + Unpin>(
     }
     feeder.finish();
     live.update(&feeder)?;
-    finish_live(ctx, source, &feeder)
+    finish_live(ctx, source, &mut feeder)
 }
 
 /// What `--follow` has printed so far.
@@ -554,7 +598,7 @@ impl<'c> Live<'c> {
     }
 
     fn update_episodes(&mut self, feeder: &LineFeeder) -> anyhow::Result<()> {
-        let t = feeder.timeline();
+        let t = feeder.live_timeline();
         for e in &t.episodes {
             // Still-open episodes are reported when they end (or in the final summary).
             if e.end.is_none() && e.kind != EpisodeKind::Shutdown {

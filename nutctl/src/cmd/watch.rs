@@ -126,7 +126,7 @@ impl Watcher {
             });
         }
         if logged {
-            let t = self.feeder.timeline();
+            let t = self.feeder.live_timeline();
             for e in t.episodes {
                 if e.verdict == EpisodeVerdict::StillDown {
                     continue;
@@ -141,7 +141,7 @@ impl Watcher {
 
     /// The running episode log so far.
     pub(crate) fn timeline(&self) -> Timeline {
-        self.feeder.timeline()
+        self.feeder.live_timeline()
     }
 
     /// The upsmon-style lines written so far (upsmon -D format).
