@@ -227,8 +227,9 @@ fn follow_stdin_prints_events_episodes_and_a_summary() {
         )
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(events[0]["type"], "event");
-    assert_eq!(events[0]["kind"], "on-battery");
+    assert_eq!(events[0]["type"], "note");
+    assert_eq!(events[1]["type"], "event");
+    assert_eq!(events[1]["kind"], "on-battery");
     let ep = events.iter().find(|e| e["type"] == "episode").unwrap();
     assert_eq!(ep["episode"]["verdict"], "recovered-automatically");
     let summary = events.last().unwrap();

@@ -380,10 +380,15 @@ async fn journal(
         detail: journal_command_line(&args),
     };
     let mut cmd = tokio::process::Command::new("journalctl");
+    // While following, journalctl's own complaints (permissions…) go straight to the user.
     cmd.args(&args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(if follow {
+            Stdio::inherit()
+        } else {
+            Stdio::piped()
+        })
         .kill_on_drop(true);
     let mut child = match cmd.spawn() {
         Ok(c) => c,
@@ -501,6 +506,7 @@ async fn follow_reader<R: tokio::io::AsyncRead + Unpin>(
     limit: Option<Duration>,
 ) -> anyhow::Result<Exit> {
     let mut live = Live::new(ctx, source.clone(), 0);
+    live.note(&format!("following {}; Ctrl-C stops", source.detail))?;
     let deadline = limit.map(|l| tokio::time::Instant::now() + l);
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -723,4 +729,64 @@ fn text_report(
         )
     );
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    const LOG: &[u8] = b"  1.000000\tUPS a@h on battery\r\n\n  9.000000\tUPS a@h on line power\nNov 26 15:21:13 nas CRON[99]: (root) CMD (true)\n  12.000000\tCommunications with UPS a@h lost";
+
+    fn summary(f: &mut LineFeeder) -> (Vec<(EpisodeKind, bool)>, u64, u64) {
+        let t = f.timeline();
+        (
+            t.episodes
+                .iter()
+                .map(|e| (e.kind, e.end.is_some()))
+                .collect(),
+            t.stats.lines,
+            t.stats.foreign,
+        )
+    }
+
+    #[test]
+    fn chunk_boundaries_do_not_matter_and_batch_equals_live() {
+        let mut whole = LineFeeder::batch();
+        whole.feed(LOG);
+        whole.finish();
+        let expected = summary(&mut whole);
+        assert_eq!(
+            expected,
+            (
+                vec![(EpisodeKind::Power, true), (EpisodeKind::Comms, false)],
+                4,
+                1
+            )
+        );
+        for size in [1, 2, 7, 64] {
+            let mut f = LineFeeder::default();
+            for c in LOG.chunks(size) {
+                f.feed(c);
+            }
+            f.finish();
+            assert_eq!(summary(&mut f), expected, "chunks of {size}");
+        }
+    }
+
+    #[test]
+    fn an_overlong_line_is_counted_unreadable_and_skipped() {
+        let mut f = LineFeeder::default();
+        f.feed(b"  1.000000\tUPS a@h on battery\n");
+        let long = vec![b'x'; MAX_LINE + 10];
+        for c in long.chunks(4096) {
+            f.feed(c);
+        }
+        f.feed(b"tail of the long line\n  2.000000\tUPS a@h on line power\n");
+        f.finish();
+        let t = f.timeline();
+        assert_eq!((t.stats.lines, t.stats.unparsed), (3, 1));
+        assert_eq!(t.episodes.len(), 1);
+        assert!(f.partial.capacity() <= 2 * MAX_LINE + 4096);
+    }
 }
