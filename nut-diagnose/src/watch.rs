@@ -183,18 +183,7 @@ pub fn changes(prev: Option<&Observation>, next: &Observation, t: &Thresholds) -
             });
         }
         (Some(Observation::Failed(_)), Observation::Read(s)) => {
-            let target = s.target.to_string();
-            out.push(Change {
-                kind: ChangeKind::CommsRestored,
-                target: target.clone(),
-                severity: Severity::Ok,
-                id: "watch.comms-restored".to_string(),
-                title: format!("{target}: readable again"),
-                meaning: "The server answers again; the status below is current.".to_string(),
-                from: None,
-                to: s.get("ups.status").map(str::to_string),
-                upsmon_line: Some(format!("Communications with UPS {target} established")),
-            });
+            out.push(restored(s));
             // What changed while it could not be read is judged against nothing: report the
             // current state as a first reading would.
             out.extend(
@@ -233,6 +222,41 @@ pub fn changes(prev: Option<&Observation>, next: &Observation, t: &Thresholds) -
         }
     }
     out
+}
+
+fn restored(s: &Snapshot) -> Change {
+    let target = s.target.to_string();
+    Change {
+        kind: ChangeKind::CommsRestored,
+        target: target.clone(),
+        severity: Severity::Ok,
+        id: "watch.comms-restored".to_string(),
+        title: format!("{target}: readable again"),
+        meaning: "The server answers again; the status below is current.".to_string(),
+        from: None,
+        to: s.get("ups.status").map(str::to_string),
+        upsmon_line: Some(format!("Communications with UPS {target} established")),
+    }
+}
+
+/// Like [`changes`], with the last successful read remembered across a gap: when the UPS can be read
+/// again, what changed while it could not be read (on battery and back, a threshold crossed) is
+/// reported against `last_read`, as upsmon reports it once communications are back. Without
+/// `last_read` this is [`changes`].
+pub fn changes_since(
+    last_read: Option<&Snapshot>,
+    prev: Option<&Observation>,
+    next: &Observation,
+    t: &Thresholds,
+) -> Vec<Change> {
+    match (last_read, prev, next) {
+        (Some(old), Some(Observation::Failed(_)), Observation::Read(s)) => {
+            let mut out = vec![restored(s)];
+            out.extend(changes(Some(&Observation::Read(old.clone())), next, t));
+            out
+        }
+        _ => changes(prev, next, t),
+    }
 }
 
 fn token_change(target: &str, tok: &str, raised: bool, a: &Snapshot, b: &Snapshot) -> Change {
@@ -354,6 +378,28 @@ mod tests {
         assert_eq!(
             tl.episodes[0].verdict,
             EpisodeVerdict::RecoveredAutomatically
+        );
+    }
+
+    #[test]
+    fn a_gap_is_bridged_by_the_last_read() {
+        let t = Thresholds::default();
+        let ob = read(&[("ups.status", "OB")]);
+        let ol = read(&[("ups.status", "OL")]);
+        let Observation::Read(last) = &ob else {
+            unreachable!()
+        };
+        let c = changes_since(Some(last), Some(&failed()), &ol, &t);
+        assert_eq!(c[0].kind, ChangeKind::CommsRestored);
+        assert!(c.iter().any(|c| c.kind == ChangeKind::TokenRaised
+            && c.upsmon_line.as_deref() == Some("UPS ups@127.0.0.1:3493 on line power")));
+        // Nothing changed during the gap: only the restore.
+        let c = changes_since(Some(last), Some(&failed()), &ob, &t);
+        assert_eq!(c.len(), 1);
+        // Without a gap it is `changes`.
+        assert_eq!(
+            changes_since(Some(last), Some(&ob), &ol, &t),
+            changes(Some(&ob), &ol, &t)
         );
     }
 

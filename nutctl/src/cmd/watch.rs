@@ -67,6 +67,8 @@ pub(crate) enum WatchLine {
 pub(crate) struct Watcher {
     targets: Vec<Target>,
     prev: Vec<Option<Observation>>,
+    /// The last successful read of each target, to report what changed during a gap.
+    last_read: Vec<Option<nut_diagnose::facts::Snapshot>>,
     thresholds: Thresholds,
     /// upsmon-style lines (upsmon -D format: seconds since the start, a tab, the message).
     feeder: LineFeeder,
@@ -78,9 +80,11 @@ impl Watcher {
     /// A watcher of `targets`, nothing seen yet.
     pub(crate) fn new(targets: Vec<Target>) -> Self {
         let prev = targets.iter().map(|_| None).collect();
+        let last_read = targets.iter().map(|_| None).collect();
         Watcher {
             targets,
             prev,
+            last_read,
             thresholds: Thresholds::default(),
             feeder: LineFeeder::default(),
             log: Vec::new(),
@@ -105,7 +109,11 @@ impl Watcher {
             Err(e) => Observation::Failed(probe::fact_from_error(target, e)),
         };
         let prev = self.prev.get(i).and_then(Option::as_ref);
-        let changes = watch::changes(prev, &obs, &self.thresholds);
+        let last = self.last_read.get(i).and_then(Option::as_ref);
+        let changes = watch::changes_since(last, prev, &obs, &self.thresholds);
+        if let (Observation::Read(s), Some(slot)) = (&obs, self.last_read.get_mut(i)) {
+            *slot = Some(s.clone());
+        }
         if let Some(slot) = self.prev.get_mut(i) {
             *slot = Some(obs);
         }
