@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use nut_proto::Target;
+use nut_proto::{ErrCode, Target};
 use serde::{Deserialize, Serialize};
 
 use crate::logs::LogEvent;
@@ -202,12 +202,51 @@ pub enum NutOutcome {
     /// The server answered `ERR <code>` (`UNKNOWN-UPS`, `ACCESS-DENIED`, `DRIVER-NOT-CONNECTED`,
     /// `DATA-STALE`…).
     Err {
-        /// The code word after `ERR`.
-        code: String,
+        /// The code after `ERR`, serialized as the wire word (`UNKNOWN-UPS`).
+        #[serde(with = "err_code_word")]
+        code: ErrCode,
     },
     /// The exchange broke off (server closed the connection, read error, garbage reply).
     Failed {
         /// What happened.
+        detail: String,
+    },
+}
+
+/// `ErrCode` as its wire word in JSON (`"ACCESS-DENIED"`), so facts files stay readable and stable.
+mod err_code_word {
+    use nut_proto::ErrCode;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(c: &ErrCode, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(c.as_str())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ErrCode, D::Error> {
+        let w = String::deserialize(d)?;
+        Ok(ErrCode::parse(&w))
+    }
+}
+
+/// Result of the STARTTLS upgrade, when the probe asked for TLS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum TlsOutcome {
+    /// The session is encrypted (and verified, if the client verifies).
+    Ok,
+    /// upsd answered STARTTLS with `ERR` (usually `FEATURE-NOT-CONFIGURED`).
+    Refused {
+        /// The server's reply.
+        detail: String,
+    },
+    /// The handshake failed: untrusted, expired or misnamed certificate, no common protocol.
+    Handshake {
+        /// The TLS library's text.
+        detail: String,
+    },
+    /// The client's own TLS settings are unusable (CA file).
+    Config {
+        /// What is wrong.
         detail: String,
     },
 }
@@ -222,6 +261,9 @@ pub struct ProbeFact {
     pub dns: Option<DnsOutcome>,
     /// TCP connect.
     pub tcp: Option<TcpOutcome>,
+    /// The STARTTLS upgrade, when TLS was asked for (between TCP and the first read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsOutcome>,
     /// A read of the UPS (`GET VAR <ups> ups.status` or `LIST VAR <ups>`).
     pub query: Option<NutOutcome>,
     /// A login with upsmon's credentials, when the probe had them.
@@ -235,6 +277,7 @@ impl ProbeFact {
             target,
             dns: None,
             tcp: None,
+            tls: None,
             query: None,
             login: None,
         }
@@ -299,7 +342,7 @@ mod tests {
         p.dns = Some(DnsOutcome::Literal);
         p.tcp = Some(TcpOutcome::Connected);
         p.query = Some(NutOutcome::Err {
-            code: "UNKNOWN-UPS".into(),
+            code: ErrCode::UnknownUps,
         });
         f.probes.push(p);
         f.snapshots.push(Snapshot::new(

@@ -1,7 +1,7 @@
 //! The probes: nut-proto's client against real servers, and the glue that turns what happened into
 //! nut-diagnose facts ([`Snapshot`], [`ProbeFact`]) so that the rules, not nutctl, judge it.
 
-use nut_diagnose::facts::{DnsOutcome, NutOutcome, ProbeFact, Snapshot, TcpOutcome};
+use nut_diagnose::facts::{DnsOutcome, NutOutcome, ProbeFact, Snapshot, TcpOutcome, TlsOutcome};
 use nut_proto::client::{ClientError, TlsError, Variable};
 use nut_proto::{HostKind, Target};
 
@@ -49,13 +49,23 @@ pub(crate) fn fact_from_error(target: &Target, err: &ClientError) -> ProbeFact {
         ClientError::HostUnreachable { .. } => p.tcp = Some(TcpOutcome::NoRoute),
         ClientError::NetworkUnreachable { .. } => p.tcp = Some(TcpOutcome::NetUnreachable),
         ClientError::ConnectTimeout { .. } => p.tcp = Some(TcpOutcome::TimedOut),
-        // A refused STARTTLS is the server's ERR reply: judge that, not the wrapper.
-        ClientError::Tls(TlsError::Refused(inner)) => return fact_from_error(target, inner),
+        ClientError::Tls(e) => {
+            p.tcp = Some(TcpOutcome::Connected);
+            p.tls = Some(match e {
+                TlsError::Refused(inner) => TlsOutcome::Refused {
+                    detail: inner.to_string(),
+                },
+                TlsError::Handshake(io) => TlsOutcome::Handshake {
+                    detail: io.to_string(),
+                },
+                other => TlsOutcome::Config {
+                    detail: other.to_string(),
+                },
+            });
+        }
         ClientError::Server { code, .. } => {
             p.tcp = Some(TcpOutcome::Connected);
-            p.query = Some(NutOutcome::Err {
-                code: code.as_str().to_string(),
-            });
+            p.query = Some(NutOutcome::Err { code: code.clone() });
         }
         other => {
             p.tcp = Some(TcpOutcome::Connected);
@@ -112,7 +122,7 @@ mod tests {
         assert_eq!(
             p.query,
             Some(NutOutcome::Err {
-                code: "UNKNOWN-UPS".into()
+                code: nut_proto::ErrCode::UnknownUps
             })
         );
         assert_eq!(upsc_error_text(&e), "Unknown UPS");

@@ -65,9 +65,7 @@ fn tcp_outcome(e: &std::io::Error) -> TcpOutcome {
 
 fn nut_outcome(e: &ClientError) -> NutOutcome {
     match e {
-        ClientError::Server { code, .. } => NutOutcome::Err {
-            code: code.as_str().to_string(),
-        },
+        ClientError::Server { code, .. } => NutOutcome::Err { code: code.clone() },
         other => NutOutcome::Failed {
             detail: other.to_string(),
         },
@@ -315,6 +313,9 @@ pub(crate) fn text(r: &CheckReport, color: bool) -> String {
                 f.title,
                 f.id
             ));
+            if let Some(c) = f.category {
+                out.push_str(&format!("  category: {c}\n"));
+            }
             if !f.meaning.is_empty() {
                 out.push_str(&format!("  {}\n", f.meaning));
             }
