@@ -15,12 +15,11 @@ use crate::logs::LogEvent;
 /// All facts about one host. Build it with `Facts::default()` and fill the fields: the struct is
 /// `#[non_exhaustive]` because fields will be added (configs, see below) without breaking callers.
 ///
-/// # Configs (reserved)
+/// # Configs
 ///
-/// The host's NUT configuration files (`nut.conf`, `ups.conf`, `upsd.conf`, `upsd.users`, `upsmon.conf`)
-/// belong here as typed views from `nut-config`, as an `Option<…>` field (`None` = not read, so rules that
-/// need them stay silent instead of guessing). They will be added when nut-config's typed views land; the
-/// mode, config-consistency and shutdown-chain rules wait for them. Until then no field stands in for them.
+/// The host's NUT configuration is [`Facts::config`] (`None` = not read, so the rules that need it stay
+/// silent instead of guessing); other hosts' configurations, for cross-host rules and the authority map,
+/// are [`Facts::peers`]. Passwords in them serialize redacted.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 #[non_exhaustive]
@@ -38,9 +37,25 @@ pub struct Facts {
     pub probes: Vec<ProbeFact>,
     /// Log events (journal, syslog, upsmon output), in log order. Foreign lines may be left out.
     pub logs: Vec<LogEvent<'static>>,
+    /// This host's NUT configuration (see [`crate::config::HostConfig::from_dir`]).
+    pub config: Option<crate::config::HostConfig>,
+    /// Other hosts' configurations (a client's, the server's), for cross-host rules and the map.
+    pub peers: Vec<crate::config::HostConfig>,
+    /// `LIST CLIENT` answers of live servers: who is logged in to which UPS.
+    pub clients: Vec<ClientsFact>,
     /// Sources that could not be read (`"journal: permission denied"`), so a renderer can say what the
     /// diagnosis did not see.
     pub unavailable: Vec<String>,
+}
+
+/// The clients upsd lists as logged in to one UPS (`LIST CLIENT <ups>`): the live half of the
+/// authority map.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientsFact {
+    /// The UPS on its server.
+    pub target: Target,
+    /// Client addresses as upsd reports them.
+    pub clients: Vec<String>,
 }
 
 /// NUT's systemd units (nut-facts §6.1). Driver instances are `nut-driver@<ups>.service`.

@@ -56,6 +56,8 @@ pub enum Source {
     Service,
     /// A derived figure (a count, a duration) rather than one observed value.
     Derived,
+    /// A configuration file (`upsmon.conf:12`).
+    Config,
 }
 
 /// One observed fact a finding rests on: "`ups.load` = `92`", "line 12: `… Connection refused`".

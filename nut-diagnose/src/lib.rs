@@ -27,10 +27,12 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod config;
 pub mod facts;
 pub mod finding;
 pub mod knowledge;
 pub mod logs;
+pub mod map;
 pub mod probe;
 pub mod rules;
 pub mod timeline;
