@@ -66,6 +66,8 @@ pub mod units {
     pub const MONITOR: &str = "nut-monitor.service";
     /// The group of all driver instances.
     pub const DRIVER_TARGET: &str = "nut-driver.target";
+    /// The generator of driver instances from ups.conf (NUT >= 2.8).
+    pub const ENUMERATOR: &str = "nut-driver-enumerator.service";
     /// The umbrella target.
     pub const NUT_TARGET: &str = "nut.target";
 
@@ -82,6 +84,34 @@ pub struct ServiceFact {
     pub unit: String,
     /// Its state.
     pub state: ServiceState,
+    /// What systemd adds (sub-state, result, restarts), when the probe read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<UnitDetail>,
+}
+
+/// systemd's details on a unit: why it stopped and how often it restarted (`systemctl show` properties
+/// `SubState`, `UnitFileState`, `Result`, `NRestarts`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitDetail {
+    /// `SubState` (`auto-restart`, `dead`, `running`).
+    pub sub_state: Option<String>,
+    /// `UnitFileState` (`enabled`, `disabled`, `masked`).
+    pub unit_file_state: Option<String>,
+    /// `Result` (`exit-code`, `signal`, `start-limit-hit`, `success`).
+    pub result: Option<String>,
+    /// `NRestarts`.
+    pub n_restarts: Option<u32>,
+}
+
+impl ServiceFact {
+    /// A unit in a state, without details.
+    pub fn new(unit: impl Into<String>, state: ServiceState) -> Self {
+        ServiceFact {
+            unit: unit.into(),
+            state,
+            detail: None,
+        }
+    }
 }
 
 /// The state of a systemd unit, reduced to what the diagnosis distinguishes.
@@ -349,10 +379,8 @@ mod tests {
             now: Some(1_795_706_401),
             ..Facts::default()
         };
-        f.services.push(ServiceFact {
-            unit: units::MONITOR.into(),
-            state: ServiceState::Failed,
-        });
+        f.services
+            .push(ServiceFact::new(units::MONITOR, ServiceState::Failed));
         let mut p = ProbeFact::new(Target::new("ups", "10.0.0.2", 3493));
         p.dns = Some(DnsOutcome::Literal);
         p.tcp = Some(TcpOutcome::Connected);

@@ -22,10 +22,7 @@ fn host(case: &str, name: &str) -> HostConfig {
 }
 
 fn svc(unit: &str, state: ServiceState) -> ServiceFact {
-    ServiceFact {
-        unit: unit.into(),
-        state,
-    }
+    ServiceFact::new(unit, state)
 }
 
 fn facts(config: HostConfig, peers: Vec<HostConfig>, services: Vec<ServiceFact>) -> Facts {

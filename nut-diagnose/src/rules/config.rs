@@ -43,6 +43,35 @@ fn state_of(facts: &Facts, unit: &str) -> Option<ServiceState> {
         .map(|s| s.state)
 }
 
+/// The unit's state with systemd's reason (`failed (Result=exit-code, NRestarts=5)`).
+fn svc_fact(facts: &Facts, unit: &str, state: ServiceState) -> Evidence {
+    let d = facts
+        .services
+        .iter()
+        .find(|s| s.unit == unit)
+        .and_then(|s| s.detail.as_ref());
+    let mut v = state_word(state).to_string();
+    if let Some(d) = d {
+        let mut parts = Vec::new();
+        if let Some(x) = &d.sub_state {
+            parts.push(format!("SubState={x}"));
+        }
+        if let Some(x) = &d.result {
+            parts.push(format!("Result={x}"));
+        }
+        if let Some(x) = d.n_restarts {
+            parts.push(format!("NRestarts={x}"));
+        }
+        if let Some(x) = &d.unit_file_state {
+            parts.push(format!("UnitFileState={x}"));
+        }
+        if !parts.is_empty() {
+            v = format!("{v} ({})", parts.join(", "));
+        }
+    }
+    Evidence::new(Source::Service, unit, v)
+}
+
 fn mode_ev(c: &HostConfig) -> Evidence {
     cfg(
         "nut.conf",
@@ -227,7 +256,10 @@ pub fn mode(facts: &Facts, c: &HostConfig) -> Vec<Finding> {
         let Some(state) = state_of(facts, &unit) else {
             continue;
         };
-        if matches!(state, ServiceState::Inactive | ServiceState::NotFound) {
+        if matches!(
+            state,
+            ServiceState::Inactive | ServiceState::NotFound | ServiceState::Failed
+        ) {
             out.push(
                 Finding::new(
                     "mode.unit-not-running",
@@ -242,7 +274,7 @@ pub fn mode(facts: &Facts, c: &HostConfig) -> Vec<Finding> {
                 )
                 .about(unit.clone())
                 .with(mode_ev(c))
-                .with(svc(&unit, state)),
+                .with(svc_fact(facts, &unit, state)),
             );
         }
     }
@@ -264,9 +296,7 @@ pub fn mode(facts: &Facts, c: &HostConfig) -> Vec<Finding> {
             }
         }
     }
-    if m == Mode::Netclient && monitor_state.is_none() && server_state.is_none() {
-        // Nothing more to say without unit facts.
-    }
+    let _ = monitor_state;
     out
 }
 

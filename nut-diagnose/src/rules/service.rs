@@ -66,11 +66,7 @@ mod tests {
     use super::*;
 
     fn check(unit: &str, state: ServiceState) -> Option<(String, Severity)> {
-        service(&ServiceFact {
-            unit: unit.into(),
-            state,
-        })
-        .map(|f| (f.id.to_string(), f.severity))
+        service(&ServiceFact::new(unit, state)).map(|f| (f.id.to_string(), f.severity))
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Probes: the traits through which facts are gathered, and [`gather`], which fills [`Facts`] from them.
 //!
-//! The rules never call a probe; they read [`Facts`]. Real implementations (systemctl, journalctl, TCP and
-//! the NUT client of nut-proto) live outside the rules, in nutctl or a future `probe` module behind these
-//! traits, so that tests and replays can substitute recorded facts.
+//! The rules never call a probe; they read [`Facts`]. Real implementations live in [`system`]
+//! (`systemctl show`, `journalctl -o json`) and [`nut`] (DNS, TCP, STARTTLS, a NUT read and a login with
+//! nut-proto's client), behind the cargo feature `probe` (on by default); tests and replays substitute
+//! their own implementations or recorded facts.
 //!
 //! A probe reports failures of the *thing probed* as facts (a refused connection is a [`TcpOutcome`], not
 //! an error). [`ProbeError`] is only for "could not look at all" (no systemd, no permission to read the
@@ -13,8 +14,13 @@
 use async_trait::async_trait;
 use nut_proto::Target;
 
-use crate::facts::{Facts, ProbeFact, ServiceFact, ServiceState, Snapshot};
+use crate::facts::{Facts, ProbeFact, ServiceFact, ServiceState, Snapshot, UnitDetail};
 use crate::logs;
+
+#[cfg(feature = "probe")]
+pub mod nut;
+#[cfg(feature = "probe")]
+pub mod system;
 
 /// The probe itself could not run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,6 +41,12 @@ pub enum ProbeError {
 pub trait ServiceProbe: Send + Sync {
     /// The state of one unit; a unit that does not exist is `Ok(ServiceState::NotFound)`.
     async fn state(&self, unit: &str) -> Result<ServiceState, ProbeError>;
+
+    /// The state and systemd's details (result, restarts). The default asks [`ServiceProbe::state`]
+    /// and has no details.
+    async fn show(&self, unit: &str) -> Result<(ServiceState, Option<UnitDetail>), ProbeError> {
+        Ok((self.state(unit).await?, None))
+    }
 
     /// The instantiated `nut-driver@*.service` units present on the host (their full names).
     async fn driver_units(&self) -> Result<Vec<String>, ProbeError>;
@@ -91,6 +103,7 @@ pub async fn gather(
             crate::facts::units::SERVER,
             crate::facts::units::MONITOR,
             crate::facts::units::DRIVER_TARGET,
+            crate::facts::units::ENUMERATOR,
         ]
         .iter()
         .map(|u| u.to_string())
@@ -100,8 +113,12 @@ pub async fn gather(
             Err(e) => facts.unavailable.push(e.to_string()),
         }
         for unit in units {
-            match sp.state(&unit).await {
-                Ok(state) => facts.services.push(ServiceFact { unit, state }),
+            match sp.show(&unit).await {
+                Ok((state, detail)) => facts.services.push(ServiceFact {
+                    unit,
+                    state,
+                    detail,
+                }),
                 Err(e) => facts.unavailable.push(e.to_string()),
             }
         }
@@ -206,6 +223,7 @@ mod tests {
                 ("nut-server.service", ServiceState::Active),
                 ("nut-monitor.service", ServiceState::Failed),
                 ("nut-driver.target", ServiceState::Active),
+                ("nut-driver-enumerator.service", ServiceState::Active),
             ]
         );
         assert_eq!(f.probes.len(), 1);
