@@ -52,6 +52,9 @@ pub struct Report {
     pub verdict: Verdict,
     /// The timeline built from `Facts::logs`.
     pub timeline: timeline::Timeline,
+    /// The authority map built from the configurations (empty when none was read).
+    #[serde(default)]
+    pub map: map::AuthorityMap,
 }
 
 /// Runs every rule over the facts. Pure: the same facts and thresholds give the same report.
@@ -62,7 +65,15 @@ pub fn diagnose(facts: &Facts, thresholds: &knowledge::Thresholds) -> Report {
         verdict: Verdict::of(&findings),
         findings,
         timeline,
+        map: map::AuthorityMap::build(facts),
     }
+}
+
+/// The whole-host check behind `nutctl doctor`: the same as [`diagnose`] (every rule, the timeline and
+/// the authority map), named for the front end's flow *gather → doctor → render*. Gather the facts with
+/// [`probe::gather_local`] (feature `probe`) or load them from a saved file.
+pub fn doctor(facts: &Facts, thresholds: &knowledge::Thresholds) -> Report {
+    diagnose(facts, thresholds)
 }
 
 #[doc = include_str!("../README.md")]

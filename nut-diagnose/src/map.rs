@@ -110,8 +110,14 @@ impl AuthorityMap {
                 n.sdorder = Some(u.sdorder);
             }
         }
+        let this_host = facts.config.as_ref().map(host_name);
         for c in &facts.clients {
-            let k = key(&c.target.ups, &c.target.host);
+            // A server asked over loopback is this host.
+            let server = match (&this_host, c.target.host_kind()) {
+                (Some(h), HostKind::Loopback) => h.clone(),
+                _ => c.target.host.clone(),
+            };
+            let k = key(&c.target.ups, &server);
             let n = nodes.entry(k.clone()).or_default();
             n.ups = k;
             n.live_clients = Some(c.clients.clone());

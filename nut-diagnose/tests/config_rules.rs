@@ -296,7 +296,7 @@ fn map_snapshots_text_mermaid_dot() {
         vec![],
     );
     f.clients.push(nut_diagnose::facts::ClientsFact {
-        target: nut_proto::Target::new("rack", "server", 3493),
+        target: nut_proto::Target::new("rack", "127.0.0.1", 3493),
         clients: vec!["127.0.0.1".into(), "192.0.2.7".into()],
     });
     let m = AuthorityMap::build(&f);
