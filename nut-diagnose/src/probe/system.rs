@@ -330,6 +330,28 @@ mod tests {
         ));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn parsers_are_total(bytes in proptest::collection::vec(proptest::arbitrary::any::<u8>(), 0..512)) {
+            let text = String::from_utf8_lossy(&bytes);
+            let s = parse_show(&text);
+            let _ = s.state();
+            for u in parse_driver_units(&text) {
+                proptest::prop_assert!(u.starts_with("nut-driver@") && u.ends_with(".service"));
+            }
+        }
+
+        #[test]
+        fn show_round_trips(active in "(active|inactive|failed|activating|deactivating)",
+                            load in "(loaded|not-found)", restarts in 0u32..1000) {
+            let text = format!("LoadState={load}\nActiveState={active}\nSubState=x\nNRestarts={restarts}\n");
+            let s = parse_show(&text);
+            proptest::prop_assert_eq!(&s.active_state, &active);
+            proptest::prop_assert_eq!(s.n_restarts, Some(restarts));
+            proptest::prop_assert_eq!(s.state(), ServiceState::from_systemctl(&load, &active));
+        }
+    }
+
     #[tokio::test]
     async fn absent_programs_are_facts_not_crashes() {
         let s = Systemctl {
