@@ -183,6 +183,12 @@ impl Finding {
         self
     }
 
+    /// Adds several pieces of evidence.
+    pub fn with_all(mut self, evidence: impl IntoIterator<Item = Evidence>) -> Self {
+        self.evidence.extend(evidence);
+        self
+    }
+
     /// Adds one piece of evidence.
     pub fn with(mut self, evidence: Evidence) -> Self {
         self.evidence.push(evidence);

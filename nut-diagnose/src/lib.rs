@@ -3,12 +3,17 @@
 //! # Layout
 //! - [`knowledge`]: the tables, as data: `ups.status` tokens, thresholds (user-overridable), upsmon/upsd
 //!   log-message formats, failure causes.
-//! - [`facts`]: [`Facts`], everything the rules look at (services, snapshots, probes, log events, time).
+//! - [`facts`]: [`Facts`], everything the rules look at (services, snapshots, probes, log events,
+//!   configs, time).
 //! - [`logs`]: journal/syslog/upsmon line parser → [`logs::LogEvent`] (zero-copy, total on any bytes).
 //! - [`timeline`]: log events → episodes (comms lost → established, on battery → on line, shutdown).
 //! - [`rules`]: pure functions `Facts → Vec<Finding>`, one family per file.
 //! - [`finding`]: [`Finding`] (stable id, severity, evidence, action) and [`Verdict`].
-//! - [`probe`]: async traits to gather facts, and [`probe::gather`]; real probes live outside the rules.
+//! - [`config`]: the host's configuration as facts (from nut-config's typed views; passwords redacted).
+//! - [`map`]: the authority map (UPS → primary → secondaries → power cut) and its text/Mermaid/DOT forms.
+//! - [`probe`]: async traits to gather facts, [`probe::gather`]; with the default feature `probe`, the
+//!   real probes (`probe::system`: systemctl/journalctl, `probe::nut`: nut-proto's client) and
+//!   `probe::gather_local`. The rules never do I/O.
 //!
 //! # Example
 //! ```

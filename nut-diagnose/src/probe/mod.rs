@@ -19,7 +19,6 @@ use crate::logs;
 
 #[cfg(feature = "probe")]
 pub mod nut;
-#[cfg(feature = "probe")]
 pub mod system;
 
 /// The probe itself could not run.

@@ -3,11 +3,16 @@
 //! `journalctl -o json`. Parsing is done by pure functions, unit-tested on captured text; spawning is a
 //! thin layer on top. When `systemctl` or `journalctl` is absent or refuses, the probe reports
 //! `could not read: …` (recorded by [`crate::probe::gather`] in `Facts::unavailable`), never panics.
+//!
+//! The parsers are always compiled (they are pure); the spawning probes need the feature `probe`.
 
+#[cfg(feature = "probe")]
 use async_trait::async_trait;
 
 use crate::facts::{ServiceState, UnitDetail};
-use crate::probe::{LogSource, ProbeError, ServiceProbe};
+use crate::probe::ProbeError;
+#[cfg(feature = "probe")]
+use crate::probe::{LogSource, ServiceProbe};
 
 /// The properties asked of `systemctl show`.
 pub const SHOW_PROPERTIES: &str = "ActiveState,SubState,LoadState,UnitFileState,Result,NRestarts";
@@ -139,6 +144,7 @@ pub fn journal_result(success: bool, stdout: Vec<u8>, stderr: &str) -> Result<Ve
     Ok(stdout)
 }
 
+#[cfg(feature = "probe")]
 async fn run(program: &str, args: &[String]) -> Result<std::process::Output, ProbeError> {
     tokio::process::Command::new(program)
         .args(args)
@@ -150,6 +156,7 @@ async fn run(program: &str, args: &[String]) -> Result<std::process::Output, Pro
         .map_err(|e| ProbeError::Unavailable(format!("could not read: {program}: {e}")))
 }
 
+#[cfg(feature = "probe")]
 /// [`ServiceProbe`] through `systemctl show`.
 #[derive(Debug, Clone)]
 pub struct Systemctl {
@@ -157,6 +164,7 @@ pub struct Systemctl {
     pub program: String,
 }
 
+#[cfg(feature = "probe")]
 impl Default for Systemctl {
     fn default() -> Self {
         Systemctl {
@@ -165,6 +173,7 @@ impl Default for Systemctl {
     }
 }
 
+#[cfg(feature = "probe")]
 impl Systemctl {
     /// The properties of one unit.
     pub async fn show_unit(&self, unit: &str) -> Result<UnitShow, ProbeError> {
@@ -197,6 +206,7 @@ impl Systemctl {
     }
 }
 
+#[cfg(feature = "probe")]
 #[async_trait]
 impl ServiceProbe for Systemctl {
     async fn state(&self, unit: &str) -> Result<ServiceState, ProbeError> {
@@ -237,6 +247,7 @@ impl ServiceProbe for Systemctl {
     }
 }
 
+#[cfg(feature = "probe")]
 /// [`LogSource`] through `journalctl -o json`.
 #[derive(Debug, Clone)]
 pub struct Journalctl {
@@ -244,6 +255,7 @@ pub struct Journalctl {
     pub program: String,
 }
 
+#[cfg(feature = "probe")]
 impl Default for Journalctl {
     fn default() -> Self {
         Journalctl {
@@ -252,6 +264,7 @@ impl Default for Journalctl {
     }
 }
 
+#[cfg(feature = "probe")]
 #[async_trait]
 impl LogSource for Journalctl {
     async fn read(&self, since: Option<i64>) -> Result<Vec<u8>, ProbeError> {
@@ -352,6 +365,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "probe")]
     #[tokio::test]
     async fn absent_programs_are_facts_not_crashes() {
         let s = Systemctl {

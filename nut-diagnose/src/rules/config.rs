@@ -487,7 +487,10 @@ pub fn consistency(facts: &Facts, c: &HostConfig) -> Vec<Finding> {
                 "upsmon refuses to start (\"insufficient power configured\"): nothing watches the UPS.",
                 "Lower MINSUPPLIES to the number of power supplies that must stay fed (usually 1), or give the MONITOR lines their power values.",
             )
-            .with(cfg("upsmon.conf", 0, format!("MINSUPPLIES {}, power values sum to {total}", um.minsupplies))),
+            .with(cfg("upsmon.conf", 0, format!("MINSUPPLIES {}, power values sum to {total}", um.minsupplies)))
+            .with_all(c.diagnostics.iter().filter(|d| is_minsupplies(d)).map(|d| {
+                Evidence::new(Source::Config, format!("{}:{}:{}", d.file, d.line, d.col), d.message.clone())
+            })),
         );
     }
     out
@@ -697,11 +700,16 @@ pub fn order(c: &HostConfig) -> Vec<Finding> {
     out
 }
 
+/// nut-config's own MINSUPPLIES check: reported by the cross-file rule, with its location.
+fn is_minsupplies(d: &crate::config::ConfigDiag) -> bool {
+    d.kind == "required" && d.message.contains("MINSUPPLIES")
+}
+
 /// nut-config's diagnostics (syntax, values, unknown directives, permissions) and missing or unreadable
 /// files, each with its `file:line:col`.
 pub fn diagnostics(c: &HostConfig) -> Vec<Finding> {
     let mut out = Vec::new();
-    for d in &c.diagnostics {
+    for d in c.diagnostics.iter().filter(|d| !is_minsupplies(d)) {
         let (id, sev, meaning, action): (&'static str, Severity, &str, &str) = match d.kind.as_str() {
             "world_readable" => ("config.world-readable", Severity::Warning,
                 "Every user on the host can read the passwords in this file and use them to shut the UPS down.",
