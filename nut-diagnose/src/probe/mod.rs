@@ -239,10 +239,49 @@ mod tests {
         );
     }
 
+    #[test]
+    fn own_upsd_address_from_listen() {
+        use nut_config::files::upsd_conf::Listen;
+        let l = |a: &str, port| Listen {
+            addr: a.into(),
+            port,
+            line: 1,
+        };
+        assert_eq!(
+            local_listen(&[l("192.0.2.1", 3493), l("127.0.0.1", 34930)]),
+            ("127.0.0.1".into(), 34930)
+        );
+        assert_eq!(
+            local_listen(&[l("0.0.0.0", 4000)]),
+            ("127.0.0.1".into(), 4000)
+        );
+        assert_eq!(
+            local_listen(&[l("192.0.2.1", 3493)]),
+            ("192.0.2.1".into(), 3493)
+        );
+        assert_eq!(local_listen(&[]), ("127.0.0.1".into(), 3493));
+    }
+
     #[tokio::test]
     async fn gather_with_nothing_is_empty() {
         let f = gather(Probes::default(), &[], None, None).await;
         assert_eq!(f, Facts::default());
+    }
+}
+
+/// Where to reach this host's own upsd, from its LISTEN lines: a loopback address if it listens on one,
+/// 127.0.0.1 for a wildcard, else the first address as written.
+pub fn local_listen(listen: &[nut_config::files::upsd_conf::Listen]) -> (String, u16) {
+    let wildcard = |a: &str| matches!(a, "0.0.0.0" | "::" | "*");
+    if let Some(l) = listen.iter().find(|l| l.is_loopback()) {
+        return (l.addr.clone(), l.port);
+    }
+    if let Some(l) = listen.iter().find(|l| wildcard(&l.addr)) {
+        return ("127.0.0.1".to_string(), l.port);
+    }
+    match listen.first() {
+        Some(l) => (l.addr.clone(), l.port),
+        None => ("127.0.0.1".to_string(), nut_proto::target::DEFAULT_PORT),
     }
 }
 
@@ -317,9 +356,14 @@ pub async fn gather_local(o: &LocalOptions) -> Facts {
         };
         facts.probes.push(p.run(&t).await.0);
     }
+    let (addr, port) = dir
+        .upsd_conf
+        .view()
+        .map(|c| local_listen(&c.effective_listen()))
+        .unwrap_or_else(|| ("127.0.0.1".to_string(), nut_proto::target::DEFAULT_PORT));
     if let Some(u) = dir.ups_conf.view() {
         for s in &u.upses {
-            let t = Target::new(s.name.clone(), "127.0.0.1", nut_proto::target::DEFAULT_PORT);
+            let t = Target::new(s.name.clone(), addr.clone(), port);
             match plain.clients(&t).await {
                 Ok(clients) => facts.clients.push(crate::facts::ClientsFact {
                     target: t.clone(),
