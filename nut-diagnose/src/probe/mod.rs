@@ -151,6 +151,122 @@ pub async fn gather(
     facts
 }
 
+/// Where to reach this host's own upsd, from its LISTEN lines: a loopback address if it listens on one,
+/// 127.0.0.1 for a wildcard, else the first address as written.
+pub fn local_listen(listen: &[nut_config::files::upsd_conf::Listen]) -> (String, u16) {
+    let wildcard = |a: &str| matches!(a, "0.0.0.0" | "::" | "*");
+    if let Some(l) = listen.iter().find(|l| l.is_loopback()) {
+        return (l.addr.clone(), l.port);
+    }
+    if let Some(l) = listen.iter().find(|l| wildcard(&l.addr)) {
+        return ("127.0.0.1".to_string(), l.port);
+    }
+    match listen.first() {
+        Some(l) => (l.addr.clone(), l.port),
+        None => ("127.0.0.1".to_string(), nut_proto::target::DEFAULT_PORT),
+    }
+}
+
+/// Everything [`gather_local`] needs to know.
+#[cfg(feature = "probe")]
+#[derive(Clone, Default)]
+pub struct LocalOptions {
+    /// The NUT config directory (`None`: NUT's default, `$NUT_CONFPATH` or `/etc/nut`).
+    pub confdir: Option<std::path::PathBuf>,
+    /// This host's name, as other hosts name it in MONITOR lines.
+    pub host: String,
+    /// Client options for the NUT probes (timeouts, TLS).
+    pub nut: nut_proto::client::Options,
+    /// Upgrade NUT connections with STARTTLS.
+    pub starttls: bool,
+    /// `now`, Unix seconds (passed in so results are reproducible).
+    pub now: Option<i64>,
+    /// Read the journal since this time (Unix seconds).
+    pub log_since: Option<i64>,
+    /// Other hosts' config directories to put on the authority map (`(host, dir)`).
+    pub peers: Vec<(String, std::path::PathBuf)>,
+}
+
+/// Gathers the facts of this host for `doctor`: its config directory, systemd units (`systemctl show`),
+/// the journal (`journalctl -o json`), a probe of every MONITOR target with that line's credentials
+/// (login included, so "the login is accepted" is a fact), a snapshot of each, and `LIST CLIENT` of the
+/// UPSes this host serves. Sources that cannot be read end up in `Facts::unavailable`.
+#[cfg(feature = "probe")]
+pub async fn gather_local(o: &LocalOptions) -> Facts {
+    use crate::config::HostConfig;
+    let dir = match &o.confdir {
+        Some(d) => nut_config::ConfigDir::load(d),
+        None => nut_config::ConfigDir::load_default(),
+    };
+    let services = system::Systemctl::default();
+    let journal = system::Journalctl::default();
+    let plain = nut::NutProbe {
+        opts: o.nut.clone(),
+        starttls: o.starttls,
+        credentials: None,
+    };
+    let probes = Probes {
+        services: Some(&services),
+        targets: None,
+        snapshots: Some(&plain),
+        logs: Some(&journal),
+    };
+    let monitors: Vec<(Target, String, nut_proto::client::Password)> = dir
+        .upsmon_conf
+        .view()
+        .map(|u| {
+            u.monitors
+                .iter()
+                .map(|m| {
+                    (
+                        m.target.clone(),
+                        m.user.clone(),
+                        nut_proto::client::Password::new(m.password.expose()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let targets: Vec<Target> = monitors.iter().map(|(t, _, _)| t.clone()).collect();
+    let mut facts = gather(probes, &targets, o.now, o.log_since).await;
+    facts.host = (!o.host.is_empty()).then(|| o.host.clone());
+    for (t, user, password) in monitors {
+        let p = nut::NutProbe {
+            opts: o.nut.clone(),
+            starttls: o.starttls,
+            credentials: Some((user, password)),
+        };
+        facts.probes.push(p.run(&t).await.0);
+    }
+    let (addr, port) = dir
+        .upsd_conf
+        .view()
+        .map(|c| local_listen(&c.effective_listen()))
+        .unwrap_or_else(|| ("127.0.0.1".to_string(), nut_proto::target::DEFAULT_PORT));
+    if let Some(u) = dir.ups_conf.view() {
+        for s in &u.upses {
+            let t = Target::new(s.name.clone(), addr.clone(), port);
+            match plain.clients(&t).await {
+                Ok(clients) => facts.clients.push(crate::facts::ClientsFact {
+                    target: t.clone(),
+                    clients,
+                }),
+                Err(e) => facts
+                    .unavailable
+                    .push(format!("could not read: LIST CLIENT {}: {e}", s.name)),
+            }
+        }
+    }
+    facts.config = Some(HostConfig::from_dir(o.host.clone(), &dir));
+    for (host, d) in &o.peers {
+        facts.peers.push(HostConfig::from_dir(
+            host.clone(),
+            &nut_config::ConfigDir::load(d),
+        ));
+    }
+    facts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,120 +383,4 @@ mod tests {
         let f = gather(Probes::default(), &[], None, None).await;
         assert_eq!(f, Facts::default());
     }
-}
-
-/// Where to reach this host's own upsd, from its LISTEN lines: a loopback address if it listens on one,
-/// 127.0.0.1 for a wildcard, else the first address as written.
-pub fn local_listen(listen: &[nut_config::files::upsd_conf::Listen]) -> (String, u16) {
-    let wildcard = |a: &str| matches!(a, "0.0.0.0" | "::" | "*");
-    if let Some(l) = listen.iter().find(|l| l.is_loopback()) {
-        return (l.addr.clone(), l.port);
-    }
-    if let Some(l) = listen.iter().find(|l| wildcard(&l.addr)) {
-        return ("127.0.0.1".to_string(), l.port);
-    }
-    match listen.first() {
-        Some(l) => (l.addr.clone(), l.port),
-        None => ("127.0.0.1".to_string(), nut_proto::target::DEFAULT_PORT),
-    }
-}
-
-/// Everything [`gather_local`] needs to know.
-#[cfg(feature = "probe")]
-#[derive(Clone, Default)]
-pub struct LocalOptions {
-    /// The NUT config directory (`None`: NUT's default, `$NUT_CONFPATH` or `/etc/nut`).
-    pub confdir: Option<std::path::PathBuf>,
-    /// This host's name, as other hosts name it in MONITOR lines.
-    pub host: String,
-    /// Client options for the NUT probes (timeouts, TLS).
-    pub nut: nut_proto::client::Options,
-    /// Upgrade NUT connections with STARTTLS.
-    pub starttls: bool,
-    /// `now`, Unix seconds (passed in so results are reproducible).
-    pub now: Option<i64>,
-    /// Read the journal since this time (Unix seconds).
-    pub log_since: Option<i64>,
-    /// Other hosts' config directories to put on the authority map (`(host, dir)`).
-    pub peers: Vec<(String, std::path::PathBuf)>,
-}
-
-/// Gathers the facts of this host for `doctor`: its config directory, systemd units (`systemctl show`),
-/// the journal (`journalctl -o json`), a probe of every MONITOR target with that line's credentials
-/// (login included, so "the login is accepted" is a fact), a snapshot of each, and `LIST CLIENT` of the
-/// UPSes this host serves. Sources that cannot be read end up in `Facts::unavailable`.
-#[cfg(feature = "probe")]
-pub async fn gather_local(o: &LocalOptions) -> Facts {
-    use crate::config::HostConfig;
-    let dir = match &o.confdir {
-        Some(d) => nut_config::ConfigDir::load(d),
-        None => nut_config::ConfigDir::load_default(),
-    };
-    let services = system::Systemctl::default();
-    let journal = system::Journalctl::default();
-    let plain = nut::NutProbe {
-        opts: o.nut.clone(),
-        starttls: o.starttls,
-        credentials: None,
-    };
-    let probes = Probes {
-        services: Some(&services),
-        targets: None,
-        snapshots: Some(&plain),
-        logs: Some(&journal),
-    };
-    let monitors: Vec<(Target, String, nut_proto::client::Password)> = dir
-        .upsmon_conf
-        .view()
-        .map(|u| {
-            u.monitors
-                .iter()
-                .map(|m| {
-                    (
-                        m.target.clone(),
-                        m.user.clone(),
-                        nut_proto::client::Password::new(m.password.expose()),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let targets: Vec<Target> = monitors.iter().map(|(t, _, _)| t.clone()).collect();
-    let mut facts = gather(probes, &targets, o.now, o.log_since).await;
-    facts.host = (!o.host.is_empty()).then(|| o.host.clone());
-    for (t, user, password) in monitors {
-        let p = nut::NutProbe {
-            opts: o.nut.clone(),
-            starttls: o.starttls,
-            credentials: Some((user, password)),
-        };
-        facts.probes.push(p.run(&t).await.0);
-    }
-    let (addr, port) = dir
-        .upsd_conf
-        .view()
-        .map(|c| local_listen(&c.effective_listen()))
-        .unwrap_or_else(|| ("127.0.0.1".to_string(), nut_proto::target::DEFAULT_PORT));
-    if let Some(u) = dir.ups_conf.view() {
-        for s in &u.upses {
-            let t = Target::new(s.name.clone(), addr.clone(), port);
-            match plain.clients(&t).await {
-                Ok(clients) => facts.clients.push(crate::facts::ClientsFact {
-                    target: t.clone(),
-                    clients,
-                }),
-                Err(e) => facts
-                    .unavailable
-                    .push(format!("could not read: LIST CLIENT {}: {e}", s.name)),
-            }
-        }
-    }
-    facts.config = Some(HostConfig::from_dir(o.host.clone(), &dir));
-    for (host, d) in &o.peers {
-        facts.peers.push(HostConfig::from_dir(
-            host.clone(),
-            &nut_config::ConfigDir::load(d),
-        ));
-    }
-    facts
 }
