@@ -87,9 +87,14 @@ fn every_config_rule_with_its_evidence() {
                     svc("nut-server.service", Inactive),
                     svc("nut-monitor.service", Active),
                     svc("nut-driver@rack.service", NotFound),
+                    svc("nut-driver.target", Inactive),
                 ],
             ),
-            present: &[("mode.unit-not-running", "not-found")],
+            present: &[
+                ("mode.unit-not-running", "not-found"),
+                ("mode.unit-not-running", "nut-driver.target"),
+                ("mode.unit-not-running", "nut-server.service"),
+            ],
             absent: &[],
         },
         Case {

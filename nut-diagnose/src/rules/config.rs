@@ -239,6 +239,10 @@ pub fn mode(facts: &Facts, c: &HostConfig) -> Vec<Finding> {
             units::SERVER.to_string(),
             "upsd (the server layer): clients cannot read the UPS",
         ));
+        needed.push((
+            units::DRIVER_TARGET.to_string(),
+            "the drivers' target (the device layer): no driver instance is started at boot",
+        ));
         for u in &upses {
             needed.push((
                 units::driver(u),
