@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use nut_proto::Target;
+use nut_proto::{ErrCode, Target};
 use serde::{Deserialize, Serialize};
 
 use crate::logs::LogEvent;
@@ -15,12 +15,11 @@ use crate::logs::LogEvent;
 /// All facts about one host. Build it with `Facts::default()` and fill the fields: the struct is
 /// `#[non_exhaustive]` because fields will be added (configs, see below) without breaking callers.
 ///
-/// # Configs (reserved)
+/// # Configs
 ///
-/// The host's NUT configuration files (`nut.conf`, `ups.conf`, `upsd.conf`, `upsd.users`, `upsmon.conf`)
-/// belong here as typed views from `nut-config`, as an `Option<…>` field (`None` = not read, so rules that
-/// need them stay silent instead of guessing). They will be added when nut-config's typed views land; the
-/// mode, config-consistency and shutdown-chain rules wait for them. Until then no field stands in for them.
+/// The host's NUT configuration is [`Facts::config`] (`None` = not read, so the rules that need it stay
+/// silent instead of guessing); other hosts' configurations, for cross-host rules and the authority map,
+/// are [`Facts::peers`]. Passwords in them serialize redacted.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 #[non_exhaustive]
@@ -38,9 +37,25 @@ pub struct Facts {
     pub probes: Vec<ProbeFact>,
     /// Log events (journal, syslog, upsmon output), in log order. Foreign lines may be left out.
     pub logs: Vec<LogEvent<'static>>,
+    /// This host's NUT configuration (see [`crate::config::HostConfig::from_dir`]).
+    pub config: Option<crate::config::HostConfig>,
+    /// Other hosts' configurations (a client's, the server's), for cross-host rules and the map.
+    pub peers: Vec<crate::config::HostConfig>,
+    /// `LIST CLIENT` answers of live servers: who is logged in to which UPS.
+    pub clients: Vec<ClientsFact>,
     /// Sources that could not be read (`"journal: permission denied"`), so a renderer can say what the
     /// diagnosis did not see.
     pub unavailable: Vec<String>,
+}
+
+/// The clients upsd lists as logged in to one UPS (`LIST CLIENT <ups>`): the live half of the
+/// authority map.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientsFact {
+    /// The UPS on its server.
+    pub target: Target,
+    /// Client addresses as upsd reports them.
+    pub clients: Vec<String>,
 }
 
 /// NUT's systemd units (nut-facts §6.1). Driver instances are `nut-driver@<ups>.service`.
@@ -51,6 +66,8 @@ pub mod units {
     pub const MONITOR: &str = "nut-monitor.service";
     /// The group of all driver instances.
     pub const DRIVER_TARGET: &str = "nut-driver.target";
+    /// The generator of driver instances from ups.conf (NUT >= 2.8).
+    pub const ENUMERATOR: &str = "nut-driver-enumerator.service";
     /// The umbrella target.
     pub const NUT_TARGET: &str = "nut.target";
 
@@ -67,6 +84,34 @@ pub struct ServiceFact {
     pub unit: String,
     /// Its state.
     pub state: ServiceState,
+    /// What systemd adds (sub-state, result, restarts), when the probe read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<UnitDetail>,
+}
+
+/// systemd's details on a unit: why it stopped and how often it restarted (`systemctl show` properties
+/// `SubState`, `UnitFileState`, `Result`, `NRestarts`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitDetail {
+    /// `SubState` (`auto-restart`, `dead`, `running`).
+    pub sub_state: Option<String>,
+    /// `UnitFileState` (`enabled`, `disabled`, `masked`).
+    pub unit_file_state: Option<String>,
+    /// `Result` (`exit-code`, `signal`, `start-limit-hit`, `success`).
+    pub result: Option<String>,
+    /// `NRestarts`.
+    pub n_restarts: Option<u32>,
+}
+
+impl ServiceFact {
+    /// A unit in a state, without details.
+    pub fn new(unit: impl Into<String>, state: ServiceState) -> Self {
+        ServiceFact {
+            unit: unit.into(),
+            state,
+            detail: None,
+        }
+    }
 }
 
 /// The state of a systemd unit, reduced to what the diagnosis distinguishes.
@@ -202,12 +247,51 @@ pub enum NutOutcome {
     /// The server answered `ERR <code>` (`UNKNOWN-UPS`, `ACCESS-DENIED`, `DRIVER-NOT-CONNECTED`,
     /// `DATA-STALE`…).
     Err {
-        /// The code word after `ERR`.
-        code: String,
+        /// The code after `ERR`, serialized as the wire word (`UNKNOWN-UPS`).
+        #[serde(with = "err_code_word")]
+        code: ErrCode,
     },
     /// The exchange broke off (server closed the connection, read error, garbage reply).
     Failed {
         /// What happened.
+        detail: String,
+    },
+}
+
+/// `ErrCode` as its wire word in JSON (`"ACCESS-DENIED"`), so facts files stay readable and stable.
+mod err_code_word {
+    use nut_proto::ErrCode;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(c: &ErrCode, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(c.as_str())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ErrCode, D::Error> {
+        let w = String::deserialize(d)?;
+        Ok(ErrCode::parse(&w))
+    }
+}
+
+/// Result of the STARTTLS upgrade, when the probe asked for TLS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum TlsOutcome {
+    /// The session is encrypted (and verified, if the client verifies).
+    Ok,
+    /// upsd answered STARTTLS with `ERR` (usually `FEATURE-NOT-CONFIGURED`).
+    Refused {
+        /// The server's reply.
+        detail: String,
+    },
+    /// The handshake failed: untrusted, expired or misnamed certificate, no common protocol.
+    Handshake {
+        /// The TLS library's text.
+        detail: String,
+    },
+    /// The client's own TLS settings are unusable (CA file).
+    Config {
+        /// What is wrong.
         detail: String,
     },
 }
@@ -222,6 +306,9 @@ pub struct ProbeFact {
     pub dns: Option<DnsOutcome>,
     /// TCP connect.
     pub tcp: Option<TcpOutcome>,
+    /// The STARTTLS upgrade, when TLS was asked for (between TCP and the first read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsOutcome>,
     /// A read of the UPS (`GET VAR <ups> ups.status` or `LIST VAR <ups>`).
     pub query: Option<NutOutcome>,
     /// A login with upsmon's credentials, when the probe had them.
@@ -235,6 +322,7 @@ impl ProbeFact {
             target,
             dns: None,
             tcp: None,
+            tls: None,
             query: None,
             login: None,
         }
@@ -291,15 +379,13 @@ mod tests {
             now: Some(1_795_706_401),
             ..Facts::default()
         };
-        f.services.push(ServiceFact {
-            unit: units::MONITOR.into(),
-            state: ServiceState::Failed,
-        });
+        f.services
+            .push(ServiceFact::new(units::MONITOR, ServiceState::Failed));
         let mut p = ProbeFact::new(Target::new("ups", "10.0.0.2", 3493));
         p.dns = Some(DnsOutcome::Literal);
         p.tcp = Some(TcpOutcome::Connected);
         p.query = Some(NutOutcome::Err {
-            code: "UNKNOWN-UPS".into(),
+            code: ErrCode::UnknownUps,
         });
         f.probes.push(p);
         f.snapshots.push(Snapshot::new(

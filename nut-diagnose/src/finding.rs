@@ -56,6 +56,8 @@ pub enum Source {
     Service,
     /// A derived figure (a count, a duration) rather than one observed value.
     Derived,
+    /// A configuration file (`upsmon.conf:12`).
+    Config,
 }
 
 /// One observed fact a finding rests on: "`ups.load` = `92`", "line 12: `… Connection refused`".
@@ -97,6 +99,55 @@ pub struct Finding {
     pub action: String,
     /// The facts it rests on.
     pub evidence: Vec<Evidence>,
+    /// For reachability findings: which layer broke (wrong target, server offline, network path,
+    /// credentials, driver, TLS), so a front end can say it in one word. Absent for other findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<Category>,
+}
+
+/// The layer a reachability failure belongs to: the seed's "wrong target, server offline, or network
+/// path broken", plus credentials, driver, TLS and server errors. The serialized names are stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// The name or UPS asked for does not exist (DNS, `UNKNOWN-UPS`).
+    WrongTarget,
+    /// The host answers but upsd is not there (refused, connection dropped).
+    ServerOffline,
+    /// Packets do not get through (no route, unreachable, timeout).
+    NetworkPath,
+    /// The login was refused.
+    Credentials,
+    /// upsd runs but has no (fresh) data from the driver.
+    Driver,
+    /// STARTTLS refused, handshake or certificate failure, unusable local TLS settings.
+    Tls,
+    /// Any other `ERR` from the server.
+    ServerError,
+    /// Everything worked.
+    Reachable,
+}
+
+impl Category {
+    /// The stable name (`network-path`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::WrongTarget => "wrong-target",
+            Category::ServerOffline => "server-offline",
+            Category::NetworkPath => "network-path",
+            Category::Credentials => "credentials",
+            Category::Driver => "driver",
+            Category::Tls => "tls",
+            Category::ServerError => "server-error",
+            Category::Reachable => "reachable",
+        }
+    }
+}
+
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Finding {
@@ -116,12 +167,25 @@ impl Finding {
             meaning: meaning.into(),
             action: action.into(),
             evidence: Vec::new(),
+            category: None,
         }
     }
 
     /// Names the UPS or unit the finding is about.
     pub fn about(mut self, subject: impl Into<String>) -> Self {
         self.subject = Some(subject.into());
+        self
+    }
+
+    /// Sets the failure category.
+    pub fn in_category(mut self, c: Category) -> Self {
+        self.category = Some(c);
+        self
+    }
+
+    /// Adds several pieces of evidence.
+    pub fn with_all(mut self, evidence: impl IntoIterator<Item = Evidence>) -> Self {
+        self.evidence.extend(evidence);
         self
     }
 

@@ -3,13 +3,18 @@
 //! # Layout
 //! - [`knowledge`]: the tables, as data: `ups.status` tokens, thresholds (user-overridable), upsmon/upsd
 //!   log-message formats, failure causes.
-//! - [`facts`]: [`Facts`], everything the rules look at (services, snapshots, probes, log events, time).
+//! - [`facts`]: [`Facts`], everything the rules look at (services, snapshots, probes, log events,
+//!   configs, time).
 //! - [`logs`]: journal/syslog/upsmon line parser → [`logs::LogEvent`] (zero-copy, total on any bytes).
 //! - [`timeline`]: log events → episodes (comms lost → established, on battery → on line, shutdown).
 //! - [`watch`]: transitions between two observations of a UPS, for live views (`nutctl watch`).
 //! - [`rules`]: pure functions `Facts → Vec<Finding>`, one family per file.
 //! - [`finding`]: [`Finding`] (stable id, severity, evidence, action) and [`Verdict`].
-//! - [`probe`]: async traits to gather facts, and [`probe::gather`]; real probes live outside the rules.
+//! - [`config`]: the host's configuration as facts (from nut-config's typed views; passwords redacted).
+//! - [`map`]: the authority map (UPS → primary → secondaries → power cut) and its text/Mermaid/DOT forms.
+//! - [`probe`]: async traits to gather facts, [`probe::gather`]; with the default feature `probe`, the
+//!   real probes (`probe::system`: systemctl/journalctl, `probe::nut`: nut-proto's client) and
+//!   `probe::gather_local`. The rules never do I/O.
 //!
 //! # Example
 //! ```
@@ -28,10 +33,12 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod config;
 pub mod facts;
 pub mod finding;
 pub mod knowledge;
 pub mod logs;
+pub mod map;
 pub mod probe;
 pub mod rules;
 pub mod timeline;
@@ -52,6 +59,9 @@ pub struct Report {
     pub verdict: Verdict,
     /// The timeline built from `Facts::logs`.
     pub timeline: timeline::Timeline,
+    /// The authority map built from the configurations (empty when none was read).
+    #[serde(default)]
+    pub map: map::AuthorityMap,
 }
 
 /// Runs every rule over the facts. Pure: the same facts and thresholds give the same report.
@@ -62,7 +72,15 @@ pub fn diagnose(facts: &Facts, thresholds: &knowledge::Thresholds) -> Report {
         verdict: Verdict::of(&findings),
         findings,
         timeline,
+        map: map::AuthorityMap::build(facts),
     }
+}
+
+/// The whole-host check behind `nutctl doctor`: the same as [`diagnose`] (every rule, the timeline and
+/// the authority map), named for the front end's flow *gather → doctor → render*. Gather the facts with
+/// [`probe::gather_local`] (feature `probe`) or load them from a saved file.
+pub fn doctor(facts: &Facts, thresholds: &knowledge::Thresholds) -> Report {
+    diagnose(facts, thresholds)
 }
 
 #[doc = include_str!("../README.md")]

@@ -73,3 +73,33 @@ fn seed_corpus_means_something() {
         .iter()
         .all(|e| e.verdict == timeline::EpisodeVerdict::ShutdownInitiated));
 }
+
+/// The checks of `fuzz/fuzz_targets/diag_systemctl.rs`.
+fn check_systemctl(data: &[u8]) -> usize {
+    use nut_diagnose::probe::system::{parse_driver_units, parse_show};
+    let text = String::from_utf8_lossy(data);
+    let show = parse_show(&text);
+    let _ = show.state();
+    let _ = show.detail();
+    let units = parse_driver_units(&text);
+    for u in &units {
+        assert!(u.starts_with("nut-driver@") && u.ends_with(".service"));
+    }
+    units.len()
+}
+
+#[test]
+fn systemctl_seed_corpus_replays() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/diag_systemctl");
+    let mut n = 0;
+    let mut units = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            units += check_systemctl(&std::fs::read(&path).unwrap());
+            n += 1;
+        }
+    }
+    assert!(n >= 3, "expected the seed corpus in {}", dir.display());
+    assert_eq!(units, 2, "the two driver units of list-units.txt");
+}

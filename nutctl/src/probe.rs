@@ -1,9 +1,9 @@
 //! The probes: nut-proto's client against real servers, and the glue that turns what happened into
 //! nut-diagnose facts ([`Snapshot`], [`ProbeFact`]) so that the rules, not nutctl, judge it.
 
-use nut_diagnose::facts::{DnsOutcome, NutOutcome, ProbeFact, Snapshot, TcpOutcome};
-use nut_proto::client::{ClientError, TlsError, Variable};
-use nut_proto::{HostKind, Target};
+use nut_diagnose::facts::{ProbeFact, Snapshot};
+use nut_proto::client::{ClientError, Variable};
+use nut_proto::Target;
 
 use crate::ctx::Ctx;
 
@@ -25,47 +25,9 @@ pub(crate) fn snapshot(target: &Target, vars: &[Variable]) -> Snapshot {
 }
 
 /// What a failed request tells about the path to the server, as the probe fact the reality-check
-/// rule reads: the first step that failed is recorded, later steps stay `None`.
+/// rule reads (nut-diagnose's mapping, so `check`, `status` and `doctor` agree).
 pub(crate) fn fact_from_error(target: &Target, err: &ClientError) -> ProbeFact {
-    let mut p = ProbeFact::new(target.clone());
-    let dns_ok = if target.host_kind() == HostKind::Name {
-        DnsOutcome::Resolved {
-            addresses: Vec::new(),
-        }
-    } else {
-        DnsOutcome::Literal
-    };
-    match err {
-        ClientError::Dns { source, .. } => {
-            p.dns = Some(match source {
-                Some(e) => DnsOutcome::Failed {
-                    detail: e.to_string(),
-                },
-                None => DnsOutcome::NoSuchHost,
-            });
-            return p;
-        }
-        ClientError::ConnectionRefused { .. } => p.tcp = Some(TcpOutcome::Refused),
-        ClientError::HostUnreachable { .. } => p.tcp = Some(TcpOutcome::NoRoute),
-        ClientError::NetworkUnreachable { .. } => p.tcp = Some(TcpOutcome::NetUnreachable),
-        ClientError::ConnectTimeout { .. } => p.tcp = Some(TcpOutcome::TimedOut),
-        // A refused STARTTLS is the server's ERR reply: judge that, not the wrapper.
-        ClientError::Tls(TlsError::Refused(inner)) => return fact_from_error(target, inner),
-        ClientError::Server { code, .. } => {
-            p.tcp = Some(TcpOutcome::Connected);
-            p.query = Some(NutOutcome::Err {
-                code: code.as_str().to_string(),
-            });
-        }
-        other => {
-            p.tcp = Some(TcpOutcome::Connected);
-            p.query = Some(NutOutcome::Failed {
-                detail: other.to_string(),
-            });
-        }
-    }
-    p.dns = Some(dns_ok);
-    p
+    nut_diagnose::probe::nut::fact_from_error(target, err)
 }
 
 /// The text libupsclient (and so `upsc`) prints after `Error: ` for a failure, so that
@@ -88,6 +50,7 @@ pub(crate) fn upsc_error_text(err: &ClientError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nut_diagnose::facts::{DnsOutcome, NutOutcome, TcpOutcome};
     use std::net::SocketAddr;
 
     #[test]
@@ -112,7 +75,7 @@ mod tests {
         assert_eq!(
             p.query,
             Some(NutOutcome::Err {
-                code: "UNKNOWN-UPS".into()
+                code: nut_proto::ErrCode::UnknownUps
             })
         );
         assert_eq!(upsc_error_text(&e), "Unknown UPS");

@@ -5,8 +5,9 @@
 //! Facts: nut-facts §1.5 (error codes and libupsclient texts) and §8.5 (log line → probable cause). Both
 //! the probe-based reality check and the log-based episode findings read this one table.
 
-use crate::finding::Severity;
+use crate::finding::{Category, Severity};
 use crate::knowledge::log_patterns::EventKind;
+use nut_proto::ErrCode;
 
 /// One failure cause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +22,8 @@ pub struct Cause {
     pub meaning: &'static str,
     /// What to check.
     pub action: &'static str,
+    /// Which layer broke.
+    pub category: Category,
 }
 
 /// The cause table, sorted by id (a test keeps it sorted and unique).
@@ -28,40 +31,49 @@ pub struct Cause {
 pub const CAUSES: &[Cause] = &[
     Cause { id: "auth.access-denied", severity: Severity::Critical, title: "login refused (ACCESS-DENIED)",
         meaning: "upsd refused the login: wrong password, unknown user, or the user lacks the upsmon role in upsd.users. Without a login upsmon cannot take part in the shutdown handshake.",
-        action: "Compare the user and password of the MONITOR line with upsd.users on the server (the user needs `upsmon primary` or `upsmon secondary`), then reload upsd." },
+        action: "Compare the user and password of the MONITOR line with upsd.users on the server (the user needs `upsmon primary` or `upsmon secondary`), then reload upsd.", category: Category::Credentials },
     Cause { id: "data.stale", severity: Severity::Critical, title: "data stale",
         meaning: "The driver runs but has no fresh data from the UPS: it lost the device (USB unplugged, serial cable) or hangs.",
-        action: "Check the cable and the driver's log (nut-driver@<ups>), look at driver.state, and restart the driver." },
+        action: "Check the cable and the driver's log (nut-driver@<ups>), look at driver.state, and restart the driver.", category: Category::Driver },
     Cause { id: "driver.not-connected", severity: Severity::Critical, title: "driver not connected",
         meaning: "upsd has no connection to the UPS driver: the driver is not running, crashed, or uses another state path than upsd.",
-        action: "Check `systemctl status nut-driver@<ups>` (or nut-driver.target) and upsd's log for `Can't connect to UPS [..]`; make driver and upsd use the same state path." },
+        action: "Check `systemctl status nut-driver@<ups>` (or nut-driver.target) and upsd's log for `Can't connect to UPS [..]`; make driver and upsd use the same state path.", category: Category::Driver },
     Cause { id: "net.connect-failed", severity: Severity::Critical, title: "connection failed",
         meaning: "The TCP connection to the server failed for a reason other than the usual ones (see the evidence).",
-        action: "Check the error text, the server's address and port, and local firewall rules." },
+        action: "Check the error text, the server's address and port, and local firewall rules.", category: Category::NetworkPath },
     Cause { id: "net.dns", severity: Severity::Critical, title: "name does not resolve",
         meaning: "The server's name could not be resolved (No such host): a typo, a missing DNS entry, or no resolver at boot.",
-        action: "Check the name with `getent hosts <name>`; give the server a stable DNS name or a hosts entry." },
+        action: "Check the name with `getent hosts <name>`; give the server a stable DNS name or a hosts entry.", category: Category::WrongTarget },
     Cause { id: "net.no-route", severity: Severity::Critical, title: "no route to host",
         meaning: "The server cannot be reached: it is down, the address is wrong, or the network path (or a firewall sending ICMP prohibited) is broken.",
-        action: "Ping the server, check its IP address in the MONITOR line (a DHCP address may have changed) and the network path." },
+        action: "Ping the server, check its IP address in the MONITOR line (a DHCP address may have changed) and the network path.", category: Category::NetworkPath },
     Cause { id: "net.refused", severity: Severity::Critical, title: "connection refused",
         meaning: "The host answers but nothing accepts connections on that port: upsd is not running, listens only on 127.0.0.1 or another port (LISTEN), or a firewall rejects.",
-        action: "On the server: `systemctl status nut-server`, `ss -ltnp | grep 3493`, and the LISTEN lines of upsd.conf; check the firewall." },
+        action: "On the server: `systemctl status nut-server`, `ss -ltnp | grep 3493`, and the LISTEN lines of upsd.conf; check the firewall.", category: Category::ServerOffline },
     Cause { id: "net.server-gone", severity: Severity::Warning, title: "server closed the connection",
         meaning: "upsd dropped an established connection (restarted, killed, or the client was idle too long).",
-        action: "Check that nut-server is running and why it restarted (its log)." },
+        action: "Check that nut-server is running and why it restarted (its log).", category: Category::ServerOffline },
     Cause { id: "net.timeout", severity: Severity::Critical, title: "connection timed out",
         meaning: "Packets are dropped on the way: a firewall DROP rule, or a host that is off on another subnet.",
-        action: "Check firewalls between client and server for TCP port 3493 and that the server is powered." },
+        action: "Check firewalls between client and server for TCP port 3493 and that the server is powered.", category: Category::NetworkPath },
     Cause { id: "net.unreachable", severity: Severity::Critical, title: "network unreachable",
         meaning: "This client has no route to the server's network: an interface down, or no address yet at boot.",
-        action: "Check the client's own network (ip addr, ip route); at boot, order nut-monitor after network-online.target." },
+        action: "Check the client's own network (ip addr, ip route); at boot, order nut-monitor after network-online.target.", category: Category::NetworkPath },
     Cause { id: "nut.error", severity: Severity::Warning, title: "NUT request failed",
         meaning: "The server answered with an error this engine does not interpret further.",
-        action: "Read the error text in the evidence and the server's log." },
+        action: "Read the error text in the evidence and the server's log.", category: Category::ServerError },
+    Cause { id: "tls.config", severity: Severity::Critical, title: "local TLS settings unusable",
+        meaning: "The client's own TLS settings cannot be used (CA file missing, unreadable or empty, bad server name): no connection was attempted.",
+        action: "Check the CA file path and its permissions (CERTPATH / CERTFILE in upsmon.conf, or the --ca option).", category: Category::Tls },
+    Cause { id: "tls.handshake", severity: Severity::Critical, title: "TLS handshake failed",
+        meaning: "The TLS session could not be set up: the server's certificate is not trusted, has expired, names another host, or the two sides share no protocol version.",
+        action: "Check the server certificate (`openssl s_client -connect <host>:3493 -starttls` is not NUT-aware; inspect the CERTFILE of upsd.conf), its validity dates and name, and the CA the client trusts.", category: Category::Tls },
+    Cause { id: "tls.refused", severity: Severity::Critical, title: "server refused STARTTLS",
+        meaning: "upsd answered STARTTLS with an error (usually FEATURE-NOT-CONFIGURED): it has no certificate, so a client that requires TLS (FORCESSL, CERTVERIFY) will not connect.",
+        action: "Give upsd a certificate (CERTFILE in upsd.conf) or stop requiring TLS on the client.", category: Category::Tls },
     Cause { id: "ups.unknown-name", severity: Severity::Critical, title: "UPS name unknown on the server",
         meaning: "The server does not have a UPS by that name (the [section] names of its ups.conf). upsmon keeps polling in vain.",
-        action: "List the names the server offers with `upsc -l <server>` and fix the MONITOR line; on a Synology NAS the UPS is always named `ups` (use ups@<nas>)." },
+        action: "List the names the server offers with `upsc -l <server>` and fix the MONITOR line; on a Synology NAS the UPS is always named `ups` (use ups@<nas>).", category: Category::WrongTarget },
 ];
 
 /// Looks a cause up by id.
@@ -92,13 +104,20 @@ pub fn cause_of_event(kind: EventKind) -> Option<&'static Cause> {
     cause(id)
 }
 
-/// The failure cause for a NUT `ERR` code (`UNKNOWN-UPS`), if the code is one the reality check knows.
-pub fn cause_of_err_code(code: &str) -> Option<&'static Cause> {
+/// The failure cause for a NUT `ERR` code; codes the reality check does not interpret further give
+/// `nut.error`.
+pub fn cause_of_err_code(code: &ErrCode) -> Option<&'static Cause> {
     let id = match code {
-        "ACCESS-DENIED" => "auth.access-denied",
-        "UNKNOWN-UPS" => "ups.unknown-name",
-        "DRIVER-NOT-CONNECTED" => "driver.not-connected",
-        "DATA-STALE" => "data.stale",
+        ErrCode::AccessDenied
+        | ErrCode::PasswordIncorrect
+        | ErrCode::InvalidPassword
+        | ErrCode::InvalidUsername
+        | ErrCode::UsernameRequired
+        | ErrCode::PasswordRequired => "auth.access-denied",
+        ErrCode::UnknownUps => "ups.unknown-name",
+        ErrCode::DriverNotConnected => "driver.not-connected",
+        ErrCode::DataStale => "data.stale",
+        ErrCode::FeatureNotConfigured | ErrCode::FeatureNotSupported => "tls.refused",
         _ => "nut.error",
     };
     cause(id)
@@ -144,11 +163,15 @@ mod tests {
             "DATA-STALE",
             "WHATEVER",
         ] {
-            assert!(cause_of_err_code(code).is_some(), "{code}");
+            assert!(cause_of_err_code(&ErrCode::parse(code)).is_some(), "{code}");
         }
         assert_eq!(
-            cause_of_err_code("UNKNOWN-UPS").map(|c| c.id),
+            cause_of_err_code(&ErrCode::UnknownUps).map(|c| c.id),
             Some("ups.unknown-name")
+        );
+        assert_eq!(
+            cause_of_err_code(&ErrCode::FeatureNotConfigured).map(|c| (c.id, c.category)),
+            Some(("tls.refused", Category::Tls))
         );
     }
 }

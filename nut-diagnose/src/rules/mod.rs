@@ -6,10 +6,11 @@
 //! - [`silent`]: what upsmon stays quiet about, and the log timeline's episodes.
 //! - [`practice`]: best practices that need only a snapshot or a target.
 //! - [`service`]: failed NUT units.
-//!
-//! Waiting for nut-config's typed views: mode (nut.conf MODE + services → role), config consistency across
-//! files, the shutdown chain, the authority map.
+//! - [`config`]: MODE and units → role and contradictions, cross-file consistency, the shutdown chain,
+//!   shutdown-order practice, nut-config's diagnostics.
+//! - [`crate::map`]: the authority map's findings (two primaries, no primary, a secondary that drives).
 
+pub mod config;
 pub mod practice;
 pub mod reality_check;
 pub mod service;
@@ -33,6 +34,10 @@ pub fn run(facts: &Facts, thresholds: &Thresholds, timeline: &Timeline) -> Vec<F
     out.extend(service::rules(facts));
     out.extend(silent::rules(facts, timeline));
     out.extend(practice::rules(facts, thresholds));
+    out.extend(config::rules(facts));
+    out.extend(crate::map::findings(&crate::map::AuthorityMap::build(
+        facts,
+    )));
     out.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

@@ -1,7 +1,7 @@
 //! Best practices that need only a snapshot or a target: a server named by a bare IP address, load above
 //! half the rating, no battery test on record or an old one, an old battery.
 //!
-//! (The shutdown-order practice needs the configs and comes with them.)
+//! (The shutdown-order practice reads the configs: [`super::config::order`].)
 
 use std::collections::BTreeMap;
 

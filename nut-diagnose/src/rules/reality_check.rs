@@ -6,8 +6,8 @@
 
 use nut_proto::HostKind;
 
-use crate::facts::{DnsOutcome, NutOutcome, ProbeFact, TcpOutcome};
-use crate::finding::{Evidence, Finding, Severity, Source};
+use crate::facts::{DnsOutcome, NutOutcome, ProbeFact, TcpOutcome, TlsOutcome};
+use crate::finding::{Category, Evidence, Finding, Severity, Source};
 use crate::knowledge::causes::{self, Cause};
 
 fn from_cause(c: &Cause, p: &ProbeFact) -> Finding {
@@ -19,6 +19,7 @@ fn from_cause(c: &Cause, p: &ProbeFact) -> Finding {
         c.action,
     )
     .about(p.target.to_string())
+    .in_category(c.category)
 }
 
 fn probe(step: &str, value: impl Into<String>) -> Evidence {
@@ -28,7 +29,12 @@ fn probe(step: &str, value: impl Into<String>) -> Evidence {
 /// Classifies one probe: a finding named after the cause of the first failed step, or
 /// `target.reachable` (ok) when every step that ran succeeded. `None` when nothing was probed.
 pub fn reality_check(p: &ProbeFact) -> Option<Finding> {
-    if p.dns.is_none() && p.tcp.is_none() && p.query.is_none() && p.login.is_none() {
+    if p.dns.is_none()
+        && p.tcp.is_none()
+        && p.tls.is_none()
+        && p.query.is_none()
+        && p.login.is_none()
+    {
         return None;
     }
     let found = |id: &str| causes::cause(id).map(|c| from_cause(c, p));
@@ -64,12 +70,21 @@ pub fn reality_check(p: &ProbeFact) -> Option<Finding> {
         }
         return Some(f);
     }
+    let tls = match &p.tls {
+        Some(TlsOutcome::Refused { detail }) => Some(("tls.refused", detail)),
+        Some(TlsOutcome::Handshake { detail }) => Some(("tls.handshake", detail)),
+        Some(TlsOutcome::Config { detail }) => Some(("tls.config", detail)),
+        Some(TlsOutcome::Ok) | None => None,
+    };
+    if let Some((id, detail)) = tls {
+        return found(id).map(|f| f.with(probe("tls", detail.clone())));
+    }
     // NUT steps: a refused login is as decisive as a failed read.
     for (step, outcome) in [("login", &p.login), ("query", &p.query)] {
         match outcome {
             Some(NutOutcome::Err { code }) => {
                 let c = causes::cause_of_err_code(code)?;
-                let mut f = from_cause(c, p).with(probe(step, format!("ERR {code}")));
+                let mut f = from_cause(c, p).with(probe(step, format!("ERR {}", code.as_str())));
                 if c.id == "ups.unknown-name" && p.target.ups != "ups" {
                     f.evidence.push(Evidence::new(
                         Source::Derived,
@@ -95,7 +110,8 @@ pub fn reality_check(p: &ProbeFact) -> Option<Finding> {
         "Every probe step that ran succeeded.",
         "",
     )
-    .about(p.target.to_string());
+    .about(p.target.to_string())
+    .in_category(Category::Reachable);
     if let Some(TcpOutcome::Connected) = p.tcp {
         ok = ok.with(probe("tcp", format!("{}: connected", p.target.server())));
     }
@@ -174,7 +190,9 @@ mod tests {
         ] {
             let mut p = probe_of("pi@127.0.0.1:34930");
             p.tcp = Some(TcpOutcome::Connected);
-            p.query = Some(NutOutcome::Err { code: code.into() });
+            p.query = Some(NutOutcome::Err {
+                code: nut_proto::ErrCode::parse(code),
+            });
             let sev = if id == "nut.error" {
                 Severity::Warning
             } else {
@@ -189,7 +207,7 @@ mod tests {
         let mut p = probe_of("nope@nas");
         p.tcp = Some(TcpOutcome::Connected);
         p.query = Some(NutOutcome::Err {
-            code: "UNKNOWN-UPS".into(),
+            code: nut_proto::ErrCode::UnknownUps,
         });
         let f = reality_check(&p).unwrap_or_else(|| panic!("finding"));
         assert!(f.evidence.iter().any(|e| e.value.contains("Synology")));
@@ -208,11 +226,66 @@ mod tests {
         p.tcp = Some(TcpOutcome::Connected);
         p.query = Some(NutOutcome::Ok);
         p.login = Some(NutOutcome::Err {
-            code: "ACCESS-DENIED".into(),
+            code: nut_proto::ErrCode::AccessDenied,
         });
         expect(&p, "auth.access-denied", Severity::Critical);
         p.login = Some(NutOutcome::Ok);
         expect(&p, "target.reachable", Severity::Ok);
+    }
+
+    #[test]
+    fn every_cause_finding_carries_its_category() {
+        let mut p = probe_of("ups@10.0.0.2");
+        p.tcp = Some(TcpOutcome::NoRoute);
+        assert_eq!(
+            reality_check(&p).and_then(|f| f.category),
+            Some(Category::NetworkPath)
+        );
+        p.tcp = Some(TcpOutcome::Refused);
+        assert_eq!(
+            reality_check(&p).and_then(|f| f.category),
+            Some(Category::ServerOffline)
+        );
+        p.tcp = Some(TcpOutcome::Connected);
+        p.query = Some(NutOutcome::Err {
+            code: nut_proto::ErrCode::AccessDenied,
+        });
+        let f = reality_check(&p).unwrap_or_else(|| panic!("finding"));
+        assert_eq!(f.category, Some(Category::Credentials));
+        let json = serde_json::to_string(&f).unwrap_or_default();
+        assert!(json.contains(r#""category":"credentials""#), "{json}");
+    }
+
+    #[test]
+    fn tls_failures_come_before_nut_steps() {
+        for (tls, id) in [
+            (
+                TlsOutcome::Refused {
+                    detail: "ERR FEATURE-NOT-CONFIGURED".into(),
+                },
+                "tls.refused",
+            ),
+            (
+                TlsOutcome::Handshake {
+                    detail: "invalid peer certificate: Expired".into(),
+                },
+                "tls.handshake",
+            ),
+            (
+                TlsOutcome::Config {
+                    detail: "CA file /x: not found".into(),
+                },
+                "tls.config",
+            ),
+        ] {
+            let mut p = probe_of("ups@nas");
+            p.tcp = Some(TcpOutcome::Connected);
+            p.tls = Some(tls);
+            p.query = Some(NutOutcome::Ok);
+            let f = reality_check(&p).unwrap_or_else(|| panic!("finding"));
+            assert_eq!((f.id.as_ref(), f.category), (id, Some(Category::Tls)));
+            assert_eq!(f.evidence[0].subject, "tls");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Unit states that need no configuration to judge: a failed NUT unit, a driver stuck restarting.
 //!
-//! Whether an *inactive* unit is wrong depends on the host's role (nut.conf MODE); that rule comes with the
-//! configs.
+//! Whether an *inactive* unit is wrong depends on the host's role (nut.conf MODE): see
+//! [`super::config::mode`].
 
 use crate::facts::{Facts, ServiceFact, ServiceState};
 use crate::finding::{Evidence, Finding, Severity, Source};
@@ -66,11 +66,7 @@ mod tests {
     use super::*;
 
     fn check(unit: &str, state: ServiceState) -> Option<(String, Severity)> {
-        service(&ServiceFact {
-            unit: unit.into(),
-            state,
-        })
-        .map(|f| (f.id.to_string(), f.severity))
+        service(&ServiceFact::new(unit, state)).map(|f| (f.id.to_string(), f.severity))
     }
 
     #[test]
@@ -88,7 +84,7 @@ mod tests {
         assert_eq!(
             check("nut-server.service", ServiceState::Inactive),
             None,
-            "depends on MODE: later"
+            "depends on MODE: rules::config"
         );
         assert_eq!(check("sshd.service", ServiceState::Failed), None);
     }

@@ -1,8 +1,9 @@
 //! Probes: the traits through which facts are gathered, and [`gather`], which fills [`Facts`] from them.
 //!
-//! The rules never call a probe; they read [`Facts`]. Real implementations (systemctl, journalctl, TCP and
-//! the NUT client of nut-proto) live outside the rules, in nutctl or a future `probe` module behind these
-//! traits, so that tests and replays can substitute recorded facts.
+//! The rules never call a probe; they read [`Facts`]. Real implementations live in [`system`]
+//! (`systemctl show`, `journalctl -o json`) and [`nut`] (DNS, TCP, STARTTLS, a NUT read and a login with
+//! nut-proto's client), behind the cargo feature `probe` (on by default); tests and replays substitute
+//! their own implementations or recorded facts.
 //!
 //! A probe reports failures of the *thing probed* as facts (a refused connection is a [`TcpOutcome`], not
 //! an error). [`ProbeError`] is only for "could not look at all" (no systemd, no permission to read the
@@ -13,8 +14,12 @@
 use async_trait::async_trait;
 use nut_proto::Target;
 
-use crate::facts::{Facts, ProbeFact, ServiceFact, ServiceState, Snapshot};
+use crate::facts::{Facts, ProbeFact, ServiceFact, ServiceState, Snapshot, UnitDetail};
 use crate::logs;
+
+#[cfg(feature = "probe")]
+pub mod nut;
+pub mod system;
 
 /// The probe itself could not run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,6 +40,12 @@ pub enum ProbeError {
 pub trait ServiceProbe: Send + Sync {
     /// The state of one unit; a unit that does not exist is `Ok(ServiceState::NotFound)`.
     async fn state(&self, unit: &str) -> Result<ServiceState, ProbeError>;
+
+    /// The state and systemd's details (result, restarts). The default asks [`ServiceProbe::state`]
+    /// and has no details.
+    async fn show(&self, unit: &str) -> Result<(ServiceState, Option<UnitDetail>), ProbeError> {
+        Ok((self.state(unit).await?, None))
+    }
 
     /// The instantiated `nut-driver@*.service` units present on the host (their full names).
     async fn driver_units(&self) -> Result<Vec<String>, ProbeError>;
@@ -91,6 +102,7 @@ pub async fn gather(
             crate::facts::units::SERVER,
             crate::facts::units::MONITOR,
             crate::facts::units::DRIVER_TARGET,
+            crate::facts::units::ENUMERATOR,
         ]
         .iter()
         .map(|u| u.to_string())
@@ -100,8 +112,12 @@ pub async fn gather(
             Err(e) => facts.unavailable.push(e.to_string()),
         }
         for unit in units {
-            match sp.state(&unit).await {
-                Ok(state) => facts.services.push(ServiceFact { unit, state }),
+            match sp.show(&unit).await {
+                Ok((state, detail)) => facts.services.push(ServiceFact {
+                    unit,
+                    state,
+                    detail,
+                }),
                 Err(e) => facts.unavailable.push(e.to_string()),
             }
         }
@@ -131,6 +147,122 @@ pub async fn gather(
             }
             Err(e) => facts.unavailable.push(e.to_string()),
         }
+    }
+    facts
+}
+
+/// Where to reach this host's own upsd, from its LISTEN lines: a loopback address if it listens on one,
+/// 127.0.0.1 for a wildcard, else the first address as written.
+pub fn local_listen(listen: &[nut_config::files::upsd_conf::Listen]) -> (String, u16) {
+    let wildcard = |a: &str| matches!(a, "0.0.0.0" | "::" | "*");
+    if let Some(l) = listen.iter().find(|l| l.is_loopback()) {
+        return (l.addr.clone(), l.port);
+    }
+    if let Some(l) = listen.iter().find(|l| wildcard(&l.addr)) {
+        return ("127.0.0.1".to_string(), l.port);
+    }
+    match listen.first() {
+        Some(l) => (l.addr.clone(), l.port),
+        None => ("127.0.0.1".to_string(), nut_proto::target::DEFAULT_PORT),
+    }
+}
+
+/// Everything [`gather_local`] needs to know.
+#[cfg(feature = "probe")]
+#[derive(Clone, Default)]
+pub struct LocalOptions {
+    /// The NUT config directory (`None`: NUT's default, `$NUT_CONFPATH` or `/etc/nut`).
+    pub confdir: Option<std::path::PathBuf>,
+    /// This host's name, as other hosts name it in MONITOR lines.
+    pub host: String,
+    /// Client options for the NUT probes (timeouts, TLS).
+    pub nut: nut_proto::client::Options,
+    /// Upgrade NUT connections with STARTTLS.
+    pub starttls: bool,
+    /// `now`, Unix seconds (passed in so results are reproducible).
+    pub now: Option<i64>,
+    /// Read the journal since this time (Unix seconds).
+    pub log_since: Option<i64>,
+    /// Other hosts' config directories to put on the authority map (`(host, dir)`).
+    pub peers: Vec<(String, std::path::PathBuf)>,
+}
+
+/// Gathers the facts of this host for `doctor`: its config directory, systemd units (`systemctl show`),
+/// the journal (`journalctl -o json`), a probe of every MONITOR target with that line's credentials
+/// (login included, so "the login is accepted" is a fact), a snapshot of each, and `LIST CLIENT` of the
+/// UPSes this host serves. Sources that cannot be read end up in `Facts::unavailable`.
+#[cfg(feature = "probe")]
+pub async fn gather_local(o: &LocalOptions) -> Facts {
+    use crate::config::HostConfig;
+    let dir = match &o.confdir {
+        Some(d) => nut_config::ConfigDir::load(d),
+        None => nut_config::ConfigDir::load_default(),
+    };
+    let services = system::Systemctl::default();
+    let journal = system::Journalctl::default();
+    let plain = nut::NutProbe {
+        opts: o.nut.clone(),
+        starttls: o.starttls,
+        credentials: None,
+    };
+    let probes = Probes {
+        services: Some(&services),
+        targets: None,
+        snapshots: Some(&plain),
+        logs: Some(&journal),
+    };
+    let monitors: Vec<(Target, String, nut_proto::client::Password)> = dir
+        .upsmon_conf
+        .view()
+        .map(|u| {
+            u.monitors
+                .iter()
+                .map(|m| {
+                    (
+                        m.target.clone(),
+                        m.user.clone(),
+                        nut_proto::client::Password::new(m.password.expose()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let targets: Vec<Target> = monitors.iter().map(|(t, _, _)| t.clone()).collect();
+    let mut facts = gather(probes, &targets, o.now, o.log_since).await;
+    facts.host = (!o.host.is_empty()).then(|| o.host.clone());
+    for (t, user, password) in monitors {
+        let p = nut::NutProbe {
+            opts: o.nut.clone(),
+            starttls: o.starttls,
+            credentials: Some((user, password)),
+        };
+        facts.probes.push(p.run(&t).await.0);
+    }
+    let (addr, port) = dir
+        .upsd_conf
+        .view()
+        .map(|c| local_listen(&c.effective_listen()))
+        .unwrap_or_else(|| ("127.0.0.1".to_string(), nut_proto::target::DEFAULT_PORT));
+    if let Some(u) = dir.ups_conf.view() {
+        for s in &u.upses {
+            let t = Target::new(s.name.clone(), addr.clone(), port);
+            match plain.clients(&t).await {
+                Ok(clients) => facts.clients.push(crate::facts::ClientsFact {
+                    target: t.clone(),
+                    clients,
+                }),
+                Err(e) => facts
+                    .unavailable
+                    .push(format!("could not read: LIST CLIENT {}: {e}", s.name)),
+            }
+        }
+    }
+    facts.config = Some(HostConfig::from_dir(o.host.clone(), &dir));
+    for (host, d) in &o.peers {
+        facts.peers.push(HostConfig::from_dir(
+            host.clone(),
+            &nut_config::ConfigDir::load(d),
+        ));
     }
     facts
 }
@@ -206,6 +338,7 @@ mod tests {
                 ("nut-server.service", ServiceState::Active),
                 ("nut-monitor.service", ServiceState::Failed),
                 ("nut-driver.target", ServiceState::Active),
+                ("nut-driver-enumerator.service", ServiceState::Active),
             ]
         );
         assert_eq!(f.probes.len(), 1);
@@ -220,6 +353,29 @@ mod tests {
                 "ups@127.0.0.1:3493: connection refused".to_string()
             ]
         );
+    }
+
+    #[test]
+    fn own_upsd_address_from_listen() {
+        use nut_config::files::upsd_conf::Listen;
+        let l = |a: &str, port| Listen {
+            addr: a.into(),
+            port,
+            line: 1,
+        };
+        assert_eq!(
+            local_listen(&[l("192.0.2.1", 3493), l("127.0.0.1", 34930)]),
+            ("127.0.0.1".into(), 34930)
+        );
+        assert_eq!(
+            local_listen(&[l("0.0.0.0", 4000)]),
+            ("127.0.0.1".into(), 4000)
+        );
+        assert_eq!(
+            local_listen(&[l("192.0.2.1", 3493)]),
+            ("192.0.2.1".into(), 3493)
+        );
+        assert_eq!(local_listen(&[]), ("127.0.0.1".into(), 3493));
     }
 
     #[tokio::test]
