@@ -14,7 +14,23 @@ fn help_has_examples_and_exit_codes() {
     assert_eq!(code(&o), 0);
     assert!(stdout(&o).contains("2  CRITICAL"), "{}", stdout(&o));
     for cmd in [
-        "status", "list", "clients", "check", "set", "cmd", "fsd", "serve", "demo",
+        "status",
+        "list",
+        "clients",
+        "check",
+        "set",
+        "cmd",
+        "fsd",
+        "serve",
+        "demo",
+        "logs",
+        "config",
+        "watch",
+        "doctor",
+        "mode",
+        "map",
+        "completions",
+        "man",
     ] {
         let o = run(&[cmd, "--help"]);
         assert_eq!(code(&o), 0, "{cmd}");
