@@ -327,3 +327,35 @@ fn map_asks_a_live_server_who_is_logged_in() {
     assert!(v["map"]["upses"][0]["live_clients"].is_array(), "{v}");
     assert!(!stdout(&o).contains(ADMIN_PW));
 }
+
+#[test]
+fn user_credentials_log_in_to_the_ups_served_here_when_upsmon_conf_is_absent() {
+    let s = Serve::start();
+    let d = cfg(&[
+        ("nut.conf", "MODE=netserver\n".into()),
+        (
+            "ups.conf",
+            "[es]\n  driver = dummy-ups\n  port = es.dev\n".into(),
+        ),
+        ("upsd.conf", format!("LISTEN 127.0.0.1 {}\n", s.port)),
+    ]);
+    let run = |pw_env: &str| {
+        let o = nutctl()
+            .env("WRONG_PW", "not-it-7781")
+            .args(["doctor", "--json", "--timeout", "2", "--user", ADMIN])
+            .args(["--password-env", pw_env, "--confdir"])
+            .arg(d.path())
+            .output()
+            .unwrap();
+        assert!(!stdout(&o).contains(ADMIN_PW) && !stdout(&o).contains("not-it-7781"));
+        ids(&o)
+    };
+    let good = run(common::PW_ENV);
+    assert!(good.contains(&"target.reachable".to_string()), "{good:?}");
+    assert!(
+        !good.contains(&"auth.access-denied".to_string()),
+        "{good:?}"
+    );
+    let bad = run("WRONG_PW");
+    assert!(bad.contains(&"auth.access-denied".to_string()), "{bad:?}");
+}

@@ -109,9 +109,18 @@ pub(crate) async fn gather_doctor(
             starttls: ctx.starttls,
             credentials: Some((c.user.clone(), c.password.clone())),
         };
-        for p in &mut facts.probes {
-            let t = p.target.clone();
-            *p = probe.run(&t).await.0;
+        if facts.probes.is_empty() {
+            // No MONITOR line could be read (upsmon.conf unreadable or absent): log in to the
+            // UPSes this host serves instead.
+            let served = facts.config.as_ref().map(served_here).unwrap_or_default();
+            for t in served {
+                facts.probes.push(probe.run(&t).await.0);
+            }
+        } else {
+            for p in &mut facts.probes {
+                let t = p.target.clone();
+                *p = probe.run(&t).await.0;
+            }
         }
     }
     facts
@@ -313,6 +322,28 @@ fn map_hosts(ctx: &Ctx, args: &MapArgs) -> anyhow::Result<Vec<(String, PathBuf)>
     Ok(hosts)
 }
 
+/// The UPSes a host's own upsd serves (ups.conf sections), at the address to reach it from this
+/// host: a loopback LISTEN, else 127.0.0.1 for a wildcard, else the first LISTEN address.
+fn served_here(h: &HostConfig) -> Vec<Target> {
+    let listen = h.listen.as_deref().unwrap_or_default();
+    let wildcard = |a: &str| matches!(a, "0.0.0.0" | "::" | "*");
+    let (addr, port) = match listen
+        .iter()
+        .find(|l| l.loopback)
+        .or_else(|| listen.iter().find(|l| wildcard(&l.addr)))
+        .or_else(|| listen.first())
+    {
+        Some(l) if wildcard(&l.addr) => ("127.0.0.1".to_string(), l.port),
+        Some(l) => (l.addr.clone(), l.port),
+        None => ("127.0.0.1".to_string(), nut_proto::DEFAULT_PORT),
+    };
+    h.upses
+        .iter()
+        .flatten()
+        .map(|u| Target::new(u.name.clone(), addr.clone(), port))
+        .collect()
+}
+
 /// The `map` document.
 #[derive(Debug, Serialize)]
 struct MapDoc<'a> {
@@ -353,20 +384,7 @@ async fn live_clients(ctx: &Ctx, facts: &mut Facts) {
         }
     }
     if let Some(first) = hosts.first() {
-        let listen = first.listen.as_deref().unwrap_or_default();
-        let wildcard = |a: &str| matches!(a, "0.0.0.0" | "::" | "*");
-        let (addr, port) = match listen
-            .iter()
-            .find(|l| l.loopback)
-            .or_else(|| listen.iter().find(|l| wildcard(&l.addr)))
-            .or_else(|| listen.first())
-        {
-            Some(l) if wildcard(&l.addr) => ("127.0.0.1".to_string(), l.port),
-            Some(l) => (l.addr.clone(), l.port),
-            None => ("127.0.0.1".to_string(), nut_proto::DEFAULT_PORT),
-        };
-        for u in first.upses.iter().flatten() {
-            let t = Target::new(u.name.clone(), addr.clone(), port);
+        for t in served_here(first) {
             if !targets
                 .iter()
                 .any(|x| x.ups == t.ups && x.host_kind() == HostKind::Loopback)
