@@ -254,8 +254,8 @@ pub(crate) enum Command {
     /// The authority map: per UPS, which host drives it, who is primary, who is secondary, who is
     /// logged in now (LIST CLIENT, when the server answers) and in which order hosts shut down.
     ///
-    /// Each --confdir is one host, named after the directory (`/srv/cfg/nas` is host `nas`); use
-    /// --host NAME=DIR to give a name yourself. Hosts should be named as the MONITOR lines of the
+    /// With several --confdir, each is one host, named after the directory (`/srv/cfg/nas` is host
+    /// `nas`; a lone --confdir is this host); use --host NAME=DIR to give a name yourself. Hosts should be named as the MONITOR lines of the
     /// others name them.
     #[command(after_help = "Examples:
   nutctl map                                           # this host only

@@ -300,14 +300,15 @@ fn dir_host(d: &Path) -> String {
         .unwrap_or_else(|| d.display().to_string())
 }
 
-/// The hosts to put on the map, in order: every `--confdir`, then every `--host NAME=DIR`; with
-/// neither, this host's default directory under its own name.
+/// The hosts to put on the map, in order: every `--confdir` (named after the directory, except a
+/// lone one, which is this host), then every `--host NAME=DIR`; with neither, this host's default
+/// directory under its own name.
 fn map_hosts(ctx: &Ctx, args: &MapArgs) -> anyhow::Result<Vec<(String, PathBuf)>> {
-    let mut hosts: Vec<(String, PathBuf)> = ctx
-        .confdirs
-        .iter()
-        .map(|d| (dir_host(d), d.clone()))
-        .collect();
+    // One directory alone is this host's (named like `doctor` names it); several are several hosts.
+    let mut hosts: Vec<(String, PathBuf)> = match (ctx.confdirs.as_slice(), args.hosts.is_empty()) {
+        ([one], true) => vec![(local_hostname(), one.clone())],
+        (dirs, _) => dirs.iter().map(|d| (dir_host(d), d.clone())).collect(),
+    };
     for h in &args.hosts {
         match h.split_once('=') {
             Some((name, dir)) if !name.is_empty() && !dir.is_empty() => {
