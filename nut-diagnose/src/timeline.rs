@@ -239,6 +239,8 @@ pub struct TimelineBuilder {
     power: HashMap<String, Open>,
     shutdown: Option<Open>,
     done: Vec<Episode>,
+    /// How many of `done` [`TimelineBuilder::take_finished`] has handed out already.
+    handed_out: usize,
     stats: Stats,
     samples: Vec<String>,
     last_time: Option<Timestamp>,
@@ -429,6 +431,19 @@ impl TimelineBuilder {
         }
     }
 
+    /// The episodes that have ended since the last call (recovered, or closed because upsmon stopped
+    /// or the machine rebooted), in the order they ended, without finishing the builder.
+    ///
+    /// Why: a follower (`logs --follow`, `watch`) wants each episode once, as soon as it ends, and
+    /// used to rebuild the whole timeline after every chunk to find them. Episodes still open — a
+    /// shutdown in progress included — are not handed out; [`TimelineBuilder::finish`] still returns
+    /// every episode, the handed-out ones too.
+    pub fn take_finished(&mut self) -> Vec<Episode> {
+        let start = self.handed_out.min(self.done.len());
+        self.handed_out = self.done.len();
+        self.done.get(start..).unwrap_or_default().to_vec()
+    }
+
     /// Closes what is still open (verdict "still down", or "shutdown initiated") and returns the timeline.
     pub fn finish(mut self) -> Timeline {
         let mut open: Vec<Open> = self.comms.drain().map(|(_, o)| o).collect();
@@ -457,6 +472,41 @@ mod tests {
     use super::*;
 
     const LAB1: &str = include_str!("../tests/data/upsmon-lab1.log");
+
+    fn push_all(b: &mut TimelineBuilder, text: &str) {
+        for (line, ev) in logs::events(text.as_bytes()) {
+            match ev {
+                Ok(ev) => b.push(&ev),
+                Err(e) => b.push_error(line, &e),
+            }
+        }
+    }
+
+    #[test]
+    fn take_finished_hands_out_each_ended_episode_once() {
+        let mut b = TimelineBuilder::new();
+        push_all(
+            &mut b,
+            "   1.000000\tUPS a@h on battery\n   2.000000\tUPS b@h on battery\n",
+        );
+        assert!(b.take_finished().is_empty(), "both still open");
+        push_all(&mut b, "   9.000000\tUPS a@h on line power\n");
+        let first = b.take_finished();
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].ups.as_deref(), Some("a@h"));
+        assert_eq!(first[0].verdict, EpisodeVerdict::RecoveredAutomatically);
+        assert!(b.take_finished().is_empty(), "handed out once");
+        // upsmon stops: the open one ends as "monitoring stopped" and is handed out then.
+        push_all(&mut b, "  12.000000\tSignal 15: exiting\n");
+        let second = b.take_finished();
+        assert_eq!(second.len(), 1, "{second:?}");
+        assert_eq!(second[0].ups.as_deref(), Some("b@h"));
+        assert_eq!(second[0].verdict, EpisodeVerdict::MonitoringStopped);
+        // finish() still returns everything, handed out or not, in order of first line.
+        let all = b.finish();
+        let ups: Vec<_> = all.episodes.iter().map(|e| e.ups.as_deref()).collect();
+        assert_eq!(ups, vec![Some("a@h"), Some("b@h")]);
+    }
 
     #[test]
     fn lab_log_driver_loss_then_power_events_then_shutdown() {

@@ -38,9 +38,10 @@ pub(crate) struct GlobalArgs {
     /// Seconds allowed for connecting and for each request.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 5.0)]
     pub(crate) timeout: f64,
-    /// NUT configuration directory [default: $NUT_CONFPATH, else /etc/nut].
-    #[arg(long, global = true, value_name = "DIR")]
-    pub(crate) confdir: Option<PathBuf>,
+    /// NUT configuration directory [default: $NUT_CONFPATH, else /etc/nut]. Only `map` takes it
+    /// more than once (one host per directory).
+    #[arg(long, global = true, value_name = "DIR", action = clap::ArgAction::Append)]
+    pub(crate) confdir: Vec<PathBuf>,
     /// Never colour the output (colour is also off when stdout is not a terminal or NO_COLOR is set).
     #[arg(long, global = true)]
     pub(crate) no_color: bool,
@@ -233,6 +234,34 @@ pub(crate) enum Command {
   nutctl watch ups@nas.local --interval 2 --duration 600
   nutctl watch ups@localhost --json --count 10 | jq .title")]
     Watch(WatchArgs),
+    /// The "fast troubleshooting flow" in one go: this host's configuration, NUT units, journal, a
+    /// probe (with login) of every MONITOR target and LIST CLIENT of the UPSes served here, then
+    /// every finding with its evidence and action, the authority map and the episode timeline.
+    ///
+    /// Works without root and without systemd: what could not be read (a config file only root may
+    /// read, no systemctl, no journal) is listed, and the verdict rests on the rest. The exit code is
+    /// the worst finding.
+    #[command(after_help = "Examples:
+  nutctl doctor                              # /etc/nut (or $NUT_CONFPATH), last 24 h of journal
+  nutctl doctor --confdir ./etc-nut --since 2h
+  nutctl doctor --user monuser --password-file /etc/nut/monpass   # when upsmon.conf is unreadable
+  nutctl doctor --json | jq '.report.findings[].id'")]
+    Doctor(DoctorArgs),
+    /// The role of this host (netserver, standalone, netclient, none) and why: nut.conf's MODE line,
+    /// the NUT units, and what the configuration files say against it.
+    #[command(after_help = "Example:\n  nutctl mode --confdir /etc/nut")]
+    Mode,
+    /// The authority map: per UPS, which host drives it, who is primary, who is secondary, who is
+    /// logged in now (LIST CLIENT, when the server answers) and in which order hosts shut down.
+    ///
+    /// With several --confdir, each is one host, named after the directory (`/srv/cfg/nas` is host
+    /// `nas`; a lone --confdir is this host); use --host NAME=DIR to give a name yourself. Hosts should be named as the MONITOR lines of the
+    /// others name them.
+    #[command(after_help = "Examples:
+  nutctl map                                           # this host only
+  nutctl map --host nas=/srv/cfg/nas --host pc1=/srv/cfg/pc1 --format mermaid
+  nutctl map --confdir ./nas --confdir ./pc1 --format dot | dot -Tsvg > map.svg")]
+    Map(MapArgs),
     /// Print a shell completion script.
     #[command(after_help = "Example:\n  nutctl completions bash > /etc/bash_completion.d/nutctl")]
     Completions {
@@ -273,6 +302,43 @@ pub(crate) struct LogsArgs {
     /// With --follow: stop after this many seconds (default: until interrupted).
     #[arg(long, value_name = "SECONDS", requires = "follow")]
     pub(crate) duration: Option<f64>,
+}
+
+/// Arguments of `nutctl doctor`.
+#[derive(Debug, Args)]
+pub(crate) struct DoctorArgs {
+    /// How far back to read the journal: `24h`, `30m`, `2d`, `90s` or plain seconds.
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub(crate) since: String,
+    /// Credentials to log in to the MONITOR targets with, instead of those of upsmon.conf (for when
+    /// upsmon.conf cannot be read, or to test another account).
+    #[command(flatten)]
+    pub(crate) creds: CredentialArgs,
+}
+
+/// Arguments of `nutctl map`.
+#[derive(Debug, Args)]
+pub(crate) struct MapArgs {
+    /// A host's config directory under a name of your choice (several allowed).
+    #[arg(long = "host", value_name = "NAME=DIR")]
+    pub(crate) hosts: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = MapFormat::Text)]
+    pub(crate) format: MapFormat,
+    /// Do not ask servers who is logged in (LIST CLIENT); configuration files only.
+    #[arg(long)]
+    pub(crate) offline: bool,
+}
+
+/// How `nutctl map` draws the map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum MapFormat {
+    /// An indented tree.
+    Text,
+    /// A Mermaid flowchart (paste into Markdown).
+    Mermaid,
+    /// Graphviz DOT (`| dot -Tsvg`).
+    Dot,
 }
 
 /// `nutctl config` actions.

@@ -18,8 +18,10 @@ pub(crate) struct Ctx {
     pub(crate) json: bool,
     /// Colour the text output (a terminal, no `--no-color`, no `NO_COLOR`).
     pub(crate) color: bool,
-    /// NUT configuration directory.
+    /// NUT configuration directory (the first `--confdir`, else NUT's default).
     pub(crate) confdir: PathBuf,
+    /// Every `--confdir` as given (only `map` accepts more than one; the others refuse).
+    pub(crate) confdirs: Vec<PathBuf>,
     /// Client options (timeouts, TLS settings).
     pub(crate) opts: Options,
     /// Upgrade every connection with STARTTLS.
@@ -53,7 +55,7 @@ impl Ctx {
             std::fs::metadata(ca)
                 .with_context(|| format!("--cafile {}: cannot read it", ca.display()))?;
         }
-        let confdir = match &g.confdir {
+        let confdir = match g.confdir.first() {
             Some(d) => d.clone(),
             None => nut_config::ConfigDir::default_dir().0,
         };
@@ -62,6 +64,7 @@ impl Ctx {
             json: g.json,
             color: !g.no_color && !no_color_env && std::io::stdout().is_terminal(),
             confdir,
+            confdirs: g.confdir.clone(),
             starttls: g.cafile.is_some() || g.insecure_skip_verify,
             opts,
         })

@@ -14,7 +14,23 @@ fn help_has_examples_and_exit_codes() {
     assert_eq!(code(&o), 0);
     assert!(stdout(&o).contains("2  CRITICAL"), "{}", stdout(&o));
     for cmd in [
-        "status", "list", "clients", "check", "set", "cmd", "fsd", "serve", "demo",
+        "status",
+        "list",
+        "clients",
+        "check",
+        "set",
+        "cmd",
+        "fsd",
+        "serve",
+        "demo",
+        "logs",
+        "config",
+        "watch",
+        "doctor",
+        "mode",
+        "map",
+        "completions",
+        "man",
     ] {
         let o = run(&[cmd, "--help"]);
         assert_eq!(code(&o), 0, "{cmd}");
@@ -100,10 +116,15 @@ fn demo_runs_to_completion_and_tells_the_story() {
         "status.on-battery-low",
         "net.refused",
         "step 6/6",
+        "part 4:",
+        "(auth.access-denied)",
+        "(config.monitor-localhost-netclient)",
         "done:",
     ] {
         assert!(text.contains(needle), "missing {needle}: {text}");
     }
+    // The demo client's passwords (right and wrong) are never shown.
+    assert!(!text.contains("demo-Right-pw") && !text.contains("demo-Wrong-pw"));
     let o = run(&["demo", "--pace", "0", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let codes: Vec<u64> = v["steps"]
@@ -113,4 +134,13 @@ fn demo_runs_to_completion_and_tells_the_story() {
         .map(|s| s["exit_code"].as_u64().unwrap())
         .collect();
     assert_eq!(codes, [0, 1, 2, 2, 2, 0]);
+    let doctor_ids: Vec<&str> = v["doctor"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(doctor_ids.contains(&"auth.access-denied"), "{doctor_ids:?}");
+    assert_eq!(v["doctor"]["verdict"]["worst"], "critical");
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("demo-Wrong-pw"));
 }

@@ -53,6 +53,105 @@ struct DemoReport {
     steps: Vec<DemoStep>,
     /// The same story seen by `nutctl watch`, and its upsmon-style log through `nutctl logs`.
     watch: WatchPart,
+    /// `nutctl doctor` on a client host whose configuration is wrong.
+    doctor: nut_diagnose::Report,
+}
+
+/// The demo client's configuration (part 4): a netclient whose MONITOR line points at this very
+/// host and carries a wrong password. Written to a temp dir, mode 0600, removed afterwards.
+const CLIENT_NUT_CONF: &str = "MODE=netclient\n";
+/// The monitoring user the demo server knows.
+const MON_USER: &str = "monuser";
+/// The password the demo server expects (never printed).
+const MON_PASSWORD: &str = "demo-Right-pw";
+/// The password the demo client's upsmon.conf has (never printed either).
+const MON_WRONG_PASSWORD: &str = "demo-Wrong-pw";
+
+/// Part 4: a client host with a broken configuration, judged by `doctor` exactly as on a real
+/// host, except that systemd and the journal are left out so the result is the same everywhere.
+async fn doctor_part(ctx: &Ctx, color: bool) -> anyhow::Result<nut_diagnose::Report> {
+    use nut_diagnose::probe::nut::NutProbe;
+    use nut_diagnose::probe::{gather, Probes};
+    use nut_proto::server::{UpsmonRole, User};
+
+    let mut store = fresh_store();
+    store.insert_user(User::new(MON_USER, MON_PASSWORD).upsmon(UpsmonRole::Secondary));
+    let handle = start(store, ServerConfig::default().bind).await?;
+    let addr = handle.addr();
+    let target = Target::new(UPS, addr.ip().to_string(), addr.port());
+    let dir = std::env::temp_dir().join(format!("nutctl-demo-{}", std::process::id()));
+    let written = write_client_dir(&dir, &target);
+    let report = match written {
+        Ok(()) => {
+            let loaded = nut_config::ConfigDir::load(&dir);
+            let plain = NutProbe {
+                opts: ctx.opts.clone(),
+                starttls: false,
+                credentials: None,
+            };
+            let probes = Probes {
+                snapshots: Some(&plain),
+                ..Probes::default()
+            };
+            let mut facts = gather(probes, std::slice::from_ref(&target), None, None).await;
+            facts.host = Some("demo-client".into());
+            let login = NutProbe {
+                credentials: Some((
+                    MON_USER.to_string(),
+                    nut_proto::client::Password::new(MON_WRONG_PASSWORD),
+                )),
+                ..plain
+            };
+            facts.probes.push(login.run(&target).await.0);
+            facts.config = Some(nut_diagnose::config::HostConfig::from_dir(
+                "demo-client",
+                &loaded,
+            ));
+            Ok(nut_diagnose::doctor(&facts, &Thresholds::default()))
+        }
+        Err(e) => Err(e),
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    handle.shutdown().await;
+    let report = report.with_context(|| format!("writing the demo config in {}", dir.display()))?;
+    if !ctx.json {
+        let mut out = format!(
+            "\n{}\n  a client host whose nut.conf says MODE=netclient and whose upsmon.conf reads\n  \
+             | MONITOR {target} 1 {MON_USER} <a wrong password> secondary\n  \
+             this is what `nutctl doctor` says there:\n",
+            bold("part 4: `nutctl doctor` on a misconfigured client", color)
+        );
+        let text = crate::cmd::doctor::doctor_text(&report, &[], color);
+        for l in text.lines() {
+            out.push_str(&format!("  | {l}\n"));
+        }
+        render::emit(&out)?;
+    }
+    Ok(report)
+}
+
+/// Writes the demo client's nut.conf and upsmon.conf (owner-only, as they hold a password).
+fn write_client_dir(dir: &std::path::Path, target: &Target) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::create_dir_all(dir)?;
+    let upsmon = format!(
+        "MONITOR {target} 1 {MON_USER} \"{MON_WRONG_PASSWORD}\" secondary\n\
+         SHUTDOWNCMD \"/bin/true\"\n"
+    );
+    for (name, text) in [
+        ("nut.conf", CLIENT_NUT_CONF),
+        ("upsmon.conf", upsmon.as_str()),
+    ] {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(dir.join(name))?;
+        f.write_all(text.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// The second part of the demo: `watch` over the same scenes, then `logs` over what it logged.
@@ -326,16 +425,18 @@ pub(crate) async fn run(ctx: &Ctx, pace_ms: u64) -> anyhow::Result<Exit> {
         h.shutdown().await;
     }
     let watch = watch_part(&ctx, addr, &target, pace / 2).await?;
+    let doctor = doctor_part(&ctx, color).await?;
     if ctx.json {
         render::json::emit(&DemoReport {
             server: addr.to_string(),
             steps,
             watch,
+            doctor,
         })?;
     } else {
         render::emit(&format!(
             "\ndone: the embedded server on {addr} is stopped. Try the same on your own UPS:\n  \
-             nutctl status ups@your-nut-server\n  nutctl check ups@your-nut-server\n"
+             nutctl status ups@your-nut-server\n  nutctl check ups@your-nut-server\n  nutctl doctor\n"
         ))?;
     }
     Ok(Exit::Ok)

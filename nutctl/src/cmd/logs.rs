@@ -72,6 +72,9 @@ pub(crate) struct LineFeeder {
     /// Batch mode: every event goes through nut-diagnose's streaming builder, and only the events
     /// the login rule needs are kept, so a log of millions of lines is read in bounded memory.
     builder: Option<TimelineBuilder>,
+    /// Follow mode and watch: every event also goes through a streaming builder, which hands out
+    /// each episode once as it ends ([`Self::take_finished`]) instead of a rebuild per chunk.
+    live: TimelineBuilder,
 }
 
 impl LineFeeder {
@@ -138,6 +141,9 @@ impl LineFeeder {
             Ok(ev) if ev.kind == EventKind::Foreign => self.foreign += 1,
             Ok(mut ev) => {
                 ev.line = self.line_no;
+                if self.builder.is_none() {
+                    self.live.push(&ev);
+                }
                 if let Some(b) = &mut self.builder {
                     b.push(&ev);
                     if !matches!(
@@ -179,8 +185,14 @@ impl LineFeeder {
         }
     }
 
-    /// The timeline so far, rebuilt from the kept events (follow mode and watch; not for batch
-    /// mode, which keeps only what the login rule needs).
+    /// The episodes that ended since the last call, each once, in the order they ended (follow mode
+    /// and watch; empty in batch mode).
+    pub(crate) fn take_finished(&mut self) -> Vec<Episode> {
+        self.live.take_finished()
+    }
+
+    /// The timeline so far, rebuilt from the kept events (for the final summary of follow mode and
+    /// watch; not for batch mode, which keeps only what the login rule needs).
     pub(crate) fn live_timeline(&self) -> Timeline {
         self.patch(timeline::from_events(&self.kept))
     }
@@ -326,7 +338,7 @@ async fn file(
         return finish(ctx, source, &mut feeder, None);
     }
     let mut live = Live::new(ctx, source.clone(), feeder.kept().len());
-    live.print_existing(&feeder)?;
+    live.print_existing(&mut feeder)?;
     let deadline = limit.map(|l| tokio::time::Instant::now() + l);
     loop {
         let tick = tokio::time::sleep(Duration::from_millis(250));
@@ -361,10 +373,10 @@ async fn file(
             pos += n as u64;
             feeder.feed(buf.get(..n).unwrap_or_default());
         }
-        live.update(&feeder)?;
+        live.update(&mut feeder)?;
     }
     feeder.finish();
-    live.update(&feeder)?;
+    live.update(&mut feeder)?;
     finish_live(ctx, source, &mut feeder)
 }
 
@@ -523,14 +535,14 @@ async fn follow_reader<R: tokio::io::AsyncRead + Unpin>(
                     break;
                 }
                 feeder.feed(buf.get(..n).unwrap_or_default());
-                live.update(&feeder)?;
+                live.update(&mut feeder)?;
             }
             _ = sleep => break,
             _ = tokio::signal::ctrl_c() => break,
         }
     }
     feeder.finish();
-    live.update(&feeder)?;
+    live.update(&mut feeder)?;
     finish_live(ctx, source, &mut feeder)
 }
 
@@ -540,8 +552,6 @@ struct Live<'c> {
     source: Source,
     /// Index in the feeder's kept events up to which events were printed.
     printed_events: usize,
-    /// Episodes already printed as ended: (kind, ups, first line).
-    printed_episodes: std::collections::HashSet<(EpisodeKind, Option<String>, u64)>,
 }
 
 impl<'c> Live<'c> {
@@ -550,7 +560,6 @@ impl<'c> Live<'c> {
             ctx,
             source,
             printed_events: already,
-            printed_episodes: Default::default(),
         }
     }
 
@@ -565,7 +574,7 @@ impl<'c> Live<'c> {
     }
 
     /// The episodes of what was already in the file, then the follow banner.
-    fn print_existing(&mut self, feeder: &LineFeeder) -> anyhow::Result<()> {
+    fn print_existing(&mut self, feeder: &mut LineFeeder) -> anyhow::Result<()> {
         self.update_episodes(feeder)?;
         self.note(&format!(
             "following {} ({} lines read so far); Ctrl-C stops",
@@ -574,7 +583,7 @@ impl<'c> Live<'c> {
         ))
     }
 
-    fn update(&mut self, feeder: &LineFeeder) -> anyhow::Result<()> {
+    fn update(&mut self, feeder: &mut LineFeeder) -> anyhow::Result<()> {
         let kept = feeder.kept();
         // After a drop of the oldest half, indices moved: only look at what is still there.
         let start = self.printed_events.min(kept.len());
@@ -603,26 +612,16 @@ impl<'c> Live<'c> {
         self.update_episodes(feeder)
     }
 
-    fn update_episodes(&mut self, feeder: &LineFeeder) -> anyhow::Result<()> {
-        let t = feeder.live_timeline();
-        for e in &t.episodes {
-            // Still-open episodes are reported when they end (or in the final summary).
-            if e.end.is_none() && e.kind != EpisodeKind::Shutdown {
-                continue;
-            }
-            if e.verdict == nut_diagnose::timeline::EpisodeVerdict::StillDown {
-                continue;
-            }
-            let key = (e.kind, e.ups.clone(), e.first_line);
-            if !self.printed_episodes.insert(key) {
-                continue;
-            }
+    fn update_episodes(&mut self, feeder: &mut LineFeeder) -> anyhow::Result<()> {
+        // Each ended episode comes out of the builder exactly once; still-open ones (a shutdown
+        // in progress included) are in the final summary.
+        for e in feeder.take_finished() {
             if self.ctx.json {
                 let line =
                     serde_json::to_string(&serde_json::json!({"type": "episode", "episode": e}))?;
                 render::emit(&format!("{line}\n"))?;
             } else {
-                render::emit(&format!("== episode ended: {}\n", episode_line(e)))?;
+                render::emit(&format!("== episode ended: {}\n", episode_line(&e)))?;
             }
         }
         Ok(())

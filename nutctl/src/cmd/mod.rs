@@ -1,11 +1,12 @@
 //! One file per subcommand. Each gathers facts (through [`crate::probe`]), asks nut-diagnose what
-//! they mean, and hands a report to [`crate::render`]. Commands still to come (doctor,
-//! mode, map) slot in as further modules and `Command` variants.
+//! they mean, and hands a report to [`crate::render`]. `doctor`, `mode` and `map` share
+//! one module: they are three views of the same gathered facts.
 
 mod check;
 mod clients;
 mod config;
 mod demo;
+mod doctor;
 mod list;
 mod logs;
 mod manage;
@@ -20,6 +21,9 @@ use crate::exit::Exit;
 
 /// Runs the chosen subcommand.
 pub(crate) async fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Exit> {
+    if ctx.confdirs.len() > 1 && !matches!(command, Command::Map(_)) {
+        anyhow::bail!("--confdir was given more than once; only `nutctl map` takes several");
+    }
     match command {
         Command::Status(a) => status::run(ctx, a).await,
         Command::List { server } => list::run(ctx, &server).await,
@@ -43,6 +47,9 @@ pub(crate) async fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Exit
         Command::Logs(a) => logs::run(ctx, a).await,
         Command::Config { action } => config::run(ctx, action),
         Command::Watch(a) => watch::run(ctx, a).await,
+        Command::Doctor(a) => doctor::doctor(ctx, a).await,
+        Command::Mode => doctor::mode(ctx).await,
+        Command::Map(a) => doctor::map(ctx, a).await,
         Command::Completions { shell } => meta::completions(shell),
         Command::Man => meta::man(),
     }

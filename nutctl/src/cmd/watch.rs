@@ -6,13 +6,12 @@
 //! `--json` prints JSON Lines: one object per line, `{"type": "change"|"reconnect"|"episode"|
 //! "summary", …}` (fields in nutctl/README.md).
 
-use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use nut_diagnose::knowledge::Thresholds;
 use nut_diagnose::logs::{Clock, Timestamp};
-use nut_diagnose::timeline::{Episode, EpisodeKind, EpisodeVerdict, Timeline};
+use nut_diagnose::timeline::{Episode, Timeline};
 use nut_diagnose::watch::{self, Change, Observation};
 use nut_diagnose::Severity;
 use nut_proto::client::{ClientError, Variable};
@@ -73,7 +72,6 @@ pub(crate) struct Watcher {
     /// upsmon-style lines (upsmon -D format: seconds since the start, a tab, the message).
     feeder: LineFeeder,
     log: Vec<String>,
-    printed: HashSet<(EpisodeKind, Option<String>, u64)>,
 }
 
 impl Watcher {
@@ -88,7 +86,6 @@ impl Watcher {
             thresholds: Thresholds::default(),
             feeder: LineFeeder::default(),
             log: Vec::new(),
-            printed: HashSet::new(),
         }
     }
 
@@ -134,14 +131,9 @@ impl Watcher {
             });
         }
         if logged {
-            let t = self.feeder.live_timeline();
-            for e in t.episodes {
-                if e.verdict == EpisodeVerdict::StillDown {
-                    continue;
-                }
-                if self.printed.insert((e.kind, e.ups.clone(), e.first_line)) {
-                    out.push(WatchLine::Episode { episode: e });
-                }
+            // Each ended episode is handed out once by the streaming builder.
+            for e in self.feeder.take_finished() {
+                out.push(WatchLine::Episode { episode: e });
             }
         }
         out

@@ -1,0 +1,499 @@
+//! `nutctl doctor`, `nutctl mode` and `nutctl map`: three views of the same gathered facts.
+//!
+//! `doctor` is the troubleshooting guide's fast flow in one go: nut-diagnose's `gather_local` reads
+//! this host's configuration, NUT units and journal and probes every MONITOR target, `doctor` judges
+//! the facts, and this module only renders the report. `mode` shows the `mode.*` findings of the
+//! same facts (without probing anything); `map` builds the authority map of one or more hosts'
+//! config directories, plus who is logged in now.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::bail;
+use nut_diagnose::config::HostConfig;
+use nut_diagnose::knowledge::Thresholds;
+use nut_diagnose::map::AuthorityMap;
+use nut_diagnose::probe::nut::NutProbe;
+use nut_diagnose::probe::{gather, gather_local, system, LocalOptions, Probes};
+use nut_diagnose::{Facts, Finding, Report, Severity};
+use nut_proto::target::HostKind;
+use nut_proto::Target;
+use serde::Serialize;
+
+use crate::cli::{DoctorArgs, MapArgs, MapFormat};
+use crate::creds::Credentials;
+use crate::ctx::Ctx;
+use crate::exit::Exit;
+use crate::render;
+use crate::render::text::{bold, findings as findings_text, paint, sev_word};
+
+/// The `doctor` document.
+#[derive(Debug, Serialize)]
+pub(crate) struct DoctorDoc<'a> {
+    /// The host name used on the map.
+    pub(crate) host: &'a str,
+    /// The configuration directory read.
+    pub(crate) confdir: String,
+    /// Findings, verdict, timeline and authority map.
+    pub(crate) report: &'a Report,
+    /// Sources the diagnosis could not read (`systemctl: …`, `journal: …`, a file).
+    pub(crate) unavailable: &'a [String],
+    /// The process exit code.
+    pub(crate) exit_code: u8,
+}
+
+/// This machine's name, as other hosts' MONITOR lines would name it (empty when unknown: the map
+/// then says "this host").
+pub(crate) fn local_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// `24h`, `30m`, `2d`, `90s`, `1w` or plain seconds, as a number of seconds.
+pub(crate) fn parse_duration(s: &str) -> anyhow::Result<i64> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: i64 = match num.parse() {
+        Ok(n) => n,
+        Err(_) => bail!("bad duration {s:?}: use e.g. 24h, 30m, 2d, 90s"),
+    };
+    let mult = match unit.trim() {
+        "s" | "sec" => 1,
+        "m" | "min" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => bail!("bad duration {s:?}: use e.g. 24h, 30m, 2d, 90s"),
+    };
+    Ok(n.saturating_mul(mult))
+}
+
+fn unix_now() -> Option<i64> {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
+}
+
+/// Gathers this host's facts (what `doctor` judges). With credentials, every MONITOR target is
+/// probed again with them, replacing the login with upsmon.conf's.
+pub(crate) async fn gather_doctor(
+    ctx: &Ctx,
+    confdir: &Path,
+    host: &str,
+    since_secs: Option<i64>,
+    creds: Option<&Credentials>,
+) -> Facts {
+    let now = unix_now();
+    let opts = LocalOptions {
+        confdir: Some(confdir.to_path_buf()),
+        host: host.to_string(),
+        nut: ctx.opts.clone(),
+        starttls: ctx.starttls,
+        now,
+        log_since: match (now, since_secs) {
+            (Some(n), Some(s)) => Some(n.saturating_sub(s)),
+            _ => None,
+        },
+        peers: Vec::new(),
+    };
+    let mut facts = gather_local(&opts).await;
+    if let Some(c) = creds {
+        let probe = NutProbe {
+            opts: ctx.opts.clone(),
+            starttls: ctx.starttls,
+            credentials: Some((c.user.clone(), c.password.clone())),
+        };
+        if facts.probes.is_empty() {
+            // No MONITOR line could be read (upsmon.conf unreadable or absent): log in to the
+            // UPSes this host serves instead.
+            let served = facts.config.as_ref().map(served_here).unwrap_or_default();
+            for t in served {
+                facts.probes.push(probe.run(&t).await.0);
+            }
+        } else {
+            for p in &mut facts.probes {
+                let t = p.target.clone();
+                *p = probe.run(&t).await.0;
+            }
+        }
+    }
+    facts
+}
+
+/// The one-line verdict: role, worst severity, the top problem and its action.
+fn verdict_line(report: &Report, color: bool) -> String {
+    let role = report
+        .findings
+        .iter()
+        .find(|f| f.id == "mode.role")
+        .map_or_else(|| "role: unknown".to_string(), |f| f.title.clone());
+    let worst = report.verdict.worst;
+    let word = paint(&sev_word(worst).to_ascii_uppercase(), worst, color);
+    let top = report
+        .findings
+        .iter()
+        // Findings come most severe first: the first of the worst is the top problem.
+        .find(|f| f.severity >= Severity::Warning && Some(f.severity) == worst);
+    match top {
+        Some(f) if f.action.is_empty() => format!("{role} — {word}: {} ({})", f.title, f.id),
+        Some(f) => format!("{role} — {word}: {} ({}) → {}", f.title, f.id, f.action),
+        None if worst.is_none() => format!("{role} — {word}: nothing could be checked"),
+        None => format!("{role} — {word}: no problem found"),
+    }
+}
+
+/// The doctor's text report: verdict, findings by severity, the map, the timeline, the gaps.
+pub(crate) fn doctor_text(report: &Report, unavailable: &[String], color: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", verdict_line(report, color));
+    let v = &report.verdict;
+    let _ = writeln!(
+        out,
+        "  {} critical, {} warning, {} info, {} ok",
+        v.critical, v.warning, v.info, v.ok
+    );
+    for sev in [
+        Severity::Critical,
+        Severity::Warning,
+        Severity::Info,
+        Severity::Ok,
+    ] {
+        let these: Vec<Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == sev)
+            .cloned()
+            .collect();
+        if these.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "\n{}",
+            bold(&format!("{} ({})", sev.as_str(), these.len()), color)
+        );
+        findings_text(&mut out, &these, Severity::Ok, color, "  ");
+    }
+    let _ = writeln!(out, "\n{}", bold("Authority map", color));
+    if report.map.upses.is_empty() {
+        let _ = writeln!(out, "  (no UPS in the configuration)");
+    } else {
+        for l in report.map.to_text().lines() {
+            let _ = writeln!(out, "  {l}");
+        }
+    }
+    let _ = writeln!(out, "\n{}", bold("Timeline (NUT journal)", color));
+    crate::cmd::logs::episodes_text(&mut out, &report.timeline, "  ");
+    let s = &report.timeline.stats;
+    if s.lines > 0 {
+        let _ = writeln!(
+            out,
+            "  {} lines read, {} not understood",
+            s.lines,
+            s.unclassified + s.unparsed
+        );
+    }
+    if !unavailable.is_empty() {
+        let _ = writeln!(out, "\n{}", bold("Not seen (could not read)", color));
+        for u in unavailable {
+            let _ = writeln!(out, "  - {u}");
+        }
+    }
+    out
+}
+
+/// `nutctl doctor`.
+pub(crate) async fn doctor(ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<Exit> {
+    let since = parse_duration(&args.since)?;
+    let creds = Credentials::from_args(&args.creds)?;
+    let host = local_hostname();
+    let facts = gather_doctor(ctx, &ctx.confdir, &host, Some(since), creds.as_ref()).await;
+    let report = nut_diagnose::doctor(&facts, &Thresholds::default());
+    let exit = Exit::of_worst(report.verdict.worst);
+    if ctx.json {
+        render::json::emit(&DoctorDoc {
+            host: &host,
+            confdir: ctx.confdir.display().to_string(),
+            report: &report,
+            unavailable: &facts.unavailable,
+            exit_code: exit.code(),
+        })?;
+    } else {
+        render::emit(&doctor_text(&report, &facts.unavailable, ctx.color))?;
+    }
+    Ok(exit)
+}
+
+/// The `mode` document.
+#[derive(Debug, Serialize)]
+struct ModeDoc<'a> {
+    /// nut.conf's MODE value (`null` when missing or unreadable).
+    mode: Option<&'a str>,
+    /// The `mode.*` findings, most severe first.
+    findings: Vec<&'a Finding>,
+    /// Sources that could not be read.
+    unavailable: &'a [String],
+    /// The process exit code.
+    exit_code: u8,
+}
+
+/// `nutctl mode`: the configuration and the NUT units only (no network, no journal).
+pub(crate) async fn mode(ctx: &Ctx) -> anyhow::Result<Exit> {
+    let services = system::Systemctl::default();
+    let probes = Probes {
+        services: Some(&services),
+        ..Probes::default()
+    };
+    let mut facts = gather(probes, &[], unix_now(), None).await;
+    let dir = nut_config::ConfigDir::load(&ctx.confdir);
+    facts.config = Some(HostConfig::from_dir(local_hostname(), &dir));
+    let report = nut_diagnose::doctor(&facts, &Thresholds::default());
+    let found: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.id.starts_with("mode."))
+        .collect();
+    let worst = found.iter().map(|f| f.severity).max();
+    let exit = Exit::of_worst(worst);
+    let mode = facts.config.as_ref().and_then(|c| c.mode.as_deref());
+    if ctx.json {
+        render::json::emit(&ModeDoc {
+            mode,
+            findings: found,
+            unavailable: &facts.unavailable,
+            exit_code: exit.code(),
+        })?;
+        return Ok(exit);
+    }
+    let mut out = String::new();
+    let role = found
+        .iter()
+        .find(|f| f.id == "mode.role")
+        .map_or("role: unknown", |f| f.title.as_str());
+    let _ = writeln!(
+        out,
+        "{}  (MODE={} in {})",
+        bold(role, ctx.color),
+        mode.unwrap_or("?"),
+        ctx.confdir.join("nut.conf").display()
+    );
+    let owned: Vec<Finding> = found.into_iter().cloned().collect();
+    findings_text(&mut out, &owned, Severity::Ok, ctx.color, "  ");
+    for u in &facts.unavailable {
+        let _ = writeln!(out, "  not seen: {u}");
+    }
+    render::emit(&out)?;
+    Ok(exit)
+}
+
+/// The host name a directory stands for: its last component (`/srv/cfg/nas` → `nas`).
+fn dir_host(d: &Path) -> String {
+    let abs = std::fs::canonicalize(d).unwrap_or_else(|_| d.to_path_buf());
+    abs.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| d.display().to_string())
+}
+
+/// The hosts to put on the map, in order: every `--confdir` (named after the directory, except a
+/// lone one, which is this host), then every `--host NAME=DIR`; with neither, this host's default
+/// directory under its own name.
+fn map_hosts(ctx: &Ctx, args: &MapArgs) -> anyhow::Result<Vec<(String, PathBuf)>> {
+    // One directory alone is this host's (named like `doctor` names it); several are several hosts.
+    let mut hosts: Vec<(String, PathBuf)> = match (ctx.confdirs.as_slice(), args.hosts.is_empty()) {
+        ([one], true) => vec![(local_hostname(), one.clone())],
+        (dirs, _) => dirs.iter().map(|d| (dir_host(d), d.clone())).collect(),
+    };
+    for h in &args.hosts {
+        match h.split_once('=') {
+            Some((name, dir)) if !name.is_empty() && !dir.is_empty() => {
+                hosts.push((name.to_string(), PathBuf::from(dir)));
+            }
+            _ => bail!("--host {h:?}: expected NAME=DIR"),
+        }
+    }
+    if hosts.is_empty() {
+        hosts.push((local_hostname(), ctx.confdir.clone()));
+    }
+    Ok(hosts)
+}
+
+/// The UPSes a host's own upsd serves (ups.conf sections), at the address to reach it from this
+/// host: a loopback LISTEN, else 127.0.0.1 for a wildcard, else the first LISTEN address.
+fn served_here(h: &HostConfig) -> Vec<Target> {
+    let listen = h.listen.as_deref().unwrap_or_default();
+    let wildcard = |a: &str| matches!(a, "0.0.0.0" | "::" | "*");
+    let (addr, port) = match listen
+        .iter()
+        .find(|l| l.loopback)
+        .or_else(|| listen.iter().find(|l| wildcard(&l.addr)))
+        .or_else(|| listen.first())
+    {
+        Some(l) if wildcard(&l.addr) => ("127.0.0.1".to_string(), l.port),
+        Some(l) => (l.addr.clone(), l.port),
+        None => ("127.0.0.1".to_string(), nut_proto::DEFAULT_PORT),
+    };
+    h.upses
+        .iter()
+        .flatten()
+        .map(|u| Target::new(u.name.clone(), addr.clone(), port))
+        .collect()
+}
+
+/// The `map` document.
+#[derive(Debug, Serialize)]
+struct MapDoc<'a> {
+    /// The hosts and the directories they were read from.
+    hosts: Vec<MapHost>,
+    /// The map.
+    map: &'a AuthorityMap,
+    /// What the map itself says is wrong (two primaries, no primary, …).
+    findings: &'a [Finding],
+    /// What could not be read (LIST CLIENT of a server that did not answer).
+    unavailable: &'a [String],
+    /// The process exit code.
+    exit_code: u8,
+}
+
+/// One host on the map.
+#[derive(Debug, Serialize)]
+struct MapHost {
+    /// Its name.
+    name: String,
+    /// Its config directory.
+    dir: String,
+}
+
+/// Asks the servers the configurations name who is logged in (`LIST CLIENT`): every MONITOR target
+/// (loopback ones only from the first host, the one this command runs on), and the UPSes the first
+/// host serves itself.
+async fn live_clients(ctx: &Ctx, facts: &mut Facts) {
+    let mut targets: Vec<Target> = Vec::new();
+    let hosts: Vec<&HostConfig> = facts.config.iter().chain(facts.peers.iter()).collect();
+    for (i, h) in hosts.iter().enumerate() {
+        for m in h.upsmon.iter().flat_map(|u| u.monitors.iter()) {
+            if (i == 0 || m.target.host_kind() != HostKind::Loopback)
+                && !targets.contains(&m.target)
+            {
+                targets.push(m.target.clone());
+            }
+        }
+    }
+    if let Some(first) = hosts.first() {
+        for t in served_here(first) {
+            if !targets
+                .iter()
+                .any(|x| x.ups == t.ups && x.host_kind() == HostKind::Loopback)
+            {
+                targets.push(t);
+            }
+        }
+    }
+    let probe = NutProbe {
+        opts: ctx.opts.clone(),
+        starttls: ctx.starttls,
+        credentials: None,
+    };
+    for t in targets {
+        match probe.clients(&t).await {
+            Ok(clients) => facts
+                .clients
+                .push(nut_diagnose::facts::ClientsFact { target: t, clients }),
+            Err(e) => facts
+                .unavailable
+                .push(format!("could not read: LIST CLIENT {t}: {e}")),
+        }
+    }
+}
+
+/// `nutctl map`.
+pub(crate) async fn map(ctx: &Ctx, args: MapArgs) -> anyhow::Result<Exit> {
+    let hosts = map_hosts(ctx, &args)?;
+    let mut facts = Facts::default();
+    for (i, (name, dir)) in hosts.iter().enumerate() {
+        let cfg = HostConfig::from_dir(name.clone(), &nut_config::ConfigDir::load(dir));
+        if i == 0 {
+            facts.config = Some(cfg);
+        } else {
+            facts.peers.push(cfg);
+        }
+    }
+    if !args.offline {
+        live_clients(ctx, &mut facts).await;
+    }
+    let map = AuthorityMap::build(&facts);
+    let found = nut_diagnose::map::findings(&map);
+    let exit = match (map.upses.is_empty(), found.iter().map(|f| f.severity).max()) {
+        (true, _) => Exit::Unknown,
+        (false, None) => Exit::Ok,
+        (false, worst) => Exit::of_worst(worst),
+    };
+    if ctx.json {
+        render::json::emit(&MapDoc {
+            hosts: hosts
+                .iter()
+                .map(|(n, d)| MapHost {
+                    name: n.clone(),
+                    dir: d.display().to_string(),
+                })
+                .collect(),
+            map: &map,
+            findings: &found,
+            unavailable: &facts.unavailable,
+            exit_code: exit.code(),
+        })?;
+        return Ok(exit);
+    }
+    let mut out = match args.format {
+        MapFormat::Text => {
+            if map.upses.is_empty() {
+                "(no UPS in the configuration of any host)\n".to_string()
+            } else {
+                map.to_text()
+            }
+        }
+        MapFormat::Mermaid => map.to_mermaid(),
+        MapFormat::Dot => map.to_dot(),
+    };
+    if args.format == MapFormat::Text {
+        findings_text(&mut out, &found, Severity::Info, ctx.color, "");
+        for u in &facts.unavailable {
+            let _ = writeln!(out, "not seen: {u}");
+        }
+    } else if !found.is_empty() || !facts.unavailable.is_empty() {
+        // Keep stdout a valid diagram; notes go to stderr.
+        for f in &found {
+            eprintln!("nutctl map: [{}] {} ({})", f.severity, f.title, f.id);
+        }
+        for u in &facts.unavailable {
+            eprintln!("nutctl map: not seen: {u}");
+        }
+    }
+    render::emit(&out)?;
+    Ok(exit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("24h").ok(), Some(86_400));
+        assert_eq!(parse_duration("30m").ok(), Some(1800));
+        assert_eq!(parse_duration("2d").ok(), Some(172_800));
+        assert_eq!(parse_duration("90").ok(), Some(90));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5x").is_err());
+    }
+
+    #[test]
+    fn dir_names_are_host_names() {
+        assert_eq!(dir_host(Path::new("/nonexistent/cfg/nas")), "nas");
+    }
+}
