@@ -48,7 +48,9 @@ fn parse_and_view(kind: FileKind, bytes: &[u8]) -> usize {
 }
 
 fn big_upsmon(monitors: usize) -> Vec<u8> {
-    let mut s = String::from("# generated for the benchmark\nMINSUPPLIES 1\nSHUTDOWNCMD \"/sbin/shutdown -h +0\"\n");
+    let mut s = String::from(
+        "# generated for the benchmark\nMINSUPPLIES 1\nSHUTDOWNCMD \"/sbin/shutdown -h +0\"\n",
+    );
     for i in 0..monitors {
         s.push_str(&format!(
             "# UPS number {i} in rack {}\nMONITOR ups{i}@host{}.example.lan:3493 1 monuser \"pw {i}\" {}\n\n",
@@ -92,19 +94,35 @@ fn bench(c: &mut Criterion) {
                 .iter()
                 .map(|(k, bytes)| Document::parse(*k, "bench", bytes))
                 .collect();
-            b.iter(|| docs.iter().map(|d| d.render_redacted().len()).sum::<usize>())
+            b.iter(|| {
+                docs.iter()
+                    .map(|d| d.render_redacted().len())
+                    .sum::<usize>()
+            })
         });
     }
     for (name, kind, bytes) in [
-        ("upsmon.conf/2000-monitors", FileKind::UpsmonConf, big_upsmon(2000)),
-        ("ups.conf/1000-sections", FileKind::UpsConf, big_ups_conf(1000)),
+        (
+            "upsmon.conf/2000-monitors",
+            FileKind::UpsmonConf,
+            big_upsmon(2000),
+        ),
+        (
+            "ups.conf/1000-sections",
+            FileKind::UpsConf,
+            big_ups_conf(1000),
+        ),
     ] {
         g.throughput(Throughput::Bytes(bytes.len() as u64));
         g.bench_function(format!("{name}/parse+view"), |b| {
             b.iter(|| parse_and_view(kind, black_box(&bytes)))
         });
         g.bench_function(format!("{name}/document-only"), |b| {
-            b.iter(|| Document::parse(kind, "bench", black_box(&bytes)).lines().len())
+            b.iter(|| {
+                Document::parse(kind, "bench", black_box(&bytes))
+                    .lines()
+                    .len()
+            })
         });
     }
     g.finish();
