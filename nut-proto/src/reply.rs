@@ -36,6 +36,24 @@
 //! replies to `VER`, `NETVER`/`PROTVER`, `HELP` and `GET TRACKING` are free text, and only the caller
 //! knows which request is outstanding. A line that starts with a keyword but does not follow its
 //! grammar is an error ([`ReplyError::Malformed`]), never a guess.
+//!
+//! # Fast path and grammar
+//!
+//! The grammar above is written with nom ([`parse_reply_grammar`]) and is the reference for what a line
+//! means. A `LIST VAR` of thousands of variables is almost all lines of one canonical shape, though, and
+//! running the combinators on each cost about 950 instructions per `VAR` line (≈200 MiB/s). So
+//! [`parse_reply_with_limit`] first tries a hand-written fast path for the canonical list-item forms as
+//! upsd prints them: `VAR`/`RW`/`ENUM <ups> <var> "<value>"`, `UPS <ups> "<desc>"` and `CMD <ups> <cmd>`
+//! with single spaces, no leading or trailing blanks and names of printable ASCII. It dispatches on the
+//! first byte, walks each name once through a 256-entry byte-class table (which finds the space that ends
+//! it and proves it ASCII, hence UTF-8, in the same pass), and jumps over the value with `memchr2` for
+//! `"`/`\`. It never reports an error: at the first byte that is not canonical it gives up and the nom
+//! grammar parses the line from the start, so tabs, runs of blanks, non-ASCII names, bare values and
+//! every malformed line keep exactly the grammar's answer. A differential proptest
+//! (`tests/reply_fast_path.rs`) checks that both paths agree on arbitrary lines and on lines the server
+//! encoder builds from arbitrary values.
+//!
+//! [`lines`] applies the same parser to a whole buffer (`BEGIN LIST … END LIST`), one line per `\n`.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -452,6 +470,7 @@ pub fn parse_reply(line: &[u8]) -> Result<Reply<'_>, ReplyError> {
 }
 
 /// Parses one reply line, rejecting lines longer than `max` bytes before looking at them.
+#[inline]
 pub fn parse_reply_with_limit(line: &[u8], max: usize) -> Result<Reply<'_>, ReplyError> {
     if line.len() > max {
         return Err(ReplyError::TooLong {
@@ -459,6 +478,248 @@ pub fn parse_reply_with_limit(line: &[u8], max: usize) -> Result<Reply<'_>, Repl
             max,
         });
     }
+    match fast::parse(line) {
+        Some(reply) => Ok(reply),
+        None => grammar(line),
+    }
+}
+
+/// The nom grammar alone, without the fast path: the reference [`parse_reply_with_limit`] must agree
+/// with. Public only so the differential tests and benches outside the crate can call it.
+#[doc(hidden)]
+pub fn parse_reply_grammar(line: &[u8], max: usize) -> Result<Reply<'_>, ReplyError> {
+    if line.len() > max {
+        return Err(ReplyError::TooLong {
+            len: line.len(),
+            max,
+        });
+    }
+    grammar(line)
+}
+
+/// Every reply line of `body`, parsed in order with the [`DEFAULT_MAX_LINE`] bound: for a whole
+/// `BEGIN LIST … END LIST` block (or any run of replies) already in memory, so a caller need not split
+/// lines itself.
+///
+/// Lines end at `\n` (found with memchr; a `\r` before it is stripped as by [`parse_reply`]). A last
+/// piece without `\n` is parsed too when it is not empty, so `b"OK"` and `b"OK\n"` both yield one reply.
+/// Nothing is allocated: each [`Reply`] borrows from `body`.
+pub fn lines(body: &[u8]) -> ReplyLines<'_> {
+    ReplyLines {
+        rest: body,
+        max: DEFAULT_MAX_LINE,
+    }
+}
+
+/// Iterator over the replies in a buffer, from [`lines`].
+#[derive(Debug, Clone)]
+pub struct ReplyLines<'a> {
+    rest: &'a [u8],
+    max: usize,
+}
+
+impl<'a> ReplyLines<'a> {
+    /// Uses `max` instead of [`DEFAULT_MAX_LINE`] as the bound on each line (as
+    /// [`parse_reply_with_limit`]).
+    pub fn with_limit(self, max: usize) -> Self {
+        ReplyLines { max, ..self }
+    }
+}
+
+impl<'a> Iterator for ReplyLines<'a> {
+    type Item = Result<Reply<'a>, ReplyError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let line = match memchr::memchr(b'\n', self.rest) {
+            Some(end) => {
+                let (line, tail) = self.rest.split_at(end);
+                self.rest = tail.get(1..).unwrap_or_default();
+                line
+            }
+            None => std::mem::take(&mut self.rest),
+        };
+        Some(parse_reply_with_limit(line, self.max))
+    }
+}
+
+impl std::iter::FusedIterator for ReplyLines<'_> {}
+
+/// The fast path for canonical list items (see the module docs): `Some` only for a line whose meaning
+/// it is sure of, `None` to hand the line to the grammar.
+mod fast {
+    use super::{Quoted, Reply};
+    #[cfg(doc)]
+    use crate::quote;
+
+    /// `NAME` for the bytes a name may hold on the fast path: printable ASCII but the space (0x21-0x7e).
+    /// Such a byte is never a blank for the grammar and a run of them is always UTF-8.
+    const NAME: u8 = 1;
+
+    const fn classes() -> [u8; 256] {
+        let mut t = [0u8; 256];
+        let mut b = 0x21;
+        while b < 0x7f {
+            t[b] = NAME;
+            b += 1;
+        }
+        t
+    }
+
+    static CLASS: [u8; 256] = classes();
+
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+
+    /// Bit 7 of each byte of `w` that is not a name byte (< 0x21, 0x7f or >= 0x80). Each byte's sums
+    /// stay below 0x100, so no carry crosses into the next byte and the mask is exact.
+    #[inline(always)]
+    fn non_name_mask(w: u64) -> u64 {
+        let low7 = w & !HIGH;
+        let at_least_21 = low7.wrapping_add(0x5f * LOW) & HIGH;
+        let is_7f = low7.wrapping_add(LOW) & HIGH;
+        (w & HIGH) | (!at_least_21 & HIGH) | is_7f
+    }
+
+    /// Length of the run of name bytes at the start of `s`: eight bytes per step (names are 10-40
+    /// bytes), the table for the last few.
+    #[inline(always)]
+    fn name_len(s: &[u8]) -> usize {
+        let mut at = 0usize;
+        while let Some(chunk) = s.get(at..at + 8) {
+            let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
+                break; // invariant: a slice of 8 always converts; break keeps this total anyway.
+            };
+            let bad = non_name_mask(u64::from_le_bytes(bytes));
+            if bad != 0 {
+                return at + (bad.trailing_zeros() / 8) as usize;
+            }
+            at += 8;
+        }
+        let tail = s.get(at..).unwrap_or_default();
+        // invariant: a u8 index into a 256-entry table is always in bounds.
+        at + tail
+            .iter()
+            .position(|&b| CLASS[usize::from(b)] != NAME)
+            .unwrap_or(tail.len())
+    }
+
+    /// Bit 7 of each byte of `w` equal to `"` or `\\` (exact: the zero-byte test used is the one
+    /// without carries between bytes).
+    #[inline(always)]
+    fn quote_or_backslash_mask(w: u64) -> u64 {
+        let zero = |x: u64| !(((x & !HIGH).wrapping_add(!HIGH)) | x | !HIGH);
+        zero(w ^ (u64::from(b'"') * LOW)) | zero(w ^ (u64::from(b'\\') * LOW))
+    }
+
+    /// Index of the closing quote in `s` (just after the opening one), as
+    /// [`quote::find_closing_quote`] but eight bytes per step: values in a list are mostly a few bytes,
+    /// too short for memchr's vector loop to pay for its setup.
+    #[inline(always)]
+    fn closing_quote(s: &[u8]) -> Option<usize> {
+        let mut at = 0usize;
+        loop {
+            let hit = match s.get(at..at + 8).map(<[u8; 8]>::try_from) {
+                Some(Ok(bytes)) => {
+                    let m = quote_or_backslash_mask(u64::from_le_bytes(bytes));
+                    if m == 0 {
+                        at += 8;
+                        continue;
+                    }
+                    at + (m.trailing_zeros() / 8) as usize
+                }
+                _ => at + s.get(at..)?.iter().position(|&b| b == b'"' || b == b'\\')?,
+            };
+            match s.get(hit)? {
+                b'"' => return Some(hit),
+                // A backslash: skip it and the byte it escapes.
+                _ => at = hit + 2,
+            }
+        }
+    }
+
+    /// `"<raw>"` that ends exactly at the end of `s`.
+    #[inline(always)]
+    fn quoted_to_end(s: &[u8]) -> Option<Quoted<'_>> {
+        let inner = s.strip_prefix(b"\"")?;
+        let close = closing_quote(inner)?;
+        if close + 1 != inner.len() {
+            return None;
+        }
+        inner.get(..close).map(Quoted::from_raw)
+    }
+
+    /// `<a> <b>` then, when `then_value`, ` "<value>"`; the names are validated once, together.
+    #[inline(always)]
+    fn two_names(s: &[u8], then_value: bool) -> Option<(&str, &str, &[u8])> {
+        let a = name_len(s);
+        let after_a = s.get(a + 1..)?;
+        if a == 0 || s.get(a) != Some(&b' ') {
+            return None;
+        }
+        let b = name_len(after_a);
+        if b == 0 {
+            return None;
+        }
+        let tail = if then_value {
+            if after_a.get(b) != Some(&b' ') {
+                return None;
+            }
+            after_a.get(b + 1..)?
+        } else if b == after_a.len() {
+            &[]
+        } else {
+            return None;
+        };
+        // One UTF-8 check for both names (they are ASCII, so it cannot fail and costs a word compare
+        // per 8 bytes), then O(1) slicing at the space.
+        let both = std::str::from_utf8(s.get(..a + 1 + b)?).ok()?;
+        Some((both.get(..a)?, both.get(a + 1..)?, tail))
+    }
+
+    #[inline]
+    pub(super) fn parse(line: &[u8]) -> Option<Reply<'_>> {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        match line.first()? {
+            b'V' => {
+                let (ups, var, tail) = two_names(line.strip_prefix(b"VAR ")?, true)?;
+                let value = quoted_to_end(tail)?;
+                Some(Reply::Var { ups, var, value })
+            }
+            b'R' => {
+                let (ups, var, tail) = two_names(line.strip_prefix(b"RW ")?, true)?;
+                let value = quoted_to_end(tail)?;
+                Some(Reply::Rw { ups, var, value })
+            }
+            b'E' => {
+                let (ups, var, tail) = two_names(line.strip_prefix(b"ENUM ")?, true)?;
+                let value = quoted_to_end(tail)?;
+                Some(Reply::Enum { ups, var, value })
+            }
+            b'C' => {
+                let (ups, cmd, _) = two_names(line.strip_prefix(b"CMD ")?, false)?;
+                Some(Reply::Cmd { ups, cmd })
+            }
+            b'U' => {
+                let s = line.strip_prefix(b"UPS ")?;
+                let a = name_len(s);
+                if a == 0 || s.get(a) != Some(&b' ') {
+                    return None;
+                }
+                let ups = std::str::from_utf8(s.get(..a)?).ok()?;
+                let desc = quoted_to_end(s.get(a + 1..)?)?;
+                Some(Reply::Ups { ups, desc })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The nom grammar for one line already within the length bound.
+fn grammar(line: &[u8]) -> Result<Reply<'_>, ReplyError> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let body = trim_blanks(line);
     let Ok((rest, keyword)) = word(body) else {
