@@ -45,11 +45,13 @@
 //! [`parse_reply_with_limit`] first tries a hand-written fast path for the canonical list-item forms as
 //! upsd prints them: `VAR`/`RW`/`ENUM <ups> <var> "<value>"`, `UPS <ups> "<desc>"` and `CMD <ups> <cmd>`
 //! with single spaces, no leading or trailing blanks and names of printable ASCII. It dispatches on the
-//! first byte, walks each name once through a 256-entry byte-class table (which finds the space that ends
-//! it and proves it ASCII, hence UTF-8, in the same pass), and jumps over the value with `memchr2` for
-//! `"`/`\`. It never reports an error: at the first byte that is not canonical it gives up and the nom
-//! grammar parses the line from the start, so tabs, runs of blanks, non-ASCII names, bare values and
-//! every malformed line keep exactly the grammar's answer. A differential proptest
+//! first byte, then walks each name once, eight bytes per step (a SWAR mask; a 256-entry byte-class
+//! table for the last few bytes), which finds the space that ends the name and proves it ASCII in the
+//! same pass, so no `from_utf8` runs again over it (the one `unsafe` block, see `take_name`); the value
+//! is scanned eight bytes per step for `"`/`\` (values are too short for memchr's setup to pay). It
+//! never reports an error: at the first byte that is not canonical it gives up and the nom grammar
+//! parses the line from the start, so tabs, runs of blanks, non-ASCII names, bare values and every
+//! malformed line keep exactly the grammar's answer. A differential proptest
 //! (`tests/reply_fast_path.rs`) checks that both paths agree on arbitrary lines and on lines the server
 //! encoder builds from arbitrary values.
 //!
@@ -587,7 +589,7 @@ mod fast {
     /// Length of the run of name bytes at the start of `s`: eight bytes per step (names are 10-40
     /// bytes), the table for the last few.
     #[inline(always)]
-    fn name_len(s: &[u8]) -> usize {
+    pub(super) fn name_len(s: &[u8]) -> usize {
         let mut at = 0usize;
         while let Some(chunk) = s.get(at..at + 8) {
             let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
@@ -652,32 +654,39 @@ mod fast {
         inner.get(..close).map(Quoted::from_raw)
     }
 
-    /// `<a> <b>` then, when `then_value`, ` "<value>"`; the names are validated once, together.
+    /// The run of name bytes at the start of `s`, as text, and the bytes after it.
+    ///
+    /// This is the one `unsafe` block of the parser, and the reason the fast path is fast enough:
+    /// `std::str::from_utf8` on the two names cost ~130 of the ~460 instructions a `VAR` line took,
+    /// re-checking bytes [`name_len`] has just proved to be printable ASCII.
+    #[inline(always)]
+    fn take_name(s: &[u8]) -> (&str, &[u8]) {
+        let (name, rest) = s.split_at_checked(name_len(s)).unwrap_or((&[], s));
+        #[allow(unsafe_code)]
+        // SAFETY: `name_len` counts only bytes in 0x21..=0x7e (its mask flags every other byte value
+        // exactly, and the table holds NAME for exactly that range), so `name` is ASCII, hence UTF-8.
+        // The differential proptests feed non-ASCII and invalid UTF-8 through here.
+        let name = unsafe { std::str::from_utf8_unchecked(name) };
+        (name, rest)
+    }
+
+    /// `<a> <b>` then, when `then_value`, ` "<value>"` (what follows is returned unchecked).
     #[inline(always)]
     fn two_names(s: &[u8], then_value: bool) -> Option<(&str, &str, &[u8])> {
-        let a = name_len(s);
-        let after_a = s.get(a + 1..)?;
-        if a == 0 || s.get(a) != Some(&b' ') {
-            return None;
-        }
-        let b = name_len(after_a);
-        if b == 0 {
+        let (a, rest) = take_name(s);
+        let rest = rest.strip_prefix(b" ")?;
+        let (b, rest) = take_name(rest);
+        if a.is_empty() || b.is_empty() {
             return None;
         }
         let tail = if then_value {
-            if after_a.get(b) != Some(&b' ') {
-                return None;
-            }
-            after_a.get(b + 1..)?
-        } else if b == after_a.len() {
-            &[]
+            rest.strip_prefix(b" ")?
+        } else if rest.is_empty() {
+            rest
         } else {
             return None;
         };
-        // One UTF-8 check for both names (they are ASCII, so it cannot fail and costs a word compare
-        // per 8 bytes), then O(1) slicing at the space.
-        let both = std::str::from_utf8(s.get(..a + 1 + b)?).ok()?;
-        Some((both.get(..a)?, both.get(a + 1..)?, tail))
+        Some((a, b, tail))
     }
 
     #[inline]
@@ -704,17 +713,37 @@ mod fast {
                 Some(Reply::Cmd { ups, cmd })
             }
             b'U' => {
-                let s = line.strip_prefix(b"UPS ")?;
-                let a = name_len(s);
-                if a == 0 || s.get(a) != Some(&b' ') {
+                let (ups, rest) = take_name(line.strip_prefix(b"UPS ")?);
+                if ups.is_empty() {
                     return None;
                 }
-                let ups = std::str::from_utf8(s.get(..a)?).ok()?;
-                let desc = quoted_to_end(s.get(a + 1..)?)?;
+                let desc = quoted_to_end(rest.strip_prefix(b" ")?)?;
                 Some(Reply::Ups { ups, desc })
             }
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod fast_tests {
+    use super::fast::name_len;
+
+    /// The `unsafe` in `take_name` rests on this: every byte value, at every offset of the SWAR words
+    /// and of the table tail, ends a name exactly when it is outside 0x21..=0x7e.
+    #[test]
+    fn name_len_stops_at_exactly_the_non_name_bytes() {
+        for len in 1..=20usize {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut s = vec![b'a'; len];
+                    s[at] = b;
+                    let want = if (0x21..=0x7e).contains(&b) { len } else { at };
+                    assert_eq!(name_len(&s), want, "byte {b:#x} at {at} of {len}");
+                }
+            }
+        }
+        assert_eq!(name_len(b""), 0);
     }
 }
 
