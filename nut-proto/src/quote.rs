@@ -138,6 +138,7 @@ pub fn unescape(raw: &[u8]) -> Cow<'_, [u8]> {
 
 /// Finds the closing quote of a quoted word. `s` starts just after the opening `"`; the result is the
 /// index of the closing `"` in `s` (escaped quotes `\"` are skipped), or `None` if it never closes.
+#[inline]
 pub fn find_closing_quote(s: &[u8]) -> Option<usize> {
     let mut at = 0usize;
     loop {

@@ -36,6 +36,26 @@
 //! replies to `VER`, `NETVER`/`PROTVER`, `HELP` and `GET TRACKING` are free text, and only the caller
 //! knows which request is outstanding. A line that starts with a keyword but does not follow its
 //! grammar is an error ([`ReplyError::Malformed`]), never a guess.
+//!
+//! # Fast path and grammar
+//!
+//! The grammar above is written with nom ([`parse_reply_grammar`]) and is the reference for what a line
+//! means. A `LIST VAR` of thousands of variables is almost all lines of one canonical shape, though, and
+//! running the combinators on each cost about 950 instructions per `VAR` line (≈200 MiB/s). So
+//! [`parse_reply_with_limit`] first tries a hand-written fast path for the canonical list-item forms as
+//! upsd prints them: `VAR`/`RW`/`ENUM <ups> <var> "<value>"`, `UPS <ups> "<desc>"` and `CMD <ups> <cmd>`
+//! with single spaces, no leading or trailing blanks and names of printable ASCII. It dispatches on the
+//! first byte, then walks each name once, eight bytes per step (a SWAR mask; a 256-entry byte-class
+//! table for the last few bytes), which finds the space that ends the name and proves it ASCII in the
+//! same pass, so no `from_utf8` runs again over it (the one `unsafe` block, see `take_name`); the value
+//! is scanned eight bytes per step for `"`/`\` (values are too short for memchr's setup to pay). It
+//! never reports an error: at the first byte that is not canonical it gives up and the nom grammar
+//! parses the line from the start, so tabs, runs of blanks, non-ASCII names, bare values and every
+//! malformed line keep exactly the grammar's answer. A differential proptest
+//! (`tests/reply_fast_path.rs`) checks that both paths agree on arbitrary lines and on lines the server
+//! encoder builds from arbitrary values.
+//!
+//! [`lines`] applies the same parser to a whole buffer (`BEGIN LIST … END LIST`), one line per `\n`.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -452,6 +472,7 @@ pub fn parse_reply(line: &[u8]) -> Result<Reply<'_>, ReplyError> {
 }
 
 /// Parses one reply line, rejecting lines longer than `max` bytes before looking at them.
+#[inline]
 pub fn parse_reply_with_limit(line: &[u8], max: usize) -> Result<Reply<'_>, ReplyError> {
     if line.len() > max {
         return Err(ReplyError::TooLong {
@@ -459,6 +480,275 @@ pub fn parse_reply_with_limit(line: &[u8], max: usize) -> Result<Reply<'_>, Repl
             max,
         });
     }
+    match fast::parse(line) {
+        Some(reply) => Ok(reply),
+        None => grammar(line),
+    }
+}
+
+/// The nom grammar alone, without the fast path: the reference [`parse_reply_with_limit`] must agree
+/// with. Public only so the differential tests and benches outside the crate can call it.
+#[doc(hidden)]
+pub fn parse_reply_grammar(line: &[u8], max: usize) -> Result<Reply<'_>, ReplyError> {
+    if line.len() > max {
+        return Err(ReplyError::TooLong {
+            len: line.len(),
+            max,
+        });
+    }
+    grammar(line)
+}
+
+/// Every reply line of `body`, parsed in order with the [`DEFAULT_MAX_LINE`] bound: for a whole
+/// `BEGIN LIST … END LIST` block (or any run of replies) already in memory, so a caller need not split
+/// lines itself.
+///
+/// Lines end at `\n` (found with memchr; a `\r` before it is stripped as by [`parse_reply`]). A last
+/// piece without `\n` is parsed too when it is not empty, so `b"OK"` and `b"OK\n"` both yield one reply.
+/// Nothing is allocated: each [`Reply`] borrows from `body`.
+pub fn lines(body: &[u8]) -> ReplyLines<'_> {
+    ReplyLines {
+        rest: body,
+        max: DEFAULT_MAX_LINE,
+    }
+}
+
+/// Iterator over the replies in a buffer, from [`lines`].
+#[derive(Debug, Clone)]
+pub struct ReplyLines<'a> {
+    rest: &'a [u8],
+    max: usize,
+}
+
+impl<'a> ReplyLines<'a> {
+    /// Uses `max` instead of [`DEFAULT_MAX_LINE`] as the bound on each line (as
+    /// [`parse_reply_with_limit`]).
+    pub fn with_limit(self, max: usize) -> Self {
+        ReplyLines { max, ..self }
+    }
+}
+
+impl<'a> Iterator for ReplyLines<'a> {
+    type Item = Result<Reply<'a>, ReplyError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let line = match memchr::memchr(b'\n', self.rest) {
+            Some(end) => {
+                let (line, tail) = self.rest.split_at(end);
+                self.rest = tail.get(1..).unwrap_or_default();
+                line
+            }
+            None => std::mem::take(&mut self.rest),
+        };
+        Some(parse_reply_with_limit(line, self.max))
+    }
+}
+
+impl std::iter::FusedIterator for ReplyLines<'_> {}
+
+/// The fast path for canonical list items (see the module docs): `Some` only for a line whose meaning
+/// it is sure of, `None` to hand the line to the grammar.
+mod fast {
+    use super::{Quoted, Reply};
+    #[cfg(doc)]
+    use crate::quote;
+
+    /// `NAME` for the bytes a name may hold on the fast path: printable ASCII but the space (0x21-0x7e).
+    /// Such a byte is never a blank for the grammar and a run of them is always UTF-8.
+    const NAME: u8 = 1;
+
+    const fn classes() -> [u8; 256] {
+        let mut t = [0u8; 256];
+        let mut b = 0x21;
+        while b < 0x7f {
+            t[b] = NAME;
+            b += 1;
+        }
+        t
+    }
+
+    static CLASS: [u8; 256] = classes();
+
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+
+    /// Bit 7 of each byte of `w` that is not a name byte (< 0x21, 0x7f or >= 0x80). Each byte's sums
+    /// stay below 0x100, so no carry crosses into the next byte and the mask is exact.
+    #[inline(always)]
+    fn non_name_mask(w: u64) -> u64 {
+        let low7 = w & !HIGH;
+        let at_least_21 = low7.wrapping_add(0x5f * LOW) & HIGH;
+        let is_7f = low7.wrapping_add(LOW) & HIGH;
+        (w & HIGH) | (!at_least_21 & HIGH) | is_7f
+    }
+
+    /// Length of the run of name bytes at the start of `s`: eight bytes per step (names are 10-40
+    /// bytes), the table for the last few.
+    #[inline(always)]
+    pub(super) fn name_len(s: &[u8]) -> usize {
+        let mut at = 0usize;
+        while let Some(chunk) = s.get(at..at + 8) {
+            let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
+                break; // invariant: a slice of 8 always converts; break keeps this total anyway.
+            };
+            let bad = non_name_mask(u64::from_le_bytes(bytes));
+            if bad != 0 {
+                return at + (bad.trailing_zeros() / 8) as usize;
+            }
+            at += 8;
+        }
+        let tail = s.get(at..).unwrap_or_default();
+        // invariant: a u8 index into a 256-entry table is always in bounds.
+        at + tail
+            .iter()
+            .position(|&b| CLASS[usize::from(b)] != NAME)
+            .unwrap_or(tail.len())
+    }
+
+    /// Bit 7 of each byte of `w` equal to `"` or `\\` (exact: the zero-byte test used is the one
+    /// without carries between bytes).
+    #[inline(always)]
+    fn quote_or_backslash_mask(w: u64) -> u64 {
+        let zero = |x: u64| !(((x & !HIGH).wrapping_add(!HIGH)) | x | !HIGH);
+        zero(w ^ (u64::from(b'"') * LOW)) | zero(w ^ (u64::from(b'\\') * LOW))
+    }
+
+    /// Index of the closing quote in `s` (just after the opening one), as
+    /// [`quote::find_closing_quote`] but eight bytes per step: values in a list are mostly a few bytes,
+    /// too short for memchr's vector loop to pay for its setup.
+    #[inline(always)]
+    fn closing_quote(s: &[u8]) -> Option<usize> {
+        let mut at = 0usize;
+        loop {
+            let hit = match s.get(at..at + 8).map(<[u8; 8]>::try_from) {
+                Some(Ok(bytes)) => {
+                    let m = quote_or_backslash_mask(u64::from_le_bytes(bytes));
+                    if m == 0 {
+                        at += 8;
+                        continue;
+                    }
+                    at + (m.trailing_zeros() / 8) as usize
+                }
+                _ => at + s.get(at..)?.iter().position(|&b| b == b'"' || b == b'\\')?,
+            };
+            match s.get(hit)? {
+                b'"' => return Some(hit),
+                // A backslash: skip it and the byte it escapes.
+                _ => at = hit + 2,
+            }
+        }
+    }
+
+    /// `"<raw>"` that ends exactly at the end of `s`.
+    #[inline(always)]
+    fn quoted_to_end(s: &[u8]) -> Option<Quoted<'_>> {
+        let inner = s.strip_prefix(b"\"")?;
+        let close = closing_quote(inner)?;
+        if close + 1 != inner.len() {
+            return None;
+        }
+        inner.get(..close).map(Quoted::from_raw)
+    }
+
+    /// The run of name bytes at the start of `s`, as text, and the bytes after it.
+    ///
+    /// This is the one `unsafe` block of the parser, and the reason the fast path is fast enough:
+    /// `std::str::from_utf8` on the two names cost ~130 of the ~460 instructions a `VAR` line took,
+    /// re-checking bytes [`name_len`] has just proved to be printable ASCII.
+    #[inline(always)]
+    fn take_name(s: &[u8]) -> (&str, &[u8]) {
+        let (name, rest) = s.split_at_checked(name_len(s)).unwrap_or((&[], s));
+        #[allow(unsafe_code)]
+        // SAFETY: `name_len` counts only bytes in 0x21..=0x7e (its mask flags every other byte value
+        // exactly, and the table holds NAME for exactly that range), so `name` is ASCII, hence UTF-8.
+        // The differential proptests feed non-ASCII and invalid UTF-8 through here.
+        let name = unsafe { std::str::from_utf8_unchecked(name) };
+        (name, rest)
+    }
+
+    /// `<a> <b>` then, when `then_value`, ` "<value>"` (what follows is returned unchecked).
+    #[inline(always)]
+    fn two_names(s: &[u8], then_value: bool) -> Option<(&str, &str, &[u8])> {
+        let (a, rest) = take_name(s);
+        let rest = rest.strip_prefix(b" ")?;
+        let (b, rest) = take_name(rest);
+        if a.is_empty() || b.is_empty() {
+            return None;
+        }
+        let tail = if then_value {
+            rest.strip_prefix(b" ")?
+        } else if rest.is_empty() {
+            rest
+        } else {
+            return None;
+        };
+        Some((a, b, tail))
+    }
+
+    #[inline]
+    pub(super) fn parse(line: &[u8]) -> Option<Reply<'_>> {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        match line.first()? {
+            b'V' => {
+                let (ups, var, tail) = two_names(line.strip_prefix(b"VAR ")?, true)?;
+                let value = quoted_to_end(tail)?;
+                Some(Reply::Var { ups, var, value })
+            }
+            b'R' => {
+                let (ups, var, tail) = two_names(line.strip_prefix(b"RW ")?, true)?;
+                let value = quoted_to_end(tail)?;
+                Some(Reply::Rw { ups, var, value })
+            }
+            b'E' => {
+                let (ups, var, tail) = two_names(line.strip_prefix(b"ENUM ")?, true)?;
+                let value = quoted_to_end(tail)?;
+                Some(Reply::Enum { ups, var, value })
+            }
+            b'C' => {
+                let (ups, cmd, _) = two_names(line.strip_prefix(b"CMD ")?, false)?;
+                Some(Reply::Cmd { ups, cmd })
+            }
+            b'U' => {
+                let (ups, rest) = take_name(line.strip_prefix(b"UPS ")?);
+                if ups.is_empty() {
+                    return None;
+                }
+                let desc = quoted_to_end(rest.strip_prefix(b" ")?)?;
+                Some(Reply::Ups { ups, desc })
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod fast_tests {
+    use super::fast::name_len;
+
+    /// The `unsafe` in `take_name` rests on this: every byte value, at every offset of the SWAR words
+    /// and of the table tail, ends a name exactly when it is outside 0x21..=0x7e.
+    #[test]
+    fn name_len_stops_at_exactly_the_non_name_bytes() {
+        for len in 1..=20usize {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut s = vec![b'a'; len];
+                    s[at] = b;
+                    let want = if (0x21..=0x7e).contains(&b) { len } else { at };
+                    assert_eq!(name_len(&s), want, "byte {b:#x} at {at} of {len}");
+                }
+            }
+        }
+        assert_eq!(name_len(b""), 0);
+    }
+}
+
+/// The nom grammar for one line already within the length bound.
+fn grammar(line: &[u8]) -> Result<Reply<'_>, ReplyError> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let body = trim_blanks(line);
     let Ok((rest, keyword)) = word(body) else {
