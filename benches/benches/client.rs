@@ -1,5 +1,5 @@
 //! The async client's `LIST VAR` against the real upsd (Debian's upsd + dummy-ups, started here with
-//! the integration tests' lab harness), with the QUICKACK re-arm on and off, plus sequential versus
+//! the workspace's `nut-lab` harness), with the QUICKACK re-arm on and off, plus sequential versus
 //! pipelined `GET VAR`.
 //!
 //! `cargo bench -p nut-benches --bench client`. Without NUT installed the real-upsd group is skipped.
@@ -10,9 +10,8 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use nut_proto::client::{Client, Options};
 
-#[path = "../../nut-proto/tests/common/lab.rs"]
-#[allow(unreachable_pub)]
-mod lab;
+use nut_benches::data_file;
+use nut_lab::{Lab, LabConfig};
 
 fn opts(quickack: bool) -> Options {
     let mut o = Options::default();
@@ -22,25 +21,23 @@ fn opts(quickack: bool) -> Options {
 }
 
 fn real_upsd(c: &mut Criterion) {
-    if !std::path::Path::new(lab::UPSD).exists() {
+    if !nut_lab::installed() {
         println!("skipped: no NUT installed");
         return;
     }
-    let Some(lab) = lab::Lab::start(lab::LabConfig {
-        devs: &[
-            "client-apc-back-ups-cs500.dev",
-            "client-eaton-epdu-ma-1p.dev",
-        ],
-        maxage: None,
-        tls: false,
-    }) else {
+    let Some(lab) = Lab::start(
+        LabConfig::new()
+            .prefix("nutproto-lab.")
+            .dev_file(data_file("client-apc-back-ups-cs500.dev"))
+            .dev_file(data_file("client-eaton-epdu-ma-1p.dev")),
+    ) else {
         return;
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let target = lab.target(0);
+    let target = nut_proto::Target::new(lab.ups(0), "127.0.0.1", lab.port);
     let mut quick = rt
         .block_on(Client::connect_target(&target, opts(true)))
         .unwrap();
@@ -110,7 +107,7 @@ fn in_process(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let dev = std::fs::read(lab::data_file("client-apc-back-ups-cs500.dev")).unwrap();
+    let dev = std::fs::read(data_file("client-apc-back-ups-cs500.dev")).unwrap();
     let server = rt
         .block_on(Server::bind(Store::from_dev("lab0", dev)))
         .unwrap();

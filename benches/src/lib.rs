@@ -1,12 +1,12 @@
 //! Shared helpers for the benchmarks in `benches/benches/`: realistic reply bodies and device files
-//! built from a real device dump, a counting allocator, and a real upsd lab ([`lab`]).
+//! built from a real device dump and a counting allocator. The real upsd lab is the workspace's `nut-lab`
+//! crate.
 //!
 //! Everything here is bench scaffolding: it may panic on a broken checkout (a missing data file), never
 //! on network input.
 #![deny(missing_docs)]
 
 pub mod alloc;
-pub mod lab;
 
 use std::path::{Path, PathBuf};
 

@@ -10,7 +10,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::lab::{Lab, LabConfig, ADMIN, MON};
+use common::{Lab, ADMIN, MON};
 use nut_proto::command::{Command, Secret};
 use nut_proto::server::{Server, ServerHandle, Store, UpsData, UpsmonRole, User};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -80,7 +80,7 @@ fn unit_end(buf: &[u8]) -> Option<usize> {
 }
 
 async fn twin(lab: &Lab) -> ServerHandle {
-    let text = std::fs::read(common::lab::data_file(DEV)).unwrap();
+    let text = std::fs::read(common::data_file(DEV)).unwrap();
     let mut ups = UpsData::from_dev("lab0", &text);
     ups.desc = Some("lab 0".into());
     // dummy-ups offers exactly this one instant command.
@@ -104,15 +104,10 @@ fn line(cmd: Command<'_>) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn embedded_server_answers_like_upsd() {
-    let Some(lab) = tokio::task::spawn_blocking(|| {
-        Lab::start(LabConfig {
-            devs: &[DEV],
-            maxage: None,
-            tls: false,
-        })
-    })
-    .await
-    .unwrap() else {
+    let Some(lab) = tokio::task::spawn_blocking(|| Lab::start(common::lab_config(&[DEV])))
+        .await
+        .unwrap()
+    else {
         return;
     };
     let ours = twin(&lab).await;
@@ -187,7 +182,7 @@ async fn embedded_server_answers_like_upsd() {
     ];
     // Every variable of the dump that dummy-ups does not own. (Not GET TYPE: dummy-ups types known
     // names from its own table, which `Store::from_dev` only approximates: numbers -> NUMBER.)
-    let text = std::fs::read(common::lab::data_file(DEV)).unwrap();
+    let text = std::fs::read(common::data_file(DEV)).unwrap();
     for l in text.split(|&b| b == b'\n') {
         if let Some(colon) = l.iter().position(|&b| b == b':') {
             let name = String::from_utf8_lossy(&l[..colon]).into_owned();

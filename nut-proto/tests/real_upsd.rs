@@ -1,4 +1,4 @@
-//! The client against Debian's real upsd 2.8 + dummy-ups, started by the test (tests/common/lab.rs).
+//! The client against Debian's real upsd 2.8 + dummy-ups, started by the test (the `nut-lab` crate).
 //!
 //! Skipped with `skipped: no NUT installed` when /lib/nut/upsd is absent, except under `CI=true`.
 //! Each test owns its lab (own temp dir, own port), so they run in parallel; together they take a few
@@ -10,7 +10,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::lab::{wait_for, Lab, LabConfig, ADMIN, MON};
+use common::{wait_for, Lab, ADMIN, MON};
 use nut_proto::client::{
     Accepted, Client, ClientError, Options, Password, TlsError, TrackingStatus, ValueKind,
 };
@@ -27,7 +27,7 @@ fn opts() -> Options {
 }
 
 async fn connect(lab: &Lab) -> Client {
-    Client::connect_target(&lab.target(0), opts())
+    Client::connect_target(&common::target(lab, 0), opts())
         .await
         .unwrap()
 }
@@ -42,11 +42,7 @@ fn code(r: Result<impl std::fmt::Debug, ClientError>) -> ErrCode {
 /// Reads every kind of LIST and GET; compares with the .dev file and with a raw-socket oracle.
 #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
 async fn lists_and_gets() {
-    let Some(lab) = Lab::start(LabConfig {
-        devs: &[APC, EATON],
-        maxage: None,
-        tls: false,
-    }) else {
+    let Some(lab) = Lab::start(common::lab_config(&[APC, EATON])) else {
         return;
     };
     let mut c = connect(&lab).await;
@@ -151,7 +147,9 @@ async fn lists_and_gets() {
     // Debian's upsd has no certificate: STARTTLS is refused, plaintext continues.
     let mut o = opts();
     o.tls.danger_accept_invalid_certs = true;
-    let mut t = Client::connect_target(&lab.target(0), o).await.unwrap();
+    let mut t = Client::connect_target(&common::target(&lab, 0), o)
+        .await
+        .unwrap();
     match t.starttls().await {
         Err(ClientError::Tls(TlsError::Refused(inner))) => assert!(
             matches!(
@@ -170,11 +168,7 @@ async fn lists_and_gets() {
 /// USERNAME/PASSWORD/LOGIN, SET VAR, INSTCMD, PRIMARY, FSD, LIST CLIENT, and the auth errors.
 #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
 async fn auth_and_control() {
-    let Some(lab) = Lab::start(LabConfig {
-        devs: &[APC],
-        maxage: None,
-        tls: false,
-    }) else {
+    let Some(lab) = Lab::start(common::lab_config(&[APC])) else {
         return;
     };
 
@@ -288,11 +282,7 @@ async fn auth_and_control() {
 /// (upsd stopped).
 #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
 async fn driver_failures_and_refusal() {
-    let Some(mut lab) = Lab::start(LabConfig {
-        devs: &[APC],
-        maxage: Some(2),
-        tls: false,
-    }) else {
+    let Some(mut lab) = Lab::start(common::lab_config(&[APC]).maxage(2)) else {
         return;
     };
     let mut c = connect(&lab).await;
@@ -335,7 +325,7 @@ async fn driver_failures_and_refusal() {
     assert!(seen, "no DRIVER-NOT-CONNECTED after killing the driver");
     assert_eq!(code(c.list_vars("lab0").await), ErrCode::DriverNotConnected);
 
-    let target = lab.target(0);
+    let target = common::target(&lab, 0);
     lab.stop_upsd();
     drop(c);
     let e = Client::connect_target(&target, opts()).await.unwrap_err();
@@ -348,17 +338,15 @@ async fn driver_failures_and_refusal() {
 /// QUICKACK on and off give the same list (the speed difference is in the benchmark).
 #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
 async fn quickack_off_reads_the_same_list() {
-    let Some(lab) = Lab::start(LabConfig {
-        devs: &[EATON],
-        maxage: None,
-        tls: false,
-    }) else {
+    let Some(lab) = Lab::start(common::lab_config(&[EATON])) else {
         return;
     };
     let mut on = connect(&lab).await;
     let mut o = opts();
     o.quickack = false;
-    let mut off = Client::connect_target(&lab.target(0), o).await.unwrap();
+    let mut off = Client::connect_target(&common::target(&lab, 0), o)
+        .await
+        .unwrap();
     let a = on.list_vars("lab0").await.unwrap();
     let b = off.list_vars("lab0").await.unwrap();
     assert_eq!(a, b);

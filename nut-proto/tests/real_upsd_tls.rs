@@ -8,7 +8,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::lab::{data_file, Lab, LabConfig};
+use common::{data_file, Lab};
 use nut_proto::client::{Client, ClientError, Options, TlsError};
 
 fn opts(ca: &str) -> Options {
@@ -20,14 +20,12 @@ fn opts(ca: &str) -> Options {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
 async fn starttls_verified_against_real_upsd() {
-    let Some(lab) = Lab::start(LabConfig {
-        devs: &["client-eaton-5e650i.dev"],
-        maxage: None,
-        tls: true,
-    }) else {
+    let Some(lab) =
+        Lab::start(common::lab_config(&["client-eaton-5e650i.dev"]).tls(common::tls_files()))
+    else {
         return;
     };
-    let mut c = Client::connect_target(&lab.target(0), opts("client-tls-ca.pem"))
+    let mut c = Client::connect_target(&common::target(&lab, 0), opts("client-tls-ca.pem"))
         .await
         .unwrap();
     c.starttls().await.unwrap();
@@ -48,7 +46,7 @@ async fn starttls_verified_against_real_upsd() {
     assert!(matches!(e, ClientError::Tls(TlsError::AlreadyTls)), "{e:?}");
 
     // A CA that did not sign upsd's certificate: the handshake fails, nothing is read in plaintext.
-    let mut bad = Client::connect_target(&lab.target(0), opts("client-tls-other-ca.pem"))
+    let mut bad = Client::connect_target(&common::target(&lab, 0), opts("client-tls-other-ca.pem"))
         .await
         .unwrap();
     let e = bad.starttls().await.unwrap_err();

@@ -28,7 +28,7 @@ fn raw_prints_the_dump_as_upsc_would() {
     let s = Serve::start();
     let o = run(&["status", "--raw", &s.target()]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let dev = std::fs::read_to_string(lab::data_file(DEV)).unwrap();
+    let dev = std::fs::read_to_string(data_file(DEV)).unwrap();
     assert_eq!(stdout(&o), expected_raw(&dev));
     assert!(stdout(&o).contains("device.serial: 3B0538X11281\n"));
 }
@@ -44,7 +44,7 @@ fn raw_json_is_upsc_j_object() {
     assert_eq!(obj["battery.runtime"], "1777");
     assert_eq!(
         obj.len(),
-        expected_raw(&std::fs::read_to_string(lab::data_file(DEV)).unwrap())
+        expected_raw(&std::fs::read_to_string(data_file(DEV)).unwrap())
             .lines()
             .count()
     );

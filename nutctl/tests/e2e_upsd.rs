@@ -6,18 +6,19 @@ mod common;
 
 use std::time::Duration;
 
-use common::lab::{wait_for, Lab, LabConfig, ADMIN as LAB_ADMIN, MON};
 use common::*;
+use nut_lab::{wait_for, Lab, LabConfig, ADMIN as LAB_ADMIN, MON};
 
 fn start() -> Option<Lab> {
-    Lab::start(LabConfig {
-        devs: &[DEV],
-        maxage: None,
-    })
+    Lab::start(
+        LabConfig::new()
+            .prefix("nutctl-lab.")
+            .dev_file(data_file(DEV)),
+    )
 }
 
 fn target(lab: &Lab) -> String {
-    lab.target(0).to_string()
+    format!("{}@127.0.0.1:{}", lab.ups(0), lab.port)
 }
 
 /// `nutctl set … ups.status VALUE` as the lab admin (password with a space, from the environment),
@@ -135,7 +136,7 @@ fn check_list_clients_and_commands_on_the_real_server() {
 
 #[test]
 fn upsc_reads_nutctl_serve_like_nutctl_does() {
-    if !common::lab::nut_available() {
+    if !nut_lab::nut_available() {
         return;
     }
     let s = Serve::start();

@@ -124,7 +124,7 @@ fn watch_survives_a_server_restart() {
                 "es",
                 "--dev",
             ])
-            .arg(lab::data_file(DEV))
+            .arg(data_file(DEV))
             .stdout(Stdio::null())
             .spawn()
             .unwrap(),

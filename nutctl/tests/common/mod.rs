@@ -1,14 +1,21 @@
 //! Shared helpers for nutctl's end-to-end tests (each test file declares `mod common;`): the built
-//! binary, an embedded `nutctl serve` on a free port, and the real-NUT lab.
+//! binary, an embedded `nutctl serve` on a free port, and the test data (the real-NUT lab is the
+//! workspace's `nut-lab` crate).
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
-pub mod lab;
-
 use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
 /// The device dump every test serves (copied from the NUT device dump library, see data/SOURCES.md).
 pub const DEV: &str = "apc-back-ups-es725.dev";
+
+/// A `.dev` file shipped in nutctl's `data/` (sources in `data/SOURCES.md`).
+pub fn data_file(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data")
+        .join(name)
+}
 
 /// Admin user of `nutctl serve` in the tests; the password travels in an environment variable.
 pub const ADMIN: &str = "admin";
@@ -64,7 +71,7 @@ impl Serve {
 
     /// Same, with extra arguments.
     pub fn start_with(extra: &[&str]) -> Serve {
-        let dev = lab::data_file(DEV);
+        let dev = data_file(DEV);
         let mut child = nutctl()
             .args(["serve", "--listen", "127.0.0.1:0", "--name", "es", "--dev"])
             .arg(&dev)
