@@ -23,13 +23,14 @@
 //!
 //! let mut facts = Facts::default();
 //! facts.snapshots.push(Snapshot::new(
-//!     Target::parse("ups@192.168.1.10").unwrap(),
+//!     Target::parse("ups@192.168.1.10")?,
 //!     [("ups.status", "OB LB"), ("ups.load", "40"), ("battery.runtime", "180"), ("battery.charge", "20")],
 //! ));
 //! let report = diagnose(&facts, &Thresholds::default());
 //! assert_eq!(report.verdict.worst, Some(Severity::Critical));
 //! assert_eq!(report.findings[0].id, "status.on-battery-low");
 //! assert!(report.findings.iter().any(|f| f.id == "practice.bare-ip"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
 

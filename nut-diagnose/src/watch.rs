@@ -12,12 +12,13 @@
 //! use nut_diagnose::watch::{changes, ChangeKind, Observation};
 //! use nut_proto::Target;
 //!
-//! let t = Target::parse("ups@127.0.0.1:3493").unwrap();
+//! let t = Target::parse("ups@127.0.0.1:3493")?;
 //! let ol = Observation::Read(Snapshot::new(t.clone(), [("ups.status", "OL")]));
 //! let ob = Observation::Read(Snapshot::new(t, [("ups.status", "OB")]));
 //! let ev = changes(Some(&ol), &ob, &Thresholds::default());
 //! assert!(ev.iter().any(|e| e.kind == ChangeKind::TokenRaised && e.id == "status.on-battery"));
 //! assert!(ev.iter().any(|e| e.upsmon_line.as_deref() == Some("UPS ups@127.0.0.1:3493 on battery")));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use serde::Serialize;

@@ -22,13 +22,11 @@
 //! assert_eq!(out, b"SET VAR pi device.model \"Smart \\\"UPS\\\"\"\n");
 //!
 //! // Parse a reply line (without its LF): names and values borrow from the line.
-//! match parse_reply(b"VAR pi ups.status \"OL CHRG\"")? {
-//!     Reply::Var { ups, var, value } => {
-//!         assert_eq!((ups, var), ("pi", "ups.status"));
-//!         assert_eq!(value.to_text_lossy(), "OL CHRG");
-//!     }
-//!     other => panic!("unexpected {other:?}"),
-//! }
+//! let Reply::Var { ups, var, value } = parse_reply(b"VAR pi ups.status \"OL CHRG\"")? else {
+//!     return Err("not a VAR reply".into());
+//! };
+//! assert_eq!((ups, var), ("pi", "ups.status"));
+//! assert_eq!(value.to_text_lossy(), "OL CHRG");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]

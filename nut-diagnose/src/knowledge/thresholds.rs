@@ -11,8 +11,9 @@
 //! names only what it changes; everything else keeps its default:
 //!
 //! ```
-//! let t = nut_diagnose::knowledge::Thresholds::from_json(r#"{"load": {"critical": 90}}"#).unwrap();
+//! let t = nut_diagnose::knowledge::Thresholds::from_json(r#"{"load": {"critical": 90}}"#)?;
 //! assert_eq!((t.load.warning, t.load.critical), (70.0, 90.0));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use serde::{Deserialize, Serialize};

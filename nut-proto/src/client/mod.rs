@@ -8,9 +8,9 @@
 //! - [`Client`]: one typed method per command, returning owned values.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), nut_proto::client::ClientError> {
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use nut_proto::client::{Client, Options};
-//! let target: nut_proto::Target = "ups@127.0.0.1:3493".parse().expect("valid target");
+//! let target: nut_proto::Target = "ups@127.0.0.1:3493".parse()?;
 //! let mut client = Client::connect_target(&target, Options::default()).await?;
 //! for v in client.list_vars(&target.ups).await? {
 //!     println!("{}: {}", v.name, v.value);
