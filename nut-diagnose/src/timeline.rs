@@ -361,8 +361,7 @@ impl TimelineBuilder {
                     self.emit(ep);
                 }
             }
-            ForcedShutdown | ShutdownStarted | ShutdownProceeding | HostSyncExpired
-            | GivingUpOnPrimary | TooFewHealthy | UserFsd | CriticalUps => {
+            kind if kind.is_shutdown() => {
                 // CriticalUps (debug) alone does not start a shutdown, but belongs to one that started.
                 if ev.kind == CriticalUps && self.shutdown.is_none() {
                     return;

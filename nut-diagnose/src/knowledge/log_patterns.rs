@@ -166,6 +166,26 @@ pub enum EventKind {
     Unclassified,
 }
 
+impl EventKind {
+    /// True for the events that make up a shutdown: FSD, upsmon's power-fail shutdown and its
+    /// steps, a user-set FSD, and the debug `Critical UPS` line that accompanies one. The timeline
+    /// groups them into a shutdown episode, and a live view shows them even when they name no UPS.
+    pub fn is_shutdown(self) -> bool {
+        use EventKind::*;
+        matches!(
+            self,
+            ForcedShutdown
+                | ShutdownStarted
+                | ShutdownProceeding
+                | HostSyncExpired
+                | GivingUpOnPrimary
+                | TooFewHealthy
+                | UserFsd
+                | CriticalUps
+        )
+    }
+}
+
 /// One row of the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LogPattern {

@@ -98,26 +98,34 @@ pub fn parse_driver_units(text: &str) -> Vec<String> {
     v
 }
 
-/// The arguments of the journal read: JSON, NUT's daemons and drivers, since `since` (Unix seconds).
-pub fn journal_args(since: Option<i64>) -> Vec<String> {
-    let mut a: Vec<String> = [
-        "-o",
-        "json",
-        "--no-pager",
-        "-u",
-        "nut-monitor",
-        "-u",
-        "nut-server",
-        "-u",
-        "nut-driver@*",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    if let Some(s) = since {
-        a.push("--since".into());
-        a.push(format!("@{s}"));
+/// The systemd units whose journal holds NUT's messages: upsmon, upsd and every driver instance.
+pub const JOURNAL_UNITS: [&str; 3] = ["nut-monitor", "nut-server", "nut-driver@*"];
+
+/// The arguments of a journalctl read of [`JOURNAL_UNITS`] as JSON: since `since` (anything
+/// journalctl's `--since` takes: `@<unix seconds>`, `24h ago`, `2026-11-26 10:00`; everything retained
+/// when `None`), following new entries when `follow` is set. The one place the journal query is written (the doctor's gather and
+/// `nutctl logs` both use it).
+pub fn journal_query(since: Option<&str>, follow: bool) -> Vec<String> {
+    let mut a: Vec<String> = vec!["-o".into(), "json".into(), "--no-pager".into()];
+    for u in JOURNAL_UNITS {
+        a.push("-u".into());
+        a.push(u.into());
     }
+    if let Some(since) = since {
+        a.push("--since".into());
+        a.push(since.into());
+    }
+    if follow {
+        a.push("-f".into());
+    }
+    a
+}
+
+/// The arguments of the doctor's journal read: [`journal_query`] since `since` (Unix seconds; all
+/// retained entries when `None`), capped at the last `MAX_JOURNAL_LINES` entries.
+pub fn journal_args(since: Option<i64>) -> Vec<String> {
+    let since = since.map(|s| format!("@{s}"));
+    let mut a = journal_query(since.as_deref(), false);
     a.push("-n".into());
     a.push(MAX_JOURNAL_LINES.to_string());
     a

@@ -27,8 +27,6 @@ use crate::render;
 use crate::render::text::{bold, paint, sev_word};
 
 /// The systemd units whose journal `nutctl logs` reads by default.
-const UNITS: [&str; 3] = ["nut-monitor", "nut-server", "nut-driver@*"];
-
 /// Most events kept in memory (those naming a UPS or about shutdowns; other programs' lines are
 /// only counted). Past it the oldest half is dropped, so `--follow` runs in bounded memory.
 const MAX_KEPT: usize = 200_000;
@@ -224,21 +222,6 @@ pub(crate) fn now_micros() -> Option<i64> {
     i64::try_from(d.as_micros()).ok()
 }
 
-fn journal_args(since: &str, follow: bool) -> Vec<String> {
-    let mut a = vec!["-o".to_string(), "json".to_string()];
-    for u in UNITS {
-        a.push("-u".into());
-        a.push(u.into());
-    }
-    a.push("--since".into());
-    a.push(since.into());
-    a.push("--no-pager".into());
-    if follow {
-        a.push("-f".into());
-    }
-    a
-}
-
 fn journal_command_line(args: &[String]) -> String {
     let quoted: Vec<String> = args
         .iter()
@@ -386,7 +369,7 @@ async fn journal(
     follow: bool,
     limit: Option<Duration>,
 ) -> anyhow::Result<Exit> {
-    let args = journal_args(since, follow);
+    let args = nut_diagnose::probe::system::journal_query(Some(since), follow);
     let source = Source {
         kind: "journal",
         detail: journal_command_line(&args),
@@ -588,7 +571,7 @@ impl<'c> Live<'c> {
         // After a drop of the oldest half, indices moved: only look at what is still there.
         let start = self.printed_events.min(kept.len());
         for ev in kept.get(start..).unwrap_or_default() {
-            if ev.ups.is_none() && !is_shutdown(ev.kind) {
+            if ev.ups.is_none() && !ev.kind.is_shutdown() {
                 continue;
             }
             if self.ctx.json {
@@ -626,16 +609,6 @@ impl<'c> Live<'c> {
         }
         Ok(())
     }
-}
-
-fn is_shutdown(k: EventKind) -> bool {
-    matches!(
-        k,
-        EventKind::ShutdownStarted
-            | EventKind::ShutdownProceeding
-            | EventKind::ForcedShutdown
-            | EventKind::UserFsd
-    )
 }
 
 fn kind_word(k: EpisodeKind) -> &'static str {
