@@ -263,7 +263,39 @@ fn executable(cmd: &str) -> Option<bool> {
     )
 }
 
+/// Where this host reaches its own upsd, from its LISTEN lines given as `(address, port, loopback)`: a
+/// loopback address if upsd listens on one, 127.0.0.1 for a wildcard, else the first address as
+/// written; NUT's default 127.0.0.1:3493 without any.
+pub fn own_upsd_address<'a>(
+    listen: impl Iterator<Item = (&'a str, u16, bool)> + Clone,
+) -> (String, u16) {
+    let wildcard = |a: &str| matches!(a, "0.0.0.0" | "::" | "*");
+    if let Some((a, p, _)) = listen.clone().find(|l| l.2) {
+        return (a.to_string(), p);
+    }
+    if let Some((_, p, _)) = listen.clone().find(|l| wildcard(l.0)) {
+        return ("127.0.0.1".to_string(), p);
+    }
+    match listen.clone().next() {
+        Some((a, p, _)) => (a.to_string(), p),
+        None => ("127.0.0.1".to_string(), nut_proto::target::DEFAULT_PORT),
+    }
+}
+
 impl HostConfig {
+    /// The UPSes this host's own upsd serves (its ups.conf sections), as targets reachable from this
+    /// host ([`own_upsd_address`]): what a doctor logs in to when no MONITOR line can be read, and the
+    /// servers whose `LIST CLIENT` feeds the authority map.
+    pub fn served_targets(&self) -> Vec<Target> {
+        let listen = self.listen.iter().flatten();
+        let (addr, port) = own_upsd_address(listen.map(|l| (l.addr.as_str(), l.port, l.loopback)));
+        self.upses
+            .iter()
+            .flatten()
+            .map(|u| Target::new(u.name.clone(), addr.clone(), port))
+            .collect()
+    }
+
     /// Reads the facts out of a loaded config directory. `host` names the host (for cross-host rules
     /// and the authority map).
     pub fn from_dir(host: impl Into<String>, dir: &ConfigDir) -> HostConfig {

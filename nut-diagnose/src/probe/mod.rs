@@ -154,17 +154,11 @@ pub async fn gather(
 /// Where to reach this host's own upsd, from its LISTEN lines: a loopback address if it listens on one,
 /// 127.0.0.1 for a wildcard, else the first address as written.
 pub fn local_listen(listen: &[nut_config::files::upsd_conf::Listen]) -> (String, u16) {
-    let wildcard = |a: &str| matches!(a, "0.0.0.0" | "::" | "*");
-    if let Some(l) = listen.iter().find(|l| l.is_loopback()) {
-        return (l.addr.clone(), l.port);
-    }
-    if let Some(l) = listen.iter().find(|l| wildcard(&l.addr)) {
-        return ("127.0.0.1".to_string(), l.port);
-    }
-    match listen.first() {
-        Some(l) => (l.addr.clone(), l.port),
-        None => ("127.0.0.1".to_string(), nut_proto::target::DEFAULT_PORT),
-    }
+    crate::config::own_upsd_address(
+        listen
+            .iter()
+            .map(|l| (l.addr.as_str(), l.port, l.is_loopback())),
+    )
 }
 
 /// Everything [`gather_local`] needs to know.

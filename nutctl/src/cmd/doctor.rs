@@ -112,7 +112,11 @@ pub(crate) async fn gather_doctor(
         if facts.probes.is_empty() {
             // No MONITOR line could be read (upsmon.conf unreadable or absent): log in to the
             // UPSes this host serves instead.
-            let served = facts.config.as_ref().map(served_here).unwrap_or_default();
+            let served = facts
+                .config
+                .as_ref()
+                .map(HostConfig::served_targets)
+                .unwrap_or_default();
             for t in served {
                 facts.probes.push(probe.run(&t).await.0);
             }
@@ -323,28 +327,6 @@ fn map_hosts(ctx: &Ctx, args: &MapArgs) -> anyhow::Result<Vec<(String, PathBuf)>
     Ok(hosts)
 }
 
-/// The UPSes a host's own upsd serves (ups.conf sections), at the address to reach it from this
-/// host: a loopback LISTEN, else 127.0.0.1 for a wildcard, else the first LISTEN address.
-fn served_here(h: &HostConfig) -> Vec<Target> {
-    let listen = h.listen.as_deref().unwrap_or_default();
-    let wildcard = |a: &str| matches!(a, "0.0.0.0" | "::" | "*");
-    let (addr, port) = match listen
-        .iter()
-        .find(|l| l.loopback)
-        .or_else(|| listen.iter().find(|l| wildcard(&l.addr)))
-        .or_else(|| listen.first())
-    {
-        Some(l) if wildcard(&l.addr) => ("127.0.0.1".to_string(), l.port),
-        Some(l) => (l.addr.clone(), l.port),
-        None => ("127.0.0.1".to_string(), nut_proto::DEFAULT_PORT),
-    };
-    h.upses
-        .iter()
-        .flatten()
-        .map(|u| Target::new(u.name.clone(), addr.clone(), port))
-        .collect()
-}
-
 /// The `map` document.
 #[derive(Debug, Serialize)]
 struct MapDoc<'a> {
@@ -385,7 +367,7 @@ async fn live_clients(ctx: &Ctx, facts: &mut Facts) {
         }
     }
     if let Some(first) = hosts.first() {
-        for t in served_here(first) {
+        for t in first.served_targets() {
             if !targets
                 .iter()
                 .any(|x| x.ups == t.ups && x.host_kind() == HostKind::Loopback)
