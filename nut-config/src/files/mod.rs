@@ -129,6 +129,23 @@ impl<'a> Ctx<'a> {
         self.report(e, tok, Severity::Warning, kind);
     }
 
+    /// Warns about a directive this file's reader does not know and returns the record the view
+    /// keeps: unknown directives are reported, never dropped.
+    pub(crate) fn unknown(
+        &mut self,
+        e: &Entry<'_>,
+        tok: Option<&Token>,
+        name: &str,
+        line: usize,
+    ) -> Unknown {
+        let directive = name.to_string();
+        self.warn(e, tok, ErrorKind::UnknownDirective { directive });
+        Unknown {
+            name: name.to_string(),
+            line,
+        }
+    }
+
     pub(crate) fn file_level(&mut self, severity: Severity, kind: ErrorKind) {
         self.diags.push(self.doc.file_error(severity, kind));
     }

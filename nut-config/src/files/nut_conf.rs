@@ -208,17 +208,8 @@ impl NutConf {
                     }
                 }
             } else if !KNOWN_KEYS.contains(&name.as_str()) {
-                cx.warn(
-                    &e,
-                    Some(name_tok),
-                    ErrorKind::UnknownDirective {
-                        directive: name.clone(),
-                    },
-                );
-                view.unknown.push(Unknown {
-                    name: name.clone(),
-                    line,
-                });
+                view.unknown
+                    .push(cx.unknown(&e, Some(name_tok), &name, line));
             }
             view.vars.push(Var { name, value, line });
         }

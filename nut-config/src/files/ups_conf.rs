@@ -410,17 +410,7 @@ fn apply_global(cx: &mut Ctx<'_>, e: &Entry<'_>, view: &mut UpsConf, p: Param) {
         ("debug_min", _) => g.debug_min = num(cx, e, &p, "").or(g.debug_min),
         (k, _) if GLOBAL_KEYS.contains(&k) => {}
         (k, _) => {
-            cx.warn(
-                e,
-                None,
-                ErrorKind::UnknownDirective {
-                    directive: k.to_string(),
-                },
-            );
-            view.unknown.push(Unknown {
-                name: k.to_string(),
-                line: p.line,
-            });
+            view.unknown.push(cx.unknown(e, None, k, p.line));
         }
     }
     view.globals.params.push(p);

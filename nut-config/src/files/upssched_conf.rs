@@ -224,17 +224,8 @@ impl UpsschedConf {
                     });
                 }
                 other => {
-                    cx.warn(
-                        &e,
-                        None,
-                        ErrorKind::UnknownDirective {
-                            directive: other.to_string(),
-                        },
-                    );
-                    v.unknown.push(Unknown {
-                        name: other.to_string(),
-                        line: cx.line(&e),
-                    });
+                    let line = cx.line(&e);
+                    v.unknown.push(cx.unknown(&e, None, other, line));
                 }
             }
         }
