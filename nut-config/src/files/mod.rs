@@ -6,7 +6,7 @@
 //! kept (in `unknown`) and reported as warnings. Views are `Serialize` so nut-diagnose can put them into
 //! JSON facts; secrets serialize as `"<redacted>"`.
 
-use crate::document::{Document, Entry};
+use crate::document::{Document, Entry, LineKind};
 use crate::error::{ConfigError, ErrorKind, Severity};
 use crate::lexer::Token;
 
@@ -77,6 +77,23 @@ pub struct CertIdent {
     pub name: String,
     /// Database password.
     pub password: crate::Secret,
+}
+
+/// The directive lines of a flat file (upsd.conf, upsmon.conf, upssched.conf) with their keyword as the
+/// daemon matches it: as written, except `DEBUG_MIN`, which NUT's shared code accepts in any case.
+pub(crate) fn directives(doc: &Document) -> impl Iterator<Item = (Entry<'_>, &str)> {
+    doc.entries().filter_map(|e| {
+        if e.line.kind() != LineKind::Directive {
+            return None;
+        }
+        let key = e.line.key()?;
+        let key = if key.eq_ignore_ascii_case("DEBUG_MIN") {
+            "DEBUG_MIN"
+        } else {
+            key
+        };
+        Some((e, key))
+    })
 }
 
 /// Collects diagnostics while a view walks a document.

@@ -3,9 +3,9 @@
 //! `KEYWORD value…`, keywords case-sensitive (except `DEBUG_MIN`). Without any `LISTEN`, upsd listens on
 //! `127.0.0.1` and `::1` only — the classic reason LAN clients cannot connect.
 
-use crate::document::{Document, LineKind};
+use crate::document::Document;
 use crate::error::ErrorKind;
-use crate::files::{CertIdent, Ctx, Parsed, Unknown};
+use crate::files::{directives, CertIdent, Ctx, Parsed, Unknown};
 use crate::secret::Secret;
 
 /// One address upsd listens on.
@@ -123,16 +123,7 @@ impl UpsdConf {
         let mut cx = Ctx::new(doc);
         let mut v = UpsdConf::default();
         let mut seen: Vec<(String, usize)> = Vec::new();
-        for e in doc.entries() {
-            if e.line.kind() != LineKind::Directive {
-                continue;
-            }
-            let Some(key) = e.line.key() else { continue };
-            let key = if key.eq_ignore_ascii_case("DEBUG_MIN") {
-                "DEBUG_MIN"
-            } else {
-                key
-            };
+        for (e, key) in directives(doc) {
             if key != "LISTEN" {
                 cx.once(&mut seen, &e, key, "; the later value wins");
             }

@@ -7,9 +7,9 @@
 
 use nut_proto::Target;
 
-use crate::document::{Document, Entry, LineKind};
+use crate::document::{Document, Entry};
 use crate::error::{ErrorKind, Severity};
-use crate::files::{notify_event, CertIdent, Ctx, Parsed, Role, Unknown};
+use crate::files::{directives, notify_event, CertIdent, Ctx, Parsed, Role, Unknown};
 use crate::secret::Secret;
 
 /// One `MONITOR` line.
@@ -222,16 +222,7 @@ impl UpsmonConf {
         let mut minsupplies_at: Option<Entry<'_>> = None;
         let mut systems: std::collections::HashMap<String, usize> =
             std::collections::HashMap::new();
-        for e in doc.entries() {
-            if e.line.kind() != LineKind::Directive {
-                continue;
-            }
-            let Some(key) = e.line.key() else { continue };
-            let key = if key.eq_ignore_ascii_case("DEBUG_MIN") {
-                "DEBUG_MIN"
-            } else {
-                key
-            };
+        for (e, key) in directives(doc) {
             if !matches!(key, "MONITOR" | "NOTIFYMSG" | "NOTIFYFLAG" | "CERTHOST") {
                 cx.once(&mut seen, &e, key, "; the later value wins");
             }

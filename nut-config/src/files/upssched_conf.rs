@@ -4,9 +4,9 @@
 //! runs when upsmon's NOTIFYCMD points at it with `EXEC` flags set — a cross-file fact nut-diagnose
 //! checks.
 
-use crate::document::{Document, LineKind};
+use crate::document::Document;
 use crate::error::{ErrorKind, Severity};
-use crate::files::{notify_event, Ctx, Parsed, Unknown};
+use crate::files::{directives, notify_event, Ctx, Parsed, Unknown};
 
 /// What an `AT` line does.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -83,16 +83,7 @@ impl UpsschedConf {
         let mut cx = Ctx::new(doc);
         let mut v = UpsschedConf::default();
         let mut seen: Vec<(String, usize)> = Vec::new();
-        for e in doc.entries() {
-            if e.line.kind() != LineKind::Directive {
-                continue;
-            }
-            let Some(key) = e.line.key() else { continue };
-            let key = if key.eq_ignore_ascii_case("DEBUG_MIN") {
-                "DEBUG_MIN"
-            } else {
-                key
-            };
+        for (e, key) in directives(doc) {
             if key != "AT" {
                 cx.once(&mut seen, &e, key, "; the later value wins");
             }
