@@ -11,6 +11,8 @@
 //! (`upsmon primary`). UPSes given by [`LabConfig::dev_file`] are named `lab0`, `lab1`, … in order.
 #![deny(missing_docs)]
 
+pub mod host;
+
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
