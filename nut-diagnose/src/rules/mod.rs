@@ -6,7 +6,7 @@
 //! - [`silent`]: what upsmon stays quiet about, and the log timeline's episodes.
 //! - [`practice`]: best practices that need only a snapshot or a target.
 //! - [`service`]: failed NUT units.
-//! - [`config`]: MODE and units → role and contradictions, cross-file consistency, the shutdown chain,
+//! - [`config`] (one file per family: mode, consistency, shutdown, order, files): MODE and units → role and contradictions, cross-file consistency, the shutdown chain,
 //!   shutdown-order practice, nut-config's diagnostics.
 //! - [`crate::map`]: the authority map's findings (two primaries, no primary, a secondary that drives).
 

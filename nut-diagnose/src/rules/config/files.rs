@@ -1,0 +1,73 @@
+//! nut-config's diagnostics as findings, and files that are missing or unreadable.
+
+use nut_config::files::nut_conf::Mode;
+
+use super::*;
+
+/// nut-config's diagnostics (syntax, values, unknown directives, permissions) and missing or unreadable
+/// files, each with its `file:line:col`.
+pub fn diagnostics(c: &HostConfig) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for d in c.diagnostics.iter().filter(|d| !is_minsupplies(d)) {
+        let (id, sev, meaning, action): (&'static str, Severity, &str, &str) = match d.kind.as_str() {
+            "world_readable" => ("config.world-readable", Severity::Warning,
+                "Every user on the host can read the passwords in this file and use them to shut the UPS down.",
+                "`chown root:nut <file>` and `chmod 640 <file>`."),
+            "unknown_directive" | "unknown_user_setting" | "obsolete" => ("config.unknown-directive", Severity::Warning,
+                "NUT ignores this line: the setting you meant is not in effect.",
+                "Check the spelling against the man page of the file, or remove the line."),
+            _ if d.error => ("config.error", Severity::Critical,
+                "NUT rejects this line (or the whole file): the setting is not in effect, and some programs refuse to start.",
+                "Fix the line as the message says."),
+            _ => ("config.warning", Severity::Warning,
+                "NUT accepts the file but reads this line differently from what it seems to say.",
+                "Fix the line as the message says."),
+        };
+        let at = if d.line == 0 {
+            d.file.clone()
+        } else {
+            format!("{}:{}:{}", d.file, d.line, d.col)
+        };
+        out.push(
+            Finding::new(id, sev, format!("{at}: {}", d.message), meaning, action)
+                .about(d.file.clone())
+                .with(Evidence::new(Source::Config, at, d.message.clone())),
+        );
+    }
+    let mode = c.mode();
+    for (name, state) in &c.files {
+        let needed = match name.as_str() {
+            "nut.conf" => true,
+            "ups.conf" | "upsd.conf" | "upsd.users" => mode.is_some_and(Mode::runs_server),
+            "upsmon.conf" => mode.is_some_and(Mode::runs_upsmon),
+            _ => false,
+        };
+        match state {
+            crate::config::FileFact::Unreadable { reason } => out.push(
+                Finding::new(
+                    "config.file-unreadable",
+                    if needed { Severity::Warning } else { Severity::Info },
+                    format!("{name} could not be read: {reason}"),
+                    "The diagnosis cannot check what it does not see (NUT itself may read it as another user).",
+                    "Run the diagnosis as root, or give your user read access through the nut group.",
+                )
+                .about(name.clone())
+                .with(cfg(name, 0, reason.clone())),
+            ),
+            crate::config::FileFact::Missing if needed && name != "nut.conf" => out.push(
+                Finding::new(
+                    "config.file-missing",
+                    Severity::Critical,
+                    format!("{name} is missing, but MODE needs it"),
+                    "The program that reads it refuses to start.",
+                    format!("Create {name} (see its man page)."),
+                )
+                .about(name.clone())
+                .with(mode_ev(c))
+                .with(cfg(name, 0, "missing")),
+            ),
+            _ => {}
+        }
+    }
+    out
+}
