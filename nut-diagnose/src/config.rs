@@ -225,6 +225,55 @@ pub struct HostConfig {
     pub upsmon: Option<UpsmonFact>,
     /// Every diagnostic of every file.
     pub diagnostics: Vec<ConfigDiag>,
+    /// Bytes in nut.conf that break the init scripts which source it as shell (Debian's
+    /// `/lib/nut/nut-server` wrapper and friends): a CR before a line's LF (`MODE=netserver\r`), a
+    /// UTF-8 BOM before the first line.
+    pub shell_hazards: Vec<ShellHazard>,
+}
+
+/// A byte sequence in a file sourced as shell that the shell reads literally.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShellHazard {
+    /// The file (`nut.conf`).
+    pub file: String,
+    /// The first line that has it (1-based).
+    pub line: usize,
+    /// How many lines have it.
+    pub lines: usize,
+    /// `crlf` or `bom`.
+    pub kind: String,
+}
+
+/// The shell hazards of a parsed document's lines ([`HostConfig::shell_hazards`]).
+pub fn shell_hazards(file: &str, lines: impl Iterator<Item = Vec<u8>>) -> Vec<ShellHazard> {
+    let mut crlf: Option<ShellHazard> = None;
+    let mut out = Vec::new();
+    for (i, raw) in lines.enumerate() {
+        if i == 0 && raw.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            out.push(ShellHazard {
+                file: file.into(),
+                line: 1,
+                lines: 1,
+                kind: "bom".into(),
+            });
+        }
+        let body = raw.strip_suffix(b"\n").unwrap_or(&raw);
+        if body.ends_with(b"\r") {
+            match &mut crlf {
+                Some(h) => h.lines += 1,
+                None => {
+                    crlf = Some(ShellHazard {
+                        file: file.into(),
+                        line: i + 1,
+                        lines: 1,
+                        kind: "crlf".into(),
+                    })
+                }
+            }
+        }
+    }
+    out.extend(crlf);
+    out
 }
 
 fn file_fact<V>(r: &FileReport<V>) -> FileFact {
@@ -392,6 +441,12 @@ impl HostConfig {
             users,
             upsmon,
             diagnostics,
+            shell_hazards: match &dir.nut_conf.state {
+                FileState::Parsed { doc, .. } => {
+                    shell_hazards("nut.conf", doc.lines().iter().map(|l| l.raw().to_vec()))
+                }
+                _ => Vec::new(),
+            },
         }
     }
 

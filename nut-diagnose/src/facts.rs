@@ -46,6 +46,38 @@ pub struct Facts {
     /// Sources that could not be read (`"journal: permission denied"`), so a renderer can say what the
     /// diagnosis did not see.
     pub unavailable: Vec<String>,
+    /// Without systemd: NUT's programs found running (from `/proc` and the pid files of the state
+    /// path). `None`: not looked (systemd answered for the units).
+    pub processes: Option<Vec<ProcessFact>>,
+    /// This host's own addresses, to recognise its upsmon among `LIST CLIENT`'s logged-in addresses
+    /// (loopback addresses count too: a local upsmon logs in from 127.0.0.1 or ::1).
+    pub local_addrs: Vec<IpAddr>,
+}
+
+/// One NUT program seen running without systemd.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessFact {
+    /// The program (`upsd`, `upsmon`, a driver such as `usbhid-ups`).
+    pub program: String,
+    /// Its pid.
+    pub pid: u32,
+    /// The pid file that names it, when one does (`/run/nut/upsd.pid`).
+    pub pidfile: Option<String>,
+}
+
+impl Facts {
+    /// Whether `program` was seen running; `None` when processes were not looked at.
+    pub fn process_running(&self, program: &str) -> Option<bool> {
+        self.processes
+            .as_ref()
+            .map(|p| p.iter().any(|p| p.program == program))
+    }
+
+    /// Whether one of `addrs` (as LIST CLIENT prints them) is this host.
+    pub fn is_local_addr(&self, addr: &str) -> bool {
+        addr.parse::<IpAddr>()
+            .is_ok_and(|a| a.is_loopback() || self.local_addrs.contains(&a))
+    }
 }
 
 /// The clients upsd lists as logged in to one UPS (`LIST CLIENT <ups>`): the live half of the
@@ -251,6 +283,8 @@ pub enum NutOutcome {
         #[serde(with = "err_code_word")]
         code: ErrCode,
     },
+    /// The connection was accepted but no reply came within the timeout (a stopped or frozen upsd).
+    TimedOut,
     /// The exchange broke off (server closed the connection, read error, garbage reply).
     Failed {
         /// What happened.

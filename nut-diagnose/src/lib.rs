@@ -65,23 +65,19 @@ pub struct Report {
     pub map: map::AuthorityMap,
 }
 
-/// Runs every rule over the facts. Pure: the same facts and thresholds give the same report.
+/// Runs every rule over the facts, the timeline and the authority map (built once, here): what
+/// `nutctl doctor` judges after [`probe::gather_local`] (feature `probe`) or a saved facts file.
+/// Pure: the same facts and thresholds give the same report.
 pub fn diagnose(facts: &Facts, thresholds: &knowledge::Thresholds) -> Report {
     let timeline = timeline::from_events(&facts.logs);
-    let findings = rules::run(facts, thresholds, &timeline);
+    let map = map::AuthorityMap::build(facts);
+    let findings = rules::run(facts, thresholds, &timeline, &map);
     Report {
         verdict: Verdict::of(&findings),
         findings,
         timeline,
-        map: map::AuthorityMap::build(facts),
+        map,
     }
-}
-
-/// The whole-host check behind `nutctl doctor`: the same as [`diagnose`] (every rule, the timeline and
-/// the authority map), named for the front end's flow *gather → doctor → render*. Gather the facts with
-/// [`probe::gather_local`] (feature `probe`) or load them from a saved file.
-pub fn doctor(facts: &Facts, thresholds: &knowledge::Thresholds) -> Report {
-    diagnose(facts, thresholds)
 }
 
 #[doc = include_str!("../README.md")]

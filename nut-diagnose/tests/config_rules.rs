@@ -33,6 +33,16 @@ fn facts(config: HostConfig, peers: Vec<HostConfig>, services: Vec<ServiceFact>)
     f
 }
 
+/// upsd's LIST CLIENT of `target` listing `addrs`, with this host's own address `local`.
+fn logged_in(mut f: Facts, target: &str, addrs: &[&str], local: &str) -> Facts {
+    f.clients.push(nut_diagnose::facts::ClientsFact {
+        target: nut_proto::Target::parse(target).unwrap(),
+        clients: addrs.iter().map(|a| a.to_string()).collect(),
+    });
+    f.local_addrs.push(local.parse().unwrap());
+    f
+}
+
 fn ids(findings: &[Finding]) -> Vec<String> {
     findings.iter().map(|f| f.id.to_string()).collect()
 }
@@ -57,14 +67,19 @@ fn every_config_rule_with_its_evidence() {
     let cases = vec![
         Case {
             name: "server, all running",
-            facts: facts(
-                host("server", "server"),
-                vec![host("client", "nas")],
-                vec![
-                    svc("nut-server.service", Active),
-                    svc("nut-monitor.service", Active),
-                    svc("nut-driver@rack.service", Active),
-                ],
+            facts: logged_in(
+                facts(
+                    host("server", "server"),
+                    vec![host("client", "nas")],
+                    vec![
+                        svc("nut-server.service", Active),
+                        svc("nut-monitor.service", Active),
+                        svc("nut-driver@rack.service", Active),
+                    ],
+                ),
+                "rack@localhost",
+                &["127.0.0.1", "10.0.0.7"],
+                "10.0.0.1",
             ),
             present: &[
                 ("mode.role", "MODE=netserver"),
@@ -99,10 +114,18 @@ fn every_config_rule_with_its_evidence() {
         },
         Case {
             name: "client of the server",
-            facts: facts(
-                host("client", "nas"),
-                vec![host("server", "server")],
-                vec![svc("nut-server.service", Active)],
+            facts: logged_in(
+                facts(
+                    host("client", "nas"),
+                    vec![host("server", "server")],
+                    vec![
+                        svc("nut-server.service", Active),
+                        svc("nut-monitor.service", Active),
+                    ],
+                ),
+                "rack@server",
+                &["10.0.0.7"],
+                "10.0.0.7",
             ),
             present: &[
                 ("mode.role", "MODE=netclient"),
@@ -364,4 +387,117 @@ fn map_of_two_primaries_and_a_lonely_client() {
         !ids(&r.findings).contains(&"authority.no-primary".to_string()),
         "server config unknown"
     );
+}
+
+#[test]
+fn ready_only_when_upsmon_is_logged_in_now() {
+    use ServiceState::*;
+    let running = || {
+        facts(
+            host("client", "nas"),
+            vec![host("server", "server")],
+            vec![svc("nut-monitor.service", Active)],
+        )
+    };
+    // LIST CLIENT not read: right on paper, not checked live.
+    let r = diagnose(&running(), &Thresholds::default());
+    let got = ids(&r.findings);
+    assert!(got.contains(&"shutdown.unverified".to_string()), "{got:?}");
+    assert!(!got.contains(&"shutdown.ready".to_string()), "{got:?}");
+    // Read, and another host is logged in, not this one.
+    let r = diagnose(
+        &logged_in(running(), "rack@server", &["10.0.0.9"], "10.0.0.7"),
+        &Thresholds::default(),
+    );
+    let f = find(&r.findings, "shutdown.not-logged-in");
+    assert!(f.evidence.iter().any(|e| e.value == "10.0.0.9"), "{f:#?}");
+    assert!(!ids(&r.findings).contains(&"shutdown.ready".to_string()));
+    // upsmon stopped: no ready, whatever LIST CLIENT said before.
+    let mut stopped = logged_in(running(), "rack@server", &["10.0.0.7"], "10.0.0.7");
+    stopped.services = vec![svc("nut-monitor.service", Inactive)];
+    let got = ids(&diagnose(&stopped, &Thresholds::default()).findings);
+    assert!(!got.contains(&"shutdown.ready".to_string()), "{got:?}");
+    assert!(
+        got.contains(&"mode.unit-not-running".to_string()),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn primary_not_logged_in_on_the_master() {
+    use ServiceState::*;
+    let f = logged_in(
+        facts(
+            host("server", "server"),
+            vec![],
+            vec![
+                svc("nut-server.service", Active),
+                svc("nut-monitor.service", Active),
+                svc("nut-driver@rack.service", Active),
+            ],
+        ),
+        "rack@localhost",
+        &["10.0.0.7"],
+        "10.0.0.1",
+    );
+    let r = diagnose(&f, &Thresholds::default());
+    let p = find(&r.findings, "shutdown.primary-not-logged-in");
+    assert_eq!(p.severity, nut_diagnose::Severity::Critical);
+}
+
+#[test]
+fn client_claiming_primary_gets_authority_not_powerdownflag() {
+    let mut client = host("client", "nas");
+    if let Some(u) = client.upsmon.as_mut() {
+        for m in &mut u.monitors {
+            m.role = nut_diagnose::config::Role::Primary;
+        }
+        u.powerdownflag = None;
+    }
+    let r = diagnose(&facts(client, vec![], vec![]), &Thresholds::default());
+    let got = ids(&r.findings);
+    assert!(
+        got.contains(&"authority.client-as-primary".to_string()),
+        "{got:?}"
+    );
+    assert!(
+        !got.contains(&"shutdown.no-powerdownflag".to_string()),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn crlf_nut_conf_and_mode_absent_like_none() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("nut.conf"), "MODE=netserver\r\n").unwrap();
+    let h = HostConfig::from_dir("s", &ConfigDir::load(dir.path()));
+    let r = diagnose(&facts(h, vec![], vec![]), &Thresholds::default());
+    let f = find(&r.findings, "mode.shell-hazard");
+    assert_eq!(f.severity, nut_diagnose::Severity::Critical);
+    assert!(f.title.contains("CRLF"), "{}", f.title);
+    // a BOM too
+    std::fs::write(dir.path().join("nut.conf"), "\u{feff}MODE=netclient\n").unwrap();
+    let h = HostConfig::from_dir("s", &ConfigDir::load(dir.path()));
+    let r = diagnose(&facts(h, vec![], vec![]), &Thresholds::default());
+    assert!(find(&r.findings, "mode.shell-hazard")
+        .title
+        .contains("byte-order mark"));
+    // MODE absent and MODE=none: the same severity, with and without configured UPSes
+    let sev = |text: &str, ups: bool| {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("nut.conf"), text).unwrap();
+        if ups {
+            std::fs::write(
+                d.path().join("ups.conf"),
+                "[u]\n driver = dummy-ups\n port = u.dev\n",
+            )
+            .unwrap();
+        }
+        let h = HostConfig::from_dir("s", &ConfigDir::load(d.path()));
+        diagnose(&facts(h, vec![], vec![]), &Thresholds::default())
+            .verdict
+            .worst
+    };
+    assert_eq!(sev("# nothing\n", true), sev("MODE=none\n", true));
+    assert_eq!(sev("# nothing\n", false), sev("MODE=none\n", false));
 }

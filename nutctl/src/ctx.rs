@@ -89,11 +89,7 @@ impl Ctx {
         host: &str,
         port: u16,
     ) -> Result<Client, ClientError> {
-        let mut c = Client::connect(host, port, self.opts.clone()).await?;
-        if self.starttls {
-            c.starttls().await?;
-        }
-        Ok(c)
+        nut_diagnose::probe::nut::connect_server(host, port, &self.opts, self.starttls).await
     }
 }
 

@@ -1,4 +1,4 @@
-//! What the engine knows, as data: status tokens, thresholds, log-message formats and failure causes.
+//! What the engine knows, as data: status tokens, thresholds, log-message formats, failure causes and the units each MODE needs.
 //!
 //! Each table exists once, here, sorted and checked by a test, and is read by every rule (and later by
 //! renderers, the exporter and generated alert rules). Only [`Thresholds`] is meant to be tuned by users;
@@ -8,8 +8,10 @@ pub mod causes;
 pub mod log_patterns;
 pub mod status;
 pub mod thresholds;
+pub mod units;
 
 pub use causes::{Cause, CAUSES};
 pub use log_patterns::{EventKind, LogPattern, LOG_PATTERNS};
 pub use status::{StatusToken, STATUS_TOKENS};
 pub use thresholds::{Level, Limits, Thresholds, ThresholdsError};
+pub use units::{UnitNeed, UNITS};

@@ -179,6 +179,10 @@ pub struct LocalOptions {
     pub log_since: Option<i64>,
     /// Other hosts' config directories to put on the authority map (`(host, dir)`).
     pub peers: Vec<(String, std::path::PathBuf)>,
+    /// Credentials to log in with instead of each MONITOR line's (`nutctl doctor -u/-p`): every
+    /// MONITOR target is probed with them; when no MONITOR line could be read (upsmon.conf absent or
+    /// unreadable), the UPSes this host serves are probed with them instead.
+    pub login: Option<(String, nut_proto::client::Password)>,
 }
 
 /// Gathers the facts of this host for `doctor`: its config directory, systemd units (`systemctl show`),
@@ -224,34 +228,94 @@ pub async fn gather_local(o: &LocalOptions) -> Facts {
     let targets: Vec<Target> = monitors.iter().map(|(t, _, _)| t.clone()).collect();
     let mut facts = gather(probes, &targets, o.now, o.log_since).await;
     facts.host = (!o.host.is_empty()).then(|| o.host.clone());
-    for (t, user, password) in monitors {
+    let config = HostConfig::from_dir(o.host.clone(), &dir);
+    // The fallback policy: the login given replaces upsmon.conf's; with no MONITOR line, the UPSes
+    // served here are logged in to instead.
+    let login_targets: Vec<(Target, Option<(String, nut_proto::client::Password)>)> = match &o.login
+    {
+        Some(l) if monitors.is_empty() => config
+            .served_targets()
+            .into_iter()
+            .map(|t| (t, Some(l.clone())))
+            .collect(),
+        Some(l) => targets
+            .iter()
+            .map(|t| (t.clone(), Some(l.clone())))
+            .collect(),
+        None => monitors
+            .into_iter()
+            .map(|(t, user, pw)| (t, Some((user, pw))))
+            .collect(),
+    };
+    for (t, credentials) in login_targets {
         let p = nut::NutProbe {
             opts: o.nut.clone(),
             starttls: o.starttls,
-            credentials: Some((user, password)),
+            credentials,
         };
         facts.probes.push(p.run(&t).await.0);
     }
-    let (addr, port) = dir
-        .upsd_conf
-        .view()
-        .map(|c| local_listen(&c.effective_listen()))
-        .unwrap_or_else(|| ("127.0.0.1".to_string(), nut_proto::target::DEFAULT_PORT));
-    if let Some(u) = dir.ups_conf.view() {
-        for s in &u.upses {
-            let t = Target::new(s.name.clone(), addr.clone(), port);
-            match plain.clients(&t).await {
-                Ok(clients) => facts.clients.push(crate::facts::ClientsFact {
-                    target: t.clone(),
-                    clients,
+    // Driver instances of ups.conf that systemd did not list: ask for each (absent = not-found).
+    if !facts.services.is_empty() {
+        for u in config.upses.iter().flatten() {
+            let unit = crate::facts::units::driver(&u.name);
+            if facts.services.iter().any(|s| s.unit == unit) {
+                continue;
+            }
+            match ServiceProbe::show(&services, &unit).await {
+                Ok((state, detail)) => facts.services.push(ServiceFact {
+                    unit,
+                    state,
+                    detail,
                 }),
-                Err(e) => facts
-                    .unavailable
-                    .push(format!("could not read: LIST CLIENT {}: {e}", s.name)),
+                Err(e) => facts.unavailable.push(e.to_string()),
             }
         }
     }
-    facts.config = Some(HostConfig::from_dir(o.host.clone(), &dir));
+    // Without systemd the programs themselves are the facts.
+    if !system::systemd_booted() {
+        let drivers: Vec<String> = config
+            .upses
+            .iter()
+            .flatten()
+            .filter_map(|u| u.driver.clone())
+            .collect();
+        let statepath = dir
+            .upsd_conf
+            .view()
+            .and_then(|c| c.statepath.clone())
+            .or_else(|| std::env::var("NUT_STATEPATH").ok())
+            .unwrap_or_else(|| "/run/nut".to_string());
+        facts.processes = Some(system::nut_processes(
+            &drivers,
+            std::path::Path::new(&statepath),
+        ));
+    }
+    // Who is logged in now: LIST CLIENT of the UPSes served here and of every MONITOR target, and
+    // the addresses this host uses towards them.
+    let mut listed: Vec<Target> = config.served_targets();
+    for t in &targets {
+        if !listed.contains(t) {
+            listed.push(t.clone());
+        }
+    }
+    for t in &listed {
+        match plain.clients(t).await {
+            Ok(clients) => facts.clients.push(crate::facts::ClientsFact {
+                target: t.clone(),
+                clients,
+            }),
+            Err(e) => facts
+                .unavailable
+                .push(format!("could not read: LIST CLIENT {}: {e}", t.ups)),
+        }
+        if let Some(a) = nut::source_address(t).await {
+            if !facts.local_addrs.contains(&a) {
+                facts.local_addrs.push(a);
+            }
+        }
+    }
+    facts.config = Some(config);
     for (host, d) in &o.peers {
         facts.peers.push(HostConfig::from_dir(
             host.clone(),

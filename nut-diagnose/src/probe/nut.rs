@@ -61,6 +61,7 @@ pub fn tcp_outcome(e: &std::io::Error) -> TcpOutcome {
 pub fn nut_outcome(e: &ClientError) -> NutOutcome {
     match e {
         ClientError::Server { code, .. } => NutOutcome::Err { code: code.clone() },
+        ClientError::Timeout { .. } => NutOutcome::TimedOut,
         other => NutOutcome::Failed {
             detail: other.to_string(),
         },
@@ -115,6 +116,10 @@ pub fn fact_from_error(target: &Target, err: &ClientError) -> ProbeFact {
             p.tcp = Some(TcpOutcome::Connected);
             p.query = Some(NutOutcome::Err { code: code.clone() });
         }
+        ClientError::Timeout { .. } => {
+            p.tcp = Some(TcpOutcome::Connected);
+            p.query = Some(NutOutcome::TimedOut);
+        }
         other => {
             p.tcp = Some(TcpOutcome::Connected);
             p.query = Some(NutOutcome::Failed {
@@ -126,14 +131,44 @@ pub fn fact_from_error(target: &Target, err: &ClientError) -> ProbeFact {
     p
 }
 
+/// The address this host sends from towards `t` (what upsd's `LIST CLIENT` shows for a client on
+/// this host): the kernel's route choice for a connected UDP socket, which sends no packet. `None`
+/// when the name does not resolve or there is no route.
+pub async fn source_address(t: &Target) -> Option<std::net::IpAddr> {
+    let looked = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        tokio::net::lookup_host((t.host.as_str(), t.port)),
+    );
+    let addr = looked.await.ok()?.ok()?.next()?;
+    let bind = if addr.is_ipv4() {
+        "0.0.0.0:0"
+    } else {
+        "[::]:0"
+    };
+    let sock = std::net::UdpSocket::bind(bind).ok()?;
+    sock.connect(addr).ok()?;
+    sock.local_addr().ok().map(|a| a.ip())
+}
+
+/// Connects to `host:port` and upgrades with STARTTLS when asked: the one connect of the workspace's
+/// front ends (nutctl's commands and the probes).
+pub async fn connect_server(
+    host: &str,
+    port: u16,
+    opts: &nut_proto::client::Options,
+    starttls: bool,
+) -> Result<Client, ClientError> {
+    let mut c = Client::connect(host, port, opts.clone()).await?;
+    if starttls {
+        c.starttls().await?;
+    }
+    Ok(c)
+}
+
 impl NutProbe {
     /// Connects (and upgrades with STARTTLS when asked).
     pub async fn connect(&self, t: &Target) -> Result<Client, ClientError> {
-        let mut c = Client::connect(&t.host, t.port, self.opts.clone()).await?;
-        if self.starttls {
-            c.starttls().await?;
-        }
-        Ok(c)
+        connect_server(&t.host, t.port, &self.opts, self.starttls).await
     }
 
     /// Runs the steps in order; a step after a failed one is not run. Never fails: every failure is a

@@ -403,3 +403,112 @@ mod tests {
         assert!(!f.unavailable.is_empty());
     }
 }
+
+/// Linux keeps the first 15 bytes of a program's name in `/proc/PID/comm`.
+const COMM_LEN: usize = 15;
+
+/// The program a NUT pid file names: `upsd.pid` → `upsd`, `upsmon.pid` → `upsmon`,
+/// `usbhid-ups-myups.pid` → `usbhid-ups` (when `usbhid-ups` is one of `drivers`).
+pub fn pidfile_program(file: &str, drivers: &[String]) -> Option<String> {
+    let stem = file.strip_suffix(".pid")?;
+    if stem == "upsd" || stem == "upsmon" {
+        return Some(stem.to_string());
+    }
+    drivers
+        .iter()
+        .find(|d| {
+            stem.strip_prefix(d.as_str())
+                .is_some_and(|r| r.starts_with('-'))
+        })
+        .cloned()
+}
+
+/// Without systemd: NUT's programs (`upsd`, `upsmon` and the given drivers) found running, from the
+/// pid files of `statepath` whose pid is alive and from `/proc/*/comm`. Bounded by the process table.
+pub fn nut_processes(
+    drivers: &[String],
+    statepath: &std::path::Path,
+) -> Vec<crate::facts::ProcessFact> {
+    use crate::facts::ProcessFact;
+    let comm_of = |pid: u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            .ok()
+            .map(|s| s.trim().to_string())
+    };
+    let mut names: Vec<String> = vec!["upsd".into(), "upsmon".into()];
+    names.extend(drivers.iter().cloned());
+    let mut out: Vec<ProcessFact> = Vec::new();
+    for e in std::fs::read_dir(statepath).into_iter().flatten().flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        let Some(program) = pidfile_program(&file, drivers) else {
+            continue;
+        };
+        let pid = std::fs::read_to_string(e.path())
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok());
+        if let Some(pid) = pid.filter(|p| comm_of(*p).is_some()) {
+            out.push(ProcessFact {
+                program,
+                pid,
+                pidfile: Some(e.path().display().to_string()),
+            });
+        }
+    }
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        if out.iter().any(|p| p.pid == pid) {
+            continue;
+        }
+        let Some(comm) = comm_of(pid) else { continue };
+        if let Some(n) = names
+            .iter()
+            .find(|n| n.get(..COMM_LEN.min(n.len())) == Some(comm.as_str()))
+        {
+            out.push(ProcessFact {
+                program: n.clone(),
+                pid,
+                pidfile: None,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.program.cmp(&b.program).then(a.pid.cmp(&b.pid)));
+    out
+}
+
+/// Whether systemd runs this machine (`/run/systemd/system` exists, as `sd_booted()` tests).
+pub fn systemd_booted() -> bool {
+    std::path::Path::new("/run/systemd/system").is_dir()
+}
+
+#[cfg(test)]
+mod process_tests {
+    use super::*;
+
+    #[test]
+    fn pidfiles_name_their_programs() {
+        let drivers = vec!["usbhid-ups".to_string(), "dummy-ups".to_string()];
+        assert_eq!(
+            pidfile_program("upsd.pid", &drivers).as_deref(),
+            Some("upsd")
+        );
+        assert_eq!(
+            pidfile_program("usbhid-ups-myups.pid", &drivers).as_deref(),
+            Some("usbhid-ups")
+        );
+        assert_eq!(
+            pidfile_program("dummy-ups-u.pid", &drivers).as_deref(),
+            Some("dummy-ups")
+        );
+        assert_eq!(pidfile_program("other.pid", &drivers), None);
+        assert_eq!(pidfile_program("upsd.sock", &drivers), None);
+    }
+
+    #[test]
+    fn finds_nothing_in_an_empty_state_path() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let found = nut_processes(&["no-such-driver-xyz".into()], dir.path());
+        assert!(found.iter().all(|p| p.pidfile.is_none()));
+    }
+}

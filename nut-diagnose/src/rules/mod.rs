@@ -24,7 +24,12 @@ use crate::timeline::Timeline;
 
 /// Runs every rule. Findings come back sorted: most severe first, then by id and subject, so output is
 /// stable from run to run.
-pub fn run(facts: &Facts, thresholds: &Thresholds, timeline: &Timeline) -> Vec<Finding> {
+pub fn run(
+    facts: &Facts,
+    thresholds: &Thresholds,
+    timeline: &Timeline,
+    map: &crate::map::AuthorityMap,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     for s in &facts.snapshots {
         out.extend(status::status(s));
@@ -35,9 +40,7 @@ pub fn run(facts: &Facts, thresholds: &Thresholds, timeline: &Timeline) -> Vec<F
     out.extend(silent::rules(facts, timeline));
     out.extend(practice::rules(facts, thresholds));
     out.extend(config::rules(facts));
-    out.extend(crate::map::findings(&crate::map::AuthorityMap::build(
-        facts,
-    )));
+    out.extend(crate::map::findings(map));
     out.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

@@ -44,7 +44,7 @@ pub fn reality_check(p: &ProbeFact) -> Option<Finding> {
                 .map(|f| f.with(probe("dns", format!("{}: No such host", p.target.host))))
         }
         Some(DnsOutcome::Failed { detail }) => {
-            return found("net.dns")
+            return found("net.dns-failed")
                 .map(|f| f.with(probe("dns", format!("{}: {detail}", p.target.host))))
         }
         _ => {}
@@ -97,6 +97,12 @@ pub fn reality_check(p: &ProbeFact) -> Option<Finding> {
                 }
                 return Some(f);
             }
+            Some(NutOutcome::TimedOut) => {
+                return found("net.server-hung").map(|f| {
+                    f.with(probe("tcp", format!("{}: connected", p.target.server())))
+                        .with(probe(step, "no reply within the timeout"))
+                });
+            }
             Some(NutOutcome::Failed { detail }) => {
                 return found("net.server-gone").map(|f| f.with(probe(step, detail.clone())));
             }
@@ -146,7 +152,8 @@ mod tests {
         p.dns = Some(DnsOutcome::Failed {
             detail: "Temporary failure in name resolution".into(),
         });
-        expect(&p, "net.dns", Severity::Critical);
+        // a resolver outage says nothing about the name: not "does not resolve"
+        expect(&p, "net.dns-failed", Severity::Critical);
     }
 
     #[test]
@@ -297,5 +304,14 @@ mod tests {
             detail: "Server disconnected".into(),
         });
         expect(&p, "net.server-gone", Severity::Warning);
+        // accepted, then silence: a hung upsd (SIGSTOP) is neither closed nor a warning
+        p.query = Some(NutOutcome::TimedOut);
+        expect(&p, "net.server-hung", Severity::Critical);
+        let f = reality_check(&p).unwrap_or_else(|| panic!("finding"));
+        assert!(
+            f.title.contains("accepts connections but hangs"),
+            "{}",
+            f.title
+        );
     }
 }

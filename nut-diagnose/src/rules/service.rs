@@ -1,13 +1,62 @@
 //! Unit states that need no configuration to judge: a failed NUT unit, a driver stuck restarting.
 //!
 //! Whether an *inactive* unit is wrong depends on the host's role (nut.conf MODE): see
-//! [`super::config::mode`].
+//! [`super::config::mode`]. A *failed* unit is judged against the MODE's needs
+//! ([`crate::knowledge::units`]): critical when the MODE needs it (or the MODE is unknown), a warning
+//! when it is optional or unwanted, and info with how to silence it when it fails by design
+//! (nut-driver-enumerator on a netclient without ups.conf, nut#2574).
+
+use nut_config::files::nut_conf::Mode;
 
 use crate::facts::{Facts, ServiceFact, ServiceState};
 use crate::finding::{Evidence, Finding, Severity, Source};
+use crate::knowledge::units::{self, UnitNeed};
 
 fn is_nut_unit(unit: &str) -> bool {
     unit.starts_with("nut-") || unit == "nut.target"
+}
+
+/// A failed unit against what `mode` needs of it; `None` when the MODE is unknown or the failure
+/// is serious (then [`service`] says so).
+pub fn failed_in_mode(s: &ServiceFact, mode: Mode) -> Option<Finding> {
+    if s.state != ServiceState::Failed {
+        return None;
+    }
+    let need = units::need(mode, &s.unit)?;
+    let row = units::row(&s.unit)?;
+    let ev = Evidence::new(Source::Service, s.unit.clone(), "failed");
+    let mode_ev = Evidence::new(
+        Source::Config,
+        "nut.conf",
+        format!("MODE={}", mode.as_str()),
+    );
+    match need {
+        UnitNeed::Required => None,
+        UnitNeed::FailsHarmlessly => Some(
+            Finding::new(
+                "service.failed-harmless",
+                Severity::Info,
+                format!("{} failed, which is harmless with MODE={}", s.unit, mode.as_str()),
+                format!("This unit {}; with MODE={} nothing depends on it.", row.role, mode.as_str()),
+                format!("To silence it: {}.", row.silence),
+            )
+            .about(s.unit.clone())
+            .with(mode_ev)
+            .with(ev),
+        ),
+        UnitNeed::Optional | UnitNeed::Unwanted => Some(
+            Finding::new(
+                "service.failed-unneeded",
+                Severity::Warning,
+                format!("{} failed (MODE={} does not need it)", s.unit, mode.as_str()),
+                format!("This unit {}; the protection does not depend on it here, but a failed unit hides real failures in `systemctl --failed`.", row.role),
+                format!("Read `journalctl -u {}`; if the host does not need it, `systemctl disable {}` and `systemctl reset-failed {}`.", s.unit, s.unit, s.unit),
+            )
+            .about(s.unit.clone())
+            .with(mode_ev)
+            .with(ev),
+        ),
+    }
 }
 
 /// One finding per failed NUT unit (critical) or driver stuck activating (warning).
@@ -56,9 +105,17 @@ pub fn service(s: &ServiceFact) -> Option<Finding> {
     }
 }
 
-/// All service rules.
+/// All service rules, MODE-aware when nut.conf was read.
 pub fn rules(facts: &Facts) -> Vec<Finding> {
-    facts.services.iter().filter_map(service).collect()
+    let mode = facts.config.as_ref().and_then(|c| c.mode());
+    facts
+        .services
+        .iter()
+        .filter_map(|s| {
+            mode.and_then(|m| failed_in_mode(s, m))
+                .or_else(|| service(s))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -87,5 +144,30 @@ mod tests {
             "depends on MODE: rules::config"
         );
         assert_eq!(check("sshd.service", ServiceState::Failed), None);
+    }
+
+    #[test]
+    fn failures_judged_by_mode() {
+        let enumerator = ServiceFact::new("nut-driver-enumerator.service", ServiceState::Failed);
+        let f = failed_in_mode(&enumerator, Mode::Netclient).unwrap_or_else(|| panic!("finding"));
+        assert_eq!(
+            (f.id.as_ref(), f.severity),
+            ("service.failed-harmless", Severity::Info)
+        );
+        assert!(f.action.contains("systemctl disable"), "{}", f.action);
+        let on_server =
+            failed_in_mode(&enumerator, Mode::Netserver).unwrap_or_else(|| panic!("finding"));
+        assert_eq!(on_server.severity, Severity::Warning);
+        let upsd = ServiceFact::new("nut-server.service", ServiceState::Failed);
+        assert!(
+            failed_in_mode(&upsd, Mode::Netserver).is_none(),
+            "needed: service() says critical"
+        );
+        assert_eq!(
+            failed_in_mode(&upsd, Mode::Netclient).map(|f| f.severity),
+            Some(Severity::Warning)
+        );
+        let active = ServiceFact::new("nut-driver-enumerator.service", ServiceState::Active);
+        assert!(failed_in_mode(&active, Mode::Netclient).is_none());
     }
 }

@@ -107,7 +107,7 @@ async fn doctor_part(ctx: &Ctx, color: bool) -> anyhow::Result<nut_diagnose::Rep
                 "demo-client",
                 &loaded,
             ));
-            Ok(nut_diagnose::doctor(&facts, &Thresholds::default()))
+            Ok(nut_diagnose::diagnose(&facts, &Thresholds::default()))
         }
         Err(e) => Err(e),
     };

@@ -80,8 +80,8 @@ fn unix_now() -> Option<i64> {
         .and_then(|d| i64::try_from(d.as_secs()).ok())
 }
 
-/// Gathers this host's facts (what `doctor` judges). With credentials, every MONITOR target is
-/// probed again with them, replacing the login with upsmon.conf's.
+/// Gathers this host's facts (what `doctor` judges); the login policy (credentials given replace
+/// upsmon.conf's) is nut-diagnose's ([`LocalOptions::login`]).
 pub(crate) async fn gather_doctor(
     ctx: &Ctx,
     confdir: &Path,
@@ -101,33 +101,9 @@ pub(crate) async fn gather_doctor(
             _ => None,
         },
         peers: Vec::new(),
+        login: creds.map(|c| (c.user.clone(), c.password.clone())),
     };
-    let mut facts = gather_local(&opts).await;
-    if let Some(c) = creds {
-        let probe = NutProbe {
-            opts: ctx.opts.clone(),
-            starttls: ctx.starttls,
-            credentials: Some((c.user.clone(), c.password.clone())),
-        };
-        if facts.probes.is_empty() {
-            // No MONITOR line could be read (upsmon.conf unreadable or absent): log in to the
-            // UPSes this host serves instead.
-            let served = facts
-                .config
-                .as_ref()
-                .map(HostConfig::served_targets)
-                .unwrap_or_default();
-            for t in served {
-                facts.probes.push(probe.run(&t).await.0);
-            }
-        } else {
-            for p in &mut facts.probes {
-                let t = p.target.clone();
-                *p = probe.run(&t).await.0;
-            }
-        }
-    }
-    facts
+    gather_local(&opts).await
 }
 
 /// The one-line verdict: role, worst severity, the top problem and its action.
@@ -218,7 +194,7 @@ pub(crate) async fn doctor(ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<Exit> 
     let creds = Credentials::from_args(&args.creds)?;
     let host = local_hostname();
     let facts = gather_doctor(ctx, &ctx.confdir, &host, Some(since), creds.as_ref()).await;
-    let report = nut_diagnose::doctor(&facts, &Thresholds::default());
+    let report = nut_diagnose::diagnose(&facts, &Thresholds::default());
     let exit = Exit::of_worst(report.verdict.worst);
     if ctx.json {
         render::json::emit(&DoctorDoc {
@@ -257,7 +233,7 @@ pub(crate) async fn mode(ctx: &Ctx) -> anyhow::Result<Exit> {
     let mut facts = gather(probes, &[], unix_now(), None).await;
     let dir = nut_config::ConfigDir::load(&ctx.confdir);
     facts.config = Some(HostConfig::from_dir(local_hostname(), &dir));
-    let report = nut_diagnose::doctor(&facts, &Thresholds::default());
+    let report = nut_diagnose::diagnose(&facts, &Thresholds::default());
     let found: Vec<&Finding> = report
         .findings
         .iter()

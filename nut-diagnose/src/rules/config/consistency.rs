@@ -36,6 +36,20 @@ pub fn consistency(facts: &Facts, c: &HostConfig) -> Vec<Finding> {
                 .with(at(line.clone())),
             );
         }
+        if mode == Some(Mode::Netclient) && m.role == Role::Primary && !is_local(c, m) {
+            out.push(
+                Finding::new(
+                    "authority.client-as-primary",
+                    Severity::Warning,
+                    format!("MODE=netclient, but this host's MONITOR says primary for {}", m.target),
+                    "The primary is the upsmon on the host that drives the UPS: it sets FSD, waits for the secondaries and has the UPS cut the power last. A client that claims it competes with the server's upsmon for that job and may cut the power while other hosts still run.",
+                    "Write `secondary` on this MONITOR line (and give the user `upsmon secondary` in the server's upsd.users); leave `primary` to the server's own upsmon.",
+                )
+                .about(m.target.to_string())
+                .with(mode_ev(c))
+                .with(at(line.clone())),
+            );
+        }
         if !is_local(c, m) {
             continue;
         }

@@ -8,7 +8,15 @@ use super::*;
 /// files, each with its `file:line:col`.
 pub fn diagnostics(c: &HostConfig) -> Vec<Finding> {
     let mut out = Vec::new();
-    for d in c.diagnostics.iter().filter(|d| !is_minsupplies(d)) {
+    // MINSUPPLIES (consistency) and a missing MODE (mode) are reported by their own rules.
+    let mode_unset = |d: &crate::config::ConfigDiag| {
+        d.kind == "required" && d.file.ends_with("nut.conf") && d.message.contains("MODE")
+    };
+    for d in c
+        .diagnostics
+        .iter()
+        .filter(|d| !is_minsupplies(d) && !mode_unset(d))
+    {
         let (id, sev, meaning, action): (&'static str, Severity, &str, &str) = match d.kind.as_str() {
             "world_readable" => ("config.world-readable", Severity::Warning,
                 "Every user on the host can read the passwords in this file and use them to shut the UPS down.",

@@ -7,24 +7,64 @@ use super::*;
 /// The role MODE gives the host, and every contradiction between MODE, the files and the units.
 pub fn mode(facts: &Facts, c: &HostConfig) -> Vec<Finding> {
     let mut out = Vec::new();
-    let nut_conf_read = matches!(
-        c.files.get("nut.conf"),
-        Some(crate::config::FileFact::Parsed { .. })
-    );
-    if !nut_conf_read && c.mode.is_none() {
-        if !c.files.is_empty() {
+    let upses = ups_names(c);
+    let monitors = c
+        .upsmon
+        .as_ref()
+        .map(|u| u.monitors.as_slice())
+        .unwrap_or(&[]);
+    // MODE absent (no nut.conf, or no MODE line) means MODE=none: the same severity as MODE=none,
+    // critical when the other files configure something that then never starts.
+    let configured = !upses.is_empty() || !monitors.is_empty();
+    let none_severity = if configured {
+        Severity::Critical
+    } else {
+        Severity::Info
+    };
+    let with_configured = |mut f: Finding| {
+        if let Some(u) = upses.first() {
+            f = f.with(cfg("ups.conf", 0, format!("[{u}]")));
+        }
+        if let Some(mo) = monitors.first() {
+            f = f.with(cfg(
+                "upsmon.conf",
+                mo.line,
+                format!("MONITOR {}", mo.target),
+            ));
+        }
+        f
+    };
+    out.extend(hazards(c));
+    match c.files.get("nut.conf") {
+        Some(crate::config::FileFact::Unreadable { reason }) => {
             out.push(
                 Finding::new(
-                    "mode.missing",
+                    "mode.unreadable",
                     Severity::Warning,
-                    "nut.conf not read: the host's role is unknown",
+                    format!("nut.conf could not be read ({reason}): the host's role is unknown"),
+                    "The file exists, but this diagnosis may not read it (NUT's files are usually root:nut 0640); nothing is known about the role, and nothing is wrong with the file for that.",
+                    "Run the diagnosis as root (sudo), or as a member of the nut group.",
+                )
+                .about("nut.conf")
+                .with(cfg("nut.conf", 0, reason.clone())),
+            );
+            return out;
+        }
+        Some(crate::config::FileFact::Missing) if c.mode.is_none() => {
+            out.push(with_configured(
+                Finding::new(
+                    "mode.missing",
+                    none_severity,
+                    "nut.conf is missing: the host counts as MODE=none",
                     "Without nut.conf (or its MODE line) NUT's init scripts treat the host as MODE=none and start nothing.",
                     "Create nut.conf with MODE=standalone, netserver or netclient as fits this host.",
                 )
                 .with(mode_ev(c)),
-            );
+            ));
+            return out;
         }
-        return out;
+        None if c.mode.is_none() => return out,
+        _ => {}
     }
     let Some(m) = c.mode() else {
         if let Some(word) = &c.mode {
@@ -39,25 +79,19 @@ pub fn mode(facts: &Facts, c: &HostConfig) -> Vec<Finding> {
                 .with(mode_ev(c)),
             );
         } else {
-            out.push(
+            out.push(with_configured(
                 Finding::new(
                     "mode.missing",
-                    Severity::Warning,
-                    "nut.conf has no MODE line",
+                    none_severity,
+                    "nut.conf has no MODE line: the host counts as MODE=none",
                     "Without MODE the host counts as MODE=none: no NUT service is started at boot.",
                     "Add MODE=standalone, netserver or netclient to nut.conf.",
                 )
                 .with(mode_ev(c)),
-            );
+            ));
         }
         return out;
     };
-    let upses = ups_names(c);
-    let monitors = c
-        .upsmon
-        .as_ref()
-        .map(|u| u.monitors.as_slice())
-        .unwrap_or(&[]);
     let has_primary = monitors.iter().any(|m| m.role == Role::Primary);
     let role = match m {
         Mode::Standalone => "standalone (driver, upsd and upsmon for this host only)",
@@ -146,38 +180,23 @@ pub fn mode(facts: &Facts, c: &HostConfig) -> Vec<Finding> {
         Mode::Controlled | Mode::Manual => {}
     }
 
-    // Units the mode needs, read against their state: which layer refused.
-    let mut needed: Vec<(String, &'static str)> = Vec::new();
-    if m.runs_server() {
-        needed.push((
-            units::SERVER.to_string(),
-            "upsd (the server layer): clients cannot read the UPS",
-        ));
-        needed.push((
-            units::DRIVER_TARGET.to_string(),
-            "the drivers' target (the device layer): no driver instance is started at boot",
-        ));
-        for u in &upses {
-            needed.push((
-                units::driver(u),
-                "the driver (the device layer): upsd has no data from the UPS",
-            ));
+    // Units the mode needs (knowledge::units), read against their state: which layer refused. A
+    // failed unit is the service rule's (one finding per failure).
+    let mut needed: Vec<String> = vec![
+        units::SERVER.to_string(),
+        units::DRIVER_TARGET.to_string(),
+        units::MONITOR.to_string(),
+    ];
+    needed.extend(upses.iter().map(|u| units::driver(u)));
+    for unit in needed {
+        if crate::knowledge::units::need(m, &unit) != Some(crate::knowledge::UnitNeed::Required) {
+            continue;
         }
-    }
-    if m.runs_upsmon() {
-        needed.push((
-            units::MONITOR.to_string(),
-            "upsmon (the monitor layer): this host will not shut down",
-        ));
-    }
-    for (unit, layer) in needed {
         let Some(state) = state_of(facts, &unit) else {
             continue;
         };
-        if matches!(
-            state,
-            ServiceState::Inactive | ServiceState::NotFound | ServiceState::Failed
-        ) {
+        let layer = crate::knowledge::units::row(&unit).map_or("", |r| r.role);
+        if matches!(state, ServiceState::Inactive | ServiceState::NotFound) {
             out.push(
                 Finding::new(
                     "mode.unit-not-running",
@@ -196,6 +215,7 @@ pub fn mode(facts: &Facts, c: &HostConfig) -> Vec<Finding> {
             );
         }
     }
+    out.extend(processes(facts, c, m, &upses));
     if m == Mode::None {
         for unit in [units::SERVER, units::MONITOR] {
             if state_of(facts, unit) == Some(ServiceState::Active) {
@@ -215,5 +235,84 @@ pub fn mode(facts: &Facts, c: &HostConfig) -> Vec<Finding> {
         }
     }
     let _ = monitor_state;
+    out
+}
+
+/// Bytes in nut.conf that the init scripts' shell reads literally (CRLF, BOM): MODE then is not the
+/// word it looks like, and nothing starts.
+fn hazards(c: &HostConfig) -> Vec<Finding> {
+    c.shell_hazards
+        .iter()
+        .map(|h| {
+            let (title, meaning) = match h.kind.as_str() {
+                "bom" => (
+                    format!("{} starts with a UTF-8 byte-order mark", h.file),
+                    "Debian's init scripts source nut.conf as shell: the BOM glues onto the first word, so `MODE=...` on the first line is not an assignment and MODE stays unset (nothing starts).",
+                ),
+                _ => (
+                    format!("{} has Windows (CRLF) line endings ({} line{})", h.file, h.lines, if h.lines == 1 { "" } else { "s" }),
+                    "Debian's init scripts source nut.conf as shell, which keeps the CR: MODE reads as `netserver\\r`, matches no mode, and upsd and upsmon are never started (the wrapper says \"upsd disabled\").",
+                ),
+            };
+            Finding::new(
+                "mode.shell-hazard",
+                Severity::Critical,
+                title,
+                meaning,
+                format!("Save {} with Unix line endings and no BOM (`sed -i 's/\\r$//; 1s/^\\xEF\\xBB\\xBF//' /etc/nut/{}`), then restart the NUT units.", h.file, h.file),
+            )
+            .about(h.file.clone())
+            .with(cfg(&h.file, h.line, h.kind.clone()))
+        })
+        .collect()
+}
+
+/// Without systemd: the programs the MODE needs, judged from the processes themselves.
+fn processes(facts: &Facts, c: &HostConfig, m: Mode, upses: &[&str]) -> Vec<Finding> {
+    let Some(procs) = &facts.processes else {
+        return Vec::new();
+    };
+    let mut out = vec![Finding::new(
+        "mode.no-systemd",
+        Severity::Info,
+        "no systemd: NUT's programs judged from their processes",
+        "systemctl did not answer, so the units could not be asked; /proc and the pid files of the state path were read instead.",
+        "",
+    )
+    .with_all(procs.iter().map(|p| {
+        Evidence::new(Source::Service, format!("pid {}", p.pid), p.pidfile.as_ref().map_or_else(|| p.program.clone(), |f| format!("{} ({f})", p.program)))
+    }))];
+    let mut wanted: Vec<String> = crate::knowledge::units::programs(m)
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    if m.runs_server() {
+        for u in c
+            .upses
+            .iter()
+            .flatten()
+            .filter(|u| upses.contains(&u.name.as_str()))
+        {
+            if let Some(d) = &u.driver {
+                wanted.push(d.clone());
+            }
+        }
+    }
+    for prog in wanted {
+        if facts.process_running(&prog) == Some(false) {
+            out.push(
+                Finding::new(
+                    "mode.process-not-running",
+                    Severity::Critical,
+                    format!("MODE={} needs {prog}, which is not running", m.as_str()),
+                    "No such process was found in /proc (and no pid file of the state path names a live one).",
+                    "Start it the way this system starts NUT (`upsdrvctl start` for drivers, `upsd`, `upsmon`), and check its log.",
+                )
+                .about(prog.clone())
+                .with(mode_ev(c))
+                .with(Evidence::new(Source::Service, prog, "no process")),
+            );
+        }
+    }
     out
 }

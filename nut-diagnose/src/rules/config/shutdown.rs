@@ -65,8 +65,12 @@ pub fn shutdown(facts: &Facts, c: &HostConfig) -> Vec<Finding> {
             }
         }
     }
-    let primaries: Vec<&&MonitorFact> = fed.iter().filter(|m| m.role == Role::Primary).collect();
-    if !primaries.is_empty() && um.powerdownflag.is_none() {
+    // POWERDOWNFLAG matters on the host that drives the UPS (a primary of a local UPS); a client
+    // claiming primary gets the authority finding instead (consistency::client_as_primary).
+    let drives = fed
+        .iter()
+        .any(|m| m.role == Role::Primary && is_local(c, m));
+    if drives && mode != Some(Mode::Netclient) && um.powerdownflag.is_none() {
         out.push(
             Finding::new(
                 "shutdown.no-powerdownflag",
@@ -120,7 +124,71 @@ pub fn shutdown(facts: &Facts, c: &HostConfig) -> Vec<Finding> {
             }
         }
     }
-    if !broken && !out.iter().any(|f| f.severity >= Severity::Warning) {
+    // Now, not on paper: upsmon runs and holds a login on every target it monitors.
+    let running = match state_of(facts, units::MONITOR) {
+        Some(ServiceState::Active) => Some(true),
+        Some(_) => Some(false),
+        None => facts.process_running("upsmon"),
+    };
+    let mut unverified: Vec<String> = Vec::new();
+    match running {
+        Some(true) => chain.push(match state_of(facts, units::MONITOR) {
+            Some(_) => svc(units::MONITOR, ServiceState::Active),
+            None => Evidence::new(Source::Service, "upsmon", "process running"),
+        }),
+        // the mode/service/process rules name the stopped upsmon
+        Some(false) => broken = true,
+        None => unverified.push("whether upsmon runs (systemctl and /proc not read)".into()),
+    }
+    for m in &fed {
+        match logged_in(facts, c, m) {
+            Some((true, _)) => chain.push(Evidence::new(
+                Source::Probe,
+                format!("LIST CLIENT {}", m.target),
+                "this host is logged in",
+            )),
+            Some((false, listed)) if running == Some(true) => {
+                broken = true;
+                let primary = m.role == Role::Primary;
+                out.push(
+                    Finding::new(
+                        if primary { "shutdown.primary-not-logged-in" } else { "shutdown.not-logged-in" },
+                        if primary { Severity::Critical } else { Severity::Warning },
+                        format!("upsmon runs but is not logged in to {}", m.target),
+                        if primary {
+                            "upsd lists no login from this host: the primary upsmon cannot set FSD for its secondaries, and does not wait for them before the power is cut."
+                        } else {
+                            "upsd lists no login from this host: the primary does not count this host and will not wait for it before the power is cut."
+                        },
+                        "Read upsmon's log (`journalctl -u nut-monitor`) for `Login on UPS [..] failed`; fix the MONITOR credentials or the server's upsd.users, then restart nut-monitor.",
+                    )
+                    .about(m.target.to_string())
+                    .with(cfg("upsmon.conf", m.line, format!("MONITOR {} … {}", m.target, m.role.as_str())))
+                    .with(Evidence::new(Source::Probe, format!("LIST CLIENT {}", m.target), if listed.is_empty() { "(nobody)".to_string() } else { listed.join(", ") })),
+                );
+            }
+            Some((false, _)) => {}
+            None => unverified.push(format!(
+                "whether upsmon is logged in to {} (LIST CLIENT not read)",
+                m.target
+            )),
+        }
+    }
+    if !broken && !unverified.is_empty() && !out.iter().any(|f| f.severity >= Severity::Warning) {
+        let mut f = Finding::new(
+            "shutdown.unverified",
+            Severity::Info,
+            "the shutdown chain looks right on paper, but could not be checked live",
+            "A verdict of ok needs every link seen to hold now; these were not seen.",
+            "Run the diagnosis as root on this host, with the servers reachable.",
+        );
+        f.evidence = chain.clone();
+        for u in &unverified {
+            f = f.with(Evidence::new(Source::Derived, "not checked", u.clone()));
+        }
+        out.push(f);
+    }
+    if !broken && unverified.is_empty() && !out.iter().any(|f| f.severity >= Severity::Warning) {
         let mut f = Finding::new(
             "shutdown.ready",
             Severity::Ok,
@@ -132,6 +200,20 @@ pub fn shutdown(facts: &Facts, c: &HostConfig) -> Vec<Finding> {
         out.push(f);
     }
     out
+}
+
+/// Whether this host is among LIST CLIENT's logged-in addresses of `m`'s UPS now, with the list;
+/// `None` when that list was not read.
+fn logged_in(facts: &Facts, c: &HostConfig, m: &MonitorFact) -> Option<(bool, Vec<String>)> {
+    let local = is_local(c, m);
+    let fact = facts.clients.iter().find(|f| {
+        f.target.ups == m.target.ups
+            && (f.target == m.target
+                || (local && f.target.host_kind() == HostKind::Loopback)
+                || f.target.host.eq_ignore_ascii_case(&m.target.host))
+    })?;
+    let seen = fact.clients.iter().any(|a| facts.is_local_addr(a));
+    Some((seen, fact.clients.clone()))
 }
 
 /// Whether host `h` is primary for `ups` served by `server`.
