@@ -367,8 +367,15 @@ impl NutProbe {
             }
         }
 
-        // Login, with the credentials given.
-        if let (Some(c), Some((user, password))) = (client.as_mut(), self.credentials.as_ref()) {
+        // Login, with the credentials given; not after a broken or silent exchange (the session is
+        // unusable then, and its failure would hide the first one).
+        let usable = !matches!(
+            p.query,
+            Some(NutOutcome::TimedOut | NutOutcome::Failed { .. })
+        );
+        if let (true, Some(c), Some((user, password))) =
+            (usable, client.as_mut(), self.credentials.as_ref())
+        {
             let start = Instant::now();
             let r = match c.authenticate(user, password).await {
                 Ok(()) => c.login(&t.ups).await,

@@ -1,0 +1,362 @@
+//! The troubleshooting guide played for real on two throw-away Debian hosts (nut-lab's real-host lab):
+//! real systemd as PID 1, Debian's own nut-server / nut-monitor / nut-driver@ units, journald, and a
+//! veth cable between a master (netserver, primary, dummy-ups) and a client (netclient, secondary).
+//! Every scenario is asserted through `nutctl --json doctor` (or `map`) run inside the host.
+//!
+//! Runs only as root with systemd and nut-server installed (prints `skipped: ...` otherwise; under
+//! `CI=true` it must run). The hosts boot once for the whole file (one test, scenarios in sequence) and
+//! are powered off by `Drop` even when an assertion fails; every wait is bounded. Wall time: about a
+//! minute on an idle machine (two boots of ~4 s, upsmon's 5 s polls, the client's reconnects).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::time::Duration;
+
+use nut_lab::host::{hosts_available, running_hosts, Host};
+use nut_lab::wait_for;
+use serde_json::Value;
+
+const NET: &str = "10.77.0";
+const MASTER_IP: &str = "10.77.0.1";
+const CLIENT_IP: &str = "10.77.0.2";
+
+const DEV: &str = "ups.status: OL\nbattery.charge: 100\nbattery.runtime: 1800\nups.delay.shutdown: 20\nups.load: 20\ndevice.model: Lab UPS\n";
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+fn master_etc(dir: &Path) {
+    write(dir, "nut.conf", "MODE=netserver\n");
+    write(
+        dir,
+        "ups.conf",
+        "[ups]\n driver = dummy-ups\n port = ups.dev\n desc = \"lab\"\n",
+    );
+    write(dir, "ups.dev", DEV);
+    write(dir, "upsd.conf", "LISTEN 0.0.0.0 3493\n");
+    write(
+        dir,
+        "upsd.users",
+        "[mon]\n password = monpw\n upsmon primary\n[remote]\n password = rpw\n upsmon secondary\n",
+    );
+    write(
+        dir,
+        "upsmon.conf",
+        "MONITOR ups@localhost 1 mon monpw primary\nSHUTDOWNCMD \"/sbin/shutdown -h +0\"\nPOWERDOWNFLAG /etc/killpower\nPOLLFREQ 2\nPOLLFREQALERT 2\nHOSTSYNC 10\nFINALDELAY 2\n",
+    );
+}
+
+fn client_upsmon(role: &str, password: &str) -> String {
+    format!(
+        "MONITOR ups@{MASTER_IP} 1 remote {password} {role}\nSHUTDOWNCMD \"/sbin/shutdown -h +0\"\nPOLLFREQ 2\nPOLLFREQALERT 2\nDEADTIME 6\nFINALDELAY 0\n"
+    )
+}
+
+fn client_etc(dir: &Path) {
+    write(dir, "nut.conf", "MODE=netclient\n");
+    write(dir, "upsmon.conf", &client_upsmon("secondary", "rpw"));
+}
+
+/// `nutctl --json doctor` inside `h` (extra arguments after `doctor`).
+fn doctor(h: &Host, extra: &str) -> Value {
+    let bin = env!("CARGO_BIN_EXE_nutctl");
+    let r = h.run_as(
+        &format!("{bin} --json --no-color --timeout 2 doctor --since 1h {extra}"),
+        &[],
+        Duration::from_secs(60),
+    );
+    serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("{}: doctor JSON: {e}\n{}\n{}", h.name(), r.stdout, r.stderr))
+}
+
+fn findings(v: &Value) -> Vec<(String, String, String)> {
+    v["report"]["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| {
+                    (
+                        f["id"].as_str().unwrap_or("").to_string(),
+                        f["severity"].as_str().unwrap_or("").to_string(),
+                        f["subject"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn has(v: &Value, id: &str) -> bool {
+    findings(v).iter().any(|f| f.0 == id)
+}
+
+fn severity(v: &Value, id: &str) -> Option<String> {
+    findings(v).into_iter().find(|f| f.0 == id).map(|f| f.1)
+}
+
+/// Runs doctor until `pred` holds (bounded); the last report either way.
+fn doctor_until(h: &Host, limit: Duration, pred: impl Fn(&Value) -> bool) -> Value {
+    let mut last = Value::Null;
+    let ok = wait_for(limit, || {
+        last = doctor(h, "");
+        pred(&last)
+    });
+    assert!(
+        ok.is_some(),
+        "{}: condition not reached within {limit:?}; findings {:?}",
+        h.name(),
+        findings(&last)
+    );
+    last
+}
+
+fn sh(h: &Host, cmd: &str) {
+    let r = h.run(cmd);
+    assert!(
+        r.ok(),
+        "{}: `{cmd}` failed: {}{}",
+        h.name(),
+        r.stdout,
+        r.stderr
+    );
+}
+
+fn logged_in(master: &Host, who: &str) -> bool {
+    master
+        .run("upsc -c ups@localhost 2>/dev/null")
+        .stdout
+        .lines()
+        .any(|l| l.trim() == who)
+}
+
+#[test]
+fn master_and_client_over_a_cable() {
+    if !hosts_available() {
+        return;
+    }
+    let etc = tempfile::tempdir().unwrap();
+    let (me, ce) = (etc.path().join("master"), etc.path().join("client"));
+    std::fs::create_dir_all(&me).unwrap();
+    std::fs::create_dir_all(&ce).unwrap();
+    master_etc(&me);
+    client_etc(&ce);
+    let master = Host::boot("rh-master", Some(&me)).expect("master boots");
+    let client = Host::boot("rh-client", Some(&ce)).expect("client boots");
+    let cable = Host::link(&master, &client, NET).expect("cable");
+    let up = Duration::from_secs(40);
+    assert!(
+        master.wait_unit("nut-server.service", "active", up),
+        "{}",
+        master.unit_journal("nut-server")
+    );
+    assert!(master.wait_unit("nut-driver@ups.service", "active", up));
+    assert!(master.wait_unit("nut-monitor.service", "active", up));
+    assert!(client.wait_unit("nut-monitor.service", "active", up));
+    assert!(
+        wait_for(up, || logged_in(&master, CLIENT_IP)).is_some(),
+        "the client's upsmon logs in over the cable: {}",
+        client.unit_journal("nut-monitor")
+    );
+
+    // 1. Sound chain. The client: netclient, upsmon logged in, the enumerator failing by design
+    // (no ups.conf) is info, never critical; the master: every unit of its MODE active.
+    let c = doctor_until(&client, up, |v| has(v, "shutdown.ready"));
+    assert!(findings(&c)
+        .iter()
+        .find(|f| f.0 == "mode.role")
+        .is_some_and(|_| true));
+    assert!(c["report"]["findings"]
+        .to_string()
+        .contains("client / secondary"));
+    assert!(
+        !findings(&c).iter().any(|f| f.1 == "critical"),
+        "client: {:?}",
+        findings(&c)
+    );
+    if client.unit_state("nut-driver-enumerator.service") == "failed" {
+        assert_eq!(
+            severity(&c, "service.failed-harmless").as_deref(),
+            Some("info"),
+            "{:?}",
+            findings(&c)
+        );
+    }
+    let m = doctor_until(&master, up, |v| has(v, "shutdown.ready"));
+    assert!(
+        !findings(&m).iter().any(|f| f.1 == "critical"),
+        "master: {:?}",
+        findings(&m)
+    );
+    assert!(!has(&m, "mode.unit-not-running"));
+    // the master's map: the client logged in is a secondary, and the power cut comes last
+    let map = m["report"]["map"].to_string();
+    assert!(map.contains(CLIENT_IP), "client on the master's map: {map}");
+
+    // 2. `ups@localhost` on the client (the guide's classic): flagged from its own config.
+    let alt = "/tmp/alt-etc";
+    sh(&client, &format!("mkdir -p {alt} && cp /etc/nut/* {alt}/ && sed -i 's/ups@{MASTER_IP}/ups@localhost/' {alt}/upsmon.conf"));
+    let v = doctor(&client, "");
+    let alt_v = {
+        let bin = env!("CARGO_BIN_EXE_nutctl");
+        let r = client.run(&format!(
+            "{bin} --json --timeout 2 --confdir {alt} doctor --since 1h"
+        ));
+        serde_json::from_str::<Value>(&r.stdout).unwrap()
+    };
+    assert_eq!(
+        severity(&alt_v, "config.monitor-localhost-netclient").as_deref(),
+        Some("critical")
+    );
+    assert!(has(&alt_v, "net.refused"), "{:?}", findings(&alt_v));
+    assert!(!has(&alt_v, "shutdown.ready"));
+    // 8. the client configured as primary: an authority finding, no POWERDOWNFLAG advice
+    sh(
+        &client,
+        &format!(
+            "sed -i 's/ups@localhost/ups@{MASTER_IP}/; s/ secondary$/ primary/' {alt}/upsmon.conf"
+        ),
+    );
+    let r = client.run(&format!(
+        "{} --json --timeout 2 --confdir {alt} doctor --since 1h",
+        env!("CARGO_BIN_EXE_nutctl")
+    ));
+    let prim: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(
+        has(&prim, "authority.client-as-primary"),
+        "{:?}",
+        findings(&prim)
+    );
+    assert!(!has(&prim, "shutdown.no-powerdownflag"));
+    drop(v);
+
+    // 3. The cable pulled: no route (or network unreachable), then established again by itself.
+    assert!(master.set_link(&cable.a_if, false).ok());
+    let v = doctor_until(&client, Duration::from_secs(30), |v| {
+        has(v, "net.no-route") || has(v, "net.unreachable") || has(v, "net.timeout")
+    });
+    assert!(
+        !has(&v, "shutdown.ready"),
+        "no ready while the server is unreachable"
+    );
+    assert!(master.set_link(&cable.a_if, true).ok());
+    assert!(wait_for(up, || logged_in(&master, CLIENT_IP)).is_some());
+    let v = doctor_until(&client, up, |v| has(v, "shutdown.ready"));
+    let eps = v["report"]["timeline"]["episodes"].to_string();
+    assert!(
+        eps.contains("\"comms\"") && eps.contains("recovered-automatically"),
+        "{eps}"
+    );
+
+    // 4. upsd stopped: connection refused, seen from the client.
+    sh(&master, "systemctl stop nut-server");
+    let v = doctor_until(&client, up, |v| has(v, "net.refused"));
+    assert_eq!(severity(&v, "net.refused").as_deref(), Some("critical"));
+    assert!(!has(&v, "shutdown.ready"));
+    sh(&master, "systemctl start nut-server");
+    assert!(wait_for(up, || logged_in(&master, CLIENT_IP)).is_some());
+
+    // 5. upsd hung (SIGSTOP): accepts connections, never answers. CRITICAL, not "closed".
+    let pid = master
+        .run("systemctl show -p MainPID --value nut-server")
+        .stdout
+        .trim()
+        .to_string();
+    sh(&master, &format!("kill -STOP {pid}"));
+    let v = doctor(&client, "");
+    let hung = findings(&v);
+    sh(&master, &format!("kill -CONT {pid}"));
+    assert!(
+        hung.iter()
+            .any(|f| f.0 == "net.server-hung" && f.1 == "critical"),
+        "{hung:?}"
+    );
+    assert!(!hung.iter().any(|f| f.0 == "net.server-gone"), "{hung:?}");
+    assert!(v["report"]["findings"]
+        .to_string()
+        .contains("accepts connections but hangs"));
+
+    // 6. The driver unit stopped on the master: driver not connected, the unit named.
+    sh(&master, "systemctl stop nut-driver@ups.service");
+    let v = doctor_until(&master, up, |v| has(v, "mode.unit-not-running"));
+    assert!(
+        findings(&v)
+            .iter()
+            .any(|f| f.0 == "mode.unit-not-running" && f.2 == "nut-driver@ups.service"),
+        "{:?}",
+        findings(&v)
+    );
+    assert!(
+        has(&v, "driver.not-connected") || has(&v, "data.stale"),
+        "{:?}",
+        findings(&v)
+    );
+    sh(&master, "systemctl start nut-driver@ups.service");
+
+    // 7. Wrong password on the client: refused; fixed and nut-monitor restarted: logged in again,
+    // and the journal episode says the login failed.
+    client.run("rm -f /etc/nut/upsmon.conf.new");
+    sh(&client, "sed -i 's/ remote rpw / remote wrongpw /' /etc/nut/upsmon.conf && systemctl restart nut-monitor");
+    let v = doctor_until(&client, up, |v| has(v, "auth.access-denied"));
+    assert!(!has(&v, "shutdown.ready"));
+    assert!(
+        !v.to_string().contains("wrongpw"),
+        "no password in doctor's output"
+    );
+    assert!(
+        client.unit_journal("nut-monitor").contains("failed"),
+        "upsmon logs the refused login"
+    );
+    sh(&client, "sed -i 's/ remote wrongpw / remote rpw /' /etc/nut/upsmon.conf && systemctl restart nut-monitor");
+    assert!(wait_for(up, || logged_in(&master, CLIENT_IP)).is_some());
+    doctor_until(&client, up, |v| {
+        has(v, "shutdown.ready") && !has(v, "auth.access-denied")
+    });
+
+    // 9. CRLF nut.conf on the server: upsd really does not start; doctor says why.
+    sh(
+        &master,
+        "printf 'MODE=netserver\\r\\n' > /etc/nut/nut.conf && systemctl restart nut-server",
+    );
+    let stopped = wait_for(Duration::from_secs(15), || {
+        master.unit_state("nut-server.service") == "failed"
+    });
+    assert!(
+        stopped.is_some(),
+        "nut-server is {}: {}",
+        master.unit_state("nut-server.service"),
+        master.unit_journal("nut-server")
+    );
+    // Debian's /sbin/upsd wrapper sources nut.conf: MODE is `netserver\r`, matches no mode, exit 1.
+    let result = master
+        .run("systemctl show -p Result --value nut-server")
+        .stdout;
+    assert_eq!(
+        master.unit_state("nut-server.service"),
+        "failed",
+        "{result}"
+    );
+    assert_eq!(result.trim(), "exit-code");
+    let v = doctor(&master, "");
+    assert_eq!(
+        severity(&v, "mode.shell-hazard").as_deref(),
+        Some("critical"),
+        "{:?}",
+        findings(&v)
+    );
+    assert!(
+        findings(&v)
+            .iter()
+            .any(|f| f.2 == "nut-server.service" && f.1 == "critical"),
+        "{:?}",
+        findings(&v)
+    );
+
+    drop(client);
+    drop(master);
+    assert!(
+        running_hosts().is_empty(),
+        "no host left: {:?}",
+        running_hosts()
+    );
+}
