@@ -52,6 +52,9 @@ pub struct Facts {
     /// This host's own addresses, to recognise its upsmon among `LIST CLIENT`'s logged-in addresses
     /// (loopback addresses count too: a local upsmon logs in from 127.0.0.1 or ::1).
     pub local_addrs: Vec<IpAddr>,
+    /// Names of addresses from this host's hosts file (`(address, name)`), to name `LIST CLIENT`'s
+    /// logged-in addresses on the authority map.
+    pub addr_names: Vec<(String, String)>,
 }
 
 /// One NUT program seen running without systemd.

@@ -337,21 +337,25 @@ fn map_snapshots_text_mermaid_dot() {
 ├─ secondaries: nas
 ├─ logged in now: 127.0.0.1, 192.0.2.7
 └─ shutdown order:
-   1. nas (secondary) shuts down
-   2. server (primary) waits HOSTSYNC for the secondaries, then shuts down
-   3. server tells rack@server to cut the power (upsdrvctl shutdown, sdorder 0)
+   1. nas (secondary) sees FSD, waits FINALDELAY 5 s, shuts down and logs out
+   2. server (primary) waits up to HOSTSYNC 15 s for the secondaries to log out, then FINALDELAY 5 s, then shuts down
+   3. server tells rack@server to cut the power (upsdrvctl shutdown, sdorder 0); the power goes off
 "
     );
+    // the power cut comes after the last host (the primary's own shutdown), not beside it
     assert_eq!(
         m.to_mermaid(),
         r#"flowchart TD
   u0["UPS rack@server"]
+  u0s0["nas (secondary)"]
   u0p0["server (primary)"]
+  u0p0d["server shuts down"]
+  u0x["power cut by server"]
   u0 --> u0p0
   u0p0 -->|FSD| u0s0
-  u0s0["nas (secondary)"]
-  u0x["power cut by server"]
-  u0 --> u0x
+  u0s0 -->|logged out| u0p0d
+  u0p0 -.->|HOSTSYNC 15 s| u0p0d
+  u0p0d --> u0x
 "#
     );
     assert_eq!(
@@ -359,14 +363,60 @@ fn map_snapshots_text_mermaid_dot() {
         r#"digraph nut_authority {
   rankdir=TB;
   u0 [shape=box, label="UPS rack@server"];
+  u0s0 [label="nas (secondary)"];
   u0p0 [label="server (primary)"];
+  u0p0d [label="server shuts down"];
+  u0x [shape=octagon, label="power cut by server"];
   u0 -> u0p0;
   u0p0 -> u0s0 [label="FSD"];
-  u0s0 [label="nas (secondary)"];
-  u0x [shape=octagon, label="power cut by server"];
-  u0 -> u0x;
+  u0s0 -> u0p0d [label="logged out"];
+  u0p0 -> u0p0d [style=dashed, label="HOSTSYNC 15 s"];
+  u0p0d -> u0x;
 }
 "#
+    );
+}
+
+#[test]
+fn live_clients_become_secondaries_of_the_map() {
+    // The master alone: no client config, but LIST CLIENT shows two hosts logged in.
+    let mut f = facts(host("server", "server"), vec![], vec![]);
+    f.clients.push(nut_diagnose::facts::ClientsFact {
+        target: nut_proto::Target::new("rack", "127.0.0.1", 3493),
+        clients: vec!["127.0.0.1".into(), "192.0.2.7".into(), "192.0.2.8".into()],
+    });
+    f.addr_names.push(("192.0.2.8".into(), "nas".into()));
+    f.snapshots.push(nut_diagnose::facts::Snapshot::new(
+        nut_proto::Target::new("rack", "127.0.0.1", 3493),
+        [("ups.delay.shutdown", "20")],
+    ));
+    let m = AuthorityMap::build(&f);
+    let n = &m.upses[0];
+    assert_eq!(
+        n.secondaries,
+        vec!["nas".to_string(), "192.0.2.7".to_string()]
+    );
+    let steps = n.shutdown_steps();
+    assert_eq!(
+        steps
+            .iter()
+            .map(|s| (s.host.as_str(), s.role.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("nas", "secondary"),
+            ("192.0.2.7", "secondary"),
+            ("server", "primary"),
+            ("server", "power-cut")
+        ]
+    );
+    assert_eq!(steps[3].wait_secs, Some(20));
+    assert!(steps[3].text.contains("ups.delay.shutdown 20 s"));
+    let mermaid = m.to_mermaid();
+    let into_cut: Vec<&str> = mermaid.lines().filter(|l| l.ends_with(" u0x")).collect();
+    assert_eq!(
+        into_cut,
+        ["  u0p0d -->|ups.delay.shutdown 20 s| u0x"],
+        "{mermaid}"
     );
 }
 

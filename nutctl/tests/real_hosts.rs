@@ -190,8 +190,12 @@ fn master_and_client_over_a_cable() {
     );
     assert!(!has(&m, "mode.unit-not-running"));
     // the master's map: the client logged in is a secondary, and the power cut comes last
-    let map = m["report"]["map"].to_string();
-    assert!(map.contains(CLIENT_IP), "client on the master's map: {map}");
+    let node = &m["report"]["map"]["upses"][0];
+    let secondaries = node["secondaries"].to_string();
+    assert!(
+        secondaries.contains(CLIENT_IP),
+        "the logged-in client is a secondary: {node}"
+    );
 
     // 2. `ups@localhost` on the client (the guide's classic): flagged from its own config.
     let alt = "/tmp/alt-etc";

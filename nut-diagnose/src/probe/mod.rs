@@ -315,6 +315,9 @@ pub async fn gather_local(o: &LocalOptions) -> Facts {
             }
         }
     }
+    facts.addr_names = std::fs::read_to_string("/etc/hosts")
+        .map(|t| crate::map::hosts_file_names(&t))
+        .unwrap_or_default();
     facts.config = Some(config);
     for (host, d) in &o.peers {
         facts.peers.push(HostConfig::from_dir(
