@@ -12,6 +12,8 @@
 //! - [`finding`]: [`Finding`] (stable id, severity, evidence, action) and [`Verdict`].
 //! - [`config`]: the host's configuration as facts (from nut-config's typed views; passwords redacted).
 //! - [`map`]: the authority map (UPS → primary → secondaries → power cut) and its text/Mermaid/DOT forms.
+//! - [`drill`]: `nutctl drill`: every link of the shutdown chain read live, the expected sequence
+//!   with times, and a real FSD's record against it.
 //! - [`probe`]: async traits to gather facts, [`probe::gather`]; with the default feature `probe`, the
 //!   real probes (`probe::system`: systemctl/journalctl, `probe::nut`: nut-proto's client) and
 //!   `probe::gather_local`. The rules never do I/O.
@@ -35,6 +37,7 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod drill;
 pub mod facts;
 pub mod finding;
 pub mod knowledge;

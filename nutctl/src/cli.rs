@@ -247,6 +247,14 @@ pub(crate) enum Command {
   nutctl doctor --user monuser --password-file /etc/nut/monpass   # when upsmon.conf is unreadable
   nutctl doctor --json | jq '.report.findings[].id'")]
     Doctor(DoctorArgs),
+    /// Is the shutdown chain sound before the power fails? Reads every link live (upsmon running and
+    /// logged in, SHUTDOWNCMD, POWERDOWNFLAG, HOSTSYNC/FINALDELAY against the runtime, the last
+    /// battery test) and prints the expected sequence with times. With --fsd --yes, on the primary:
+    /// sets FSD for real (every host watching the UPS powers off) and records who logged out when.
+    #[command(after_help = "Examples:
+  nutctl drill                  # read-only: the links and the expected sequence
+  nutctl drill --fsd --yes      # on the primary: a real forced shutdown; ALL hosts power off")]
+    Drill(DrillArgs),
     /// The role of this host (netserver, standalone, netclient, none) and why: nut.conf's MODE line,
     /// the NUT units, and what the configuration files say against it.
     #[command(after_help = "Example:\n  nutctl mode --confdir /etc/nut")]
@@ -314,6 +322,21 @@ pub(crate) struct DoctorArgs {
     /// upsmon.conf cannot be read, or to test another account).
     #[command(flatten)]
     pub(crate) creds: CredentialArgs,
+}
+
+/// Arguments of `nutctl drill`.
+#[derive(Debug, Args)]
+pub(crate) struct DrillArgs {
+    /// Set FSD for real (like `upsmon -c fsd`) and record what happens. Powers off every host
+    /// that monitors the UPS, this one last. Only on the primary; needs --yes.
+    #[arg(long)]
+    pub(crate) fsd: bool,
+    /// Really do it (with --fsd).
+    #[arg(long)]
+    pub(crate) yes: bool,
+    /// With --fsd: seconds to watch the clients log out.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub(crate) watch: u64,
 }
 
 /// Arguments of `nutctl map`.

@@ -70,6 +70,14 @@ fn doctor(h: &Host, extra: &str) -> Value {
         .unwrap_or_else(|e| panic!("{}: doctor JSON: {e}\n{}\n{}", h.name(), r.stdout, r.stderr))
 }
 
+/// `nutctl --json drill` inside `h`.
+fn drill(h: &Host, extra: &str) -> Value {
+    let bin = env!("CARGO_BIN_EXE_nutctl");
+    let r = h.run(&format!("{bin} --json --timeout 2 drill {extra}"));
+    serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("{}: drill JSON: {e}\n{}\n{}", h.name(), r.stdout, r.stderr))
+}
+
 fn findings(v: &Value) -> Vec<(String, String, String)> {
     v["report"]["findings"]
         .as_array()
@@ -196,6 +204,44 @@ fn master_and_client_over_a_cable() {
         secondaries.contains(CLIENT_IP),
         "the logged-in client is a secondary: {node}"
     );
+
+    // Drill without --fsd on the sound chain: every link read live holds.
+    let d = drill(&master, "");
+    assert_eq!(d["drills"][0]["verdict"], "sound", "{d}");
+    assert_eq!(d["exit_code"], 0);
+    let steps = d["drills"][0]["expected"].as_array().unwrap();
+    let roles: Vec<&str> = steps.iter().map(|s| s["role"].as_str().unwrap()).collect();
+    assert_eq!(roles, ["secondary", "primary", "power-cut"], "{d}");
+    assert_eq!(steps[0]["host"], CLIENT_IP);
+    assert!(steps[2]["text"]
+        .as_str()
+        .unwrap()
+        .contains("ups.delay.shutdown 20 s"));
+    let cd = drill(&client, "");
+    assert_eq!(cd["drills"][0]["primary_here"], false);
+    // --fsd is guarded: refused without --yes, refused on a secondary (nothing is set).
+    let bin = env!("CARGO_BIN_EXE_nutctl");
+    let r = master.run(&format!("{bin} drill --fsd"));
+    assert!(!r.ok() && r.stderr.contains("power off"), "{r:?}");
+    let r = client.run(&format!("{bin} drill --fsd --yes"));
+    assert!(!r.ok() && r.stderr.contains("not the primary"), "{r:?}");
+    assert!(client.is_up() && master.is_up());
+    // ... and on a broken chain: SHUTDOWNCMD that does not exist.
+    sh(&master, "mkdir -p /tmp/broken && cp /etc/nut/* /tmp/broken/ && sed -i 's|/sbin/shutdown -h +0|/nonexistent/shutdown|' /tmp/broken/upsmon.conf");
+    let r = master.run(&format!(
+        "{bin} --json --timeout 2 --confdir /tmp/broken drill"
+    ));
+    let b: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(b["drills"][0]["verdict"], "broken", "{b}");
+    assert_eq!(b["exit_code"], 2);
+    let failed: Vec<&str> = b["drills"][0]["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["ok"] == false)
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["shutdowncmd"], "{b}");
 
     // 2. `ups@localhost` on the client (the guide's classic): flagged from its own config.
     let alt = "/tmp/alt-etc";
@@ -363,4 +409,97 @@ fn master_and_client_over_a_cable() {
         "no host left: {:?}",
         running_hosts()
     );
+}
+
+/// `drill --fsd --yes` on the master: a real forced shutdown. The client powers off before the
+/// master, and the recorded logout order is the expected one. (Its own pair of hosts: both power
+/// off.)
+#[test]
+fn drill_fsd_powers_the_client_off_before_the_master() {
+    if !hosts_available() {
+        return;
+    }
+    let etc = tempfile::tempdir().unwrap();
+    let (me, ce) = (etc.path().join("master"), etc.path().join("client"));
+    std::fs::create_dir_all(&me).unwrap();
+    std::fs::create_dir_all(&ce).unwrap();
+    master_etc(&me);
+    // the master waits long enough for the drill to watch the client go
+    let upsmon = std::fs::read_to_string(me.join("upsmon.conf")).unwrap();
+    write(
+        &me,
+        "upsmon.conf",
+        &upsmon.replace("FINALDELAY 2", "FINALDELAY 6"),
+    );
+    write(&ce, "nut.conf", "MODE=netclient\n");
+    write(
+        &ce,
+        "upsmon.conf",
+        &client_upsmon("secondary", "rpw").replace("10.77.0.1", "10.78.0.1"),
+    );
+    let master = Host::boot("rf-master", Some(&me)).expect("master boots");
+    let client = Host::boot("rf-client", Some(&ce)).expect("client boots");
+    Host::link(&master, &client, "10.78.0").expect("cable");
+    let up = Duration::from_secs(40);
+    assert!(master.wait_unit("nut-monitor.service", "active", up));
+    assert!(
+        wait_for(up, || logged_in(&master, "10.78.0.2")).is_some(),
+        "{}",
+        client.unit_journal("nut-monitor")
+    );
+    // watch both hosts' PID 1 from another thread: who powers off first
+    let (mp, cp) = (master.pid1(), client.pid1());
+    let watcher = std::thread::spawn(move || {
+        let start = std::time::Instant::now();
+        let alive = |p: u32| {
+            std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == "systemd")
+        };
+        let (mut m_down, mut c_down) = (None, None);
+        while start.elapsed() < Duration::from_secs(90) && (m_down.is_none() || c_down.is_none()) {
+            if c_down.is_none() && !alive(cp) {
+                c_down = Some(start.elapsed());
+            }
+            if m_down.is_none() && !alive(mp) {
+                m_down = Some(start.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        (c_down, m_down)
+    });
+    let bin = env!("CARGO_BIN_EXE_nutctl");
+    let r = master.run_as(
+        &format!("{bin} --json --timeout 2 drill --fsd --yes --watch 40"),
+        &[],
+        Duration::from_secs(80),
+    );
+    let (c_down, m_down) = watcher.join().unwrap();
+    let v: Value = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("drill JSON: {e}\n{}\n{}", r.stdout, r.stderr));
+    assert!(
+        r.stderr.contains("powering off"),
+        "says plainly that hosts power off: {}",
+        r.stderr
+    );
+    let fsd = &v["fsd"];
+    assert_eq!(fsd["record"]["logouts"][0]["client"], "10.78.0.2", "{v}");
+    assert_eq!(
+        fsd["comparison"]["expected_order"],
+        serde_json::json!(["10.78.0.2"]),
+        "{v}"
+    );
+    assert_eq!(
+        fsd["comparison"]["recorded_order"],
+        fsd["comparison"]["expected_order"]
+    );
+    assert_eq!(fsd["comparison"]["verdict"], "matches", "{v}");
+    let (c_down, m_down) = (
+        c_down.expect("the client powered off"),
+        m_down.expect("the master powered off"),
+    );
+    assert!(
+        c_down < m_down,
+        "client down at {c_down:?}, master at {m_down:?}"
+    );
+    drop(client);
+    drop(master);
 }

@@ -161,6 +161,111 @@ pub fn local_listen(listen: &[nut_config::files::upsd_conf::Listen]) -> (String,
     )
 }
 
+/// The live half of `nutctl drill --fsd`: the clients logged in to `target`, then FSD set by the
+/// running upsmon (`upsmon -c fsd`, as a real outage's primary would), then `LIST CLIENT` polled every
+/// 250 ms until every other host has logged out, the server stops answering (this host is going
+/// down) or `limit` passes. Each logout is recorded with its time.
+#[cfg(feature = "probe")]
+pub async fn drill_fsd(
+    o: &LocalOptions,
+    target: &Target,
+    local: &[std::net::IpAddr],
+    limit: std::time::Duration,
+) -> Result<crate::drill::FsdRecord, ProbeError> {
+    let plain = nut::NutProbe {
+        opts: o.nut.clone(),
+        starttls: o.starttls,
+        credentials: None,
+    };
+    let is_local = |a: &str| {
+        a.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback() || local.contains(&ip))
+    };
+    let before = plain
+        .clients(target)
+        .await
+        .map_err(|e| ProbeError::Other(format!("LIST CLIENT {target}: {e}")))?;
+    let upsmon = ["/sbin/upsmon", "/usr/sbin/upsmon", "/lib/nut/upsmon"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .unwrap_or("upsmon");
+    // Under systemd upsmon runs in the foreground without a pid file: then signal the unit's main
+    // process (or the oldest upsmon seen in /proc) with -P.
+    let fsd = |extra: Option<u32>| {
+        let mut c = tokio::process::Command::new(upsmon);
+        c.args(["-c", "fsd"]);
+        if let Some(pid) = extra {
+            c.args(["-P", &pid.to_string()]);
+        }
+        c.output()
+    };
+    let first = fsd(None)
+        .await
+        .map_err(|e| ProbeError::Other(format!("{upsmon} -c fsd: {e}")))?;
+    let mut trigger = format!("{upsmon} -c fsd");
+    if !first.status.success() {
+        let main_pid = tokio::process::Command::new("systemctl")
+            .args([
+                "show",
+                "-p",
+                "MainPID",
+                "--value",
+                crate::facts::units::MONITOR,
+            ])
+            .output()
+            .await
+            .ok()
+            .and_then(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+            })
+            .filter(|p| *p > 0)
+            .or_else(|| {
+                system::nut_processes(&[], std::path::Path::new("/run/nut"))
+                    .into_iter()
+                    .filter(|p| p.program == "upsmon")
+                    .map(|p| p.pid)
+                    .min()
+            });
+        let Some(pid) = main_pid else {
+            return Err(ProbeError::Other(format!(
+                "{upsmon} -c fsd: {} (and no running upsmon found)",
+                String::from_utf8_lossy(&first.stderr).trim()
+            )));
+        };
+        let second = fsd(Some(pid))
+            .await
+            .map_err(|e| ProbeError::Other(format!("{upsmon} -c fsd -P {pid}: {e}")))?;
+        if !second.status.success() {
+            return Err(ProbeError::Other(format!(
+                "{upsmon} -c fsd -P {pid}: {}",
+                String::from_utf8_lossy(&second.stderr).trim()
+            )));
+        }
+        trigger = format!("{upsmon} -c fsd -P {pid}");
+    }
+    let start = std::time::Instant::now();
+    let mut record = crate::drill::FsdRecord {
+        before,
+        trigger,
+        ..Default::default()
+    };
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        let ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        match plain.clients(target).await {
+            Ok(now) => record.observe(ms, &now, is_local),
+            Err(_) => break,
+        }
+        if record.remaining.is_empty() || start.elapsed() >= limit {
+            break;
+        }
+    }
+    Ok(record)
+}
+
 /// Everything [`gather_local`] needs to know.
 #[cfg(feature = "probe")]
 #[derive(Clone, Default)]

@@ -7,6 +7,7 @@ mod clients;
 mod config;
 mod demo;
 mod doctor;
+mod drill;
 mod list;
 mod logs;
 mod manage;
@@ -48,6 +49,7 @@ pub(crate) async fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Exit
         Command::Config { action } => config::run(ctx, action),
         Command::Watch(a) => watch::run(ctx, a).await,
         Command::Doctor(a) => doctor::doctor(ctx, a).await,
+        Command::Drill(a) => drill::run(ctx, a).await,
         Command::Mode => doctor::mode(ctx).await,
         Command::Map(a) => doctor::map(ctx, a).await,
         Command::Completions { shell } => meta::completions(shell),
