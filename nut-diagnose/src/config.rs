@@ -115,6 +115,10 @@ pub struct UpsSection {
     pub port: Option<String>,
     /// `sdorder` (0 by default; -1 = excluded from `upsdrvctl shutdown`).
     pub sdorder: i32,
+    /// The USB device-matching settings of the section (`vendorid`, `productid`, `serial`,
+    /// `vendor`, `product`, `bus`, `device`, `busport`), as written.
+    #[serde(default)]
+    pub usb_match: std::collections::BTreeMap<String, String>,
 }
 
 /// A `LISTEN` address of upsd (the effective list: upsd's loopback defaults when none is written).
@@ -141,6 +145,12 @@ pub struct UserFact {
     pub upsmon: Option<Role>,
     /// Its password (redacted in JSON).
     pub password: Option<Password>,
+    /// Its `actions` (SET, FSD).
+    #[serde(default)]
+    pub actions: Vec<String>,
+    /// Its `instcmds`.
+    #[serde(default)]
+    pub instcmds: Vec<String>,
 }
 
 /// An upsmon.conf `MONITOR` line.
@@ -229,6 +239,33 @@ pub struct HostConfig {
     /// `/lib/nut/nut-server` wrapper and friends): a CR before a line's LF (`MODE=netserver\r`), a
     /// UTF-8 BOM before the first line.
     pub shell_hazards: Vec<ShellHazard>,
+    /// upssched.conf's timers: every START-TIMER and CANCEL-TIMER (`None`: not parsed).
+    pub timers: Option<Vec<TimerFact>>,
+}
+
+/// The ups.conf keys that tell USB devices apart (nut-facts: usbhid-ups and friends match on them).
+pub const USB_MATCH_KEYS: &[&str] = &[
+    "vendorid",
+    "productid",
+    "serial",
+    "vendor",
+    "product",
+    "bus",
+    "device",
+    "busport",
+];
+
+/// One upssched.conf `AT` line that starts or cancels a timer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimerFact {
+    /// The timer's name.
+    pub name: String,
+    /// The event (`ONBATT`).
+    pub event: String,
+    /// `start` or `cancel`.
+    pub kind: String,
+    /// The line.
+    pub line: usize,
 }
 
 /// A byte sequence in a file sourced as shell that the shell reads literally.
@@ -368,6 +405,10 @@ impl HostConfig {
                     driver: s.driver.clone(),
                     port: s.port.clone(),
                     sdorder: s.sdorder,
+                    usb_match: USB_MATCH_KEYS
+                        .iter()
+                        .filter_map(|k| s.get(k).map(|v| (k.to_string(), v.to_string())))
+                        .collect(),
                 })
                 .collect()
         });
@@ -390,6 +431,8 @@ impl HostConfig {
                     line: x.line,
                     upsmon: x.upsmon.map(Role::from),
                     password: x.password.clone().map(Password::new),
+                    actions: x.actions.clone(),
+                    instcmds: x.instcmds.clone(),
                 })
                 .collect()
         });
@@ -441,6 +484,26 @@ impl HostConfig {
             users,
             upsmon,
             diagnostics,
+            timers: dir.upssched_conf.view().map(|u| {
+                use nut_config::files::upssched_conf::Action;
+                u.at.iter()
+                    .filter_map(|a| {
+                        let (name, kind) = match &a.action {
+                            Action::StartTimer { name, .. }
+                            | Action::StartTimerShared { name, .. } => (name, "start"),
+                            Action::CancelTimer { name, .. }
+                            | Action::CancelTimerMatched { name, .. } => (name, "cancel"),
+                            Action::Execute { .. } => return None,
+                        };
+                        Some(TimerFact {
+                            name: name.clone(),
+                            event: a.event.clone(),
+                            kind: kind.into(),
+                            line: a.line,
+                        })
+                    })
+                    .collect()
+            }),
             shell_hazards: match &dir.nut_conf.state {
                 FileState::Parsed { doc, .. } => {
                     shell_hazards("nut.conf", doc.lines().iter().map(|l| l.raw().to_vec()))

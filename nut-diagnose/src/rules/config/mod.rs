@@ -1,15 +1,20 @@
 //! Rules that read the host's configuration ([`Facts::config`]), one family per file: the role
 //! nut.conf's MODE gives the host and whether the units agree ([`mode`]), consistency across files
 //! ([`consistency`]), "will this host really shut down" ([`shutdown`]), the shutdown order ([`order`]),
-//! and nut-config's own diagnostics and unreadable/missing files ([`files`]).
+//! nut-config's own diagnostics and unreadable/missing files ([`files`]), and the mistakes of the
+//! real-world corpus (tests/real-world/config/): [`listen`], [`drivers`], [`upssched`], [`users`].
 //!
 //! Every rule is silent when the file it needs was not read: absence is unknown, never ok.
 
 pub mod consistency;
+pub mod drivers;
 pub mod files;
+pub mod listen;
 pub mod mode;
 pub mod order;
 pub mod shutdown;
+pub mod upssched;
+pub mod users;
 
 use nut_proto::HostKind;
 
@@ -122,6 +127,11 @@ pub fn rules(facts: &Facts) -> Vec<Finding> {
             .filter(|f| !(blocked && f.id == "shutdown.ready")),
     );
     out.extend(order(c));
+    out.extend(shutdown::shutdowncmd(c));
+    out.extend(listen::listen(c));
+    out.extend(drivers::drivers(c));
+    out.extend(upssched::upssched(c));
+    out.extend(users::users(c));
     out.extend(diagnostics(c));
     out
 }

@@ -120,7 +120,21 @@ pub fn mode(facts: &Facts, c: &HostConfig) -> Vec<Finding> {
     let monitor_state = state_of(facts, units::MONITOR);
     match m {
         Mode::None => {
-            if !upses.is_empty() || !monitors.is_empty() {
+            if !configured {
+                // The same severity as MODE absent (mode.missing): nothing starts at boot, and the
+                // shutdown path of NUT >= 2.8.3 honours MODE too (nut#3364: no power-off at the end).
+                out.push(
+                    Finding::new(
+                        "mode.none",
+                        none_severity,
+                        "MODE=none: NUT starts nothing on this host",
+                        "With MODE=none no driver, upsd or upsmon starts at boot, and NUT's shutdown scripts skip the UPS power-off; if this host has a UPS, it is not protected.",
+                        "Set MODE to standalone, netserver or netclient as fits this host.",
+                    )
+                    .with(mode_ev(c)),
+                );
+            }
+            if configured {
                 let mut f = Finding::new(
                     "mode.none-configured",
                     Severity::Critical,

@@ -202,6 +202,42 @@ pub fn shutdown(facts: &Facts, c: &HostConfig) -> Vec<Finding> {
     out
 }
 
+/// SHUTDOWNCMD's own shape, whatever the MODE (a file check): `shutdown` without a time.
+pub fn shutdowncmd(c: &HostConfig) -> Vec<Finding> {
+    let Some(words) = c.upsmon.as_ref().and_then(|u| u.shutdowncmd.as_ref()) else {
+        return Vec::new();
+    };
+    let cmd = words.join(" ");
+    if !shutdown_without_time(&cmd) {
+        return Vec::new();
+    }
+    vec![Finding::new(
+        "config.shutdowncmd-no-time",
+        Severity::Warning,
+        format!("SHUTDOWNCMD `{cmd}` gives shutdown no time"),
+        "Without a time argument `shutdown` schedules the halt one minute later: on a UPS at low battery that minute may be more than it has (nut#3230).",
+        "Give it a time: `SHUTDOWNCMD \"/sbin/shutdown -h +0\"` (or `now`).",
+    )
+    .with(cfg("upsmon.conf", 0, format!("SHUTDOWNCMD {cmd}")))]
+}
+
+/// Whether a SHUTDOWNCMD runs `shutdown` with no time argument (`now`, `+N`, `hh:mm`): it then waits
+/// its default minute (nut#3230, and the guide of techno-tim.github.io#185).
+fn shutdown_without_time(cmd: &str) -> bool {
+    let mut words = cmd.split_whitespace();
+    let Some(prog) = words.next() else {
+        return false;
+    };
+    if prog.rsplit('/').next() != Some("shutdown") {
+        return false;
+    }
+    !words.any(|w| {
+        w == "now"
+            || (w.starts_with('+') && w[1..].bytes().all(|b| b.is_ascii_digit()))
+            || (w.contains(':') && w.bytes().all(|b| b.is_ascii_digit() || b == b':'))
+    })
+}
+
 /// Whether this host is among LIST CLIENT's logged-in addresses of `m`'s UPS now, with the list;
 /// `None` when that list was not read.
 fn logged_in(facts: &Facts, c: &HostConfig, m: &MonitorFact) -> Option<(bool, Vec<String>)> {
@@ -226,4 +262,19 @@ fn primary_of(h: &HostConfig, ups: &str, server: &str) -> bool {
                     || (is_local(h, m) && h.host.eq_ignore_ascii_case(server)))
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shutdown_without_time;
+
+    #[test]
+    fn shutdown_time_argument() {
+        assert!(shutdown_without_time("/sbin/shutdown -h"));
+        assert!(!shutdown_without_time("/sbin/shutdown -h +0"));
+        assert!(!shutdown_without_time("/sbin/shutdown -h now"));
+        assert!(!shutdown_without_time("shutdown -h 23:30"));
+        assert!(!shutdown_without_time("/sbin/poweroff"));
+        assert!(!shutdown_without_time(""));
+    }
 }

@@ -1,0 +1,37 @@
+//! upssched.conf timers. The check names the real thread it came from (tests/real-world/config/).
+
+use super::*;
+
+/// A timer that is started but never cancelled (techno-tim.github.io#185, a guide copied by many):
+/// `AT ONBATT * START-TIMER earlyshutdown 30` without `AT ONLINE * CANCEL-TIMER earlyshutdown`, so a
+/// one-second outage leaves it running and its command fires after the power is back.
+pub fn upssched(c: &HostConfig) -> Vec<Finding> {
+    let Some(timers) = &c.timers else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for t in timers.iter().filter(|t| t.kind == "start") {
+        if seen.contains(&t.name.as_str()) {
+            continue;
+        }
+        seen.push(&t.name);
+        if !timers
+            .iter()
+            .any(|x| x.kind == "cancel" && x.name == t.name)
+        {
+            out.push(
+                Finding::new(
+                    "config.upssched-timer-never-cancelled",
+                    Severity::Warning,
+                    format!("upssched timer `{}` is started on {} but never cancelled", t.name, t.event),
+                    "Once started, the timer runs to its end even if the condition is over (power back after a second): its command then runs anyway, e.g. shuts the host down on mains power.",
+                    format!("Add the opposite event, e.g. `AT ONLINE * CANCEL-TIMER {}`, to upssched.conf.", t.name),
+                )
+                .about(t.name.clone())
+                .with(cfg("upssched.conf", t.line, format!("AT {} * START-TIMER {}", t.event, t.name))),
+            );
+        }
+    }
+    out
+}
