@@ -243,6 +243,17 @@ fn master_and_client_over_a_cable() {
         .collect();
     assert_eq!(failed, ["shutdowncmd"], "{b}");
 
+    // Unreadable is not missing: as a normal user (nobody), /etc/nut (root:nut 0750) cannot be read.
+    let r = client.run(&format!("setpriv --reuid=65534 --regid=65534 --clear-groups {bin} --json --timeout 2 doctor --since 1h"));
+    let nobody: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {r:?}"));
+    assert!(has(&nobody, "mode.unreadable"), "{:?}", findings(&nobody));
+    assert!(
+        !has(&nobody, "mode.missing") && !has(&nobody, "shutdown.ready"),
+        "{:?}",
+        findings(&nobody)
+    );
+    assert!(!nobody.to_string().contains("Create nut.conf"));
+
     // 2. `ups@localhost` on the client (the guide's classic): flagged from its own config.
     let alt = "/tmp/alt-etc";
     sh(&client, &format!("mkdir -p {alt} && cp /etc/nut/* {alt}/ && sed -i 's/ups@{MASTER_IP}/ups@localhost/' {alt}/upsmon.conf"));
