@@ -104,3 +104,60 @@ pub fn drivers(c: &HostConfig) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::UpsSection;
+
+    fn section(name: &str, driver: &str, port: &str, m: &[(&str, &str)]) -> UpsSection {
+        UpsSection {
+            name: name.into(),
+            line: 1,
+            driver: Some(driver.into()),
+            port: Some(port.into()),
+            sdorder: 0,
+            usb_match: m
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    fn ids(upses: Vec<UpsSection>) -> Vec<String> {
+        let mut c = HostConfig::default();
+        c.upses = Some(upses);
+        drivers(&c).into_iter().map(|f| f.id.to_string()).collect()
+    }
+
+    #[test]
+    fn usb_checks() {
+        assert_eq!(
+            ids(vec![section("a", "usbhid-ups", "/dev/usb/eaton", &[])]),
+            ["config.usb-port-ignored"]
+        );
+        assert!(
+            ids(vec![section("a", "snmp-ups", "10.0.0.9", &[])]).is_empty(),
+            "not a USB driver"
+        );
+        assert_eq!(
+            ids(vec![section(
+                "a",
+                "usbhid-ups",
+                "auto",
+                &[("serial", "5B12  ")]
+            )]),
+            ["config.usb-match-spaces"]
+        );
+        let twins = vec![
+            section("a", "nutdrv_qx", "auto", &[]),
+            section("b", "nutdrv_qx ", "auto", &[]),
+        ];
+        assert_eq!(ids(twins), ["config.usb-sections-indistinguishable"]);
+        let told_apart = vec![
+            section("a", "usbhid-ups", "auto", &[("serial", "A")]),
+            section("b", "usbhid-ups", "auto", &[("serial", "B")]),
+        ];
+        assert!(ids(told_apart).is_empty());
+    }
+}

@@ -75,3 +75,52 @@ pub fn listen(c: &HostConfig) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ListenFact;
+
+    fn with(addrs: &[&str]) -> HostConfig {
+        let mut c = HostConfig::default();
+        c.listen = Some(
+            addrs
+                .iter()
+                .enumerate()
+                .map(|(i, a)| ListenFact {
+                    addr: a.to_string(),
+                    port: 3493,
+                    line: i + 1,
+                    loopback: a.starts_with("127.") || *a == "::1",
+                })
+                .collect(),
+        );
+        c
+    }
+
+    fn ids(c: &HostConfig) -> Vec<String> {
+        listen(c).into_iter().map(|f| f.id.to_string()).collect()
+    }
+
+    #[test]
+    fn listen_checks() {
+        assert_eq!(
+            ids(&with(&["127.0.0.1", "192.168.10.120"])),
+            ["config.listen-specific-address"]
+        );
+        assert_eq!(
+            ids(&with(&["*", "::"])),
+            ["config.listen-wildcards-conflict"]
+        );
+        assert_eq!(ids(&with(&["0.0.0.0"])), ["config.listen-ipv4-only"]);
+        assert!(ids(&with(&["*"])).is_empty());
+        assert!(ids(&with(&["127.0.0.1", "::1"])).is_empty());
+        assert!(ids(&with(&["0.0.0.0", "::"])).is_empty());
+        // NUT's default (line 0, not written) says nothing
+        let mut d = with(&["127.0.0.1"]);
+        if let Some(l) = d.listen.as_mut() {
+            l[0].line = 0;
+        }
+        assert!(ids(&d).is_empty());
+    }
+}

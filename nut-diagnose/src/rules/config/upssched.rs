@@ -35,3 +35,36 @@ pub fn upssched(c: &HostConfig) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::TimerFact;
+
+    fn t(name: &str, event: &str, kind: &str) -> TimerFact {
+        TimerFact {
+            name: name.into(),
+            event: event.into(),
+            kind: kind.into(),
+            line: 1,
+        }
+    }
+
+    #[test]
+    fn started_timers_need_a_cancel() {
+        let mut c = HostConfig::default();
+        c.timers = Some(vec![
+            t("onbatt", "ONBATT", "start"),
+            t("onbatt", "ONLINE", "cancel"),
+            t("early", "ONBATT", "start"),
+        ]);
+        let f = upssched(&c);
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            (f[0].id.as_ref(), f[0].subject.as_deref()),
+            ("config.upssched-timer-never-cancelled", Some("early"))
+        );
+        c.timers = None;
+        assert!(upssched(&c).is_empty(), "not read: silent");
+    }
+}

@@ -37,3 +37,37 @@ pub fn users(c: &HostConfig) -> Vec<Finding> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::UserFact;
+
+    fn user(name: &str, upsmon: Option<Role>, actions: &[&str]) -> UserFact {
+        UserFact {
+            name: name.into(),
+            line: 1,
+            upsmon,
+            password: None,
+            actions: actions.iter().map(|a| a.to_string()).collect(),
+            instcmds: vec!["all".into()],
+        }
+    }
+
+    #[test]
+    fn accounts_without_a_role() {
+        let mut c = HostConfig::default();
+        c.users = Some(vec![
+            user("username", None, &[]),
+            user("mon", Some(Role::Secondary), &[]),
+            user("admin", None, &["SET"]),
+        ]);
+        let f = users(&c);
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            (f[0].id.as_ref(), f[0].severity),
+            ("config.user-without-upsmon-role", Severity::Info)
+        );
+        assert_eq!(f[0].subject.as_deref(), Some("username"));
+    }
+}
