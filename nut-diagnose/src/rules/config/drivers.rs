@@ -125,8 +125,10 @@ mod tests {
     }
 
     fn ids(upses: Vec<UpsSection>) -> Vec<String> {
-        let mut c = HostConfig::default();
-        c.upses = Some(upses);
+        let c = HostConfig {
+            upses: Some(upses),
+            ..HostConfig::default()
+        };
         drivers(&c).into_iter().map(|f| f.id.to_string()).collect()
     }
 

@@ -82,20 +82,21 @@ mod tests {
     use crate::config::ListenFact;
 
     fn with(addrs: &[&str]) -> HostConfig {
-        let mut c = HostConfig::default();
-        c.listen = Some(
-            addrs
-                .iter()
-                .enumerate()
-                .map(|(i, a)| ListenFact {
-                    addr: a.to_string(),
-                    port: 3493,
-                    line: i + 1,
-                    loopback: a.starts_with("127.") || *a == "::1",
-                })
-                .collect(),
-        );
-        c
+        HostConfig {
+            listen: Some(
+                addrs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| ListenFact {
+                        addr: a.to_string(),
+                        port: 3493,
+                        line: i + 1,
+                        loopback: a.starts_with("127.") || *a == "::1",
+                    })
+                    .collect(),
+            ),
+            ..HostConfig::default()
+        }
     }
 
     fn ids(c: &HostConfig) -> Vec<String> {

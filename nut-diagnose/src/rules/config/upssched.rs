@@ -52,12 +52,14 @@ mod tests {
 
     #[test]
     fn started_timers_need_a_cancel() {
-        let mut c = HostConfig::default();
-        c.timers = Some(vec![
-            t("onbatt", "ONBATT", "start"),
-            t("onbatt", "ONLINE", "cancel"),
-            t("early", "ONBATT", "start"),
-        ]);
+        let mut c = HostConfig {
+            timers: Some(vec![
+                t("onbatt", "ONBATT", "start"),
+                t("onbatt", "ONLINE", "cancel"),
+                t("early", "ONBATT", "start"),
+            ]),
+            ..HostConfig::default()
+        };
         let f = upssched(&c);
         assert_eq!(f.len(), 1);
         assert_eq!(

@@ -56,12 +56,14 @@ mod tests {
 
     #[test]
     fn accounts_without_a_role() {
-        let mut c = HostConfig::default();
-        c.users = Some(vec![
-            user("username", None, &[]),
-            user("mon", Some(Role::Secondary), &[]),
-            user("admin", None, &["SET"]),
-        ]);
+        let c = HostConfig {
+            users: Some(vec![
+                user("username", None, &[]),
+                user("mon", Some(Role::Secondary), &[]),
+                user("admin", None, &["SET"]),
+            ]),
+            ..HostConfig::default()
+        };
         let f = users(&c);
         assert_eq!(f.len(), 1);
         assert_eq!(
