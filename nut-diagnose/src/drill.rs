@@ -398,6 +398,53 @@ pub struct Comparison {
     pub verdict: String,
 }
 
+/// A real FSD drill: the UPS, what happened, and how it compares with the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FsdOutcome {
+    /// The UPS drilled (`ups@server`).
+    pub ups: String,
+    /// What was seen.
+    pub record: FsdRecord,
+    /// Against the expected sequence.
+    pub comparison: Comparison,
+}
+
+/// Everything `nutctl drill` shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrillReport {
+    /// One plan per UPS this host monitors.
+    pub drills: Vec<Drill>,
+    /// The real FSD drill, when one was run.
+    pub fsd: Option<FsdOutcome>,
+    /// Sources that could not be read.
+    pub unavailable: Vec<String>,
+}
+
+impl DrillReport {
+    /// `ok` (sound / matches), `warning` (unverified), `critical` (broken / differs), or `None`
+    /// when there was nothing to drill.
+    pub fn worst(&self) -> Option<crate::Severity> {
+        use crate::Severity;
+        if let Some(f) = &self.fsd {
+            return Some(if f.comparison.verdict == "matches" {
+                Severity::Ok
+            } else {
+                Severity::Critical
+            });
+        }
+        let v: Vec<&str> = self.drills.iter().map(|d| d.verdict.as_str()).collect();
+        if v.is_empty() {
+            None
+        } else if v.contains(&"broken") {
+            Some(Severity::Critical)
+        } else if v.contains(&"unverified") {
+            Some(Severity::Warning)
+        } else {
+            Some(Severity::Ok)
+        }
+    }
+}
+
 /// Compares a record with the drill's plan.
 pub fn compare(plan: &Drill, record: &FsdRecord) -> Comparison {
     let secondaries: Vec<&Expected> = plan

@@ -266,6 +266,43 @@ pub async fn drill_fsd(
     Ok(record)
 }
 
+/// `nutctl drill` in one call: this host's facts ([`gather_local`]), the plan of every UPS it
+/// monitors ([`crate::drill::plan`]), and with `fsd = Some(watch)` a real FSD drill on the UPS this
+/// host is primary for ([`drill_fsd`]) compared with its plan. Refuses (an error, before anything
+/// is set) when this host is the primary of no UPS; `announce` is called with the target just before
+/// FSD is set (for the front end to say plainly that hosts are powering off).
+#[cfg(feature = "probe")]
+pub async fn drill_local(
+    o: &LocalOptions,
+    fsd: Option<std::time::Duration>,
+    announce: impl FnOnce(&Target),
+) -> Result<crate::drill::DrillReport, ProbeError> {
+    let facts = gather_local(o).await;
+    let map = crate::map::AuthorityMap::build(&facts);
+    let drills = crate::drill::plan(&facts, &map);
+    let mut out = crate::drill::DrillReport {
+        drills,
+        fsd: None,
+        unavailable: facts.unavailable.clone(),
+    };
+    if let Some(watch) = fsd {
+        let Some(d) = out.drills.iter().find(|d| d.primary_here) else {
+            return Err(ProbeError::Other(
+                "refusing: this host is not the primary of any UPS it monitors (upsmon.conf has no `primary` MONITOR line); run drill --fsd on the primary".into(),
+            ));
+        };
+        announce(&d.target);
+        let record = drill_fsd(o, &d.target, &facts.local_addrs, watch).await?;
+        let comparison = crate::drill::compare(d, &record);
+        out.fsd = Some(crate::drill::FsdOutcome {
+            ups: d.ups.clone(),
+            record,
+            comparison,
+        });
+    }
+    Ok(out)
+}
+
 /// Everything [`gather_local`] needs to know.
 #[cfg(feature = "probe")]
 #[derive(Clone, Default)]

@@ -80,17 +80,18 @@ fn unix_now() -> Option<i64> {
         .and_then(|d| i64::try_from(d.as_secs()).ok())
 }
 
-/// Gathers this host's facts (what `doctor` judges); the login policy (credentials given replace
-/// upsmon.conf's) is nut-diagnose's ([`LocalOptions::login`]).
-pub(crate) async fn gather_doctor(
+/// The options of this host's gathering (doctor, drill): `--confdir`, the timeouts and TLS, the
+/// journal window, and credentials given on the command line (nut-diagnose's login fallback policy,
+/// [`LocalOptions::login`]).
+pub(crate) fn local_options(
     ctx: &Ctx,
     confdir: &Path,
     host: &str,
     since_secs: Option<i64>,
     creds: Option<&Credentials>,
-) -> Facts {
+) -> LocalOptions {
     let now = unix_now();
-    let opts = LocalOptions {
+    LocalOptions {
         confdir: Some(confdir.to_path_buf()),
         host: host.to_string(),
         nut: ctx.opts.clone(),
@@ -102,8 +103,18 @@ pub(crate) async fn gather_doctor(
         },
         peers: Vec::new(),
         login: creds.map(|c| (c.user.clone(), c.password.clone())),
-    };
-    gather_local(&opts).await
+    }
+}
+
+/// Gathers this host's facts (what `doctor` judges).
+pub(crate) async fn gather_doctor(
+    ctx: &Ctx,
+    confdir: &Path,
+    host: &str,
+    since_secs: Option<i64>,
+    creds: Option<&Credentials>,
+) -> Facts {
+    gather_local(&local_options(ctx, confdir, host, since_secs, creds)).await
 }
 
 /// The one-line verdict: role, worst severity, the top problem and its action.

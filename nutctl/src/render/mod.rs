@@ -2,6 +2,7 @@
 //! [`json`] for programs (one document per run). Renderers never decide a severity: they show the
 //! ones nut-diagnose gave.
 
+pub(crate) mod drill;
 pub(crate) mod json;
 pub(crate) mod text;
 
