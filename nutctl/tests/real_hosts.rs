@@ -271,6 +271,35 @@ fn master_and_client_over_a_cable() {
     );
     assert!(has(&alt_v, "net.refused"), "{:?}", findings(&alt_v));
     assert!(!has(&alt_v, "shutdown.ready"));
+    // A resolver outage is not a wrong name: the host has no DNS server it can reach.
+    sh(
+        &client,
+        &format!("sed -i 's/ups@localhost/ups@nas.invalid/' {alt}/upsmon.conf"),
+    );
+    let r = client.run(&format!(
+        "{} --json --timeout 2 --confdir {alt} doctor --since 1h",
+        env!("CARGO_BIN_EXE_nutctl")
+    ));
+    let dns: Value = serde_json::from_str(&r.stdout).unwrap();
+    // no default route in the host: no nameserver can answer, so this is a resolver failure
+    assert!(!client.run("ip route").stdout.contains("default"));
+    assert!(has(&dns, "net.dns-failed"), "{:?}", findings(&dns));
+    assert!(
+        !has(&dns, "net.dns"),
+        "not 'name does not resolve': {:?}",
+        findings(&dns)
+    );
+    sh(
+        &client,
+        &format!("sed -i 's/ups@nas.invalid/ups@localhost/' {alt}/upsmon.conf"),
+    );
+    // query by role: `mode` on each host
+    let bin = env!("CARGO_BIN_EXE_nutctl");
+    let mode = |h: &Host| -> Value {
+        serde_json::from_str(&h.run(&format!("{bin} --json mode")).stdout).unwrap()
+    };
+    assert_eq!(mode(&client)["mode"], "netclient");
+    assert_eq!(mode(&master)["mode"], "netserver");
     // 8. the client configured as primary: an authority finding, no POWERDOWNFLAG advice
     sh(
         &client,
