@@ -330,3 +330,96 @@ fn processes(facts: &Facts, c: &HostConfig, m: Mode, upses: &[&str]) -> Vec<Find
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{FileFact, ShellHazard, UpsSection};
+    use crate::facts::ProcessFact;
+
+    fn server() -> HostConfig {
+        let mut files = std::collections::BTreeMap::new();
+        files.insert(
+            "nut.conf".to_string(),
+            FileFact::Parsed {
+                path: "nut.conf".into(),
+            },
+        );
+        HostConfig {
+            mode: Some("netserver".into()),
+            files,
+            upses: Some(vec![UpsSection {
+                name: "u".into(),
+                line: 1,
+                driver: Some("usbhid-ups".into()),
+                port: Some("auto".into()),
+                sdorder: 0,
+                usb_match: Default::default(),
+            }]),
+            ..HostConfig::default()
+        }
+    }
+
+    fn ids(f: &[Finding]) -> Vec<&str> {
+        f.iter().map(|f| f.id.as_ref()).collect()
+    }
+
+    #[test]
+    fn crlf_is_critical_and_says_why() {
+        let mut c = server();
+        c.shell_hazards = vec![ShellHazard {
+            file: "nut.conf".into(),
+            line: 1,
+            lines: 1,
+            kind: "crlf".into(),
+        }];
+        let f = mode(&Facts::default(), &c);
+        let h = f
+            .iter()
+            .find(|f| f.id == "mode.shell-hazard")
+            .unwrap_or_else(|| panic!("{:?}", ids(&f)));
+        assert_eq!(h.severity, Severity::Critical);
+        assert!(
+            h.meaning.contains("source nut.conf as shell"),
+            "{}",
+            h.meaning
+        );
+    }
+
+    #[test]
+    fn without_systemd_the_processes_are_judged() {
+        let facts = Facts {
+            processes: Some(vec![ProcessFact {
+                program: "upsmon".into(),
+                pid: 7,
+                pidfile: None,
+            }]),
+            ..Facts::default()
+        };
+        let f = mode(&facts, &server());
+        assert!(ids(&f).contains(&"mode.no-systemd"), "{:?}", ids(&f));
+        let missing: Vec<&str> = f
+            .iter()
+            .filter(|f| f.id == "mode.process-not-running")
+            .filter_map(|f| f.subject.as_deref())
+            .collect();
+        assert_eq!(missing, ["upsd", "usbhid-ups"]);
+        // processes not looked at (systemd answered): nothing said about them
+        assert!(!ids(&mode(&Facts::default(), &server())).contains(&"mode.no-systemd"));
+    }
+
+    #[test]
+    fn unreadable_nut_conf_is_not_missing() {
+        let mut c = server();
+        c.mode = None;
+        c.files.insert(
+            "nut.conf".into(),
+            FileFact::Unreadable {
+                reason: "permission denied".into(),
+            },
+        );
+        let f = mode(&Facts::default(), &c);
+        assert_eq!(ids(&f), ["mode.unreadable"]);
+        assert!(!f[0].action.contains("Create"));
+    }
+}
