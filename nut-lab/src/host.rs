@@ -222,7 +222,13 @@ pub fn running_hosts() -> Vec<String> {
     v
 }
 
-fn stage1(root: &Path, rw: &Path, name: &str, etc_nut: Option<&Path>) -> String {
+fn stage1(
+    root: &Path,
+    rw: &Path,
+    name: &str,
+    etc_nut: Option<&Path>,
+    shared: &[PathBuf],
+) -> String {
     let (r, w) = (root.display(), rw.display());
     let mut s = format!(
         "set -e\n\
@@ -251,6 +257,10 @@ fn stage1(root: &Path, rw: &Path, name: &str, etc_nut: Option<&Path>) -> String 
              chown -R root:nut '{r}/etc/nut'; chmod 750 '{r}/etc/nut'; chmod 640 '{r}/etc/nut'/*\n"
         ));
     }
+    for p in shared {
+        let p = p.display();
+        s.push_str(&format!("mkdir -p '{r}{p}'; mount --bind '{p}' '{r}{p}'\n"));
+    }
     s.push_str(&format!(
         "mkdir -p '{r}/.old'; cd '{r}'; pivot_root . .old; umount -l /.old\n\
          exec {SYSTEMD} --system --log-target=kmsg\n"
@@ -272,6 +282,26 @@ impl Host {
     /// keeps this machine's). Returns once systemd reports `running` or `degraded`, loopback is up
     /// and PID 1's pid is known; an error (with the boot log) otherwise. Needs [`hosts_available`].
     pub fn boot(name: &str, etc_nut: Option<&Path>) -> io::Result<Host> {
+        Host::boot_sharing(name, etc_nut, &[])
+    }
+
+    /// [`Host::boot`], with directories of this machine bind-mounted at the same path inside (e.g.
+    /// the directory of the binary under test, when it is not on the root filesystem the overlay
+    /// shows). Absolute paths of existing directories only.
+    pub fn boot_sharing(
+        name: &str,
+        etc_nut: Option<&Path>,
+        shared: &[PathBuf],
+    ) -> io::Result<Host> {
+        if let Some(bad) = shared
+            .iter()
+            .find(|p| !p.is_absolute() || !p.is_dir() || p.to_string_lossy().contains('\''))
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("cannot share {}", bad.display()),
+            ));
+        }
         if !valid_name(name) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -287,7 +317,7 @@ impl Host {
         fs::create_dir_all(&rw)?;
         fs::create_dir_all(&root)?;
         let script = dir.join("stage1");
-        fs::write(&script, stage1(&root, &rw, name, etc_nut))?;
+        fs::write(&script, stage1(&root, &rw, name, etc_nut, shared))?;
         for h in cgroup_hierarchies() {
             let _ = fs::create_dir_all(h.join(&cgroup));
         }
@@ -453,11 +483,10 @@ impl Host {
                 format!("bad network {net:?}"),
             ));
         }
-        let tag = format!(
-            "{}{}",
-            std::process::id() % 10_000,
-            net.rsplit('.').next().unwrap_or("0")
-        );
+        // unique on this machine: the test process's pid and a counter (interface names <= 15 bytes)
+        static CABLES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = CABLES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 1000;
+        let tag = format!("{}x{n}", std::process::id() % 10_000_000);
         let (va, vb) = (format!("nla{tag}"), format!("nlb{tag}"));
         let ip = |args: &[&str]| -> io::Result<()> {
             let st = Command::new("ip")

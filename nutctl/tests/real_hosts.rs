@@ -22,6 +22,16 @@ const CLIENT_IP: &str = "10.77.0.2";
 
 const DEV: &str = "ups.status: OL\nbattery.charge: 100\nbattery.runtime: 1800\nups.delay.shutdown: 20\nups.load: 20\ndevice.model: Lab UPS\n";
 
+/// Boots a host that sees the binary under test at its path (bind-mounted when it lives on another
+/// filesystem than the overlay's root).
+fn boot(name: &str, etc: &Path) -> Host {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_nutctl"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    Host::boot_sharing(name, Some(etc), &[bin_dir]).unwrap_or_else(|e| panic!("{name} boots: {e}"))
+}
+
 fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
 }
@@ -149,8 +159,8 @@ fn master_and_client_over_a_cable() {
     std::fs::create_dir_all(&ce).unwrap();
     master_etc(&me);
     client_etc(&ce);
-    let master = Host::boot("rh-master", Some(&me)).expect("master boots");
-    let client = Host::boot("rh-client", Some(&ce)).expect("client boots");
+    let master = boot("rh-master", &me);
+    let client = boot("rh-client", &ce);
     let cable = Host::link(&master, &client, NET).expect("cable");
     let up = Duration::from_secs(40);
     assert!(
@@ -480,8 +490,8 @@ fn drill_fsd_powers_the_client_off_before_the_master() {
         "upsmon.conf",
         &client_upsmon("secondary", "rpw").replace("10.77.0.1", "10.78.0.1"),
     );
-    let master = Host::boot("rf-master", Some(&me)).expect("master boots");
-    let client = Host::boot("rf-client", Some(&ce)).expect("client boots");
+    let master = boot("rf-master", &me);
+    let client = boot("rf-client", &ce);
     Host::link(&master, &client, "10.78.0").expect("cable");
     let up = Duration::from_secs(40);
     assert!(master.wait_unit("nut-monitor.service", "active", up));
