@@ -294,9 +294,10 @@ async fn file(
         kind: "file",
         detail: path.display().to_string(),
     };
-    let mut f = match tokio::fs::File::open(&path).await {
-        Ok(f) => f,
-        Err(e) => return unknown(ctx, &format!("cannot read {}: {e}", path.display())),
+    // Regular files only: a FIFO or device is refused at once instead of blocking or never ending.
+    let mut f = match nut_proto::safe_file::open_regular(&path) {
+        Ok(f) => tokio::fs::File::from_std(f),
+        Err(e) => return unknown(ctx, &format!("cannot read {e}")),
     };
     let mut feeder = if follow {
         LineFeeder::default()

@@ -1,0 +1,261 @@
+//! A clumsy user or an attacker at the command line: FIFOs, devices and huge files as file
+//! arguments, absurd numbers, a planted demo directory. Each case must end quickly with a clear
+//! error (the timeout lives only in this harness: a hang fails the test after 20 s) and bounded
+//! memory (the child runs under a 2 GiB address-space limit: reading /dev/zero would hit it).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Runs nutctl under a 2 GiB address-space limit (prlimit(1), util-linux, when installed), killed
+/// after 20 s (a hang fails the test).
+fn run_bounded(args: &[&str]) -> Output {
+    let exe = env!("CARGO_BIN_EXE_nutctl");
+    let mut c = if Path::new("/usr/bin/prlimit").exists() {
+        let mut c = Command::new("/usr/bin/prlimit");
+        c.args(["--as=2147483648", "--", exe]);
+        c
+    } else {
+        Command::new(exe)
+    };
+    let child = c
+        .env_remove("NO_COLOR")
+        .env("NUT_CONFPATH", "/nonexistent-nutctl-test")
+        .env(PW_ENV, ADMIN_PW)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn nutctl");
+    let pid = child.id();
+    let t = Instant::now();
+    // A watchdog thread: kill the child by PID if it hangs.
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let dog = std::thread::spawn(move || {
+        if rx.recv_timeout(Duration::from_secs(20)).is_err() {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+        }
+    });
+    let out = child.wait_with_output().expect("wait");
+    let _ = tx.send(());
+    let _ = dog.join();
+    assert!(
+        t.elapsed() < Duration::from_secs(20),
+        "nutctl {args:?} hung: {}",
+        stderr(&out)
+    );
+    out
+}
+
+fn mkfifo(p: &Path) {
+    let ok = Command::new("mkfifo").arg(p).status().unwrap().success();
+    assert!(ok, "mkfifo {}", p.display());
+}
+
+/// A temp dir with a FIFO, a 5 MiB file and a link to /dev/zero.
+struct Hostile {
+    dir: tempfile::TempDir,
+}
+
+impl Hostile {
+    fn new() -> Hostile {
+        let dir = tempfile::tempdir().unwrap();
+        mkfifo(&dir.path().join("fifo"));
+        let f = std::fs::File::create(dir.path().join("huge")).unwrap();
+        f.set_len(5 * 1024 * 1024).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero")).unwrap();
+        Hostile { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn files(&self) -> [(PathBuf, &'static str); 4] {
+        [
+            (self.path("fifo"), "FIFO"),
+            (PathBuf::from("/dev/zero"), "character device"),
+            (self.path("zero"), "character device"),
+            (self.path("huge"), "larger than"),
+        ]
+    }
+}
+
+fn assert_refused(o: &Output, path: &Path, what: &str) {
+    let err = stderr(o) + &stdout(o);
+    assert_ne!(code(o), 0, "{err}");
+    assert!(
+        err.contains(&path.display().to_string()) && err.contains(what),
+        "expected an error naming {} ({what}): {err}",
+        path.display()
+    );
+}
+
+#[test]
+fn serve_dev_refuses_fifos_devices_and_huge_files() {
+    let h = Hostile::new();
+    for (p, what) in h.files() {
+        let o = run_bounded(&[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--dev",
+            p.to_str().unwrap(),
+        ]);
+        assert_refused(&o, &p, what);
+    }
+}
+
+#[test]
+fn password_file_refuses_fifos_and_devices() {
+    let h = Hostile::new();
+    let dev = data_file(DEV);
+    for (p, what) in h.files() {
+        let what = if what == "larger than" {
+            "64 KiB"
+        } else {
+            what
+        };
+        let o = run_bounded(&[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--dev",
+            dev.to_str().unwrap(),
+            "--user",
+            "admin",
+            "--password-file",
+            p.to_str().unwrap(),
+        ]);
+        assert_refused(&o, &p, what);
+    }
+}
+
+#[test]
+fn log_files_refuse_fifos_and_devices() {
+    let h = Hostile::new();
+    for (p, what) in h.files().into_iter().take(3) {
+        let o = run_bounded(&["logs", p.to_str().unwrap()]);
+        assert_refused(&o, &p, what);
+        let o = run_bounded(&["logs", "--follow", "--duration", "1", p.to_str().unwrap()]);
+        assert_refused(&o, &p, what);
+    }
+}
+
+/// Every command that reads the config directory, with a FIFO as upsmon.conf and /dev/zero as
+/// ups.conf: no hang, and the file is reported unreadable where the command shows files.
+#[test]
+fn config_dir_fifo_and_device_do_not_hang_any_command() {
+    let dir = tempfile::tempdir().unwrap();
+    mkfifo(&dir.path().join("upsmon.conf"));
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("ups.conf")).unwrap();
+    std::fs::write(dir.path().join("nut.conf"), "MODE=netserver\n").unwrap();
+    let d = dir.path().to_str().unwrap();
+    let o = run_bounded(&["config", "check", "--confdir", d]);
+    assert_eq!(code(&o), 3, "unreadable: {}", stdout(&o));
+    assert!(stdout(&o).contains("FIFO"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("character device"), "{}", stdout(&o));
+    for args in [
+        vec!["config", "show", "--confdir", d],
+        vec!["doctor", "--confdir", d, "--timeout", "1"],
+        vec!["mode", "--confdir", d],
+        vec!["map", "--confdir", d, "--timeout", "1"],
+        vec!["status", "--confdir", d, "--timeout", "1"],
+    ] {
+        let o = run_bounded(&args);
+        assert!(o.status.code().is_some(), "{args:?} died: {}", stderr(&o));
+        assert_ne!(code(&o), 101, "{args:?} panicked: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn absurd_numbers_are_argument_errors_not_panics() {
+    let dev = data_file(DEV);
+    let dev = dev.to_str().unwrap();
+    for args in [
+        vec!["watch", "ups@127.0.0.1:1", "--duration", "1e300"],
+        vec!["logs", "-", "--follow", "--duration", "1e19"],
+        vec!["serve", "--dev", dev, "--exit-after", "1e300"],
+        vec!["serve", "--dev", dev, "--cycle", "OL,OB", "--step", "1e300"],
+        vec!["watch", "ups@127.0.0.1:1", "--interval=-3"],
+        vec!["status", "ups@127.0.0.1:1", "--timeout", "NaN"],
+        vec!["demo", "--pace", "99999999999"],
+    ] {
+        let o = run_bounded(&args);
+        assert_eq!(
+            code(&o),
+            3,
+            "usage error (UNKNOWN): {args:?}: {}",
+            stderr(&o)
+        );
+        assert!(
+            stderr(&o).contains("invalid value"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+fn tls_data(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../nut-proto/tests/data")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// `serve --tls-cert --tls-key`: a client that asks for STARTTLS and verifies the certificate reads
+/// the UPS over TLS; without the certificate options STARTTLS is refused and the client says so.
+#[test]
+fn serve_with_a_certificate_answers_starttls() {
+    let s = Serve::start_with(&[
+        "--tls-cert",
+        &tls_data("client-tls-server.pem"),
+        "--tls-key",
+        &tls_data("client-tls-server.key"),
+    ]);
+    let o = run(&[
+        "status",
+        "--raw",
+        "--cafile",
+        &tls_data("client-tls-ca.pem"),
+        "--tls-server-name",
+        "localhost",
+        &s.target(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("ups.status: OL"), "{}", stdout(&o));
+    let plain = Serve::start();
+    let o = run(&[
+        "status",
+        "--raw",
+        "--cafile",
+        &tls_data("client-tls-ca.pem"),
+        &plain.target(),
+    ]);
+    assert_ne!(code(&o), 0, "STARTTLS must fail: {}", stdout(&o));
+}
+
+#[test]
+fn serve_refuses_a_key_that_is_not_a_key() {
+    let dev = data_file(DEV);
+    let o = run_bounded(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--dev",
+        dev.to_str().unwrap(),
+        "--tls-cert",
+        &tls_data("client-tls-server.pem"),
+        "--tls-key",
+        &tls_data("client-tls-ca.pem"),
+    ]);
+    assert_ne!(code(&o), 0);
+    assert!(stderr(&o).contains("key"), "{}", stderr(&o));
+}
