@@ -259,3 +259,40 @@ fn serve_refuses_a_key_that_is_not_a_key() {
     assert_ne!(code(&o), 0);
     assert!(stderr(&o).contains("key"), "{}", stderr(&o));
 }
+
+/// The old demo wrote `$TMPDIR/nutctl-demo-<pid>/nut.conf` through whatever was there. Plant that
+/// directory, with a link to a victim file, for each of the next 3 000 PIDs (the demo's PID is among
+/// them unless the machine forks 3 000 processes meanwhile), then run the demo: the victim is
+/// untouched, and the demo leaves no directory of its own behind.
+#[test]
+fn demo_never_writes_through_a_planted_link() {
+    let tmp = tempfile::tempdir().unwrap();
+    let victim = tmp.path().join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let last: u32 = std::fs::read_to_string("/proc/sys/kernel/ns_last_pid")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(1);
+    let planted: Vec<PathBuf> = (last + 1..last + 3000)
+        .map(|pid| tmp.path().join(format!("nutctl-demo-{pid}")))
+        .collect();
+    for d in &planted {
+        std::fs::create_dir(d).unwrap();
+        std::os::unix::fs::symlink(&victim, d.join("nut.conf")).unwrap();
+        std::os::unix::fs::symlink(&victim, d.join("upsmon.conf")).unwrap();
+    }
+    let o = nutctl()
+        .env("TMPDIR", tmp.path())
+        .args(["demo", "--pace", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("part 4"), "{}", stdout(&o));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p != &victim && !planted.contains(p))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
