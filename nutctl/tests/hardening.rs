@@ -296,3 +296,117 @@ fn demo_never_writes_through_a_planted_link() {
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+/// A hostile NUT server on loopback: answers every request from a fixed table whose values carry
+/// terminal escape sequences (OSC title, clear screen, BEL) and `status` as given (may hold a NUL).
+fn hostile_server(status: &'static [u8]) -> u16 {
+    use std::io::{BufRead, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for s in l.incoming().take(64) {
+            let Ok(s) = s else { continue };
+            std::thread::spawn(move || {
+                let mut w = s.try_clone().unwrap();
+                for line in std::io::BufReader::new(s).split(b'\n') {
+                    let Ok(line) = line else { return };
+                    let mut reply: Vec<u8> = match line.as_slice() {
+                        b"GET VAR es ups.status" => b"VAR es ups.status \"".to_vec(),
+                        b"LIST VAR es" => b"BEGIN LIST VAR es\nVAR es ups.status \"".to_vec(),
+                        b"LIST UPS" => {
+                            b"BEGIN LIST UPS\nUPS es \"desc\x1b]0;owned\x07\"\nEND LIST UPS\n"
+                                .to_vec()
+                        }
+                        b"GET UPSDESC es" => b"UPSDESC es \"\x1b]0;owned\x07\"\n".to_vec(),
+                        b"LOGOUT" => b"OK Goodbye\n".to_vec(),
+                        _ => b"ERR UNKNOWN-COMMAND\n".to_vec(),
+                    };
+                    if reply.ends_with(b"\"") {
+                        reply.extend_from_slice(status);
+                        reply.extend_from_slice(b"\"\n");
+                        if line.starts_with(b"LIST") {
+                            reply.extend_from_slice(
+                                b"VAR es ups.model \"\x1b[2Jevil\x1b[8m\"\nEND LIST VAR es\n",
+                            );
+                        }
+                    }
+                    if w.write_all(&reply).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+fn assert_no_raw_escape(o: &Output, what: &str) {
+    for (name, bytes) in [("stdout", &o.stdout), ("stderr", &o.stderr)] {
+        assert!(
+            !bytes.iter().any(|&b| b == 0x1b || b == 0x07 || b == 0),
+            "{what}: raw control character on {name}: {:?}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+}
+
+/// ANSI/OSC payloads from a server (status, model, UPS description, a user name in an error) and
+/// from a log file are shown escaped in every text mode; JSON keeps the exact value.
+#[test]
+fn terminal_escapes_never_reach_the_terminal_raw() {
+    let port = hostile_server(b"OL\x1b]0;pwned\x07");
+    let t = format!("es@127.0.0.1:{port}");
+    for args in [
+        vec!["status", t.as_str()],
+        vec!["status", "--raw", t.as_str()],
+        vec!["list", &t[3..]],
+        vec!["check", t.as_str()],
+    ] {
+        let o = run_bounded(&args);
+        assert_no_raw_escape(&o, &format!("{args:?}"));
+        let all = stdout(&o) + &stderr(&o);
+        assert!(all.contains("\\x1b"), "{args:?}: escaped form shown: {all}");
+    }
+    let o = run_bounded(&["status", "--raw", "--json", t.as_str()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["ups.status"], "OL\u{1b}]0;pwned\u{7}",
+        "JSON keeps the value"
+    );
+    assert_eq!(v["ups.model"], "\u{1b}[2Jevil\u{1b}[8m");
+
+    // A user name in an error message.
+    let o = run_bounded(&[
+        "set",
+        t.as_str(),
+        "ups.status",
+        "x",
+        "--user",
+        "u\x1b]0;user\x07",
+        "--password-env",
+        PW_ENV,
+    ]);
+    assert_no_raw_escape(&o, "set with an escape in the user name");
+
+    // A log file.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("syslog");
+    std::fs::write(
+        &log,
+        b"Dec  1 10:00:00 host upsmon[12]: UPS es@localhost on battery\x1b]0;log\x07\n\
+          Dec  1 10:00:05 host upsmon[12]: \x1b[2J\x1b[8mnot a known message\n",
+    )
+    .unwrap();
+    let o = run_bounded(&["logs", log.to_str().unwrap()]);
+    assert_no_raw_escape(&o, "logs FILE");
+}
+
+/// `check` must not call a status with a NUL in it "ok": that answer is a protocol anomaly.
+#[test]
+fn check_reports_a_control_character_in_the_status() {
+    let port = hostile_server(b"O\0L");
+    let o = run_bounded(&["check", &format!("es@127.0.0.1:{port}")]);
+    assert_ne!(code(&o), 0, "{}", stdout(&o));
+    assert!(stdout(&o).contains("protocol anomaly"), "{}", stdout(&o));
+    assert_no_raw_escape(&o, "check");
+}

@@ -243,7 +243,7 @@ fn unknown(ctx: &Ctx, msg: &str) -> anyhow::Result<Exit> {
             &serde_json::json!({ "error": msg, "exit_code": Exit::Unknown.code() }),
         )?;
     } else {
-        eprintln!("nutctl logs: {msg}");
+        eprintln!("nutctl logs: {}", render::sanitize::sanitize(msg));
     }
     Ok(Exit::Unknown)
 }
