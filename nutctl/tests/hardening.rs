@@ -410,3 +410,69 @@ fn check_reports_a_control_character_in_the_status() {
     assert!(stdout(&o).contains("protocol anomaly"), "{}", stdout(&o));
     assert_no_raw_escape(&o, "check");
 }
+
+/// A server that answers `LIST VAR es` with `ERR DATA-STALE` the first `stale` times, then with a
+/// normal list; counts the LIST requests.
+fn stale_then_ok_server(stale: usize) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let lists = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&lists);
+    std::thread::spawn(move || {
+        for s in l.incoming().take(500) {
+            let Ok(s) = s else { continue };
+            let counter = std::sync::Arc::clone(&counter);
+            std::thread::spawn(move || {
+                let mut w = s.try_clone().unwrap();
+                for line in std::io::BufReader::new(s).split(b'\n') {
+                    let Ok(line) = line else { return };
+                    let reply: &[u8] = if line.starts_with(b"LIST VAR") {
+                        if counter.fetch_add(1, Ordering::SeqCst) < stale {
+                            b"ERR DATA-STALE\n"
+                        } else {
+                            b"BEGIN LIST VAR es\nVAR es ups.status \"OL\"\nEND LIST VAR es\n"
+                        }
+                    } else if line.starts_with(b"LOGOUT") {
+                        b"OK Goodbye\n"
+                    } else {
+                        b"ERR UNKNOWN-COMMAND\n"
+                    };
+                    if w.write_all(reply).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (port, lists)
+}
+
+/// DATA-STALE is an answer, not a lost connection: watch keeps its interval (no backoff to 30 s),
+/// so the recovery after it shows up within a poll or two.
+#[test]
+fn watch_keeps_polling_while_the_server_answers_errors() {
+    let (port, lists) = stale_then_ok_server(6);
+    let o = run_bounded(&[
+        "watch",
+        &format!("es@127.0.0.1:{port}"),
+        "--interval",
+        "0.1",
+        "--duration",
+        "2",
+    ]);
+    let n = lists.load(std::sync::atomic::Ordering::SeqCst);
+    // With backoff (0.1, 0.2, 0.4, 0.8 s…) six stale answers alone take 6.3 s.
+    assert!(n >= 10, "only {n} polls in 2 s: {}", stdout(&o));
+    assert!(
+        stdout(&o).contains("readable again"),
+        "recovery seen: {}",
+        stdout(&o)
+    );
+    assert!(
+        !stdout(&o).contains("reconnecting"),
+        "an answer is no lost connection: {}",
+        stdout(&o)
+    );
+}
