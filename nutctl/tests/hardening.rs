@@ -476,3 +476,53 @@ fn watch_keeps_polling_while_the_server_answers_errors() {
         stdout(&o)
     );
 }
+
+/// `logs --follow` across a rotation to a bigger file and a deletion: the line after the rotation
+/// is read (the old size check skipped it), each change is noted once.
+#[test]
+fn logs_follow_survives_rotation_to_a_bigger_file_and_deletion() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("syslog");
+    std::fs::write(
+        &path,
+        "Nov 26 15:20:01 nas upsmon[812]: UPS ups@nas on battery\n",
+    )
+    .unwrap();
+    let mut child = nutctl()
+        .args(["logs", "--follow", "--duration", "4"])
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("following") {
+        line.clear();
+        assert!(out.read_line(&mut line).unwrap() > 0);
+    }
+    // The new file is bigger than the old one already: a size check alone sees nothing.
+    let staged = dir.path().join("staged");
+    let mut text = String::new();
+    for i in 0..20 {
+        text.push_str(&format!(
+            "Nov 26 15:21:{i:02} nas upsd[700]: unrelated line {i}\n"
+        ));
+    }
+    text.push_str("Nov 26 15:22:01 nas upsmon[812]: UPS ups@nas on line power\n");
+    std::fs::write(&staged, text).unwrap();
+    std::fs::rename(&path, dir.path().join("syslog.1")).unwrap();
+    std::fs::rename(&staged, &path).unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    std::fs::remove_file(&path).unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    let _ = child.wait();
+    assert!(rest.contains("UPS ups@nas on line power"), "{rest}");
+    assert!(
+        rest.contains("== episode ended: power    ups@nas"),
+        "{rest}"
+    );
+    assert_eq!(rest.matches("was rotated").count(), 1, "{rest}");
+    assert_eq!(rest.matches("was deleted").count(), 1, "{rest}");
+}
