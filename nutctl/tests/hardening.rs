@@ -526,3 +526,82 @@ fn logs_follow_survives_rotation_to_a_bigger_file_and_deletion() {
     assert_eq!(rest.matches("was rotated").count(), 1, "{rest}");
     assert_eq!(rest.matches("was deleted").count(), 1, "{rest}");
 }
+
+/// The real upsmon 2.8 (NSS) against `serve --tls-cert --tls-key`: FORCESSL + CERTVERIFY with an NSS
+/// database holding the test CA; upsmon must say the handshake verified and log in (LIST CLIENT
+/// shows it). Skipped without NUT's upsmon, root or certutil (libnss3-tools); ~3 s.
+#[test]
+fn real_upsmon_logs_in_over_starttls_to_serve() {
+    if !nut_lab::upsmon_available() {
+        return;
+    }
+    if !Path::new("/usr/bin/certutil").exists() {
+        println!("skipped: no certutil (libnss3-tools)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let nss = dir.path().join("nss");
+    std::fs::create_dir(&nss).unwrap();
+    let db = format!("sql:{}", nss.display());
+    let ok = Command::new("certutil")
+        .args(["-N", "-d", &db, "--empty-password"])
+        .status()
+        .unwrap()
+        .success()
+        && Command::new("certutil")
+            .args(["-A", "-d", &db, "-n", "nutca", "-t", "CT,C,C", "-a", "-i"])
+            .arg(tls_data("client-tls-ca.pem"))
+            .status()
+            .unwrap()
+            .success();
+    assert!(ok, "certutil");
+    let s = Serve::start_with(&[
+        "--tls-cert",
+        &tls_data("client-tls-server.pem"),
+        "--tls-key",
+        &tls_data("client-tls-server.key"),
+    ]);
+    let etc = dir.path().join("etc");
+    std::fs::create_dir(&etc).unwrap();
+    std::fs::write(etc.join("nut.conf"), "MODE=netserver\n").unwrap();
+    let conf = etc.join("upsmon.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "MONITOR es@localhost:{} 1 {ADMIN} {ADMIN_PW} primary\nMINSUPPLIES 1\n\
+             SHUTDOWNCMD \"/bin/true\"\nPOWERDOWNFLAG {}/killpower\nPOLLFREQ 1\nDEADTIME 3\n\
+             CERTPATH {}\nCERTVERIFY 1\nFORCESSL 1\n",
+            s.port,
+            dir.path().display(),
+            nss.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&conf, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    std::fs::create_dir_all("/run/nut").unwrap();
+    let mut mon = Command::new(nut_lab::UPSMON)
+        .args(["-D", "-p"])
+        .env("NUT_CONFPATH", &etc)
+        .env("NUT_STATEPATH", dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let logged_in = nut_lab::wait_for(Duration::from_secs(10), || {
+        stdout(&run(&["clients", &s.target()])).contains("127.0.0.1")
+    });
+    let _ = mon.kill();
+    let out = mon.wait_with_output().unwrap();
+    let _ = std::fs::remove_file(nut_lab::UPSMON_PIDFILE);
+    let text = stdout(&out) + &stderr(&out);
+    assert!(logged_in.is_some(), "upsmon never logged in: {text}");
+    assert!(
+        text.contains("Intend to authenticate server localhost : SUCCESS"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Connected to NUT server localhost in SSL"),
+        "{text}"
+    );
+}
