@@ -3,8 +3,10 @@
 //! that send but never read, 2 000 plain connections held open, and password guessing.
 //!
 //! Throughout each attack a normal client (from another source address, 127.0.0.2) asks
-//! `GET VAR … ups.status` every 250 ms and must be answered within 1 s; the attack's connections
-//! must be dropped by the server's timeouts.
+//! `GET VAR … ups.status` every 250 ms and must be answered by the embedded server within 1 s; the
+//! attack's connections must be dropped by its timeouts. For upsd the same figures are printed, and
+//! only what upsd does for certain in the window is asserted (no slowloris or idle connection
+//! dropped, password guesses answered without limit).
 //!
 //! Bounded in time: the embedded server runs with short timeouts (line 1 s, idle 1.5 s, write 1 s)
 //! and each attack lasts 3–4 s; upsd keeps its own (60 s idle) and is only watched for the same 3–4 s,
@@ -343,7 +345,6 @@ async fn slowloris_connections_are_dropped_and_others_served() {
     assert!(o.last_drop < Duration::from_secs(3), "{o:?}");
     if let Some(u) = upsd() {
         let o = run(&u, Attack::Slowloris(100), Duration::from_secs(4)).await;
-        assert_normal_client_served(&u, &o);
         // upsd resets its 60 s idle timer on every byte: none dropped in the window.
         assert_eq!(o.dropped, 0, "{o:?}");
     }
@@ -359,7 +360,6 @@ async fn idle_connections_are_dropped_and_others_served() {
     assert_eq!(o.dropped, 100, "{o:?}");
     if let Some(u) = upsd() {
         let o = run(&u, Attack::Idle(100), Duration::from_secs(3)).await;
-        assert_normal_client_served(&u, &o);
         assert_eq!(o.dropped, 0, "upsd's idle timeout is 60 s: {o:?}");
     }
 }
@@ -374,8 +374,8 @@ async fn clients_that_never_read_are_dropped_and_others_served() {
     // The write timeout (1 s) drops every one of them.
     assert_eq!(o.dropped, 64, "{o:?}");
     if let Some(u) = upsd() {
-        let o = run(&u, Attack::NoRead(64), Duration::from_secs(4)).await;
-        assert_normal_client_served(&u, &o);
+        // Printed, not asserted: upsd sometimes leaves the normal client unanswered here.
+        let _ = run(&u, Attack::NoRead(64), Duration::from_secs(4)).await;
     }
 }
 
@@ -434,7 +434,6 @@ async fn password_guessing_is_slowed_per_source() {
     assert!(t.elapsed() < Duration::from_secs(1));
     if let Some(u) = upsd() {
         let o = run(&u, Attack::Guess(4), Duration::from_secs(3)).await;
-        assert_normal_client_served(&u, &o);
         // upsd has no limit: guesses are answered as fast as they come.
         assert!(o.answered > 100, "{o:?}");
     }

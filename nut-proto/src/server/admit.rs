@@ -105,6 +105,17 @@ impl Slots {
     }
 }
 
+/// The turn of one credential check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Admit {
+    /// Run it now.
+    Now,
+    /// Wait until then, then run it.
+    At(Instant),
+    /// Too many queued from this source: close the connection without checking.
+    Refuse,
+}
+
 /// Failed credential checks per source, and when the next check from there may run.
 #[derive(Debug)]
 pub(crate) struct AuthLimiter {
@@ -137,13 +148,13 @@ impl AuthLimiter {
         }
     }
 
-    /// Reserves the turn of one credential check from `source`: `None` to run it now, or the
-    /// instant to wait for (one penalty after the previous check's turn). Every check counts as a
+    /// Reserves the turn of one credential check from `source`: now, the instant to wait for (one
+    /// penalty after the previous check's turn), or refused when the queue is 32 base delays long. Every check counts as a
     /// failure until [`succeeded`](Self::succeeded) says otherwise, so checks in flight on parallel
     /// connections cannot slip past the free ones; opening more connections buys no more guesses.
-    pub(crate) fn admit(&self, source: IpAddr, now: Instant) -> Option<Instant> {
+    pub(crate) fn admit(&self, source: IpAddr, now: Instant) -> Admit {
         if self.base.is_zero() {
-            return None;
+            return Admit::Now;
         }
         let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= MAX_SOURCES && !map.contains_key(&source) {
@@ -161,12 +172,26 @@ impl AuthLimiter {
         let n = f.count;
         f.count = f.count.saturating_add(1);
         if n < self.free {
-            return None;
+            return Admit::Now;
         }
         let penalty = self.base * (1u32 << (n - self.free).min(4));
         let turn = f.next.max(now) + penalty;
+        // A queue longer than this would keep a legitimate check from the same source waiting
+        // behind every queued guess: refuse instead (the connection is closed, unanswered).
+        if turn > now + self.base * 32 {
+            return Admit::Refuse;
+        }
         f.next = turn;
-        Some(turn)
+        Admit::At(turn)
+    }
+
+    /// A request admitted by [`admit`](Self::admit) ended before the credentials were checked (an
+    /// unknown UPS, a bad argument): it does not count as a failure.
+    pub(crate) fn not_checked(&self, source: IpAddr) {
+        let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(f) = map.get_mut(&source) {
+            f.count = f.count.saturating_sub(1);
+        }
     }
 
     /// A check admitted by [`admit`](Self::admit) found the right credentials: the source is
@@ -228,16 +253,29 @@ mod tests {
         let l = AuthLimiter::new(2, Duration::from_secs(1));
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
         let t = Instant::now();
-        assert_eq!(l.admit(ip, t), None);
-        assert_eq!(l.admit(ip, t), None, "two free checks");
+        assert_eq!(l.admit(ip, t), Admit::Now);
+        assert_eq!(l.admit(ip, t), Admit::Now, "two free checks");
         // Then each check waits its turn: 1 s, then 2 s after that one, …
-        let first = l.admit(ip, t).unwrap();
-        let second = l.admit(ip, t).unwrap();
-        assert_eq!(first, t + Duration::from_secs(1));
-        assert_eq!(second, first + Duration::from_secs(2));
+        let first = l.admit(ip, t);
+        let second = l.admit(ip, t);
+        assert_eq!(first, Admit::At(t + Duration::from_secs(1)));
+        assert_eq!(second, Admit::At(t + Duration::from_secs(3)));
+        // 1 + 2 + 4 + 8 + 16 = 31 s queued; the next one would end past 32 s: refused.
+        assert_eq!(l.admit(ip, t), Admit::At(t + Duration::from_secs(7)));
+        assert_eq!(l.admit(ip, t), Admit::At(t + Duration::from_secs(15)));
+        assert_eq!(l.admit(ip, t), Admit::At(t + Duration::from_secs(31)));
+        assert_eq!(l.admit(ip, t), Admit::Refuse);
         let other: IpAddr = "10.0.0.2".parse().unwrap();
-        assert_eq!(l.admit(other, t), None, "per source");
+        assert_eq!(l.admit(other, t), Admit::Now, "per source");
         l.succeeded(ip);
-        assert_eq!(l.admit(ip, t), None, "a success forgives");
+        assert_eq!(l.admit(ip, t), Admit::Now, "a success forgives");
+        l.not_checked(ip);
+        assert_eq!(l.admit(ip, t), Admit::Now);
+        l.not_checked(ip);
+        assert_eq!(
+            l.admit(ip, t),
+            Admit::Now,
+            "requests that checked nothing are refunded"
+        );
     }
 }

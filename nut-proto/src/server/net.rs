@@ -25,7 +25,8 @@
 //! - connections are capped in total (default from `RLIMIT_NOFILE`) and per source address; a
 //!   connection over a cap is closed at once instead of waiting unserved in the backlog;
 //! - after [`ServerConfig::auth_free_failures`] failed credential checks from one source, each further
-//!   check from it waits its turn ([`ServerConfig::auth_delay`], doubling), across all its connections.
+//!   check from it waits its turn ([`ServerConfig::auth_delay`], doubling), across all its connections;
+//!   when 32 delays are queued, further checks from that source close their connection unanswered.
 //!
 //! Shutdown: [`ServerHandle::shutdown`] stops accepting and closes every connection; dropping the
 //! handle does the same without waiting.
@@ -45,7 +46,7 @@ use tokio::time::Instant;
 use crate::command::Command;
 use crate::error::ErrCode;
 use crate::reply::{ListHeader, ListKind, OkReply, ValueKind};
-use crate::server::admit::{default_max_connections, source_key, AuthLimiter, Slots};
+use crate::server::admit::{default_max_connections, source_key, Admit, AuthLimiter, Slots};
 use crate::server::encode;
 use crate::server::request::{parse_command, tokenize, RequestError, Tokenized, Verb};
 use crate::server::store::{DriverState, Store, UpsData, UpsmonRole, User};
@@ -152,7 +153,16 @@ impl Server {
 
     /// Starts a server with `config`. Needs a running tokio runtime.
     pub async fn start(store: Store, config: ServerConfig) -> io::Result<ServerHandle> {
-        let listener = TcpListener::bind(config.bind).await?;
+        let socket = if config.bind.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        socket.bind(config.bind)?;
+        // A deep accept queue (the kernel caps it at somaxconn): a burst of connections must not
+        // drop the SYN of a normal client, which would then wait a full SYN retransmit (1 s+).
+        let listener = socket.listen(LISTEN_BACKLOG)?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             store: Mutex::new(store),
@@ -234,6 +244,9 @@ impl Drop for ServerHandle {
         }
     }
 }
+
+/// `listen()` backlog.
+const LISTEN_BACKLOG: u32 = 4096;
 
 /// Replies a connection may hold unsent before it stops reading requests and writes them.
 const OUT_BUDGET: usize = 64 * 1024;
@@ -531,19 +544,28 @@ fn handle_request<'a>(
     }
     match tokenize(request) {
         Ok(Tokenized::Complete(words)) => {
+            // Only a request that will check credentials takes a turn (without USERNAME and
+            // PASSWORD it is answered USERNAME-/PASSWORD-REQUIRED at once).
             let needs_check = words
                 .first()
                 .and_then(|w| Verb::from_word(w.as_ref()))
-                .is_some_and(Verb::needs_auth);
+                .is_some_and(Verb::needs_auth)
+                && session.username.is_some()
+                && session.password.is_some();
             if needs_check && !std::mem::take(&mut session.admitted) {
-                if let Some(at) = shared.auth.admit(session.source, std::time::Instant::now()) {
-                    return (Line::WaitUntil(Instant::from_std(at)), owned());
+                match shared.auth.admit(session.source, std::time::Instant::now()) {
+                    Admit::Now => {}
+                    Admit::At(at) => return (Line::WaitUntil(Instant::from_std(at)), owned()),
+                    Admit::Refuse => return (Line::Done(After::Close), Request::Line(&[])),
                 }
             }
             session.auth_checked.set(None);
             let after = respond(&words, shared, session, out);
-            if session.auth_checked.take() == Some(true) {
-                shared.auth.succeeded(session.source);
+            match session.auth_checked.take() {
+                Some(true) => shared.auth.succeeded(session.source),
+                Some(false) => {}
+                None if needs_check => shared.auth.not_checked(session.source),
+                None => {}
             }
             (Line::Done(after), Request::Line(&[]))
         }
