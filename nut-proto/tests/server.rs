@@ -639,3 +639,29 @@ async fn idle_connections_are_closed() {
         before.elapsed()
     );
 }
+
+#[tokio::test]
+async fn per_source_cap_closes_the_extra_connections_of_one_address() {
+    let config = ServerConfig {
+        max_per_source: 3,
+        ..ServerConfig::default()
+    };
+    let server = Server::start(lab_store(), config).await.unwrap();
+    let mut kept = Vec::new();
+    for _ in 0..3 {
+        let mut c = Conn::open(&server).await;
+        assert_eq!(c.ask("NETVER").await, "1.3\n");
+        kept.push(c);
+    }
+    let mut extra = Conn::open(&server).await;
+    assert!(extra.closed().await, "a fourth from 127.0.0.1 is closed");
+    // Another loopback address is another source.
+    let s = tokio::net::TcpSocket::new_v4().unwrap();
+    s.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+    let mut other = Conn {
+        stream: s.connect(server.addr()).await.unwrap(),
+        buf: Vec::new(),
+    };
+    assert_eq!(other.ask("NETVER").await, "1.3\n");
+    assert_eq!(server.connections(), 4);
+}
