@@ -5,7 +5,6 @@
 //! the reason, e.g. permission denied) or [`FileState::Parsed`] (document, typed view, diagnostics).
 //! Files that hold passwords are checked for world-readable permissions.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use crate::document::{Document, FileKind};
@@ -66,7 +65,7 @@ pub enum FileState<V> {
     Missing,
     /// The file exists but could not be read.
     Unreadable {
-        /// Why, in words (`permission denied`, `is a directory`, `larger than 4 MiB`…).
+        /// Why, in words (`permission denied`, `a directory, not a regular file…`, `larger than 4 MiB`…).
         reason: String,
     },
     /// The file was read and parsed.
@@ -207,21 +206,10 @@ impl ConfigDir {
     }
 }
 
-/// Reads at most [`MAX_FILE_SIZE`] bytes of a file.
+/// Reads a config file of at most [`MAX_FILE_SIZE`] bytes: regular files only (a FIFO, device or
+/// directory is refused without blocking), through [`nut_proto::safe_file`].
 pub fn read_config_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    let f = std::fs::File::open(path)?;
-    if f.metadata()?.is_dir() {
-        return Err(std::io::Error::other("is a directory"));
-    }
-    let mut buf = Vec::new();
-    f.take(MAX_FILE_SIZE + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > MAX_FILE_SIZE {
-        return Err(std::io::Error::other(format!(
-            "larger than {} MiB: not a NUT config file",
-            MAX_FILE_SIZE / (1024 * 1024)
-        )));
-    }
-    Ok(buf)
+    nut_proto::safe_file::read_regular(path, MAX_FILE_SIZE)
 }
 
 fn reason(e: &std::io::Error) -> String {
@@ -260,7 +248,12 @@ fn load_file<V>(
     let perms = perms_of(&path);
     let state = match read_config_file(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileState::Missing,
-        Err(e) => FileState::Unreadable { reason: reason(&e) },
+        Err(e) => FileState::Unreadable {
+            // The report names the file already.
+            reason: reason(&e)
+                .trim_start_matches(&format!("{name}: "))
+                .to_string(),
+        },
         Ok(bytes) => {
             let doc = Document::parse(kind, name.clone(), &bytes);
             let parsed = view(&doc);
@@ -317,7 +310,7 @@ mod tests {
         assert_eq!(c.nut_conf.view().map(|v| v.mode), Some(Mode::Netclient));
         assert!(matches!(c.ups_conf.state, FileState::Missing));
         assert!(
-            matches!(&c.upsd_conf.state, FileState::Unreadable { reason } if reason == "is a directory")
+            matches!(&c.upsd_conf.state, FileState::Unreadable { reason } if reason.starts_with("a directory"))
         );
         let m = c.upsmon_conf.view().unwrap();
         assert_eq!(
@@ -386,6 +379,28 @@ mod tests {
         let c = ConfigDir::load(dir.path());
         assert!(
             matches!(&c.ups_conf.state, FileState::Unreadable { reason } if reason.starts_with("larger than 4 MiB"))
+        );
+    }
+
+    #[test]
+    fn fifo_and_device_are_unreadable_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("upsmon.conf");
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("ups.conf")).unwrap();
+        let c = ConfigDir::load(dir.path());
+        assert!(
+            matches!(&c.upsmon_conf.state, FileState::Unreadable { reason } if reason.contains("FIFO")),
+            "{:?}",
+            c.upsmon_conf.state
+        );
+        assert!(
+            matches!(&c.ups_conf.state, FileState::Unreadable { reason } if reason.contains("character device")),
+            "{:?}",
+            c.ups_conf.state
         );
     }
 

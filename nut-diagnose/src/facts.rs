@@ -293,6 +293,12 @@ pub enum NutOutcome {
         /// What happened.
         detail: String,
     },
+    /// The server answered, but with something no NUT server sends (a NUL or another control
+    /// character inside a value): a protocol anomaly, not a value to judge.
+    Anomaly {
+        /// What was odd, the value shown escaped.
+        detail: String,
+    },
 }
 
 /// `ErrCode` as its wire word in JSON (`"ACCESS-DENIED"`), so facts files stay readable and stable.

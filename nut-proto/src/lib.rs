@@ -35,6 +35,7 @@ pub mod command;
 pub mod error;
 pub mod quote;
 pub mod reply;
+pub mod safe_file;
 pub mod server;
 pub mod target;
 

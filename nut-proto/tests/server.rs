@@ -595,7 +595,7 @@ async fn shutdown_closes_connections_and_the_listener() {
 }
 
 #[tokio::test]
-async fn connection_limit_serves_the_next_client_when_one_leaves() {
+async fn connection_over_the_limit_is_closed_and_the_slot_comes_back() {
     let config = ServerConfig {
         max_connections: 1,
         ..ServerConfig::default()
@@ -603,10 +603,21 @@ async fn connection_limit_serves_the_next_client_when_one_leaves() {
     let server = Server::start(lab_store(), config).await.unwrap();
     let mut first = Conn::open(&server).await;
     assert_eq!(first.ask("NETVER").await, "1.3\n");
+    // Over the limit: closed at once instead of waiting unserved in the backlog.
     let mut second = Conn::open(&server).await;
-    second.send(b"NETVER\n").await;
+    assert!(second.closed().await);
     drop(first);
-    assert_eq!(second.reply().await, "1.3\n");
+    // The slot is given back when the first connection ends.
+    let mut third = None;
+    for _ in 0..100 {
+        if server.connections() == 0 {
+            third = Some(Conn::open(&server).await);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut third = third.expect("slot given back");
+    assert_eq!(third.ask("NETVER").await, "1.3\n");
 }
 
 /// upsd drops a client that stays silent for 60 s; the embedded server too (virtual time).
@@ -627,4 +638,30 @@ async fn idle_connections_are_closed() {
         "{:?}",
         before.elapsed()
     );
+}
+
+#[tokio::test]
+async fn per_source_cap_closes_the_extra_connections_of_one_address() {
+    let config = ServerConfig {
+        max_per_source: 3,
+        ..ServerConfig::default()
+    };
+    let server = Server::start(lab_store(), config).await.unwrap();
+    let mut kept = Vec::new();
+    for _ in 0..3 {
+        let mut c = Conn::open(&server).await;
+        assert_eq!(c.ask("NETVER").await, "1.3\n");
+        kept.push(c);
+    }
+    let mut extra = Conn::open(&server).await;
+    assert!(extra.closed().await, "a fourth from 127.0.0.1 is closed");
+    // Another loopback address is another source.
+    let s = tokio::net::TcpSocket::new_v4().unwrap();
+    s.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+    let mut other = Conn {
+        stream: s.connect(server.addr()).await.unwrap(),
+        buf: Vec::new(),
+    };
+    assert_eq!(other.ask("NETVER").await, "1.3\n");
+    assert_eq!(server.connections(), 4);
 }

@@ -36,7 +36,7 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true)]
     pub(crate) json: bool,
     /// Seconds allowed for connecting and for each request.
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 5.0)]
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 5.0, value_parser = seconds)]
     pub(crate) timeout: f64,
     /// NUT configuration directory [default: $NUT_CONFPATH, else /etc/nut]. Only `map` takes it
     /// more than once (one host per directory).
@@ -196,7 +196,8 @@ pub(crate) enum Command {
     #[command(after_help = "Example:\n  nutctl demo")]
     Demo {
         /// Pause between steps, in milliseconds.
-        #[arg(long, value_name = "MS", default_value_t = 600)]
+        #[arg(long, value_name = "MS", default_value_t = 600,
+              value_parser = clap::value_parser!(u64).range(0..=60_000))]
         pace: u64,
     },
     /// The episode timeline of upsmon/upsd logs: outages, communication losses and shutdowns, each
@@ -308,7 +309,7 @@ pub(crate) struct LogsArgs {
     #[arg(long, short = 'f')]
     pub(crate) follow: bool,
     /// With --follow: stop after this many seconds (default: until interrupted).
-    #[arg(long, value_name = "SECONDS", requires = "follow")]
+    #[arg(long, value_name = "SECONDS", requires = "follow", value_parser = seconds)]
     pub(crate) duration: Option<f64>,
 }
 
@@ -382,13 +383,13 @@ pub(crate) struct WatchArgs {
     /// ups[@host[:port]] (several allowed).
     pub(crate) targets: Vec<String>,
     /// Seconds between polls.
-    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, value_parser = seconds)]
     pub(crate) interval: f64,
     /// Stop after this many polls of every target.
     #[arg(long, value_name = "N")]
     pub(crate) count: Option<u64>,
     /// Stop after this many seconds.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = seconds)]
     pub(crate) duration: Option<f64>,
 }
 
@@ -408,19 +409,94 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "LIST")]
     pub(crate) cycle: Option<String>,
     /// Seconds per --cycle step.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = seconds)]
     pub(crate) step: f64,
     /// Stop after this many seconds (default: run until interrupted).
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = seconds)]
     pub(crate) exit_after: Option<f64>,
+    /// PEM certificate chain for STARTTLS (with --tls-key); without it STARTTLS is refused.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub(crate) tls_key: Option<PathBuf>,
     /// A user allowed everything (SET, FSD, every instant command, upsmon primary).
     #[command(flatten)]
     pub(crate) creds: CredentialArgs,
 }
 
+/// Longest duration any argument takes: 366 days (a `Duration` or a deadline from it never overflows).
+pub(crate) const MAX_SECONDS: f64 = 366.0 * 86_400.0;
+
+/// Parses a number of seconds: finite, not negative, at most [`MAX_SECONDS`].
+pub(crate) fn seconds(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of seconds"))?;
+    if !v.is_finite() || v < 0.0 {
+        return Err(format!("'{s}': seconds must be a finite number, 0 or more"));
+    }
+    if v > MAX_SECONDS {
+        return Err(format!(
+            "'{s}': at most {MAX_SECONDS} seconds (366 days) are accepted"
+        ));
+    }
+    Ok(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Whatever `seconds` accepts converts to a Duration and a deadline without a panic.
+        #[test]
+        fn accepted_seconds_never_overflow(s in "[-+]?[0-9]{0,25}(\\.[0-9]{0,5})?(e[-+]?[0-9]{1,4})?|inf|NaN|.{0,12}") {
+            if let Ok(v) = seconds(&s) {
+                let d = std::time::Duration::from_secs_f64(v);
+                let _ = std::time::Instant::now() + d;
+                let _ = tokio::time::Instant::now() + d;
+            }
+        }
+
+        /// Parsing any argument list is an error or a value, never a panic.
+        #[test]
+        fn argument_parsing_never_panics(args in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::strategy::Just("--duration".to_string()),
+                proptest::strategy::Just("--step".to_string()),
+                proptest::strategy::Just("--exit-after".to_string()),
+                proptest::strategy::Just("--interval".to_string()),
+                proptest::strategy::Just("--timeout".to_string()),
+                proptest::strategy::Just("--pace".to_string()),
+                proptest::strategy::Just("--follow".to_string()),
+                "[-+]?[0-9]{0,22}(e[0-9]{1,3})?",
+                ".{0,8}",
+            ], 0..6),
+            cmd in proptest::prop_oneof![
+                proptest::strategy::Just("watch"),
+                proptest::strategy::Just("logs"),
+                proptest::strategy::Just("serve"),
+                proptest::strategy::Just("demo"),
+                proptest::strategy::Just("status"),
+            ]) {
+            let mut argv = vec!["nutctl".to_string(), cmd.to_string()];
+            argv.extend(args);
+            let _ = Cli::try_parse_from(argv);
+        }
+    }
+
+    #[test]
+    fn huge_durations_are_errors() {
+        for bad in ["1e300", "1e19", "-1", "inf", "NaN", "x"] {
+            assert!(seconds(bad).is_err(), "{bad}");
+        }
+        assert_eq!(seconds("2.5"), Ok(2.5));
+        let e = Cli::try_parse_from(["nutctl", "watch", "u@h", "--duration", "1e300"]);
+        let e = e.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("366 days"), "{e}");
+    }
 
     #[test]
     fn debug_of_parsed_arguments_never_shows_a_password() {

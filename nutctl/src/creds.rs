@@ -36,8 +36,11 @@ impl Credentials {
             bail!("give the password one way only: --password-file, --password-env or --password");
         }
         let password = if let Some(path) = &a.password_file {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read password file {}", path.display()))?;
+            // Regular files only (a FIFO or /dev/zero would hang or fill memory), at most 64 KiB.
+            let bytes = nut_proto::safe_file::read_regular(path, 64 * 1024)
+                .context("cannot read the password file")?;
+            let text = String::from_utf8(bytes)
+                .with_context(|| format!("password file {} is not UTF-8", path.display()))?;
             let first = text.lines().next().unwrap_or_default();
             Password::new(first.trim_end_matches('\r'))
         } else if let Some(var) = &a.password_env {

@@ -44,7 +44,9 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return Exit::Ok.into();
             }
-            eprintln!("nutctl: error: {err:#}");
+            // Errors quote servers and files: escaped like all text output.
+            let msg = format!("{err:#}");
+            eprintln!("nutctl: error: {}", render::sanitize::sanitize(&msg));
             Exit::Unknown.into()
         }
     }

@@ -3,7 +3,7 @@
 //! The rules never call a probe; they read [`Facts`]. Real implementations live in [`system`]
 //! (`systemctl show`, `journalctl -o json`) and [`nut`] (DNS, TCP, STARTTLS, a NUT read and a login with
 //! nut-proto's client), behind the cargo feature `probe` (on by default); tests and replays substitute
-//! their own implementations or recorded facts.
+//! their own implementations or recorded facts. [`follow`] follows a log file like `tail -F`.
 //!
 //! A probe reports failures of the *thing probed* as facts (a refused connection is a [`TcpOutcome`], not
 //! an error). [`ProbeError`] is only for "could not look at all" (no systemd, no permission to read the
@@ -17,6 +17,7 @@ use nut_proto::Target;
 use crate::facts::{Facts, ProbeFact, ServiceFact, ServiceState, Snapshot, UnitDetail};
 use crate::logs;
 
+pub mod follow;
 #[cfg(feature = "probe")]
 pub mod nut;
 pub mod system;

@@ -346,6 +346,21 @@ impl NutProbe {
         let start = Instant::now();
         if let Some(c) = client.as_mut() {
             match c.get_var(&t.ups, "ups.status").await {
+                // NUL, ESC… have no place in a status: the answer is not one a NUT server gives.
+                Ok(v) if v.chars().any(char::is_control) => {
+                    // Raw here (JSON keeps it exact); text output escapes it (nutctl's sanitizer).
+                    let detail =
+                        format!("protocol anomaly: ups.status holds a control character: \"{v}\"");
+                    p.query = Some(NutOutcome::Anomaly {
+                        detail: detail.clone(),
+                    });
+                    steps.push(Step {
+                        step: "nut",
+                        ok: false,
+                        detail,
+                        millis: ms(start),
+                    });
+                }
                 Ok(v) => {
                     p.query = Some(NutOutcome::Ok);
                     steps.push(Step {

@@ -106,6 +106,9 @@ pub fn reality_check(p: &ProbeFact) -> Option<Finding> {
             Some(NutOutcome::Failed { detail }) => {
                 return found("net.server-gone").map(|f| f.with(probe(step, detail.clone())));
             }
+            Some(NutOutcome::Anomaly { detail }) => {
+                return found("nut.protocol-anomaly").map(|f| f.with(probe(step, detail.clone())));
+            }
             _ => {}
         }
     }

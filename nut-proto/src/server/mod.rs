@@ -15,9 +15,17 @@ pub mod request;
 pub mod store;
 
 #[cfg(feature = "server")]
+mod admit;
+#[cfg(feature = "server")]
 mod net;
+#[cfg(feature = "server")]
+mod tls;
 
+#[cfg(feature = "server")]
+pub use admit::{default_max_connections, fd_limit, raise_fd_limit};
 #[cfg(feature = "server")]
 pub use net::{InstCmdRecord, Server, ServerConfig, ServerHandle};
 pub use request::{parse_command, tokenize, RequestError, Tokenized, Verb};
 pub use store::{CmdData, DriverState, Store, UpsData, UpsmonRole, User, VarData};
+#[cfg(feature = "server")]
+pub use tls::ServerTls;

@@ -12,8 +12,21 @@
 //! - Requests are bounded ([`ServerConfig::max_line`]): an over-long request (also one swallowed by an
 //!   unterminated quote) gets `ERR INVALID-ARGUMENT` and the rest of it up to the next LF is dropped.
 //!   An unescaped `#` inside quotes gets `ERR INVALID-ARGUMENT` instead of upsd's silence.
-//! - `STARTTLS` always answers `ERR FEATURE-NOT-CONFIGURED`; `SET VAR` and `INSTCMD` act on the store
-//!   directly (there is no driver), and instant commands are recorded ([`ServerHandle::instcmds`]).
+//! - `STARTTLS` answers `ERR FEATURE-NOT-CONFIGURED` unless [`ServerConfig::tls`] holds a
+//!   certificate; bytes pipelined after `STARTTLS` in plaintext are dropped, never read as TLS-era
+//!   requests. `SET VAR` and `INSTCMD` act on the store directly (there is no driver), and instant
+//!   commands are recorded ([`ServerHandle::instcmds`]).
+//!
+//! Robustness (upsd's figures in `BENCHMARKS.md`, tests in `tests/server_attacks.rs`):
+//! - a request line must complete within [`ServerConfig::line_timeout`] of its first byte, and only
+//!   complete requests reset the idle timeout (a byte a second does not keep a connection);
+//! - every write must finish within [`ServerConfig::write_timeout`] (a client that never reads is
+//!   dropped), and a connection's unsent replies are bounded;
+//! - connections are capped in total (default from `RLIMIT_NOFILE`) and per source address; a
+//!   connection over a cap is closed at once instead of waiting unserved in the backlog;
+//! - after [`ServerConfig::auth_free_failures`] failed credential checks from one source, each further
+//!   check from it waits its turn ([`ServerConfig::auth_delay`], doubling), across all its connections;
+//!   when 32 delays are queued, further checks from that source close their connection unanswered.
 //!
 //! Shutdown: [`ServerHandle::shutdown`] stops accepting and closes every connection; dropping the
 //! handle does the same without waiting.
@@ -26,28 +39,46 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
+use tokio::time::Instant;
 
 use crate::command::Command;
 use crate::error::ErrCode;
 use crate::reply::{ListHeader, ListKind, OkReply, ValueKind};
+use crate::server::admit::{default_max_connections, source_key, Admit, AuthLimiter, Slots};
 use crate::server::encode;
 use crate::server::request::{parse_command, tokenize, RequestError, Tokenized, Verb};
 use crate::server::store::{DriverState, Store, UpsData, UpsmonRole, User};
+use crate::server::tls::{ServerTls, Stream};
 
 /// Settings of an embedded server. `Default` gives upsd-like behaviour on `127.0.0.1:0`.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     /// Address to bind; port 0 picks a free port (read it back with [`ServerHandle::addr`]).
     pub bind: SocketAddr,
-    /// Connections served at once; further clients wait in the listen backlog, unserved, as with
-    /// upsd's `MAXCONN`.
+    /// Connections served at once; a client over the limit is closed at once. Default: three
+    /// quarters of the fd limit left after a reserve ([`default_max_connections`]).
     pub max_connections: usize,
+    /// Connections served at once from one source (an IPv4 address or an IPv6 /64). Default: an
+    /// eighth of `max_connections`, at least 16.
+    pub max_per_source: usize,
     /// Longest request accepted, in bytes, continuation lines included.
     pub max_line: usize,
-    /// A connection that sends nothing for this long is closed (upsd: 60 s).
+    /// A connection that completes no request for this long is closed (upsd: 60 s).
     pub idle_timeout: Duration,
+    /// A request line must be complete this long after its first byte, or the connection is closed.
+    pub line_timeout: Duration,
+    /// A reply (or the TLS handshake) that cannot be written within this long closes the connection.
+    pub write_timeout: Duration,
+    /// Failed credential checks a source gets for free before its checks are slowed down.
+    pub auth_free_failures: u32,
+    /// The wait of the first slowed check; it doubles with each further failure, up to 16 times.
+    /// Zero turns the slow-down off.
+    pub auth_delay: Duration,
+    /// Certificate and key for `STARTTLS`; `None` answers `ERR FEATURE-NOT-CONFIGURED` like upsd
+    /// without a certificate.
+    pub tls: Option<ServerTls>,
     /// The `VER` reply.
     pub version: String,
     /// The `NETVER`/`PROTVER` reply.
@@ -62,9 +93,15 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-            max_connections: 64,
+            max_connections: default_max_connections(),
+            max_per_source: (default_max_connections() / 8).max(16),
             max_line: 4096,
             idle_timeout: Duration::from_secs(60),
+            line_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(10),
+            auth_free_failures: 3,
+            auth_delay: Duration::from_millis(500),
+            tls: None,
             version: "Network UPS Tools upsd 2.8.0 - http://www.networkupstools.org/".into(),
             netver: "1.3".into(),
             help: "Commands: HELP VER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD STARTTLS"
@@ -93,6 +130,8 @@ struct Shared {
     instcmds: Mutex<Vec<InstCmdRecord>>,
     tracking: Mutex<Vec<String>>,
     next_id: AtomicU64,
+    slots: Slots,
+    auth: AuthLimiter,
 }
 
 impl Shared {
@@ -114,13 +153,24 @@ impl Server {
 
     /// Starts a server with `config`. Needs a running tokio runtime.
     pub async fn start(store: Store, config: ServerConfig) -> io::Result<ServerHandle> {
-        let listener = TcpListener::bind(config.bind).await?;
+        let socket = if config.bind.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        socket.bind(config.bind)?;
+        // A deep accept queue (the kernel caps it at somaxconn): a burst of connections must not
+        // drop the SYN of a normal client, which would then wait a full SYN retransmit (1 s+).
+        let listener = socket.listen(LISTEN_BACKLOG)?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             store: Mutex::new(store),
             instcmds: Mutex::new(Vec::new()),
             tracking: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(1),
+            slots: Slots::default(),
+            auth: AuthLimiter::new(config.auth_free_failures, config.auth_delay),
             config,
         });
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -162,6 +212,11 @@ impl ServerHandle {
         f(&mut self.shared.store())
     }
 
+    /// Connections being served now.
+    pub fn connections(&self) -> usize {
+        self.shared.slots.in_use()
+    }
+
     /// Instant commands accepted so far, oldest first.
     pub fn instcmds(&self) -> Vec<InstCmdRecord> {
         self.shared
@@ -190,101 +245,180 @@ impl Drop for ServerHandle {
     }
 }
 
+/// `listen()` backlog.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Replies a connection may hold unsent before it stops reading requests and writes them.
+const OUT_BUDGET: usize = 64 * 1024;
+/// `SO_SNDBUF` of every connection.
+const SEND_BUFFER: usize = 64 * 1024;
+
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
-    let permits = Arc::new(Semaphore::new(shared.config.max_connections.max(1)));
+    let max_total = shared.config.max_connections.max(1);
+    let max_source = shared.config.max_per_source.max(1);
     let mut conns = JoinSet::new();
     loop {
-        // Take a connection slot first: while all are busy, new clients wait unserved in the backlog.
-        let permit = tokio::select! {
-            _ = stop.changed() => break,
-            p = Arc::clone(&permits).acquire_owned() => match p {
-                Ok(p) => p,
-                Err(_) => break,
-            },
-        };
         let accepted = tokio::select! {
             _ = stop.changed() => break,
             a = listener.accept() => a,
         };
         // Reap finished connection tasks so the set does not grow with the connection count.
         while conns.try_join_next().is_some() {}
-        let Ok((stream, peer)) = accepted else {
-            continue;
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            Err(_) => {
+                // Out of fds (or a transient error): do not spin; slots free up as clients leave.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
         };
-        let shared = Arc::clone(&shared);
+        let source = source_key(peer.ip());
+        if !shared.slots.take(source, max_total, max_source) {
+            // Over a cap: close now, so the client knows, instead of leaving it unserved.
+            drop(stream);
+            continue;
+        }
+        let guard = SlotGuard {
+            shared: Arc::clone(&shared),
+            source,
+        };
         let stop = stop.clone();
         conns.spawn(async move {
-            serve_connection(stream, peer, shared, stop).await;
-            drop(permit);
+            serve_connection(stream, peer, &guard.shared, stop).await;
+            drop(guard);
         });
     }
     conns.shutdown().await;
 }
 
+/// Gives the connection slot back however the connection ends (timeout, error, abort).
+struct SlotGuard {
+    shared: Arc<Shared>,
+    source: std::net::IpAddr,
+}
+
+impl Drop for SlotGuard {
+    fn drop(&mut self) {
+        self.shared.slots.give(self.source);
+    }
+}
+
 /// Per-connection protocol state.
 struct Session {
     peer: String,
+    source: std::net::IpAddr,
     username: Option<String>,
     password: Option<String>,
     login: Option<String>,
     tracking: bool,
+    tls: bool,
+    /// The next credential check already waited its turn.
+    admitted: bool,
+    /// The outcome of the last credential check (`user_of`), for the failed-login slow-down.
+    auth_checked: std::cell::Cell<Option<bool>>,
+}
+
+/// What the connection does after a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum After {
+    Continue,
+    Close,
+    StartTls,
+}
+
+/// Where a request is after one line.
+enum Line {
+    Done(After),
+    /// A credential check from a source that failed too often: run it at this instant.
+    WaitUntil(Instant),
 }
 
 async fn serve_connection(
-    mut stream: TcpStream,
+    tcp: TcpStream,
     peer: SocketAddr,
-    shared: Arc<Shared>,
+    shared: &Shared,
     mut stop: watch::Receiver<bool>,
 ) {
-    let _ = stream.set_nodelay(true);
-    let max_line = shared.config.max_line.max(16);
+    let _ = tcp.set_nodelay(true);
+    // A fixed send buffer: no autotuning to megabytes for a client that never reads (a reply is a
+    // few KiB; the write timeout drops the client once this is full).
+    let _ = socket2::SockRef::from(&tcp).set_send_buffer_size(SEND_BUFFER);
+    let cfg = &shared.config;
+    let max_line = cfg.max_line.max(16);
+    let mut stream = Stream::Plain(tcp);
     let mut session = Session {
         peer: peer.ip().to_string(),
+        source: source_key(peer.ip()),
         username: None,
         password: None,
         login: None,
         tracking: false,
+        tls: false,
+        admitted: false,
+        auth_checked: std::cell::Cell::new(None),
     };
-    let mut chunk = vec![0u8; 16 * 1024];
+    let mut chunk = vec![0u8; 4096];
     let mut buf: Vec<u8> = Vec::new();
     let mut pending: Vec<u8> = Vec::new();
     let mut discarding = false;
     let mut out: Vec<u8> = Vec::new();
+    // Only complete requests move the idle deadline; a started line has its own, shorter one.
+    let mut idle_deadline = Instant::now() + cfg.idle_timeout;
+    let mut line_deadline: Option<Instant> = None;
     'conn: loop {
-        let n = tokio::select! {
-            _ = stop.changed() => break,
-            r = tokio::time::timeout(shared.config.idle_timeout, stream.read(&mut chunk)) => match r {
-                Ok(Ok(n)) if n > 0 => n,
-                _ => break,
-            },
-        };
-        buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
         let mut start = 0usize;
-        let mut close = false;
-        while let Some(pos) = buf
-            .get(start..)
-            .and_then(|rest| memchr::memchr(b'\n', rest))
-        {
+        let mut after = After::Continue;
+        while out.len() < OUT_BUDGET {
+            let Some(pos) = buf
+                .get(start..)
+                .and_then(|rest| memchr::memchr(b'\n', rest))
+            else {
+                break;
+            };
             let line = buf.get(start..start + pos).unwrap_or_default();
             start += pos + 1;
             if discarding {
                 discarding = false;
+                line_deadline = None;
+                idle_deadline = Instant::now() + cfg.idle_timeout;
                 continue;
             }
-            if handle_line(
-                line,
-                &mut pending,
-                &shared,
-                &mut session,
-                &mut out,
-                max_line,
-            ) {
-                close = true;
+            let mut request = assemble(line, &mut pending);
+            let step = loop {
+                match handle_request(request.as_ref(), shared, &mut session, &mut out, max_line) {
+                    (Line::WaitUntil(at), req) => {
+                        request = req;
+                        tokio::select! {
+                            _ = stop.changed() => break 'conn,
+                            _ = tokio::time::sleep_until(at) => {}
+                        }
+                        session.admitted = true;
+                    }
+                    (Line::Done(a), req) => {
+                        if let Some(keep) = partial_keep(&req) {
+                            pending = keep;
+                        }
+                        break a;
+                    }
+                }
+            };
+            if pending.is_empty() {
+                // A whole request was handled.
+                line_deadline = None;
+                idle_deadline = Instant::now() + cfg.idle_timeout;
+            }
+            if step != After::Continue {
+                after = step;
                 break;
             }
         }
         buf.drain(..start.min(buf.len()));
-        if !close && !discarding && buf.len() + pending.len() > max_line {
+        let more_lines = memchr::memchr(b'\n', &buf).is_some();
+        if after == After::Continue
+            && !more_lines
+            && !discarding
+            && buf.len() + pending.len() > max_line
+        {
             // Over-long request with no LF in sight: answer once, drop it up to the next LF.
             encode::err(&mut out, &ErrCode::InvalidArgument);
             buf.clear();
@@ -293,15 +427,62 @@ async fn serve_connection(
         } else if discarding {
             buf.clear();
         }
+        if after == After::StartTls {
+            // Whatever the client pipelined after STARTTLS was sent in plaintext: never act on it.
+            buf.clear();
+            pending.clear();
+        }
         if !out.is_empty() {
-            if stream.write_all(&out).await.is_err() {
+            let written = tokio::time::timeout(cfg.write_timeout, async {
+                stream.write_all(&out).await?;
+                stream.flush().await
+            })
+            .await;
+            if !matches!(written, Ok(Ok(()))) {
                 break 'conn;
             }
             out.clear();
         }
-        if close {
-            break;
+        match after {
+            After::Close => break,
+            After::StartTls => {
+                let Some(tls) = &cfg.tls else { break };
+                let Stream::Plain(tcp) = std::mem::replace(&mut stream, Stream::Gone) else {
+                    break;
+                };
+                let hs = tokio::time::timeout(cfg.line_timeout, tls.acceptor.accept(tcp)).await;
+                match hs {
+                    Ok(Ok(t)) => stream = Stream::Tls(Box::new(t)),
+                    _ => break,
+                }
+                session.tls = true;
+                line_deadline = None;
+                idle_deadline = Instant::now() + cfg.idle_timeout;
+                continue;
+            }
+            After::Continue => {}
         }
+        if more_lines {
+            // Output budget reached with requests left: let other connections run, then go on.
+            tokio::task::yield_now().await;
+            continue;
+        }
+        if !buf.is_empty() || !pending.is_empty() || discarding {
+            line_deadline.get_or_insert_with(|| Instant::now() + cfg.line_timeout);
+        }
+        let deadline = line_deadline.map_or(idle_deadline, |l| l.min(idle_deadline));
+        let n = tokio::select! {
+            _ = stop.changed() => break,
+            r = tokio::time::timeout_at(deadline, stream.read(&mut chunk)) => match r {
+                Ok(Ok(n)) if n > 0 => n,
+                _ => break,
+            },
+        };
+        if line_deadline.is_none() {
+            // The first byte of a request: it must be complete by this deadline.
+            line_deadline = Some(Instant::now() + cfg.line_timeout);
+        }
+        buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
     }
     if let Some(ups) = session.login.take() {
         let mut store = shared.store();
@@ -311,40 +492,91 @@ async fn serve_connection(
             }
         }
     }
-    let _ = stream.shutdown().await;
+    let _ = tokio::time::timeout(cfg.write_timeout, stream.shutdown()).await;
 }
 
-/// Handles one LF-terminated line; returns true when the connection must close (LOGOUT).
-fn handle_line(
-    line: &[u8],
-    pending: &mut Vec<u8>,
+/// A request so far: the line alone, or continuation lines joined after an open quote.
+enum Request<'a> {
+    Line(&'a [u8]),
+    Joined(Vec<u8>),
+    /// An open quote swallowed the LF: keep these bytes for the next line.
+    Partial(Vec<u8>),
+}
+
+impl AsRef<[u8]> for Request<'_> {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            Request::Line(l) => l,
+            Request::Joined(v) | Request::Partial(v) => v,
+        }
+    }
+}
+
+fn assemble<'a>(line: &'a [u8], pending: &mut Vec<u8>) -> Request<'a> {
+    if pending.is_empty() {
+        Request::Line(line)
+    } else {
+        pending.extend_from_slice(line);
+        Request::Joined(std::mem::take(pending))
+    }
+}
+
+fn partial_keep(req: &Request<'_>) -> Option<Vec<u8>> {
+    match req {
+        Request::Partial(v) => Some(v.clone()),
+        _ => None,
+    }
+}
+
+/// Handles one complete request (LF seen, continuation lines joined). The request comes back so a
+/// delayed credential check can run it again, or as `Partial` when an open quote continues it.
+fn handle_request<'a>(
+    request: &[u8],
     shared: &Shared,
     session: &mut Session,
     out: &mut Vec<u8>,
     max_line: usize,
-) -> bool {
-    let joined;
-    let request: &[u8] = if pending.is_empty() {
-        line
-    } else {
-        pending.extend_from_slice(line);
-        joined = std::mem::take(pending);
-        &joined
-    };
+) -> (Line, Request<'a>) {
+    let owned = || Request::Joined(request.to_vec());
     if request.len() > max_line {
         encode::err(out, &ErrCode::InvalidArgument);
-        return false;
+        return (Line::Done(After::Continue), Request::Line(&[]));
     }
     match tokenize(request) {
-        Ok(Tokenized::Complete(words)) => respond(&words, shared, session, out),
+        Ok(Tokenized::Complete(words)) => {
+            // Only a request that will check credentials takes a turn (without USERNAME and
+            // PASSWORD it is answered USERNAME-/PASSWORD-REQUIRED at once).
+            let needs_check = words
+                .first()
+                .and_then(|w| Verb::from_word(w.as_ref()))
+                .is_some_and(Verb::needs_auth)
+                && session.username.is_some()
+                && session.password.is_some();
+            if needs_check && !std::mem::take(&mut session.admitted) {
+                match shared.auth.admit(session.source, std::time::Instant::now()) {
+                    Admit::Now => {}
+                    Admit::At(at) => return (Line::WaitUntil(Instant::from_std(at)), owned()),
+                    Admit::Refuse => return (Line::Done(After::Close), Request::Line(&[])),
+                }
+            }
+            session.auth_checked.set(None);
+            let after = respond(&words, shared, session, out);
+            match session.auth_checked.take() {
+                Some(true) => shared.auth.succeeded(session.source),
+                Some(false) => {}
+                None if needs_check => shared.auth.not_checked(session.source),
+                None => {}
+            }
+            (Line::Done(after), Request::Line(&[]))
+        }
         Ok(Tokenized::Partial { keep }) => {
             // upsd drops the LF and keeps reading the same request on the next line.
-            *pending = request.get(..keep).unwrap_or_default().to_vec();
-            false
+            let kept = request.get(..keep).unwrap_or_default().to_vec();
+            (Line::Done(After::Continue), Request::Partial(kept))
         }
         Err(e) => {
             encode::err(out, &e.err_code());
-            false
+            (Line::Done(After::Continue), Request::Line(&[]))
         }
     }
 }
@@ -366,10 +598,14 @@ fn new_tracking_id(shared: &Shared) -> String {
 }
 
 /// The authenticated user, if USERNAME names a known user and PASSWORD matches.
+/// Records the outcome for the failed-login slow-down.
 fn user_of<'s>(store: &'s Store, session: &Session) -> Option<&'s User> {
-    let user = store.user(session.username.as_deref()?)?;
-    user.password_is(session.password.as_deref()?)
-        .then_some(user)
+    let found = store
+        .user(session.username.as_deref().unwrap_or_default())
+        .filter(|u| u.password_is(session.password.as_deref().unwrap_or_default()))
+        .filter(|_| session.username.is_some() && session.password.is_some());
+    session.auth_checked.set(Some(found.is_some()));
+    found
 }
 
 fn driver_err(ups: &UpsData) -> Option<ErrCode> {
@@ -394,34 +630,34 @@ fn respond<W: AsRef<[u8]>>(
     shared: &Shared,
     session: &mut Session,
     out: &mut Vec<u8>,
-) -> bool {
+) -> After {
     let verb = words.first().and_then(|w| Verb::from_word(w.as_ref()));
     let Some(verb) = verb else {
         encode::err(out, &ErrCode::UnknownCommand);
-        return false;
+        return After::Continue;
     };
     if verb.needs_auth() {
         if session.username.is_none() {
             encode::err(out, &ErrCode::UsernameRequired);
-            return false;
+            return After::Continue;
         }
         if session.password.is_none() {
             encode::err(out, &ErrCode::PasswordRequired);
-            return false;
+            return After::Continue;
         }
     }
     let cmd = match parse_command(words) {
         Ok(c) => c,
         Err(e) => {
             encode::err(out, &RequestError::err_code(&e));
-            return false;
+            return After::Continue;
         }
     };
     match execute(&cmd, shared, session, out) {
-        Ok(close) => close,
+        Ok(after) => after,
         Err(code) => {
             encode::err(out, &code);
-            false
+            After::Continue
         }
     }
 }
@@ -431,16 +667,25 @@ fn execute(
     shared: &Shared,
     session: &mut Session,
     out: &mut Vec<u8>,
-) -> Result<bool, ErrCode> {
+) -> Result<After, ErrCode> {
     let cfg = &shared.config;
     match *cmd {
         Command::Ver => encode::text(out, cfg.version.as_bytes()),
         Command::NetVer | Command::ProtVer => encode::text(out, cfg.netver.as_bytes()),
         Command::Help => encode::text(out, cfg.help.as_bytes()),
-        Command::StartTls => return Err(ErrCode::FeatureNotConfigured),
+        Command::StartTls => {
+            if session.tls {
+                return Err(ErrCode::AlreadySslMode);
+            }
+            if cfg.tls.is_none() {
+                return Err(ErrCode::FeatureNotConfigured);
+            }
+            encode::ok(out, &OkReply::StartTls);
+            return Ok(After::StartTls);
+        }
         Command::Logout => {
             encode::ok(out, &OkReply::Goodbye);
-            return Ok(true);
+            return Ok(After::Close);
         }
         Command::Username(name) => {
             if session.username.is_some() {
@@ -730,7 +975,7 @@ fn execute(
             reply_ok_tracked(shared, session, out);
         }
     }
-    Ok(false)
+    Ok(After::Continue)
 }
 
 fn reply_ok_tracked(shared: &Shared, session: &Session, out: &mut Vec<u8>) {

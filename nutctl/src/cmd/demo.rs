@@ -79,7 +79,13 @@ async fn doctor_part(ctx: &Ctx, color: bool) -> anyhow::Result<nut_diagnose::Rep
     let handle = start(store, ServerConfig::default().bind).await?;
     let addr = handle.addr();
     let target = Target::new(UPS, addr.ip().to_string(), addr.port());
-    let dir = std::env::temp_dir().join(format!("nutctl-demo-{}", std::process::id()));
+    // A fresh directory: random name, mode 0700, created with O_EXCL semantics (mkdir), removed on
+    // drop. A predictable /tmp name could be planted by another user with links in it.
+    let scratch = tempfile::Builder::new()
+        .prefix("nutctl-demo-")
+        .tempdir()
+        .context("creating the demo's temporary directory")?;
+    let dir = scratch.path().to_path_buf();
     let written = write_client_dir(&dir, &target);
     let report = match written {
         Ok(()) => {
@@ -111,7 +117,7 @@ async fn doctor_part(ctx: &Ctx, color: bool) -> anyhow::Result<nut_diagnose::Rep
         }
         Err(e) => Err(e),
     };
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(scratch);
     handle.shutdown().await;
     let report = report.with_context(|| format!("writing the demo config in {}", dir.display()))?;
     if !ctx.json {
@@ -134,7 +140,6 @@ async fn doctor_part(ctx: &Ctx, color: bool) -> anyhow::Result<nut_diagnose::Rep
 fn write_client_dir(dir: &std::path::Path, target: &Target) -> std::io::Result<()> {
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt;
-    std::fs::create_dir_all(dir)?;
     let upsmon = format!(
         "MONITOR {target} 1 {MON_USER} \"{MON_WRONG_PASSWORD}\" secondary\n\
          SHUTDOWNCMD \"/bin/true\"\n"
@@ -143,10 +148,10 @@ fn write_client_dir(dir: &std::path::Path, target: &Target) -> std::io::Result<(
         ("nut.conf", CLIENT_NUT_CONF),
         ("upsmon.conf", upsmon.as_str()),
     ] {
+        // create_new: O_EXCL, so a link planted under this name is never followed.
         let mut f = std::fs::OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .mode(0o600)
             .open(dir.join(name))?;
         f.write_all(text.as_bytes())?;

@@ -14,6 +14,7 @@ use anyhow::Context as _;
 use nut_diagnose::facts::Facts;
 use nut_diagnose::knowledge::EventKind;
 use nut_diagnose::logs::{self, LogEvent, MAX_LINE};
+use nut_diagnose::probe::follow::{Chunk, FollowEvent, Follower};
 use nut_diagnose::rules::silent;
 use nut_diagnose::timeline::{self, Episode, EpisodeKind, Timeline, TimelineBuilder};
 use nut_diagnose::{Finding, Severity, Verdict};
@@ -243,7 +244,7 @@ fn unknown(ctx: &Ctx, msg: &str) -> anyhow::Result<Exit> {
             &serde_json::json!({ "error": msg, "exit_code": Exit::Unknown.code() }),
         )?;
     } else {
-        eprintln!("nutctl logs: {msg}");
+        eprintln!("nutctl logs: {}", render::sanitize::sanitize(msg));
     }
     Ok(Exit::Unknown)
 }
@@ -284,6 +285,20 @@ pub(crate) async fn run(ctx: &Ctx, args: LogsArgs) -> anyhow::Result<Exit> {
     }
 }
 
+/// Bytes read from a followed file per look (bounds memory under a burst).
+const FOLLOW_BUDGET: usize = 1024 * 1024;
+
+/// The note for a change of a followed file.
+fn follow_note(path: &Path, e: FollowEvent) -> String {
+    let what = match e {
+        FollowEvent::Rotated => "was rotated; reading the new file from its start",
+        FollowEvent::Truncated => "was truncated; reading it again from its start",
+        FollowEvent::Deleted => "was deleted; waiting for it to come back",
+        FollowEvent::Recreated => "is back; reading it from its start",
+    };
+    format!("{} {what}", path.display())
+}
+
 async fn file(
     ctx: &Ctx,
     path: PathBuf,
@@ -294,28 +309,25 @@ async fn file(
         kind: "file",
         detail: path.display().to_string(),
     };
-    let mut f = match tokio::fs::File::open(&path).await {
+    // Regular files only: a FIFO or device is refused at once instead of blocking or never ending.
+    // The follower reads like `tail -F` (rotation, truncation, deletion: nut-diagnose probe::follow).
+    let mut follower = match Follower::open(&path) {
         Ok(f) => f,
-        Err(e) => return unknown(ctx, &format!("cannot read {}: {e}", path.display())),
+        Err(e) => return unknown(ctx, &format!("cannot read {e}")),
     };
     let mut feeder = if follow {
         LineFeeder::default()
     } else {
         LineFeeder::batch()
     };
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut pos: u64 = 0;
-    loop {
-        let n = f
-            .read(&mut buf)
-            .await
-            .with_context(|| format!("reading {}", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        pos += n as u64;
-        feeder.feed(buf.get(..n).unwrap_or_default());
-    }
+    while follower
+        .poll(FOLLOW_BUDGET, &mut |c| {
+            if let Chunk::Data(d) = c {
+                feeder.feed(d);
+            }
+        })
+        .with_context(|| format!("reading {}", path.display()))?
+    {}
     if !follow {
         feeder.finish();
         return finish(ctx, source, &mut feeder, None);
@@ -323,8 +335,10 @@ async fn file(
     let mut live = Live::new(ctx, source.clone(), feeder.kept().len());
     live.print_existing(&mut feeder)?;
     let deadline = limit.map(|l| tokio::time::Instant::now() + l);
+    let mut more = false;
     loop {
-        let tick = tokio::time::sleep(Duration::from_millis(250));
+        // A burst is read in budget-sized slices without waiting in between.
+        let tick = tokio::time::sleep(Duration::from_millis(if more { 0 } else { 250 }));
         tokio::select! {
             _ = tick => {}
             _ = tokio::signal::ctrl_c() => break,
@@ -332,29 +346,26 @@ async fn file(
         if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
             break;
         }
-        let len = tokio::fs::metadata(&path)
-            .await
-            .map(|m| m.len())
-            .unwrap_or(0);
-        if len < pos {
-            // Truncated or rotated: start again from the top of the new file.
-            live.note(&format!(
-                "{} was truncated or rotated; reading it from the start",
-                path.display()
-            ))?;
-            f = match tokio::fs::File::open(&path).await {
-                Ok(f) => f,
-                Err(_) => continue,
-            };
-            pos = 0;
-        }
-        loop {
-            let n = f.read(&mut buf).await.unwrap_or(0);
-            if n == 0 {
-                break;
-            }
-            pos += n as u64;
-            feeder.feed(buf.get(..n).unwrap_or_default());
+        let mut failed = None;
+        more = follower
+            .poll(FOLLOW_BUDGET, &mut |c| {
+                let r = match c {
+                    Chunk::Data(d) => {
+                        feeder.feed(d);
+                        Ok(())
+                    }
+                    // Episodes of the old file first, then one note per change.
+                    Chunk::Event(e) => live
+                        .update(&mut feeder)
+                        .and_then(|()| live.note(&follow_note(&path, e))),
+                };
+                if let Err(e) = r {
+                    failed.get_or_insert(e);
+                }
+            })
+            .unwrap_or(false);
+        if let Some(e) = failed {
+            return Err(e);
         }
         live.update(&mut feeder)?;
     }

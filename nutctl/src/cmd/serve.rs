@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
-use nut_proto::server::{Server, ServerConfig, ServerHandle, Store, UpsData, UpsmonRole, User};
+use nut_proto::server::{
+    Server, ServerConfig, ServerHandle, ServerTls, Store, UpsData, UpsmonRole, User,
+};
 
 use crate::cli::ServeArgs;
 use crate::creds::Credentials;
@@ -101,6 +103,21 @@ pub(crate) fn set_vars(handle: &ServerHandle, ups: &str, vars: &[(&str, &str)]) 
     });
 }
 
+/// What binding a non-loopback address without TLS exposes.
+fn plaintext_warning(listen: std::net::SocketAddr, user: Option<&str>) -> String {
+    let who = match user {
+        Some(u) => format!(
+            "user {u}'s password crosses the network in plaintext, and {u} may SET variables, \
+             set FSD (shut every upsmon down) and run every instant command"
+        ),
+        None => "anyone who can reach it reads every variable".to_string(),
+    };
+    format!(
+        "listening on {listen} without TLS: {who}; give --tls-cert FILE --tls-key FILE so clients \
+         can use STARTTLS, or listen on 127.0.0.1"
+    )
+}
+
 /// `nutctl serve`.
 pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<Exit> {
     if a.name.is_some() && a.devs.len() > 1 {
@@ -112,13 +129,9 @@ pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<Exit> {
     let mut store = Store::new();
     let mut plays: Vec<(String, Vec<Frame>)> = Vec::new();
     for path in &a.devs {
-        let meta =
-            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-        if meta.len() > MAX_DEV_SIZE {
-            bail!("{} is larger than 4 MiB: not a device dump", path.display());
-        }
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes = nut_proto::safe_file::read_regular(path, MAX_DEV_SIZE)
+            .context("cannot read the device dump")?;
+        let text = String::from_utf8_lossy(&bytes);
         let name = a.name.clone().unwrap_or_else(|| name_of(path));
         if store.ups(&name).is_some() {
             bail!("two files give the UPS name {name}; rename one or serve them separately");
@@ -142,8 +155,23 @@ pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<Exit> {
         );
     }
     let names: Vec<String> = store.upses().map(|u| u.name.clone()).collect();
+    let tls = match (&a.tls_cert, &a.tls_key) {
+        (Some(c), Some(k)) => {
+            Some(ServerTls::from_pem_files(c, k).context("cannot use the TLS certificate")?)
+        }
+        _ => None,
+    };
+    if !a.listen.ip().is_loopback() && tls.is_none() {
+        eprintln!(
+            "nutctl: warning: {}",
+            plaintext_warning(a.listen, a.creds.user.as_deref())
+        );
+    }
+    // Room for many clients: the connection limit follows the fd limit.
+    nut_proto::server::raise_fd_limit();
     let config = ServerConfig {
         bind: a.listen,
+        tls,
         ..ServerConfig::default()
     };
     let handle = Arc::new(
@@ -237,6 +265,24 @@ mod tests {
             }]
         );
         assert_eq!(frames("").len(), 1);
+    }
+
+    #[test]
+    fn plaintext_warning_names_what_the_user_can_do() {
+        let w = plaintext_warning(([0, 0, 0, 0], 3493).into(), Some("admin"));
+        for word in [
+            "0.0.0.0:3493",
+            "without TLS",
+            "admin",
+            "SET",
+            "FSD",
+            "instant command",
+            "--tls-cert",
+        ] {
+            assert!(w.contains(word), "{word}: {w}");
+        }
+        let w = plaintext_warning((std::net::Ipv6Addr::UNSPECIFIED, 3493).into(), None);
+        assert!(w.contains("reads every variable"), "{w}");
     }
 
     #[test]

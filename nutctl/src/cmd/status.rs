@@ -302,6 +302,7 @@ fn raw(
                 if ctx.json {
                     json.insert(t.to_string(), serde_json::json!({ "error": msg }));
                 } else {
+                    let msg = crate::render::sanitize::sanitize(&msg);
                     eprintln!(
                         "Error: {msg}{}",
                         if several {

@@ -255,7 +255,12 @@ pub(crate) async fn run(ctx: &Ctx, args: WatchArgs) -> anyhow::Result<Exit> {
             loop {
                 let read = probe::read_vars(&ctx, &t).await;
                 polls += 1;
-                let wait = if read.is_err() {
+                // Back off only when the connection failed; an answer (DATA-STALE,
+                // DRIVER-NOT-CONNECTED…) means the server is there: keep polling so the
+                // recovery is seen at once.
+                let connection_failed =
+                    matches!(&read, Err(e) if !matches!(e, ClientError::Server { .. }));
+                let wait = if connection_failed {
                     failures = failures.saturating_add(1);
                     let w = backoff;
                     backoff = (backoff * 2).min(MAX_BACKOFF.max(interval));
@@ -315,7 +320,8 @@ pub(crate) async fn run(ctx: &Ctx, args: WatchArgs) -> anyhow::Result<Exit> {
         for l in watcher.observe(poll.index, &poll.read, rel, &time) {
             emit_line(ctx, &l)?;
         }
-        if let (Err(e), Some(next)) = (&poll.read, poll.next) {
+        // A reconnect notice only after a lost connection (an ERR answer is reported by observe).
+        if let (Err(e), Some(next), true) = (&poll.read, poll.next, poll.failures > 0) {
             let l = WatchLine::Reconnect {
                 time,
                 target: targets

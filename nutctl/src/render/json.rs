@@ -7,6 +7,6 @@ use serde::Serialize;
 pub(crate) fn emit<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
     let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
-    super::emit(&text)?;
+    super::emit_exact(&text)?;
     Ok(())
 }

@@ -4,13 +4,19 @@
 
 pub(crate) mod drill;
 pub(crate) mod json;
+pub(crate) mod sanitize;
 pub(crate) mod text;
 
 use std::io::Write;
 
-/// Writes text to stdout. Errors (a closed pipe above all) are returned, not panicked on as
-/// `print!` would.
+/// Writes text to stdout, control characters escaped ([`sanitize::sanitize`]). Errors (a closed
+/// pipe above all) are returned, not panicked on as `print!` would.
 pub(crate) fn emit(text: &str) -> std::io::Result<()> {
+    emit_exact(&sanitize::sanitize(text))
+}
+
+/// Writes `text` to stdout as it is: JSON only (serde escapes control characters itself).
+fn emit_exact(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()
