@@ -1083,6 +1083,23 @@ mod tests {
     }
 
     #[test]
+    fn nul_in_a_password_is_an_error_naming_file_and_line() {
+        let d = doc(
+            FileKind::UpsmonConf,
+            "# x\nMONITOR u@h 1 mon \"pw\0x\" primary\n",
+        );
+        let errs: Vec<String> = d
+            .diagnostics()
+            .iter()
+            .filter(|e| e.is_error())
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].starts_with("t:2:19: NUL byte"), "{errs:?}");
+        assert!(!errs[0].contains("pw"), "{errs:?}");
+    }
+
+    #[test]
     fn structure_diagnostics() {
         let d = doc(FileKind::UpsConf, "[]\n[a]\n[a\n[b] extra\n[a]\n");
         let msgs: Vec<String> = d.diagnostics().iter().map(|e| e.to_string()).collect();

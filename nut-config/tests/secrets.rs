@@ -58,6 +58,10 @@ const SHAPES: &[(FileKind, &str)] = &[
         FileKind::UpsmonConf,
         "# MONITOR ups@host 1 user {pw} primary\n",
     ),
+    (
+        FileKind::UpsmonConf,
+        "MONITOR ups@host 1 user \"{pw}\0x\" primary\n",
+    ),
     (FileKind::UpsmonConf, "CERTIDENT name {pw}\n"),
     (FileKind::UpsmonConf, "CERTIDENT name {pw} more\n"),
     (FileKind::UpsdConf, "CERTIDENT \"my cert\" {pw}\n"),

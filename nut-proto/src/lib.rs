@@ -2,7 +2,7 @@
 //!
 //! # Layout
 //! - [`target`]: `ups[@host[:port]]`, the one definition of a target (no tokio needed).
-//! - [`quote`]: the one quoting/unquoting routine both directions use.
+//! - [`quote`]: NUT's word syntax, once: the parseconf tokenizer and the word encoder.
 //! - [`reply`]: zero-copy nom parser for every line the server sends.
 //! - [`command`]: encoder for every client command, with the injection check.
 //! - [`error`]: every `ERR` code the server can send.

@@ -1,17 +1,6 @@
-//! Request tokenizer: turns one client line into words the way upsd does, then into a [`Command`].
-//!
-//! upsd runs client bytes through its config-file tokenizer ("parseconf"). The rules reproduced here:
-//!
-//! ```text
-//! list   ups            -> ["list", "ups"]              blanks (SP TAB CR VT FF) separate, runs collapse
-//! GET VAR "pi" "a b"    -> ["GET", "VAR", "pi", "a b"]  a quote at the start of a word opens it
-//! ab"c                  -> ["ab\"c"]                    a quote inside a bare word is literal
-//! "ab"cd                -> ["ab", "cd"]                 the closing quote ends the word
-//! a\"b\\c \#            -> ["a\"b\\c", "#"]             backslash takes the next byte literally
-//! a=b                   -> ["a", "=", "b"]              '=' outside quotes is a word of its own
-//! GET VAR pi # note     -> ["GET", "VAR", "pi"]         '#' outside quotes starts a comment
-//! "a#b"                 -> error                        unescaped '#' inside quotes
-//! ```
+//! Request reader: splits one client line into words the way upsd does ([`tokenize`], built on
+//! [`crate::quote::scan_line`], the one parseconf tokenizer, whose table of rules is there), and
+//! [`parse_command`] turns words into a [`Command`].
 //!
 //! # Lines that do not end where the LF is
 //!
@@ -37,10 +26,10 @@ use std::fmt;
 
 use crate::command::{Command, Secret};
 use crate::error::ErrCode;
-use crate::quote::is_blank;
+use crate::quote::{self, LineEnd};
 
 /// upsd keeps at most this many words per request line and silently drops the rest.
-pub const MAX_WORDS: usize = 32;
+pub use crate::quote::MAX_WORDS;
 
 /// One tokenized request: its words, borrowed from the line unless an escape forced a copy.
 pub type Words<'a> = Vec<Cow<'a, [u8]>>;
@@ -165,107 +154,24 @@ impl RequestError {
     }
 }
 
-fn push<'a>(words: &mut Words<'a>, w: Cow<'a, [u8]>) {
-    if words.len() < MAX_WORDS {
-        words.push(w);
-    }
-}
-
-/// Splits one request line (without its LF) into words by upsd's rules. Total on any bytes.
+/// Splits one request line (without its LF) into words by upsd's rules ([`quote::scan_line`], the
+/// one parseconf tokenizer). Total on any bytes; an LF inside `line` ends the request there.
 pub fn tokenize(line: &[u8]) -> Result<Tokenized<'_>, RequestError> {
-    let n = line.len();
     let mut words: Words<'_> = Vec::new();
-
-    let mut i = 0usize;
-    while let Some(&b) = line.get(i) {
-        if is_blank(b) {
-            i += 1;
-            continue;
+    let scanned = quote::scan_line(line, |w| words.push(w.text));
+    let n = line.len();
+    match scanned.end {
+        LineEnd::Complete => Ok(Tokenized::Complete(words)),
+        LineEnd::OpenQuote { escape: false, .. } => Ok(Tokenized::Partial { keep: n }),
+        LineEnd::OpenQuote { escape: true, .. } | LineEnd::DanglingEscape => {
+            Ok(Tokenized::Partial { keep: n - 1 })
         }
-        match b {
-            b'#' => break,
-            b'=' => {
-                push(
-                    &mut words,
-                    Cow::Borrowed(line.get(i..i + 1).unwrap_or_default()),
-                );
-                i += 1;
-            }
-            b'"' => {
-                let start = i + 1;
-                let mut owned: Option<Vec<u8>> = None;
-                let mut j = start;
-                loop {
-                    match line.get(j) {
-                        None => return Ok(Tokenized::Partial { keep: n }),
-                        Some(b'"') => break,
-                        Some(b'#') => return Err(RequestError::HashInQuotes),
-                        Some(b'\\') => match line.get(j + 1) {
-                            None => return Ok(Tokenized::Partial { keep: n - 1 }),
-                            Some(&c) => {
-                                owned
-                                    .get_or_insert_with(|| {
-                                        line.get(start..j).unwrap_or_default().to_vec()
-                                    })
-                                    .push(c);
-                                j += 2;
-                            }
-                        },
-                        Some(&c) => {
-                            if let Some(o) = owned.as_mut() {
-                                o.push(c);
-                            }
-                            j += 1;
-                        }
-                    }
-                }
-                let word = match owned {
-                    Some(o) => Cow::Owned(o),
-                    None => Cow::Borrowed(line.get(start..j).unwrap_or_default()),
-                };
-                push(&mut words, word);
-                i = j + 1;
-            }
-            _ => {
-                let start = i;
-                let mut owned: Option<Vec<u8>> = None;
-                let mut j = start;
-                while let Some(&c) = line.get(j) {
-                    if is_blank(c) || c == b'#' || c == b'=' {
-                        break;
-                    }
-                    if c == b'\\' {
-                        match line.get(j + 1) {
-                            None => return Ok(Tokenized::Partial { keep: n - 1 }),
-                            Some(&e) => {
-                                owned
-                                    .get_or_insert_with(|| {
-                                        line.get(start..j).unwrap_or_default().to_vec()
-                                    })
-                                    .push(e);
-                                j += 2;
-                            }
-                        }
-                    } else {
-                        if let Some(o) = owned.as_mut() {
-                            o.push(c);
-                        }
-                        j += 1;
-                    }
-                }
-                let word = match owned {
-                    Some(o) => Cow::Owned(o),
-                    None => Cow::Borrowed(line.get(start..j).unwrap_or_default()),
-                };
-                push(&mut words, word);
-                i = j;
-            }
-        }
+        LineEnd::HashInQuotes { .. } => Err(RequestError::HashInQuotes),
     }
-    Ok(Tokenized::Complete(words))
 }
 
-/// Tokenizes one complete request and turns it into a [`Command`]; a line that would continue
+/// Tokenizes one complete request into owned words ([`OwnedWords::command`] then makes the
+/// [`Command`]); a line that would continue
 /// (unterminated quote, trailing backslash) is treated as ending here. For tests, fuzzing and callers
 /// that already framed whole requests.
 pub fn parse_request_line(line: &[u8]) -> Result<OwnedWords, RequestError> {
