@@ -19,31 +19,9 @@
 //! [`EncodeError::ForbiddenByte`] before a single byte is appended; `out` is left untouched.
 //! Other control bytes and bytes ≥ 0x80 are sent as they are (upsd silently drops them from words).
 
-use std::fmt;
-
 use crate::quote;
 
-/// A password argument: wrapped so that `Debug` of a [`Command`] never shows it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Secret<'a>(&'a str);
-
-impl<'a> Secret<'a> {
-    /// Wraps a password for [`Command::Password`].
-    pub fn new(password: &'a str) -> Self {
-        Secret(password)
-    }
-
-    /// The password itself, for the encoder and for comparisons in tests; never log it.
-    pub fn expose(&self) -> &'a str {
-        self.0
-    }
-}
-
-impl fmt::Debug for Secret<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
+pub use crate::secret::Secret;
 
 /// One request a client can send to upsd (protocol 1.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,7 +128,7 @@ pub enum Command<'a> {
     /// `USERNAME <name>`.
     Username(&'a str),
     /// `PASSWORD <password>`: `Debug` prints `<redacted>`.
-    Password(Secret<'a>),
+    Password(Secret<&'a str>),
     /// `LOGIN <ups>`: register as a upsmon client of the UPS (counts in NUMLOGINS).
     Login {
         /// UPS name.
@@ -256,7 +234,10 @@ impl<'a> Command<'a> {
                 [s("ups", ups), s("cmd", cmd), value.map(|v| ("value", v))],
             ),
             Username(name) => (&["USERNAME"], [s("username", name), None, None]),
-            Password(pw) => (&["PASSWORD"], [s("password", pw.expose()), None, None]),
+            Password(pw) => (
+                &["PASSWORD"],
+                [s("password", pw.expose_borrowed()), None, None],
+            ),
             Login { ups } => (&["LOGIN"], [s("ups", ups), None, None]),
             Logout => (&["LOGOUT"], [None, None, None]),
             Primary { ups } => (&["PRIMARY"], [s("ups", ups), None, None]),
@@ -347,7 +328,7 @@ mod tests {
                 b"SET VAR pi device.model \"Smart UPS\"\n",
             ),
             (
-                Command::Password(Secret::new("s3cr3t pw")),
+                Command::Password(Secret::borrowed("s3cr3t pw")),
                 b"PASSWORD \"s3cr3t pw\"\n",
             ),
             (Command::SetTracking(true), b"SET TRACKING ON\n"),
@@ -382,7 +363,7 @@ mod tests {
             })
         );
         assert_eq!(out, b"prefix");
-        let err = Command::Password(Secret::new("a\rb"))
+        let err = Command::Password(Secret::borrowed("a\rb"))
             .to_line()
             .unwrap_err();
         assert!(!err.to_string().contains("a\rb"));
@@ -390,7 +371,7 @@ mod tests {
 
     #[test]
     fn password_debug_is_redacted() {
-        let dbg = format!("{:?}", Command::Password(Secret::new("hunter2")));
+        let dbg = format!("{:?}", Command::Password(Secret::borrowed("hunter2")));
         assert!(!dbg.contains("hunter2"), "{dbg}");
     }
 }

@@ -77,7 +77,7 @@ impl Args {
                 value: self.flag.then_some(v),
             },
             17 => Command::Username(a),
-            18 => Command::Password(Secret::new(b)),
+            18 => Command::Password(Secret::borrowed(b)),
             19 => Command::Login { ups: a },
             20 => Command::Logout,
             21 => Command::Primary { ups: a },

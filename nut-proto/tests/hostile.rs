@@ -589,10 +589,10 @@ async fn starttls_refused_keeps_plaintext_usable() {
 
 #[test]
 fn password_never_prints() {
-    let p = nut_proto::client::Password::new("hunter2");
+    let p = nut_proto::Secret::new("hunter2");
     assert!(!format!("{p:?}").contains("hunter2"));
     assert!(!format!("{p}").contains("hunter2"));
-    assert_eq!(p.expose_secret(), "hunter2");
+    assert_eq!(p.expose(), "hunter2");
 }
 
 #[test]

@@ -205,19 +205,13 @@ pub async fn gather_local(o: &LocalOptions) -> Facts {
         snapshots: Some(&plain),
         logs: Some(&journal),
     };
-    let monitors: Vec<(Target, String, nut_proto::client::Password)> = dir
+    let monitors: Vec<(Target, String, nut_proto::Secret)> = dir
         .upsmon_conf
         .view()
         .map(|u| {
             u.monitors
                 .iter()
-                .map(|m| {
-                    (
-                        m.target.clone(),
-                        m.user.clone(),
-                        nut_proto::client::Password::new(m.password.expose()),
-                    )
-                })
+                .map(|m| (m.target.clone(), m.user.clone(), m.password.clone()))
                 .collect()
         })
         .unwrap_or_default();

@@ -7,15 +7,15 @@
 //! out of step (timeout, protocol violation, I/O) marks it unusable, so a later call cannot read a stale
 //! reply as its own.
 
-use crate::command::{Command, Secret};
+use crate::command::Command;
 use crate::reply::{self, ListHeader, OkReply, Reply, VarType};
 use crate::target::Target;
 
 use super::conn::{Connection, Options};
 use super::error::{excerpt, ClientError, ProtocolViolation, TlsError};
 use super::types::{Accepted, Range, TrackingStatus, UpsInfo, Variable};
-use super::Password;
 use crate::error::ErrCode;
+use crate::secret::Secret;
 
 /// GET requests sent per write by [`Client::get_vars_pipelined`]. Bounded so that neither side's
 /// socket buffers can fill up while the other is still writing (which would deadlock both).
@@ -388,18 +388,17 @@ impl Client {
     }
 
     /// `PASSWORD <pw>`. Always `OK` from upsd, even when wrong: the check happens at LOGIN, SET, ….
-    pub async fn password(&mut self, password: &Password) -> Result<(), ClientError> {
-        let secret = password.expose_secret();
-        self.single(Command::Password(Secret::new(secret)), "PASSWORD", ok_any)
-            .await
+    pub async fn password(&mut self, password: &Secret) -> Result<(), ClientError> {
+        self.single(
+            Command::Password(password.as_borrowed()),
+            "PASSWORD",
+            ok_any,
+        )
+        .await
     }
 
     /// `USERNAME` then `PASSWORD`.
-    pub async fn authenticate(
-        &mut self,
-        user: &str,
-        password: &Password,
-    ) -> Result<(), ClientError> {
+    pub async fn authenticate(&mut self, user: &str, password: &Secret) -> Result<(), ClientError> {
         self.username(user).await?;
         self.password(password).await
     }

@@ -27,6 +27,7 @@ use std::fmt;
 use crate::command::{Command, Secret};
 use crate::error::ErrCode;
 use crate::quote::{self, LineEnd};
+use crate::secret::REDACTED;
 
 /// upsd keeps at most this many words per request line and silently drops the rest.
 pub use crate::quote::MAX_WORDS;
@@ -216,7 +217,7 @@ fn debug_words<W: AsRef<[u8]>>(words: &[W], f: &mut fmt::Formatter<'_>) -> fmt::
     let mut list = f.debug_list();
     for (i, w) in words.iter().enumerate() {
         if secret && i > 0 {
-            list.entry(&"<redacted>");
+            list.entry(&REDACTED);
         } else {
             list.entry(&String::from_utf8_lossy(w.as_ref()));
         }
@@ -355,7 +356,7 @@ pub fn parse_command<W: AsRef<[u8]>>(words: &[W]) -> Result<Command<'_>, Request
         }
         Verb::Password => {
             exactly(1)?;
-            Command::Password(Secret::new(name(0)?))
+            Command::Password(Secret::borrowed(name(0)?))
         }
         Verb::Login => {
             exactly(1)?;

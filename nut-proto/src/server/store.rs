@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::reply::{ValueKind, VarType};
+use crate::secret::Secret;
 use crate::server::request::{tokenize, Tokenized};
 
 /// Whether the (imaginary) driver behind a UPS is answering: drives upsd's `ERR DRIVER-NOT-CONNECTED`
@@ -260,7 +261,7 @@ pub enum UpsmonRole {
 pub struct User {
     /// User name (matched exactly, as upsd does).
     pub name: String,
-    password: String,
+    password: Secret,
     /// `actions = SET`.
     pub can_set: bool,
     /// `actions = FSD`.
@@ -276,7 +277,7 @@ impl User {
     pub fn new(name: &str, password: &str) -> Self {
         User {
             name: name.to_owned(),
-            password: password.to_owned(),
+            password: Secret::new(password),
             can_set: false,
             can_fsd: false,
             instcmds: Vec::new(),
@@ -310,7 +311,7 @@ impl User {
 
     /// Whether `password` is this user's password.
     pub fn password_is(&self, password: &str) -> bool {
-        self.password == password
+        self.password.expose() == password
     }
 
     /// Whether the user may run instant command `cmd` (case-insensitive, or `ALL`).
@@ -325,7 +326,7 @@ impl fmt::Debug for User {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("User")
             .field("name", &self.name)
-            .field("password", &"<redacted>")
+            .field("password", &self.password)
             .field("can_set", &self.can_set)
             .field("can_fsd", &self.can_fsd)
             .field("instcmds", &self.instcmds)

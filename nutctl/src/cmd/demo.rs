@@ -98,7 +98,7 @@ async fn doctor_part(ctx: &Ctx, color: bool) -> anyhow::Result<nut_diagnose::Rep
             let login = NutProbe {
                 credentials: Some((
                     MON_USER.to_string(),
-                    nut_proto::client::Password::new(MON_WRONG_PASSWORD),
+                    nut_proto::Secret::new(MON_WRONG_PASSWORD),
                 )),
                 ..plain
             };

@@ -134,7 +134,7 @@ pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<Exit> {
     }
     if let Some(c) = Credentials::from_args(&a.creds)? {
         store.insert_user(
-            User::new(&c.user, c.password.expose_secret())
+            User::new(&c.user, c.password.expose())
                 .allow_set()
                 .allow_fsd()
                 .allow_instcmd("ALL")
