@@ -176,6 +176,13 @@ pub enum EncodeError {
         /// The offending byte.
         byte: u8,
     },
+    /// A UPS, variable, command or user name that NUT cannot hold: names are one word of printable
+    /// ASCII without quotes, `\\`, `#` or `=`. The name itself is not included.
+    #[error("{arg} is not a NUT name (one word of printable ASCII, without \", \\, # or =)")]
+    BadName {
+        /// Which argument (`ups`, `var`, `cmd`, `username`).
+        arg: &'static str,
+    },
 }
 
 /// Bytes no argument may contain.
@@ -194,61 +201,61 @@ fn check(arg: &'static str, bytes: &[u8]) -> Result<(), EncodeError> {
 }
 
 /// Fixed words of a command, then up to three (argument name, bytes) pairs.
-type Parts<'a> = (
-    &'static [&'static str],
-    [Option<(&'static str, &'a [u8])>; 3],
-);
+type Parts<'a> = (&'static str, [Option<(&'static str, &'a [u8])>; 3]);
 
 impl<'a> Command<'a> {
-    /// The fixed words and the arguments (name, bytes) of this command, so that checking and writing
-    /// walk the same list.
+    /// The fixed words and the arguments (name, bytes) of this command, so that checking, writing and
+    /// naming walk the same list.
     fn parts(&self) -> Parts<'a> {
         use Command::*;
         let s = |n: &'static str, v: &'a str| Some((n, v.as_bytes()));
         match *self {
-            GetVar { ups, var } => (&["GET", "VAR"], [s("ups", ups), s("var", var), None]),
-            GetType { ups, var } => (&["GET", "TYPE"], [s("ups", ups), s("var", var), None]),
-            GetDesc { ups, var } => (&["GET", "DESC"], [s("ups", ups), s("var", var), None]),
-            GetCmdDesc { ups, cmd } => (&["GET", "CMDDESC"], [s("ups", ups), s("cmd", cmd), None]),
-            GetUpsDesc { ups } => (&["GET", "UPSDESC"], [s("ups", ups), None, None]),
-            GetNumLogins { ups } => (&["GET", "NUMLOGINS"], [s("ups", ups), None, None]),
-            GetTracking { id } => (
-                &["GET", "TRACKING"],
-                [id.and_then(|id| s("id", id)), None, None],
-            ),
-            ListUps => (&["LIST", "UPS"], [None, None, None]),
-            ListVar { ups } => (&["LIST", "VAR"], [s("ups", ups), None, None]),
-            ListRw { ups } => (&["LIST", "RW"], [s("ups", ups), None, None]),
-            ListCmd { ups } => (&["LIST", "CMD"], [s("ups", ups), None, None]),
-            ListEnum { ups, var } => (&["LIST", "ENUM"], [s("ups", ups), s("var", var), None]),
-            ListRange { ups, var } => (&["LIST", "RANGE"], [s("ups", ups), s("var", var), None]),
-            ListClient { ups } => (&["LIST", "CLIENT"], [s("ups", ups), None, None]),
+            GetVar { ups, var } => ("GET VAR", [s("ups", ups), s("var", var), None]),
+            GetType { ups, var } => ("GET TYPE", [s("ups", ups), s("var", var), None]),
+            GetDesc { ups, var } => ("GET DESC", [s("ups", ups), s("var", var), None]),
+            GetCmdDesc { ups, cmd } => ("GET CMDDESC", [s("ups", ups), s("cmd", cmd), None]),
+            GetUpsDesc { ups } => ("GET UPSDESC", [s("ups", ups), None, None]),
+            GetNumLogins { ups } => ("GET NUMLOGINS", [s("ups", ups), None, None]),
+            GetTracking { id } => ("GET TRACKING", [id.and_then(|id| s("id", id)), None, None]),
+            ListUps => ("LIST UPS", [None, None, None]),
+            ListVar { ups } => ("LIST VAR", [s("ups", ups), None, None]),
+            ListRw { ups } => ("LIST RW", [s("ups", ups), None, None]),
+            ListCmd { ups } => ("LIST CMD", [s("ups", ups), None, None]),
+            ListEnum { ups, var } => ("LIST ENUM", [s("ups", ups), s("var", var), None]),
+            ListRange { ups, var } => ("LIST RANGE", [s("ups", ups), s("var", var), None]),
+            ListClient { ups } => ("LIST CLIENT", [s("ups", ups), None, None]),
             SetVar { ups, var, value } => (
-                &["SET", "VAR"],
+                "SET VAR",
                 [s("ups", ups), s("var", var), Some(("value", value))],
             ),
-            SetTracking(true) => (&["SET", "TRACKING", "ON"], [None, None, None]),
-            SetTracking(false) => (&["SET", "TRACKING", "OFF"], [None, None, None]),
+            SetTracking(true) => ("SET TRACKING ON", [None, None, None]),
+            SetTracking(false) => ("SET TRACKING OFF", [None, None, None]),
             InstCmd { ups, cmd, value } => (
-                &["INSTCMD"],
+                "INSTCMD",
                 [s("ups", ups), s("cmd", cmd), value.map(|v| ("value", v))],
             ),
-            Username(name) => (&["USERNAME"], [s("username", name), None, None]),
+            Username(name) => ("USERNAME", [s("username", name), None, None]),
             Password(pw) => (
-                &["PASSWORD"],
+                "PASSWORD",
                 [s("password", pw.expose_borrowed()), None, None],
             ),
-            Login { ups } => (&["LOGIN"], [s("ups", ups), None, None]),
-            Logout => (&["LOGOUT"], [None, None, None]),
-            Primary { ups } => (&["PRIMARY"], [s("ups", ups), None, None]),
-            Master { ups } => (&["MASTER"], [s("ups", ups), None, None]),
-            Fsd { ups } => (&["FSD"], [s("ups", ups), None, None]),
-            StartTls => (&["STARTTLS"], [None, None, None]),
-            Ver => (&["VER"], [None, None, None]),
-            NetVer => (&["NETVER"], [None, None, None]),
-            ProtVer => (&["PROTVER"], [None, None, None]),
-            Help => (&["HELP"], [None, None, None]),
+            Login { ups } => ("LOGIN", [s("ups", ups), None, None]),
+            Logout => ("LOGOUT", [None, None, None]),
+            Primary { ups } => ("PRIMARY", [s("ups", ups), None, None]),
+            Master { ups } => ("MASTER", [s("ups", ups), None, None]),
+            Fsd { ups } => ("FSD", [s("ups", ups), None, None]),
+            StartTls => ("STARTTLS", [None, None, None]),
+            Ver => ("VER", [None, None, None]),
+            NetVer => ("NETVER", [None, None, None]),
+            ProtVer => ("PROTVER", [None, None, None]),
+            Help => ("HELP", [None, None, None]),
         }
+    }
+
+    /// The command's fixed words as sent (`"GET VAR"`, `"LIST UPS"`, `"SET TRACKING ON"`,
+    /// `"LOGOUT"`): what a client names in its errors.
+    pub fn verb(&self) -> &'static str {
+        self.parts().0
     }
 
     /// Appends this command as one line ending in `\n`. On error nothing is appended.
@@ -257,19 +264,29 @@ impl<'a> Command<'a> {
         for (name, bytes) in args.iter().flatten() {
             check(name, bytes)?;
         }
-        let mut first = true;
-        for w in words {
-            if !first {
-                out.push(b' ');
-            }
-            first = false;
-            out.extend_from_slice(w.as_bytes());
-        }
+        out.extend_from_slice(words.as_bytes());
         for (_, bytes) in args.iter().flatten() {
             out.push(b' ');
             quote::push_word(bytes, out);
         }
         out.push(b'\n');
+        Ok(())
+    }
+
+    /// Checks the command without encoding it: every argument as [`Command::encode`] does, and that
+    /// each name (UPS, variable, command, user) is one word NUT can hold. For callers that must refuse
+    /// a bad request before anything else goes on the wire (credentials, for instance).
+    pub fn validate(&self) -> Result<(), EncodeError> {
+        let (_, args) = self.parts();
+        for (arg, bytes) in args.iter().flatten() {
+            check(arg, bytes)?;
+            let name = matches!(*arg, "ups" | "var" | "cmd" | "username");
+            let word =
+                |b: &u8| (0x21..0x7f).contains(b) && !matches!(b, b'"' | b'\\' | b'#' | b'=');
+            if name && (bytes.is_empty() || !bytes.iter().all(word)) {
+                return Err(EncodeError::BadName { arg });
+            }
+        }
         Ok(())
     }
 
@@ -367,6 +384,40 @@ mod tests {
             .to_line()
             .unwrap_err();
         assert!(!err.to_string().contains("a\rb"));
+    }
+
+    #[test]
+    fn validate_refuses_bad_names_and_bytes() {
+        let set = |var| Command::SetVar {
+            ups: "pi",
+            var,
+            value: b"a b",
+        };
+        assert_eq!(set("battery.charge.low").validate(), Ok(()));
+        for bad in ["", "two words", "x\"y", "a#b", "tab\tname"] {
+            assert_eq!(
+                set(bad).validate(),
+                Err(EncodeError::BadName { arg: "var" }),
+                "{bad:?}"
+            );
+        }
+        assert!(matches!(
+            set("a\nFSD pi").validate(),
+            Err(EncodeError::ForbiddenByte { arg: "var", .. })
+        ));
+        let cmd = Command::InstCmd {
+            ups: "pi",
+            cmd: "beeper disable",
+            value: None,
+        };
+        assert_eq!(cmd.validate(), Err(EncodeError::BadName { arg: "cmd" }));
+    }
+
+    #[test]
+    fn verb_names_the_fixed_words() {
+        assert_eq!(Command::GetVar { ups: "a", var: "b" }.verb(), "GET VAR");
+        assert_eq!(Command::SetTracking(false).verb(), "SET TRACKING OFF");
+        assert_eq!(Command::Logout.verb(), "LOGOUT");
     }
 
     #[test]

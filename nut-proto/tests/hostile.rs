@@ -242,6 +242,24 @@ async fn silent_server_times_out() {
 }
 
 #[tokio::test]
+async fn logout_does_not_wait_for_a_server_that_never_answers_it() {
+    // The server reads LOGOUT, reports it, and never answers (nor closes). Before, logout() waited
+    // for the reply and came back with Timeout; now it only sends.
+    let (tx, rx_seen) = tokio::sync::oneshot::channel();
+    let port = fake(|mut rx, w| async move {
+        let _keep_open = w;
+        let line = rx.next_line().await.ok().flatten();
+        let _ = tx.send(line);
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    })
+    .await;
+    let c = client(port, opts(300)).await;
+    let r = c.logout().await;
+    assert!(r.is_ok(), "{r:?}");
+    assert_eq!(rx_seen.await.unwrap().as_deref(), Some("LOGOUT"));
+}
+
+#[tokio::test]
 async fn end_list_for_the_wrong_list() {
     let port = fake(|mut rx, mut w| async move {
         let _ = rx.next_line().await;

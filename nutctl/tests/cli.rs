@@ -53,6 +53,25 @@ fn usage_errors_are_unknown_not_critical() {
 }
 
 #[test]
+fn set_and_cmd_refuse_a_bad_name_before_connecting_or_asking_for_credentials() {
+    // Port 1 on loopback is closed: a connection attempt would say "refused"; no --user is given,
+    // which would be refused next. The name is checked before both.
+    for args in [
+        &["set", "ups@127.0.0.1:1", "bad name", "1"][..],
+        &["cmd", "ups@127.0.0.1:1", "beeper\ndisable"][..],
+    ] {
+        let o = run(args);
+        assert_ne!(code(&o), 0, "{args:?}");
+        let err = stderr(&o);
+        assert!(
+            err.contains("not a NUT name") || err.contains("forbidden byte"),
+            "{err}"
+        );
+        assert!(!err.contains("refused") && !err.contains("--user"), "{err}");
+    }
+}
+
+#[test]
 fn completions_and_man_page_come_from_the_cli() {
     let o = run(&["completions", "bash"]);
     assert_eq!(code(&o), 0);
