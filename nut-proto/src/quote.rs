@@ -25,13 +25,8 @@ use std::fmt;
 use std::ops::Range;
 
 /// Bytes that upsd's tokenizer treats as word separators outside quotes (C `isspace` without LF).
-pub fn is_blank(b: u8) -> bool {
+pub(crate) fn is_blank(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | 0x0b | 0x0c)
-}
-
-/// Bytes that must be preceded by a backslash so upsd reads them literally.
-pub fn needs_escape(b: u8) -> bool {
-    matches!(b, b'\\' | b'"' | b'#')
 }
 
 /// Whether `word` must be wrapped in double quotes to arrive as one word: empty, or containing
@@ -41,11 +36,11 @@ pub fn needs_quotes(word: &[u8]) -> bool {
 }
 
 /// [`classify`] bit: the word holds `\`, `"` or `#`.
-pub const NEEDS_ESCAPE: u8 = 1;
+pub(crate) const NEEDS_ESCAPE: u8 = 1;
 /// [`classify`] bit: the word holds whitespace or `=`.
-pub const NEEDS_QUOTES: u8 = 2;
+pub(crate) const NEEDS_QUOTES: u8 = 2;
 /// [`classify`] bit: the word holds LF, CR or NUL, which no quoting can carry.
-pub const FORBIDDEN: u8 = 4;
+pub(crate) const FORBIDDEN: u8 = 4;
 
 const fn byte_classes() -> [u8; 256] {
     let mut t = [0u8; 256];
@@ -67,14 +62,14 @@ static BYTE_CLASSES: [u8; 256] = byte_classes();
 
 /// One pass over `word` answering all three questions the encoder asks (escape? quote? refuse?),
 /// as an OR of [`NEEDS_ESCAPE`], [`NEEDS_QUOTES`] and [`FORBIDDEN`].
-pub fn classify(word: &[u8]) -> u8 {
+pub(crate) fn classify(word: &[u8]) -> u8 {
     // invariant: a u8 index into a 256-entry table is always in bounds.
     word.iter()
         .fold(0, |acc, &b| acc | BYTE_CLASSES[usize::from(b)])
 }
 
 /// Appends `word` with `\`, `"` and `#` backslash-escaped, without surrounding quotes.
-pub fn escape_into(word: &[u8], out: &mut Vec<u8>) {
+pub(crate) fn escape_into(word: &[u8], out: &mut Vec<u8>) {
     let mut rest = word;
     // Copy escape-free runs in one go; most values have no special byte at all.
     while let Some(pos) = memchr::memchr3(b'\\', b'"', b'#', rest) {
@@ -143,7 +138,7 @@ pub fn unescape(raw: &[u8]) -> Cow<'_, [u8]> {
 /// Finds the closing quote of a quoted word. `s` starts just after the opening `"`; the result is the
 /// index of the closing `"` in `s` (escaped quotes `\"` are skipped), or `None` if it never closes.
 #[inline]
-pub fn find_closing_quote(s: &[u8]) -> Option<usize> {
+pub(crate) fn find_closing_quote(s: &[u8]) -> Option<usize> {
     let mut at = 0usize;
     loop {
         let rest = s.get(at..)?;

@@ -260,6 +260,22 @@ async fn logout_does_not_wait_for_a_server_that_never_answers_it() {
 }
 
 #[tokio::test]
+async fn starttls_in_options_is_sent_on_connect() {
+    let port = fake(|mut rx, mut w| async move {
+        if rx.next_line().await.ok().flatten().as_deref() == Some("STARTTLS") {
+            let _ = w.write_all(b"ERR FEATURE-NOT-CONFIGURED\n").await;
+        }
+        let _ = rx.next_line().await;
+    })
+    .await;
+    let mut tls = nut_proto::client::TlsOptions::default();
+    tls.danger_accept_invalid_certs = true;
+    let o = opts(2000).with_starttls(tls);
+    let e = Client::connect("127.0.0.1", port, o).await.unwrap_err();
+    assert!(matches!(e, ClientError::Tls(TlsError::Refused(_))), "{e:?}");
+}
+
+#[tokio::test]
 async fn end_list_for_the_wrong_list() {
     let port = fake(|mut rx, mut w| async move {
         let _ = rx.next_line().await;

@@ -29,7 +29,18 @@ use super::tls::TlsOptions;
 /// that never sends `END LIST` can make us store.
 pub const DEFAULT_MAX_LIST_ITEMS: usize = 10_000;
 
-/// Connection settings. Build with `Options::default()` and change fields.
+/// Connection settings: `Options::default()`, then the `with_*` methods.
+///
+/// ```
+/// use std::time::Duration;
+/// use nut_proto::client::{Options, TlsOptions};
+/// let mut tls = TlsOptions::default();
+/// tls.ca_file = Some("/etc/nut/ca.pem".into());
+/// let opts = Options::default()
+///     .with_request_timeout(Duration::from_secs(2))
+///     .with_starttls(tls);
+/// assert!(opts.starttls);
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Options {
@@ -48,6 +59,48 @@ pub struct Options {
     /// TLS settings used by `starttls` (verification on; a CA file is required unless the
     /// explicit opt-out is set).
     pub tls: TlsOptions,
+    /// Upgrade with STARTTLS right after connecting ([`super::Client::connect`]); off by default.
+    /// A refusal is then a connect error ([`super::TlsError::Refused`]).
+    pub starttls: bool,
+}
+
+impl Options {
+    /// Bound on DNS resolution plus TCP connect.
+    pub fn with_connect_timeout(mut self, after: Duration) -> Self {
+        self.connect_timeout = after;
+        self
+    }
+
+    /// Bound on one request and its whole reply.
+    pub fn with_request_timeout(mut self, after: Duration) -> Self {
+        self.request_timeout = after;
+        self
+    }
+
+    /// Longest reply line accepted.
+    pub fn with_max_line(mut self, max: usize) -> Self {
+        self.max_line = max;
+        self
+    }
+
+    /// Most items accepted in one `LIST`.
+    pub fn with_max_list_items(mut self, max: usize) -> Self {
+        self.max_list_items = max;
+        self
+    }
+
+    /// Re-arm `TCP_QUICKACK` before each read (see the module docs).
+    pub fn with_quickack(mut self, on: bool) -> Self {
+        self.quickack = on;
+        self
+    }
+
+    /// STARTTLS right after connecting, authenticated per `tls`.
+    pub fn with_starttls(mut self, tls: TlsOptions) -> Self {
+        self.tls = tls;
+        self.starttls = true;
+        self
+    }
 }
 
 impl Default for Options {
@@ -59,6 +112,7 @@ impl Default for Options {
             max_list_items: DEFAULT_MAX_LIST_ITEMS,
             quickack: true,
             tls: TlsOptions::default(),
+            starttls: false,
         }
     }
 }

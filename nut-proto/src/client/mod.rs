@@ -27,8 +27,10 @@ mod types;
 
 pub use crate::reply::{ValueKind, VarType};
 pub use conn::{Connection, Options, DEFAULT_MAX_LIST_ITEMS};
-pub use error::{ClientError, ProtocolViolation, TlsError, MAX_ERROR_LINE};
-pub use lines::{LineBuffer, MAX_LINE_LIMIT, READ_CHUNK};
+pub use error::{ClientError, ProtocolViolation, TlsConfigError, TlsError, MAX_ERROR_LINE};
+pub use lines::MAX_LINE_LIMIT;
+#[doc(hidden)]
+pub use lines::{LineBuffer, READ_CHUNK};
 pub use session::{Client, PIPELINE_BATCH};
 pub use tls::TlsOptions;
 pub use types::{Accepted, Range, TrackingStatus, UpsInfo, Variable};

@@ -7,7 +7,7 @@
 //! out of step (timeout, protocol violation, I/O) marks it unusable, so a later call cannot read a stale
 //! reply as its own.
 
-use crate::command::Command;
+use crate::command::{Command, EncodeError};
 use crate::reply::{self, ListHeader, OkReply, Reply, VarType};
 use crate::target::Target;
 
@@ -78,12 +78,16 @@ fn bare_text(line: &[u8], r: Reply<'_>, expected: &'static str) -> Result<String
 }
 
 impl Client {
-    /// Connects to `host:port` (name, IPv4 or IPv6 literal without brackets). See
+    /// Connects to `host:port` (name, IPv4 or IPv6 literal without brackets), then upgrades with
+    /// STARTTLS when [`Options::starttls`] is set (see [`Options::with_starttls`]). See
     /// [`Connection::connect`] for how failures are classified.
     pub async fn connect(host: &str, port: u16, opts: Options) -> Result<Client, ClientError> {
-        Ok(Client::from_connection(
-            Connection::connect(host, port, opts).await?,
-        ))
+        let starttls = opts.starttls;
+        let mut c = Client::from_connection(Connection::connect(host, port, opts).await?);
+        if starttls {
+            c.starttls().await?;
+        }
+        Ok(c)
     }
 
     /// Connects to the server part of a parsed `ups[@host[:port]]`.
@@ -106,8 +110,7 @@ impl Client {
 
     fn encode(&mut self, cmd: &Command<'_>) -> Result<(), ClientError> {
         self.wbuf.clear();
-        cmd.encode(&mut self.wbuf)
-            .map_err(|e| ClientError::Encode(e.to_string()))
+        Ok(cmd.encode(&mut self.wbuf)?)
     }
 
     /// Sends `cmd` and hands its one reply line to `f`, all under the request timeout.
@@ -139,10 +142,7 @@ impl Client {
     {
         let Some(header) = cmd.list_header() else {
             // invariant: only called with LIST commands; reported, not panicked, if ever broken.
-            return Err(ClientError::Encode(format!(
-                "{} is not a LIST command",
-                cmd.verb()
-            )));
+            return Err(EncodeError::NotAList { verb: cmd.verb() }.into());
         };
         self.conn.check_ready()?;
         self.encode(&cmd)?;
@@ -310,9 +310,7 @@ impl Client {
             self.conn.check_ready()?;
             self.wbuf.clear();
             for var in batch {
-                Command::GetVar { ups, var }
-                    .encode(&mut self.wbuf)
-                    .map_err(|e| ClientError::Encode(e.to_string()))?;
+                Command::GetVar { ups, var }.encode(&mut self.wbuf)?;
             }
             let after = self.conn.opts.request_timeout;
             let max = self.conn.opts.max_line;

@@ -19,7 +19,7 @@ use tokio_rustls::rustls::crypto::CryptoProvider;
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio_rustls::rustls::{DigitallySignedStruct, SignatureScheme};
 
-use super::error::TlsError;
+use super::error::{TlsConfigError, TlsError};
 
 /// How `starttls` authenticates the server.
 #[derive(Debug, Clone, Default)]
@@ -42,7 +42,7 @@ impl TlsOptions {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
-            .map_err(|e| TlsError::Config(e.to_string()))?;
+            .map_err(TlsConfigError::Provider)?;
         if self.danger_accept_invalid_certs {
             return Ok(builder
                 .dangerous()
@@ -50,29 +50,28 @@ impl TlsOptions {
                 .with_no_client_auth());
         }
         let Some(path) = &self.ca_file else {
-            return Err(TlsError::Config(
-                "no CA file given (set TlsOptions::ca_file to the server's CA or self-signed \
-                 certificate, or knowingly set danger_accept_invalid_certs)"
-                    .to_string(),
-            ));
+            return Err(TlsConfigError::NoCaFile.into());
         };
-        let pem = std::fs::read(path).map_err(|e| {
-            TlsError::Config(format!("cannot read CA file {}: {e}", path.display()))
+        let pem = std::fs::read(path).map_err(|source| TlsConfigError::ReadCaFile {
+            path: path.clone(),
+            source,
         })?;
         let mut roots = rustls::RootCertStore::empty();
         let mut reader = pem.as_slice();
         for cert in rustls_pemfile::certs(&mut reader) {
-            let cert =
-                cert.map_err(|e| TlsError::Config(format!("bad PEM in {}: {e}", path.display())))?;
-            roots.add(cert).map_err(|e| {
-                TlsError::Config(format!("unusable certificate in {}: {e}", path.display()))
+            let cert = cert.map_err(|source| TlsConfigError::BadPem {
+                path: path.clone(),
+                source,
             })?;
+            roots
+                .add(cert)
+                .map_err(|source| TlsConfigError::BadCertificate {
+                    path: path.clone(),
+                    source,
+                })?;
         }
         if roots.is_empty() {
-            return Err(TlsError::Config(format!(
-                "no certificate found in CA file {}",
-                path.display()
-            )));
+            return Err(TlsConfigError::NoCertificate { path: path.clone() }.into());
         }
         Ok(builder.with_root_certificates(roots).with_no_client_auth())
     }
@@ -80,8 +79,13 @@ impl TlsOptions {
     /// The name to verify: the explicit override, else the host connected to.
     pub(crate) fn server_name(&self, host: &str) -> Result<ServerName<'static>, TlsError> {
         let name = self.server_name.as_deref().unwrap_or(host);
-        ServerName::try_from(name.to_string())
-            .map_err(|e| TlsError::Config(format!("bad TLS server name {name:?}: {e}")))
+        ServerName::try_from(name.to_string()).map_err(|source| {
+            TlsConfigError::BadServerName {
+                name: name.to_string(),
+                source,
+            }
+            .into()
+        })
     }
 }
 
