@@ -3,6 +3,7 @@
 //! ones nut-diagnose gave.
 
 pub(crate) mod json;
+pub(crate) mod report;
 pub(crate) mod text;
 
 use std::io::Write;
