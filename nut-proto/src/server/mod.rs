@@ -20,4 +20,7 @@ mod net;
 #[cfg(feature = "server")]
 pub use net::{InstCmdRecord, Server, ServerConfig, ServerHandle};
 pub use request::{parse_command, tokenize, RequestError, Tokenized, Verb};
-pub use store::{CmdData, DriverState, Store, UpsData, UpsmonRole, User, VarData};
+pub use store::{
+    sequence, CmdData, DriverState, Frame, Store, TimerError, UpsData, UpsmonRole, User, VarData,
+    MAX_TIMER,
+};

@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::time::Duration;
 
 use crate::reply::{ValueKind, VarType};
 use crate::secret::Secret;
@@ -247,6 +248,67 @@ impl UpsData {
     }
 }
 
+/// The longest a state of a dummy-ups sequence may last (a `TIMER` value): one day. Longer values
+/// are typos (`TIMER 1e300`), refused at load instead of overflowing a timer during playback.
+pub const MAX_TIMER: Duration = Duration::from_secs(86_400);
+
+/// One state of a dummy-ups sequence (`.seq`): its `name: value` lines (read with
+/// [`UpsData::from_dev`]) and how long it lasts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// The `name: value` lines of this state.
+    pub text: String,
+    /// How long before the next state (the `TIMER n` after it); `None` for the last state of a file
+    /// that does not end with a `TIMER` (a plain `.dev` is one such state).
+    pub hold: Option<Duration>,
+}
+
+/// A `TIMER` line whose value is not a number of seconds from 0 to [`MAX_TIMER`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: TIMER {value:?} is not a number of seconds from 0 to {max}", max = MAX_TIMER.as_secs())]
+pub struct TimerError {
+    /// Physical line (1-based).
+    pub line: usize,
+    /// The value as written (empty when missing).
+    pub value: String,
+}
+
+/// Splits a dummy-ups dump into states at its `TIMER <seconds>` lines, as dummy-ups plays a `.seq`
+/// file (a `.dev` without TIMER is one state). Every TIMER value is checked here, at load.
+pub fn sequence(text: &str) -> Result<Vec<Frame>, TimerError> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut words = line.split_whitespace();
+        if words.next() != Some("TIMER") {
+            cur.push_str(line);
+            cur.push('\n');
+            continue;
+        }
+        let value = words.next().unwrap_or_default();
+        let hold = value
+            .parse::<f64>()
+            .ok()
+            .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+            .filter(|d| *d <= MAX_TIMER)
+            .ok_or_else(|| TimerError {
+                line: i + 1,
+                value: value.to_string(),
+            })?;
+        out.push(Frame {
+            text: std::mem::take(&mut cur),
+            hold: Some(hold),
+        });
+    }
+    if !cur.trim().is_empty() || out.is_empty() {
+        out.push(Frame {
+            text: cur,
+            hold: None,
+        });
+    }
+    Ok(out)
+}
+
 /// A upsmon role granted to a user (`upsmon primary|secondary` in upsd.users).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpsmonRole {
@@ -419,6 +481,53 @@ mod tests {
         assert_eq!(v("after"), "3");
         assert!(ups.var("TIMER").is_none());
         assert!(ups.vars().all(|v| v.ty.rw));
+    }
+
+    #[test]
+    fn seq_files_split_at_timer_lines() {
+        let f = sequence("ups.status: OL\nTIMER 5\nups.status: OB\nTIMER 2.5\n").unwrap();
+        assert_eq!(f.len(), 2);
+        assert_eq!(
+            f[0],
+            Frame {
+                text: "ups.status: OL\n".into(),
+                hold: Some(Duration::from_secs(5))
+            }
+        );
+        assert_eq!(f[1].hold, Some(Duration::from_millis(2500)));
+        let d = sequence("a.b: 1\n").unwrap();
+        assert_eq!(
+            d,
+            vec![Frame {
+                text: "a.b: 1\n".into(),
+                hold: None
+            }]
+        );
+        assert_eq!(sequence("").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn bad_timer_values_are_errors_naming_the_line() {
+        for (bad, value) in [
+            ("a: 1\nTIMER 1e300\n", "1e300"),
+            ("a: 1\nTIMER -1\n", "-1"),
+            ("a: 1\nTIMER soon\n", "soon"),
+            ("a: 1\nTIMER NaN\n", "NaN"),
+            ("a: 1\nTIMER\n", ""),
+            ("a: 1\nTIMER 86401\n", "86401"),
+        ] {
+            assert_eq!(
+                sequence(bad),
+                Err(TimerError {
+                    line: 2,
+                    value: value.into()
+                }),
+                "{bad:?}"
+            );
+        }
+        let e = sequence("TIMER 1e300").unwrap_err().to_string();
+        assert!(e.starts_with("line 1: TIMER \"1e300\""), "{e}");
+        assert!(sequence("TIMER 0\nTIMER 86400\n").is_ok());
     }
 
     #[test]
