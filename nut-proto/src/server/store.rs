@@ -410,6 +410,18 @@ impl Store {
         Store::default()
     }
 
+    /// Sets text values on UPS `ups` (creating variables that do not exist yet); `false` if there is
+    /// no such UPS. What a playback or a test changes while the server runs.
+    pub fn set_values(&mut self, ups: &str, vars: &[(&str, &str)]) -> bool {
+        let Some(u) = self.ups_mut(ups) else {
+            return false;
+        };
+        for (name, value) in vars {
+            u.set_value(name, value.as_bytes().to_vec());
+        }
+        true
+    }
+
     /// A store with one UPS read from a dummy-ups `.dev` file; see [`UpsData::from_dev`].
     pub fn from_dev(name: &str, text: impl AsRef<[u8]>) -> Self {
         let mut store = Store::new();

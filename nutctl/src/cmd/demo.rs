@@ -15,14 +15,12 @@ use nut_diagnose::timeline::Timeline;
 use nut_diagnose::{Finding, Severity};
 
 use crate::cmd::logs::{self, LineFeeder};
-use crate::cmd::serve::set_vars;
-use crate::cmd::status::assess;
 use crate::cmd::watch::{self, WatchLine, Watcher};
 use crate::ctx::Ctx;
 use crate::exit::Exit;
 use crate::probe;
 use crate::render;
-use crate::render::report::UpsReport;
+use crate::render::report::{assess, UpsReport};
 use crate::render::text::{bold, paint, sev_word};
 
 /// The device: `ddl/APC/APC__Back-UPS_ES_725__usbhid-ups__2.6.5__01.dev` of the NUT device dump
@@ -337,7 +335,7 @@ async fn apply(
                 *handle = Some(start(store, addr).await?);
             }
             if let Some(h) = handle {
-                set_vars(h, UPS, vars);
+                h.with_store(|s| s.set_values(UPS, vars));
             }
         }
         None => {

@@ -53,17 +53,6 @@ pub(crate) fn apply(handle: &ServerHandle, ups: &str, text: &str) {
     });
 }
 
-/// Sets `ups.status` (and other variables) on a running server.
-pub(crate) fn set_vars(handle: &ServerHandle, ups: &str, vars: &[(&str, &str)]) {
-    handle.with_store(|s| {
-        if let Some(u) = s.ups_mut(ups) {
-            for (k, v) in vars {
-                u.set_value(k, v.as_bytes().to_vec());
-            }
-        }
-    });
-}
-
 /// `nutctl serve`.
 pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<Exit> {
     if a.name.is_some() && a.devs.len() > 1 {
@@ -151,7 +140,7 @@ pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<Exit> {
             loop {
                 for st in &states {
                     for n in &names {
-                        set_vars(&h, n, &[("ups.status", st)]);
+                        h.with_store(|s| s.set_values(n, &[("ups.status", st)]));
                     }
                     tokio::time::sleep(step).await;
                 }

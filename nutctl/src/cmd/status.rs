@@ -2,8 +2,8 @@
 //! threshold rules, and render the quick view, every variable, or upsc's exact output.
 
 use anyhow::Context as _;
-use nut_diagnose::knowledge::{status as status_table, Thresholds};
-use nut_diagnose::rules::{self, reality_check, Assessment};
+use nut_diagnose::knowledge::Thresholds;
+use nut_diagnose::rules::reality_check;
 use nut_diagnose::{Finding, Verdict};
 use nut_proto::client::{ClientError, Variable};
 use nut_proto::Target;
@@ -13,68 +13,7 @@ use crate::ctx::{parse_target, Ctx};
 use crate::exit::Exit;
 use crate::probe;
 use crate::render;
-use crate::render::report::{StatusReport, StatusView, TokenView, UpsReport};
-
-/// Judges one read with nut-diagnose: status and threshold rules on success, the reality check on
-/// failure.
-pub(crate) fn assess(
-    target: &Target,
-    result: &Result<Vec<Variable>, ClientError>,
-    thresholds: &Thresholds,
-    keep_vars: bool,
-) -> UpsReport {
-    let vars = match result {
-        Ok(v) => v,
-        Err(e) => {
-            let fact = probe::fact_from_error(target, e);
-            let findings: Vec<Finding> = reality_check::reality_check(&fact).into_iter().collect();
-            return UpsReport {
-                target: target.to_string(),
-                severity: Verdict::of(&findings).worst,
-                status: None,
-                metrics: Vec::new(),
-                model: None,
-                error: Some(e.to_string()),
-                findings,
-                variables: None,
-            };
-        }
-    };
-    let snap = probe::snapshot(target, vars);
-    let Assessment { findings, metrics } = rules::assess(&snap, thresholds);
-    let status = snap.get("ups.status").map(|raw| StatusView {
-        raw: raw.to_string(),
-        tokens: raw
-            .split_whitespace()
-            .map(|t| {
-                let known = status_table::lookup(t);
-                TokenView {
-                    token: t.to_string(),
-                    title: known.map(|k| k.title),
-                    severity: known.map(|k| k.severity),
-                }
-            })
-            .collect(),
-    });
-    let model = ["device", "ups"].iter().find_map(|p| {
-        let mfr = snap.get(&format!("{p}.mfr"));
-        let model = snap.get(&format!("{p}.model"))?;
-        Some(match mfr {
-            Some(m) if !model.starts_with(m) => format!("{m} {model}"),
-            _ => model.to_string(),
-        })
-    });
-    UpsReport {
-        target: target.to_string(),
-        severity: Verdict::of(&findings).worst,
-        status,
-        metrics,
-        model,
-        error: None,
-        findings,
-        variables: keep_vars.then(|| snap.vars.clone()),
-    }
-}
+use crate::render::report::{assess, StatusReport, UpsReport};
 
 /// The targets to use when none are given: upsmon.conf's MONITOR lines, else the local ups.conf
 /// sections, else every UPS the upsd on localhost offers.
