@@ -501,7 +501,6 @@ pub(crate) fn check_name(name: &str) -> Result<(), EncodeError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -1,6 +1,5 @@
 //! Table-driven tests of the config rules and the authority map on hand-made config directories
 //! (`tests/data/cfg/<case>/`, written for these tests).
-#![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
 

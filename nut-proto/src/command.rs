@@ -590,7 +590,6 @@ pub fn parse_command<W: AsRef<[u8]>>(words: &[W]) -> Result<Command<'_>, Request
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

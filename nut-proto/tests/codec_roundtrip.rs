@@ -4,7 +4,6 @@
 //! - values → the server's reply encoder → [`parse_reply`] → the same values (non-UTF-8 bytes, quotes,
 //!   backslashes and `#` included).
 //! - Both parsers are total: arbitrary bytes give a value or an error, never a panic.
-#![allow(clippy::unwrap_used)]
 
 use nut_proto::command::{Command, EncodeError, Secret};
 use nut_proto::reply::{parse_reply, ListHeader, ListKind, OkReply, Reply, ValueKind, VarType};

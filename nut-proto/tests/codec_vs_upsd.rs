@@ -4,7 +4,7 @@
 //! honest, and it also runs this crate's command encoder against the real tokenizer.
 //!
 //! Needs real NUT (`/lib/nut/upsd`); prints `skipped: no NUT installed` without it (fails under CI=true).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns; clippy.toml covers the tests themselves
 
 mod common;
 

@@ -2,8 +2,8 @@
 //!
 //! Each case checks that the client ends with the right typed error, within its timeout, without
 //! buffering what the server throws at it.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns; clippy.toml covers the tests themselves
 #![cfg(feature = "client")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::future::Future;
 use std::time::Duration;

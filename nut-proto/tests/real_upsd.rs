@@ -3,8 +3,8 @@
 //! Skipped with `skipped: no NUT installed` when /lib/nut/upsd is absent, except under `CI=true`.
 //! Each test owns its lab (own temp dir, own port), so they run in parallel; together they take a few
 //! seconds plus one short MAXAGE wait.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns; clippy.toml covers the tests themselves
 #![cfg(feature = "client")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

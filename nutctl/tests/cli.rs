@@ -1,5 +1,4 @@
 //! The binary's conventions: help, usage errors, completions, man page, broken pipe, and the demo.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,5 +1,4 @@
 //! End-to-end tests of the built binary against `nutctl serve` (always run: no NUT needed).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

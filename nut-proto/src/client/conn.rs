@@ -417,7 +417,6 @@ pub(crate) async fn connect_any(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

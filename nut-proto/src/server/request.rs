@@ -147,7 +147,6 @@ impl fmt::Debug for OwnedWords {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
