@@ -19,6 +19,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+#[cfg(feature = "tls")]
 use super::error::TlsError;
 use super::error::{classify_connect, ClientError, ProtocolViolation};
 use super::lines::LineBuffer;
@@ -122,8 +123,10 @@ pub(crate) enum Stream {
     /// Plain TCP.
     Plain(TcpStream),
     /// After STARTTLS.
+    #[cfg(feature = "tls")]
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
     /// Transient state during the TLS upgrade; any use means the upgrade failed half-way.
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     Gone,
 }
 
@@ -131,6 +134,7 @@ impl Stream {
     fn tcp(&self) -> Option<&TcpStream> {
         match self {
             Stream::Plain(s) => Some(s),
+            #[cfg(feature = "tls")]
             Stream::Tls(t) => Some(t.get_ref().0),
             Stream::Gone => None,
         }
@@ -145,6 +149,7 @@ pub struct Connection {
     pub(crate) opts: Options,
     peer: SocketAddr,
     /// Host name as given to `connect`, used as the TLS server name.
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     pub(crate) host: String,
     /// Set after an error that leaves the stream in an unknown state.
     pub(crate) broken: bool,
@@ -154,7 +159,7 @@ impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Connection")
             .field("peer", &self.peer)
-            .field("tls", &matches!(self.stream, Stream::Tls(_)))
+            .field("tls", &self.is_tls())
             .field("broken", &self.broken)
             .finish_non_exhaustive()
     }
@@ -234,7 +239,10 @@ impl Connection {
 
     /// Whether STARTTLS succeeded on this connection.
     pub fn is_tls(&self) -> bool {
-        matches!(self.stream, Stream::Tls(_))
+        #[cfg(feature = "tls")]
+        return matches!(self.stream, Stream::Tls(_));
+        #[cfg(not(feature = "tls"))]
+        false
     }
 
     /// The options this connection was opened with.
@@ -251,6 +259,7 @@ impl Connection {
     pub async fn send(&mut self, bytes: &[u8]) -> Result<(), ClientError> {
         match &mut self.stream {
             Stream::Plain(s) => s.write_all(bytes).await?,
+            #[cfg(feature = "tls")]
             Stream::Tls(s) => {
                 s.write_all(bytes).await?;
                 s.flush().await?;
@@ -285,6 +294,7 @@ impl Connection {
             let room = self.lines.spare();
             let n = match &mut self.stream {
                 Stream::Plain(s) => s.read(room).await?,
+                #[cfg(feature = "tls")]
                 Stream::Tls(s) => s.read(room).await?,
                 Stream::Gone => return Err(ClientError::Unusable),
             };
@@ -344,6 +354,7 @@ impl Connection {
         }
     }
 
+    #[cfg(feature = "tls")]
     /// Runs the TLS client handshake on the socket (after the server's `OK STARTTLS`), bounded by the
     /// request timeout. On failure the connection is unusable.
     pub(crate) async fn upgrade_tls(

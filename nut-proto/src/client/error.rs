@@ -159,6 +159,9 @@ pub enum TlsError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TlsConfigError {
+    /// nut-proto was built without its `tls` feature: STARTTLS is not available.
+    #[error("STARTTLS is not available: nut-proto was built without its `tls` feature")]
+    NotBuilt,
     /// Neither a CA file nor the explicit opt-out.
     #[error("no CA file given (set TlsOptions::ca_file to the server's CA or self-signed certificate, or knowingly set danger_accept_invalid_certs)")]
     NoCaFile,
@@ -181,6 +184,7 @@ pub enum TlsConfigError {
         source: io::Error,
     },
     /// A certificate in the CA file cannot be used as a trust anchor.
+    #[cfg(feature = "tls")]
     #[error("unusable certificate in {}: {source}", path.display())]
     BadCertificate {
         /// The file.
@@ -196,6 +200,7 @@ pub enum TlsConfigError {
         path: std::path::PathBuf,
     },
     /// The name to verify is neither a DNS name nor an IP address.
+    #[cfg(feature = "tls")]
     #[error("bad TLS server name {name:?}: {source}")]
     BadServerName {
         /// The name.
@@ -205,6 +210,7 @@ pub enum TlsConfigError {
         source: tokio_rustls::rustls::pki_types::InvalidDnsNameError,
     },
     /// The crypto provider offers no usable protocol version.
+    #[cfg(feature = "tls")]
     #[error("TLS provider: {0}")]
     Provider(#[source] tokio_rustls::rustls::Error),
 }

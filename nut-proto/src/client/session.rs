@@ -515,18 +515,25 @@ impl Client {
         if self.conn.is_tls() {
             return Err(TlsError::AlreadyTls.into());
         }
-        let config = self.conn.opts.tls.client_config()?;
-        self.conn.opts.tls.server_name(&self.conn.host)?;
-        match self
-            .single(Command::StartTls, |line, r| match r {
-                Reply::Ok(OkReply::StartTls) => Ok(()),
-                r => Err(unexpected(line, r, "OK STARTTLS")),
-            })
-            .await
+        #[cfg(not(feature = "tls"))]
         {
-            Ok(()) => self.conn.upgrade_tls(config).await,
-            Err(e @ ClientError::Server { .. }) => Err(TlsError::Refused(Box::new(e)).into()),
-            Err(e) => Err(e),
+            Err(TlsError::Config(super::TlsConfigError::NotBuilt).into())
+        }
+        #[cfg(feature = "tls")]
+        {
+            let config = self.conn.opts.tls.client_config()?;
+            self.conn.opts.tls.server_name(&self.conn.host)?;
+            match self
+                .single(Command::StartTls, |line, r| match r {
+                    Reply::Ok(OkReply::StartTls) => Ok(()),
+                    r => Err(unexpected(line, r, "OK STARTTLS")),
+                })
+                .await
+            {
+                Ok(()) => self.conn.upgrade_tls(config).await,
+                Err(e @ ClientError::Server { .. }) => Err(TlsError::Refused(Box::new(e)).into()),
+                Err(e) => Err(e),
+            }
         }
     }
 }
