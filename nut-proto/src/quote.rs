@@ -274,6 +274,17 @@ fn text_of(input: &[u8], start: usize, j: usize, owned: Option<Vec<u8>>) -> Cow<
     }
 }
 
+/// The bare word `start..end`.
+fn bare(input: &[u8], start: usize, end: usize, owned: Option<Vec<u8>>) -> Word<'_> {
+    Word {
+        span: start..end,
+        text: text_of(input, start, end, owned),
+        quoted: false,
+        equals: false,
+        newlines: 0,
+    }
+}
+
 /// Starts (or continues) the owned copy of a word at the first byte that differs from the input.
 fn owned_from<'v>(
     owned: &'v mut Option<Vec<u8>>,
@@ -428,13 +439,7 @@ pub fn scan_line<'a>(input: &'a [u8], on_word: impl FnMut(Word<'a>)) -> Scanned 
                     }
                     match input.get(j + 1) {
                         None => {
-                            sink.word(Word {
-                                span: start..j,
-                                text: text_of(input, start, j, owned),
-                                quoted: false,
-                                equals: false,
-                                newlines: 0,
-                            });
+                            sink.word(bare(input, start, j, owned));
                             return sink.done(n, false, None, LineEnd::DanglingEscape);
                         }
                         Some(b'\n') => {
@@ -444,13 +449,7 @@ pub fn scan_line<'a>(input: &'a [u8], on_word: impl FnMut(Word<'a>)) -> Scanned 
                     }
                     j += 2;
                 }
-                sink.word(Word {
-                    span: start..j,
-                    text: text_of(input, start, j, owned),
-                    quoted: false,
-                    equals: false,
-                    newlines: 0,
-                });
+                sink.word(bare(input, start, j, owned));
                 i = j;
             }
         }
