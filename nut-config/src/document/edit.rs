@@ -114,6 +114,22 @@ impl Document {
         }
     }
 
+    /// What `set` and `insert` check and compute first: the file is editable, the name and values
+    /// can be written; the section's lines, the encoded values and the last line setting `key`.
+    fn prepare(
+        &self,
+        section: Option<&str>,
+        key: &str,
+        values: &[&str],
+    ) -> Result<(Range<usize>, String, Option<usize>), EditError> {
+        self.check_editable()?;
+        lexer::check_name(key)?;
+        let area = self.area(section)?;
+        let encoded = self.encode_values(values)?;
+        let last = self.matching(area.clone(), key).last().copied();
+        Ok((area, encoded, last))
+    }
+
     /// Sets `key` in `section` to `values`: rewrites the last line that sets it (the one NUT uses),
     /// keeping its indentation, spacing and comment; adds a line after the section's last directive if
     /// there is none. An empty `values` writes a bare flag (`nolock`).
@@ -123,12 +139,9 @@ impl Document {
         key: &str,
         values: &[&str],
     ) -> Result<(), EditError> {
-        self.check_editable()?;
-        lexer::check_name(key)?;
-        let area = self.area(section)?;
-        let encoded = self.encode_values(values)?;
-        match self.matching(area.clone(), key).last() {
-            Some(&i) => self.rewrite_values(i, &encoded, values.is_empty()),
+        let (area, encoded, last) = self.prepare(section, key, values)?;
+        match last {
+            Some(i) => self.rewrite_values(i, &encoded, values.is_empty()),
             None => self.insert_new(section.is_some(), area, None, key, &encoded),
         }
     }
@@ -141,11 +154,7 @@ impl Document {
         key: &str,
         values: &[&str],
     ) -> Result<(), EditError> {
-        self.check_editable()?;
-        lexer::check_name(key)?;
-        let area = self.area(section)?;
-        let encoded = self.encode_values(values)?;
-        let after = self.matching(area.clone(), key).last().copied();
+        let (area, encoded, after) = self.prepare(section, key, values)?;
         self.insert_new(section.is_some(), area, after, key, &encoded)
     }
 
