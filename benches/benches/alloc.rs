@@ -7,7 +7,6 @@
 //! `shell_words::split`) and its typed `list_vars` over the same server.
 //!
 //! Run: `cargo bench -p nut-benches --bench alloc`
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -3,7 +3,6 @@
 //! pipelined `GET VAR`.
 //!
 //! `cargo bench -p nut-benches --bench client`. Without NUT installed the real-upsd group is skipped.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::time::Duration;
 

@@ -12,7 +12,6 @@
 //! the figure includes the servers' work too (a real fleet would answer in parallel on its own CPUs).
 //!
 //! Run: `cargo bench -p nut-benches --bench concurrency`
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

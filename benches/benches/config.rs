@@ -12,7 +12,7 @@ use nut_config::files::upsd_conf::UpsdConf;
 use nut_config::files::upsd_users::UpsdUsers;
 use nut_config::files::upsmon_conf::UpsmonConf;
 use nut_config::files::upssched_conf::UpsschedConf;
-use nut_config::{Document, FileKind};
+use nut_config::{Document, ErrorKind, FileKind, Severity};
 
 fn samples() -> Vec<(FileKind, Vec<u8>)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/nut-samples");
@@ -123,6 +123,25 @@ fn bench(c: &mut Criterion) {
                     .lines()
                     .len()
             })
+        });
+    }
+    g.finish();
+    snippets(c);
+}
+
+/// `Document::snippet` (the source line under a diagnostic, redacted) on a 200- and a 2 000-line
+/// upsmon.conf, for a diagnostic near the end: its cost should follow the line, not the file.
+fn snippets(c: &mut Criterion) {
+    let mut g = c.benchmark_group("config/snippet");
+    for monitors in [67, 667] {
+        let bytes = big_upsmon(monitors);
+        let doc = Document::parse(FileKind::UpsmonConf, "upsmon.conf", &bytes);
+        let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+        // The last MONITOR line: its password is redacted in the snippet.
+        let index = doc.lines().len() - 2;
+        let err = doc.error_at(index, 8, Severity::Error, ErrorKind::NulByte);
+        g.bench_function(format!("upsmon.conf/{lines}-lines"), |b| {
+            b.iter(|| doc.snippet(black_box(&err)).len())
         });
     }
     g.finish();

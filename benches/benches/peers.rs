@@ -14,7 +14,6 @@
 //! one-worker runtime.
 //!
 //! Run: `cargo bench -p nut-benches --bench peers`
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -33,7 +33,7 @@ fn command(i: &Input) -> Command<'_> {
             value: i.flag.then_some(v),
         },
         3 => Command::Username(a),
-        4 => Command::Password(Secret::new(b)),
+        4 => Command::Password(Secret::borrowed(b)),
         5 => Command::ListEnum { ups: a, var: b },
         6 => Command::GetTracking {
             id: i.flag.then_some(a),

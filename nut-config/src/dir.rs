@@ -288,7 +288,6 @@ fn load_file<V>(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::files::nut_conf::Mode;

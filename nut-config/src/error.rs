@@ -97,6 +97,10 @@ pub enum ErrorKind {
         "non-ASCII or control byte in a word: NUT silently drops it (config files are 7-bit ASCII)"
     )]
     DroppedBytes,
+    /// A NUL byte inside a word: NUT would silently drop it (a password `"pw\0x"` becomes `pwx`), so
+    /// the line is refused.
+    #[error("NUL byte in a word: this line is refused (NUT would silently drop the byte and use a different value)")]
+    NulByte,
     /// A word longer than NUT's limit.
     #[error("word longer than {max} characters: NUT truncates it")]
     WordTooLong {

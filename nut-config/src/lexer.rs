@@ -3,7 +3,9 @@
 //! Both work one *logical* line at a time over a byte slice and report tokens with byte spans relative
 //! to the start of that line, so the document can keep the raw bytes and still point at a word.
 //!
-//! parseconf (every file except nut.conf), as NUT's own state machine reads it:
+//! parseconf (every file except nut.conf) is NUT's own tokenizer; its words come from
+//! [`nut_proto::quote::scan_line`], the one implementation of it in the workspace (upsd reads requests
+//! with the same rules), where its grammar is written down:
 //!
 //! ```text
 //! line   = { WS } [ word { WS+ word } ] { WS } [ "#" comment ] ( LF | EOF )
@@ -12,9 +14,10 @@
 //! WS     = SP TAB CR VT FF
 //! ```
 //!
-//! `\` + LF continues the logical line; an open quote continues it too (NUT drops the LF). `#` inside
-//! quotes makes NUT reject the line. Control and non-ASCII bytes are dropped from words. NUT keeps 32
-//! words per line and 512 characters per word; we keep the same bounds, which also bounds what a hostile
+//! What this module adds is the config-file policy: control and non-ASCII bytes are dropped from words
+//! (as NUT does, with a warning), a NUL is an error that rejects the line (a `"pw\0x"` password would
+//! otherwise reach upsd as `pwx`), words are capped at 512 characters like NUT's, and each loss gets a
+//! finding. The scanner keeps NUT's 32 words per line, which with the word cap bounds what a hostile
 //! file can make us allocate per line.
 //!
 //! nut.conf is read by shells and systemd, not by NUT's tokenizer: `NAME=value` with no spaces around
@@ -22,12 +25,15 @@
 
 use std::ops::Range;
 
+use nut_proto::quote::{self, LineEnd};
+
 use crate::error::{ErrorKind, Severity};
 
 /// NUT's limit on characters per word (extra ones are silently dropped by NUT).
 pub const MAX_WORD_LEN: usize = 512;
-/// NUT's limit on words per line (extra ones are silently dropped by NUT).
-pub const MAX_WORDS: usize = 32;
+/// NUT's limit on words per line (extra ones are silently dropped by NUT): parseconf's, kept once in
+/// [`nut_proto::quote`].
+pub use nut_proto::quote::MAX_WORDS;
 
 /// One word of a config line.
 #[derive(Clone, PartialEq, Eq)]
@@ -101,271 +107,132 @@ pub(crate) struct Lexed {
     pub(crate) terminated: bool,
 }
 
-fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | 0x0b | 0x0c)
-}
-
-/// Word being collected.
-struct WordBuf {
-    start: usize,
+/// NUT's `addchar`: keeps printable ASCII, drops control and 8-bit bytes, caps the length.
+struct Filtered {
     text: String,
-    quoted: bool,
     dropped: bool,
     truncated: bool,
+    nul: bool,
 }
 
-impl WordBuf {
-    fn new(start: usize, quoted: bool) -> Self {
-        WordBuf {
-            start,
-            text: String::with_capacity(16),
-            quoted,
-            dropped: false,
-            truncated: false,
-        }
-    }
-
-    /// NUT's `addchar`: drop control / 8-bit bytes, cap the length.
-    fn add(&mut self, b: u8) {
-        if !(0x20..0x80).contains(&b) {
-            self.dropped = true;
-        } else if self.text.len() >= MAX_WORD_LEN {
-            self.truncated = true;
+fn filter(raw: &[u8]) -> Filtered {
+    let mut out = Filtered {
+        text: String::with_capacity(raw.len().min(MAX_WORD_LEN)),
+        dropped: false,
+        truncated: false,
+        nul: false,
+    };
+    for &b in raw {
+        if b == 0 {
+            out.nul = true;
+        } else if !(0x20..0x80).contains(&b) {
+            out.dropped = true;
+        } else if out.text.len() >= MAX_WORD_LEN {
+            out.truncated = true;
         } else {
-            self.text.push(char::from(b));
+            out.text.push(char::from(b));
         }
     }
+    out
 }
 
-enum State {
-    Idle,
-    Bare,
-    Quoted { lf_seen: usize },
-    Comment,
-}
-
-struct Lexer<'a> {
-    input: &'a [u8],
-    out: Lexed,
-    word: Option<WordBuf>,
-    words_dropped: bool,
-}
-
-impl Lexer<'_> {
-    fn issue(&mut self, at: usize, severity: Severity, kind: ErrorKind) {
-        self.out.issues.push(Issue { at, severity, kind });
-    }
-
-    fn push(&mut self, tok: Token) {
-        if self.out.tokens.len() >= MAX_WORDS {
-            if !self.words_dropped {
-                self.words_dropped = true;
-                self.issue(
-                    tok.span.start,
-                    Severity::Warning,
-                    ErrorKind::TooManyWords { max: MAX_WORDS },
-                );
-            }
-            return;
-        }
-        self.out.tokens.push(tok);
-    }
-
-    fn finish_word(&mut self, end: usize) {
-        if let Some(w) = self.word.take() {
-            if w.dropped {
-                self.issue(w.start, Severity::Warning, ErrorKind::DroppedBytes);
-            }
-            if w.truncated {
-                self.issue(
-                    w.start,
-                    Severity::Warning,
-                    ErrorKind::WordTooLong { max: MAX_WORD_LEN },
-                );
-            }
-            self.push(Token {
-                text: w.text,
-                span: w.start..end,
-                quoted: w.quoted,
-                equals: false,
-                secret: false,
-            });
-        }
-    }
-
-    fn word_mut(&mut self) -> Option<&mut WordBuf> {
-        self.word.as_mut()
-    }
-}
-
-/// Tokenizes the first logical line of `input` with NUT's parseconf rules.
+/// Tokenizes the first logical line of `input` with NUT's parseconf rules ([`quote::scan_line`], the
+/// one tokenizer of the workspace), then applies what config files add: printable ASCII only, words
+/// of at most [`MAX_WORD_LEN`] characters, and a finding for each byte or word NUT would lose.
 ///
 /// Always consumes at least one byte when `input` is not empty, so a caller looping until the input is
 /// exhausted terminates.
 pub(crate) fn lex_parseconf(input: &[u8]) -> Lexed {
-    let mut lx = Lexer {
-        input,
-        out: Lexed::default(),
-        word: None,
-        words_dropped: false,
-    };
-    let mut state = State::Idle;
-    let mut escape = false;
-    let mut i = 0usize;
-    let n = lx.input.len();
-    while i < n {
-        let b = lx.input.get(i).copied().unwrap_or(b'\n');
-        if escape {
-            escape = false;
-            if b == b'\n' {
-                // Continuation: the LF disappears, the logical line goes on.
-                i += 1;
-                continue;
-            }
-            if matches!(state, State::Idle) {
-                lx.word = Some(WordBuf::new(i.saturating_sub(1), false));
-                state = State::Bare;
-            }
-            if let Some(w) = lx.word_mut() {
-                w.add(b);
-            }
-            i += 1;
-            continue;
+    let mut out = Lexed::default();
+    let mut issues = Vec::new();
+    let mut tokens = Vec::new();
+    let mut nul = false;
+    let scanned = quote::scan_line(input, |w| {
+        let at = w.span.start;
+        if w.newlines > 0 {
+            issues.push(Issue {
+                at,
+                severity: Severity::Warning,
+                kind: ErrorKind::QuoteSpansLines {
+                    lines: w.newlines + 1,
+                },
+            });
         }
-        match state {
-            State::Idle => match b {
-                b'\n' => {
-                    lx.out.len = i + 1;
-                    lx.out.terminated = true;
-                    return lx.out;
-                }
-                b'#' => {
-                    state = State::Comment;
-                    lx.out.comment = Some(i..i);
-                }
-                b'"' => {
-                    lx.word = Some(WordBuf::new(i, true));
-                    state = State::Quoted { lf_seen: 0 };
-                }
-                b'=' => lx.push(Token {
-                    text: "=".to_string(),
-                    span: i..i + 1,
-                    quoted: false,
-                    equals: true,
-                    secret: false,
-                }),
-                b'\\' => escape = true,
-                _ if is_ws(b) => {}
-                _ => {
-                    let mut w = WordBuf::new(i, false);
-                    w.add(b);
-                    lx.word = Some(w);
-                    state = State::Bare;
-                }
-            },
-            State::Bare => match b {
-                b'\n' => {
-                    lx.finish_word(i);
-                    lx.out.len = i + 1;
-                    lx.out.terminated = true;
-                    return lx.out;
-                }
-                b'#' => {
-                    lx.finish_word(i);
-                    state = State::Comment;
-                    lx.out.comment = Some(i..i);
-                }
-                b'=' => {
-                    lx.finish_word(i);
-                    lx.push(Token {
-                        text: "=".to_string(),
-                        span: i..i + 1,
-                        quoted: false,
-                        equals: true,
-                        secret: false,
-                    });
-                    state = State::Idle;
-                }
-                b'\\' => escape = true,
-                _ if is_ws(b) => {
-                    lx.finish_word(i);
-                    state = State::Idle;
-                }
-                _ => {
-                    if let Some(w) = lx.word_mut() {
-                        w.add(b);
-                    }
-                }
-            },
-            State::Quoted { lf_seen } => match b {
-                b'"' => {
-                    if lf_seen > 0 {
-                        let at = lx.word.as_ref().map_or(0, |w| w.start);
-                        lx.issue(
-                            at,
-                            Severity::Warning,
-                            ErrorKind::QuoteSpansLines { lines: lf_seen + 1 },
-                        );
-                    }
-                    lx.finish_word(i + 1);
-                    state = State::Idle;
-                }
-                b'\\' => escape = true,
-                b'#' => {
-                    // NUT: "Unbalanced word due to unescaped # in quotes"; the rest of the physical
-                    // line is dropped and the line is rejected.
-                    lx.issue(i, Severity::Error, ErrorKind::HashInQuotes);
-                    lx.finish_word(i);
-                    lx.out.broken = true;
-                    let lf = memchr_lf(lx.input, i);
-                    lx.out.terminated = lf.is_some();
-                    lx.out.len = lf.map_or(n, |p| p + 1);
-                    return lx.out;
-                }
-                b'\n' => {
-                    state = State::Quoted {
-                        lf_seen: lf_seen + 1,
-                    }
-                }
-                _ => {
-                    if let Some(w) = lx.word_mut() {
-                        w.add(b);
-                    }
-                }
-            },
-            State::Comment => {
-                if b == b'\n' {
-                    lx.out.len = i + 1;
-                    lx.out.terminated = true;
-                    return lx.out;
-                }
-            }
+        let f = filter(&w.text);
+        if f.nul {
+            nul = true;
+            issues.push(Issue {
+                at,
+                severity: Severity::Error,
+                kind: ErrorKind::NulByte,
+            });
         }
-        if let (State::Comment, Some(c)) = (&state, lx.out.comment.as_mut()) {
-            if c.end < i + 1 {
-                c.end = i + 1;
-            }
+        if f.dropped {
+            issues.push(Issue {
+                at,
+                severity: Severity::Warning,
+                kind: ErrorKind::DroppedBytes,
+            });
         }
-        i += 1;
+        if f.truncated {
+            issues.push(Issue {
+                at,
+                severity: Severity::Warning,
+                kind: ErrorKind::WordTooLong { max: MAX_WORD_LEN },
+            });
+        }
+        tokens.push(Token {
+            text: f.text,
+            span: w.span,
+            quoted: w.quoted,
+            equals: w.equals,
+            secret: false,
+        });
+    });
+    if let Some(at) = scanned.dropped_from {
+        issues.push(Issue {
+            at,
+            severity: Severity::Warning,
+            kind: ErrorKind::TooManyWords { max: MAX_WORDS },
+        });
     }
-    // End of input without a final LF.
-    match state {
-        State::Quoted { .. } => {
-            let at = lx.word.as_ref().map_or(0, |w| w.start);
-            lx.word = None;
-            lx.issue(at, Severity::Error, ErrorKind::UnterminatedQuote);
-            lx.out.broken = true;
+    out.len = scanned.len;
+    out.terminated = scanned.terminated;
+    out.comment = scanned.comment;
+    out.broken = nul;
+    match scanned.end {
+        LineEnd::Complete | LineEnd::DanglingEscape => {}
+        LineEnd::OpenQuote { start, .. } => {
+            issues.push(Issue {
+                at: start,
+                severity: Severity::Error,
+                kind: ErrorKind::UnterminatedQuote,
+            });
+            out.broken = true;
         }
-        // A `\` with nothing after it escapes nothing: it is not part of the word.
-        State::Bare => lx.finish_word(if escape { n - 1 } else { n }),
-        State::Idle | State::Comment => {}
+        LineEnd::HashInQuotes { at } => {
+            // NUT: "Unbalanced word due to unescaped # in quotes"; the rest of the physical line is
+            // dropped and the line is rejected.
+            issues.push(Issue {
+                at,
+                severity: Severity::Error,
+                kind: ErrorKind::HashInQuotes,
+            });
+            out.broken = true;
+        }
     }
-    if n > 0 && lx.out.tokens.len() == 1 && !lx.out.broken {
-        let at = lx.out.tokens.first().map_or(0, |t| t.span.start);
-        lx.issue(at, Severity::Warning, ErrorKind::LastWordLost);
+    let at_eof = !scanned.terminated && !matches!(scanned.end, LineEnd::HashInQuotes { .. });
+    if at_eof && !input.is_empty() && tokens.len() == 1 && !out.broken {
+        let at = tokens.first().map_or(0, |t| t.span.start);
+        issues.push(Issue {
+            at,
+            severity: Severity::Warning,
+            kind: ErrorKind::LastWordLost,
+        });
     }
-    lx.out.len = n;
-    lx.out
+    out.tokens = tokens;
+    out.issues = issues;
+    out
 }
 
 fn memchr_lf(input: &[u8], from: usize) -> Option<usize> {
@@ -583,32 +450,17 @@ pub enum EncodeError {
     BadName(String),
 }
 
-/// Writes `value` as one parseconf word that reads back as exactly `value`.
-///
-/// Bare when that is unambiguous; otherwise in double quotes with `\`, `"` and `#` escaped (NUT's
-/// `pconf_encode` set). Empty values become `""`.
+/// Writes `value` as one parseconf word that reads back as exactly `value`, with
+/// [`nut_proto::quote::push_word`] (the one word encoder: bare when unambiguous, `\`, `"` and `#`
+/// escaped, double quotes around an empty value or one with spaces or `=`).
 pub fn encode_word(value: &str) -> Result<String, EncodeError> {
     if value.bytes().any(|b| !(0x20..0x7f).contains(&b)) {
         return Err(EncodeError::Unrepresentable);
     }
-    let plain = !value.is_empty()
-        && !value.starts_with('"')
-        && value
-            .bytes()
-            .all(|b| !matches!(b, b' ' | b'=' | b'#' | b'\\'));
-    if plain {
-        return Ok(value.to_string());
-    }
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        if matches!(c, '\\' | '"' | '#') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    Ok(out)
+    let mut out = Vec::with_capacity(value.len() + 2);
+    quote::push_word(value.as_bytes(), &mut out);
+    // invariant: printable ASCII in, printable ASCII out (only `\` and `"` are added).
+    String::from_utf8(out).map_err(|_| EncodeError::Unrepresentable)
 }
 
 /// Writes `value` as a shell word for nut.conf: bare when safe, else double-quoted.
@@ -649,7 +501,6 @@ pub(crate) fn check_name(name: &str) -> Result<(), EncodeError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -745,6 +596,40 @@ mod tests {
         let many = "w ".repeat(40);
         assert_eq!(words(&format!("{many}\n")).len(), MAX_WORDS);
         assert!(kinds(&format!("{many}\n")).contains(&ErrorKind::TooManyWords { max: MAX_WORDS }));
+    }
+
+    #[test]
+    fn nul_in_a_word_refuses_the_line() {
+        let l = lex_parseconf(b"MONITOR u@h 1 mon \"pw\0x\" primary\nNEXT x\n");
+        assert!(l.broken);
+        assert_eq!(l.len, 33);
+        assert_eq!(
+            l.issues.first().map(|i| (&i.kind, i.at, i.severity)),
+            Some((&ErrorKind::NulByte, 18, Severity::Error))
+        );
+        assert_eq!(kinds("K a\0b\n"), [ErrorKind::NulByte]);
+    }
+
+    #[test]
+    fn words_are_the_request_tokenizers_words() {
+        // One tokenizer: printable lines give the same words here and in upsd's request reader.
+        for line in [
+            "a b",
+            "x=\"1 2\" # c",
+            "\"ab\"cd e\\#f",
+            "k \\\"q\\\" z",
+            "ab\"c",
+        ] {
+            let ours = words(&format!("{line}\n"));
+            let theirs = match nut_proto::server::tokenize(line.as_bytes()).unwrap() {
+                nut_proto::server::Tokenized::Complete(w) => w
+                    .into_iter()
+                    .map(|w| String::from_utf8(w.into_owned()).unwrap())
+                    .collect::<Vec<_>>(),
+                p => panic!("{p:?}"),
+            };
+            assert_eq!(ours, theirs, "{line}");
+        }
     }
 
     #[test]

@@ -6,18 +6,19 @@
 //!
 //! # Layout
 //!
-//! - [`lexer`]: NUT's "parseconf" tokenizer (words, quotes, escapes, `#` comments, `=`, continuations)
-//!   and nut.conf's shell assignments, with byte spans and NUT's own limits.
-//! - [`document`]: [`Document`], the lossless file: parse → render is the identity; `set` / `insert` /
-//!   `remove` / `add_section` / `remove_section` rewrite only the touched line; `write_atomic`;
-//!   `render_redacted`.
+//! - [`lexer`]: config-file words on top of [`nut_proto::quote::scan_line`] (the one parseconf
+//!   tokenizer) with NUT's file limits and findings, and nut.conf's shell assignments.
+//! - [`document`]: [`Document`], the lossless file: parse → render is the identity. One job per file:
+//!   `kind.rs` ([`FileKind`]), `line.rs` ([`document::Line`]), `redact.rs` (`render_redacted`,
+//!   `snippet`), `edit.rs` (`set` / `insert` / `remove` / sections), `io.rs` (`write_atomic`).
 //! - [`files`]: one typed view per file kind with NUT's defaults (`NutConf`, `UpsConf`, `UpsdConf`,
 //!   `UpsdUsers`, `UpsmonConf`, `UpsschedConf`), each built with `from_document` into a
-//!   [`files::Parsed`] (view + diagnostics). `MONITOR` targets are [`nut_proto::Target`].
+//!   [`files::Parsed`] (view + diagnostics). `MONITOR` targets are [`nut_proto::Target`]. The
+//!   secret-marking policy (which words of which file are secrets) is `files/secrets.rs`.
 //! - [`error`]: [`ConfigError`] (`file:line:col: message`), [`Severity`], [`ErrorKind`].
 //! - [`dir`]: [`ConfigDir`], a whole config directory, each file Missing / Unreadable / Parsed, with
 //!   permission findings.
-//! - [`secret`]: [`Secret`], a password that never prints.
+//! - [`secret`]: [`Secret`] (nut-proto's, the one secret type) and its marker.
 //!
 //! # Limitations
 //!

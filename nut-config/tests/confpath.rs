@@ -1,5 +1,4 @@
 //! NUT_CONFPATH is honoured. Alone in its own test binary because it sets a process-wide variable.
-#![allow(clippy::unwrap_used)]
 
 use nut_config::dir::DirSource;
 use nut_config::ConfigDir;

@@ -1,6 +1,6 @@
 //! Every file of NUT's sample set (read in place from ../shared, never copied) parses, renders back
 //! byte for byte (also as CRLF and without its final newline), and yields a typed view.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns; clippy.toml covers the tests themselves
 
 use std::path::PathBuf;
 

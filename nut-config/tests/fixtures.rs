@@ -1,6 +1,6 @@
 //! Hand-made config directories (tests/fixtures/): a LAN server and a client in CRLF without a final
 //! newline. Every file round-trips, loads without errors and its view says what the file says.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns; clippy.toml covers the tests themselves
 
 use std::path::PathBuf;
 

@@ -1,6 +1,6 @@
 //! Replays the seed corpora of the `config_*` fuzz targets (fuzz/corpus/) through the same checks the
 //! targets run.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns; clippy.toml covers the tests themselves
 
 use std::path::PathBuf;
 

@@ -1,6 +1,5 @@
 //! Property tests: parse → render is the identity on any bytes, edits touch one line only, and values
 //! written by the editor read back unchanged.
-#![allow(clippy::unwrap_used)]
 
 use nut_config::document::EditError;
 use nut_config::files::upsmon_conf::UpsmonConf;

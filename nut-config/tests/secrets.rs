@@ -1,6 +1,6 @@
 //! No password ever shows in Debug, Display, an error, JSON or a redacted render — whatever shape the
 //! line holding it has (valid, misspelt, broken, commented out, too many words).
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns; clippy.toml covers the tests themselves
 
 use nut_config::files::nut_conf::NutConf;
 use nut_config::files::ups_conf::UpsConf;
@@ -57,6 +57,10 @@ const SHAPES: &[(FileKind, &str)] = &[
     (
         FileKind::UpsmonConf,
         "# MONITOR ups@host 1 user {pw} primary\n",
+    ),
+    (
+        FileKind::UpsmonConf,
+        "MONITOR ups@host 1 user \"{pw}\0x\" primary\n",
     ),
     (FileKind::UpsmonConf, "CERTIDENT name {pw}\n"),
     (FileKind::UpsmonConf, "CERTIDENT name {pw} more\n"),

@@ -9,14 +9,13 @@
 //! nut-config glue: built with [`HostConfig::from_dir`] from a [`nut_config::ConfigDir`].
 
 use nut_config::files::Role as CfgRole;
-use nut_config::secret::REDACTED;
 use nut_config::{ConfigDir, FileReport, FileState, Secret};
 use nut_proto::Target;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A password from a config file: comparable on the host that read it, never printed, and unknown after
-/// a JSON round trip.
-#[derive(Clone, Default, PartialEq, Eq)]
+/// A password from a config file (nut-proto's [`Secret`], never printed), or unknown after a JSON
+/// round trip: comparable on the host that read it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Password(Option<Secret>);
 
 impl Password {
@@ -34,15 +33,10 @@ impl Password {
     }
 }
 
-impl std::fmt::Debug for Password {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(REDACTED)
-    }
-}
-
 impl Serialize for Password {
+    /// Always [`Secret`]'s redaction marker, known or not.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(REDACTED)
+        self.0.clone().unwrap_or_default().serialize(s)
     }
 }
 

@@ -105,6 +105,20 @@ pub struct Finding {
     pub category: Option<Category>,
 }
 
+/// The one order of findings everywhere (diagnosis, status, log feeds): most severe first, then by
+/// id, then by subject, so output is stable from run to run.
+pub fn order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    b.severity
+        .cmp(&a.severity)
+        .then_with(|| a.id.cmp(&b.id))
+        .then_with(|| a.subject.cmp(&b.subject))
+}
+
+/// Sorts findings in [`order`].
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(order);
+}
+
 /// The layer a reachability failure belongs to: the seed's "wrong target, server offline, or network
 /// path broken", plus credentials, driver, TLS and server errors. The serialized names are stable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -739,7 +739,6 @@ fn parse_json(s: &str) -> Result<LogEvent<'_>, LineError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -292,7 +292,6 @@ fn token_change(target: &str, tok: &str, raised: bool, a: &Snapshot, b: &Snapsho
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::facts::TcpOutcome;

@@ -1,6 +1,7 @@
 //! Table-driven tests of the config rules and the authority map on hand-made config directories
 //! (`tests/data/cfg/<case>/`, written for these tests).
-#![allow(clippy::unwrap_used)]
+
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns unwrap fixtures
 
 use std::path::PathBuf;
 

@@ -1,5 +1,4 @@
 //! End to end: a facts file (as a probe run would save it) in, the expected findings out.
-#![allow(clippy::unwrap_used)]
 
 use nut_diagnose::facts::Facts;
 use nut_diagnose::knowledge::Thresholds;

@@ -6,7 +6,7 @@
 //! upsmon facts (nut-facts §7.3, §8; ../shared/docs/lab.md): it always writes /run/nut/upsmon.pid and
 //! refuses to start when another instance holds it, so the test skips when one runs and removes the pid
 //! file it caused; it really runs SHUTDOWNCMD, so that is `/bin/true`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns; clippy.toml covers the tests themselves
 
 use std::path::Path;
 use std::time::Duration;

@@ -1,6 +1,5 @@
 //! Replays the seed corpus of the `diag_logs` fuzz target (`fuzz/corpus/diag_logs/`) with the target's
 //! checks, so the corpus stays a regression test even where cargo-fuzz is not installed.
-#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 

@@ -3,7 +3,6 @@
 //! The messages are real upsmon/upsd/driver lines (nut-facts §5, the lab logs of 2026-11-25), copied as
 //! facts. Each is wrapped in every envelope (journalctl -o short / short-precise / short-iso / json /
 //! short-monotonic, classic syslog with priority, RFC 5424, upsmon -D) and must come out with the same kind and UPS.
-#![allow(clippy::unwrap_used)]
 
 use nut_diagnose::knowledge::EventKind::{self, *};
 use nut_diagnose::logs::{self, Clock, Format, LogEvent};

@@ -1,7 +1,6 @@
 //! The real lab transcripts in `../shared/docs/lab/` (upsmon 2.8.0 against a real upsd): every line is
 //! accounted for, each log tells its story, and every log line quoted in `lab.md` is understood.
 //! Skipped (with a message) when `../shared` is absent; the same logs are also in `tests/data/`.
-#![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
 

@@ -2,9 +2,10 @@
 //!
 //! # Layout
 //! - [`target`]: `ups[@host[:port]]`, the one definition of a target (no tokio needed).
-//! - [`quote`]: the one quoting/unquoting routine both directions use.
+//! - [`quote`]: NUT's word syntax, once: the parseconf tokenizer and the word encoder.
 //! - [`reply`]: zero-copy nom parser for every line the server sends.
 //! - [`command`]: encoder for every client command, with the injection check.
+//! - [`secret`]: [`Secret`], the one password type (never printed; one marker, [`REDACTED`]).
 //! - [`error`]: every `ERR` code the server can send.
 //! - [`server`]: the server side of the codec (request tokenizer, reply encoder) and, with the
 //!   `server` feature, an embeddable in-process NUT server.
@@ -36,16 +37,18 @@ pub mod error;
 pub mod quote;
 pub mod reply;
 pub mod safe_file;
+pub mod secret;
 pub mod server;
 pub mod target;
 
 #[cfg(feature = "client")]
 pub mod client;
 
-pub use command::{Command, EncodeError, Secret};
+pub use command::{Command, EncodeError};
 pub use error::ErrCode;
 pub use reply::{
     parse_reply, ListHeader, ListKind, OkReply, Quoted, Reply, ReplyError, ValueKind, VarType,
     DEFAULT_MAX_LINE,
 };
+pub use secret::{Secret, REDACTED};
 pub use target::{HostKind, Target, TargetError, DEFAULT_PORT};

@@ -1019,7 +1019,6 @@ fn parse_err(i: In<'_>) -> Result<Reply<'_>, ReplyError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -5,6 +5,7 @@
 //! The one documented exception, an `ERR` code this crate does not know (kept as an owned string), is
 //! checked to allocate, which also proves the counter is live.
 #![allow(clippy::unwrap_used)]
+// helpers outside #[test] fns; clippy.toml covers the tests themselves
 // A global allocator needs `unsafe impl GlobalAlloc`; it only forwards to `System` and counts.
 #![allow(unsafe_code)]
 

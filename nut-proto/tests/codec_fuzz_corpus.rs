@@ -1,6 +1,6 @@
 //! Replays the seed corpora of this crate's fuzz targets (`fuzz/corpus/proto_*`), so the inputs the
 //! fuzzers start from (and any crash reproducer added there) are checked by a plain `cargo test`.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns; clippy.toml covers the tests themselves
 
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,6 @@
 //! Table-driven tests of the reply parser over every reply kind. The lines are real: copied from the
 //! upsd 2.8.0 lab transcript (`../shared/docs/lab/raw-protocol.txt`) and nut-facts §1.4/§1.9, plus the
 //! non-stock forms a client must tolerate.
-#![allow(clippy::unwrap_used)]
 
 use std::borrow::Cow;
 

@@ -4,7 +4,6 @@
 //! - values → the server's reply encoder → [`parse_reply`] → the same values (non-UTF-8 bytes, quotes,
 //!   backslashes and `#` included).
 //! - Both parsers are total: arbitrary bytes give a value or an error, never a panic.
-#![allow(clippy::unwrap_used)]
 
 use nut_proto::command::{Command, EncodeError, Secret};
 use nut_proto::reply::{parse_reply, ListHeader, ListKind, OkReply, Reply, ValueKind, VarType};
@@ -77,7 +76,7 @@ impl Args {
                 value: self.flag.then_some(v),
             },
             17 => Command::Username(a),
-            18 => Command::Password(Secret::new(b)),
+            18 => Command::Password(Secret::borrowed(b)),
             19 => Command::Login { ups: a },
             20 => Command::Logout,
             21 => Command::Primary { ups: a },

@@ -4,7 +4,7 @@
 //! honest, and it also runs this crate's command encoder against the real tokenizer.
 //!
 //! Needs real NUT (`/lib/nut/upsd`); prints `skipped: no NUT installed` without it (fails under CI=true).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns; clippy.toml covers the tests themselves
 
 mod common;
 
@@ -166,8 +166,8 @@ async fn embedded_server_answers_like_upsd() {
         line(Command::Username(ADMIN.0)),
         b"LOGIN lab0\n".to_vec(),
         line(Command::Username("again")),
-        line(Command::Password(Secret::new(ADMIN.1))),
-        line(Command::Password(Secret::new("again"))),
+        line(Command::Password(Secret::borrowed(ADMIN.1))),
+        line(Command::Password(Secret::borrowed("again"))),
         b"LOGIN lab0\n".to_vec(),
         b"PRIMARY lab0\n".to_vec(),
         b"SET VAR lab0\n".to_vec(),
@@ -268,7 +268,7 @@ async fn embedded_server_answers_like_upsd() {
     let mut mine = Side::open(ours.addr().port()).await;
     let session = [
         line(Command::Username(MON.0)),
-        line(Command::Password(Secret::new(MON.1))),
+        line(Command::Password(Secret::borrowed(MON.1))),
         line(Command::Login { ups: "lab0" }),
         line(Command::Login { ups: "lab0" }),
         line(Command::GetNumLogins { ups: "lab0" }),

@@ -2,8 +2,8 @@
 //!
 //! Each case checks that the client ends with the right typed error, within its timeout, without
 //! buffering what the server throws at it.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns; clippy.toml covers the tests themselves
 #![cfg(feature = "client")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::future::Future;
 use std::time::Duration;
@@ -239,6 +239,40 @@ async fn silent_server_times_out() {
         "{e:?}"
     );
     assert!(matches!(c.ver().await, Err(ClientError::Unusable)));
+}
+
+#[tokio::test]
+async fn logout_does_not_wait_for_a_server_that_never_answers_it() {
+    // The server reads LOGOUT, reports it, and never answers (nor closes). Before, logout() waited
+    // for the reply and came back with Timeout; now it only sends.
+    let (tx, rx_seen) = tokio::sync::oneshot::channel();
+    let port = fake(|mut rx, w| async move {
+        let _keep_open = w;
+        let line = rx.next_line().await.ok().flatten();
+        let _ = tx.send(line);
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    })
+    .await;
+    let c = client(port, opts(300)).await;
+    let r = c.logout().await;
+    assert!(r.is_ok(), "{r:?}");
+    assert_eq!(rx_seen.await.unwrap().as_deref(), Some("LOGOUT"));
+}
+
+#[tokio::test]
+async fn starttls_in_options_is_sent_on_connect() {
+    let port = fake(|mut rx, mut w| async move {
+        if rx.next_line().await.ok().flatten().as_deref() == Some("STARTTLS") {
+            let _ = w.write_all(b"ERR FEATURE-NOT-CONFIGURED\n").await;
+        }
+        let _ = rx.next_line().await;
+    })
+    .await;
+    let mut tls = nut_proto::client::TlsOptions::default();
+    tls.danger_accept_invalid_certs = true;
+    let o = opts(2000).with_starttls(tls);
+    let e = Client::connect("127.0.0.1", port, o).await.unwrap_err();
+    assert!(matches!(e, ClientError::Tls(TlsError::Refused(_))), "{e:?}");
 }
 
 #[tokio::test]
@@ -589,10 +623,10 @@ async fn starttls_refused_keeps_plaintext_usable() {
 
 #[test]
 fn password_never_prints() {
-    let p = nut_proto::client::Password::new("hunter2");
+    let p = nut_proto::Secret::new("hunter2");
     assert!(!format!("{p:?}").contains("hunter2"));
     assert!(!format!("{p}").contains("hunter2"));
-    assert_eq!(p.expose_secret(), "hunter2");
+    assert_eq!(p.expose(), "hunter2");
 }
 
 #[test]

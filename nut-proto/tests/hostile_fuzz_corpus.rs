@@ -1,7 +1,6 @@
 //! Replays the seed corpus of the `client_lines` fuzz target (`fuzz/corpus/client_lines/`) through the
 //! same steps as the target, so the inputs the fuzzer starts from stay covered by `cargo test`.
 #![cfg(feature = "client")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
 

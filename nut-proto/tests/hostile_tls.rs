@@ -1,8 +1,8 @@
 //! STARTTLS against an in-process TLS peer (tokio-rustls server side, test certificates from
 //! `tests/data/client-tls-*`). Debian's upsd is built with NSS and has no certificate configured, so
 //! the real-upsd test can only check the refusal; the handshake itself is checked here.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns; clippy.toml covers the tests themselves
 #![cfg(feature = "client")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 use std::sync::Arc;

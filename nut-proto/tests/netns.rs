@@ -6,8 +6,8 @@
 //! route (→ ENETUNREACH), and resolves a name with no reachable resolver (→ DNS failure). Needs root and
 //! `unshare`/`ip`; otherwise it prints `skipped: …` and returns. (The connect timeout is tested on
 //! loopback in `hostile.rs`, with a listener whose accept queue is full.)
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns; clippy.toml covers the tests themselves
 #![cfg(all(feature = "client", target_os = "linux"))]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::Command;
 use std::time::Duration;

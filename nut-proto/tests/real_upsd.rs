@@ -3,8 +3,8 @@
 //! Skipped with `skipped: no NUT installed` when /lib/nut/upsd is absent, except under `CI=true`.
 //! Each test owns its lab (own temp dir, own port), so they run in parallel; together they take a few
 //! seconds plus one short MAXAGE wait.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns; clippy.toml covers the tests themselves
 #![cfg(feature = "client")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -12,9 +12,10 @@ use std::time::Duration;
 
 use common::{wait_for, Lab, ADMIN, MON};
 use nut_proto::client::{
-    Accepted, Client, ClientError, Options, Password, TlsError, TrackingStatus, ValueKind,
+    Accepted, Client, ClientError, Options, TlsError, TrackingStatus, ValueKind,
 };
 use nut_proto::error::ErrCode;
+use nut_proto::Secret;
 
 const APC: &str = "client-apc-back-ups-cs500.dev";
 const EATON: &str = "client-eaton-5e650i.dev";
@@ -188,7 +189,7 @@ async fn auth_and_control() {
 
     // Wrong password: PASSWORD says OK, the action is denied.
     let mut bad = connect(&lab).await;
-    bad.authenticate(ADMIN.0, &Password::new("wrong"))
+    bad.authenticate(ADMIN.0, &Secret::new("wrong"))
         .await
         .unwrap();
     let e = bad
@@ -201,7 +202,7 @@ async fn auth_and_control() {
     // Admin: SET VAR and INSTCMD.
     let mut admin = connect(&lab).await;
     admin
-        .authenticate(ADMIN.0, &Password::new(ADMIN.1))
+        .authenticate(ADMIN.0, &Secret::new(ADMIN.1))
         .await
         .unwrap();
     assert_eq!(
@@ -257,9 +258,7 @@ async fn auth_and_control() {
 
     // upsmon primary: LOGIN shows in NUMLOGINS and LIST CLIENT; PRIMARY; FSD latches.
     let mut mon = connect(&lab).await;
-    mon.authenticate(MON.0, &Password::new(MON.1))
-        .await
-        .unwrap();
+    mon.authenticate(MON.0, &Secret::new(MON.1)).await.unwrap();
     mon.login("lab0").await.unwrap();
     assert_eq!(code(mon.login("lab0").await), ErrCode::AlreadyLoggedIn);
     mon.primary("lab0").await.unwrap();

@@ -2,7 +2,6 @@
 //! lab builds from the test CA (`tests/data/client-tls-*`). Skipped when NUT is absent (fails under
 //! `CI=true`) or when the NSS tools (libnss3-tools) are missing.
 #![cfg(feature = "client")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

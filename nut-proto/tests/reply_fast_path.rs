@@ -2,7 +2,6 @@
 //! the rest) must give exactly what the pure nom grammar (`parse_reply_grammar`) gives, for arbitrary
 //! lines and for lines the server encoder builds from arbitrary names and values. Also the whole-buffer
 //! iterator `reply::lines`.
-#![allow(clippy::unwrap_used)]
 
 use nut_proto::reply::{
     lines, parse_reply, parse_reply_grammar, parse_reply_with_limit, Reply, DEFAULT_MAX_LINE,

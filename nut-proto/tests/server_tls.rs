@@ -9,9 +9,10 @@ mod common;
 use std::time::Duration;
 
 use common::{data_file, MON};
-use nut_proto::client::{Client, ClientError, Options, Password, TlsError};
+use nut_proto::client::{Client, ClientError, Options, TlsError};
 use nut_proto::error::ErrCode;
 use nut_proto::server::{Server, ServerConfig, ServerTls, Store, UpsData, UpsmonRole, User};
+use nut_proto::Secret;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn tls_server(tls: Option<ServerTls>) -> nut_proto::server::ServerHandle {
@@ -51,7 +52,7 @@ async fn starttls_then_login_over_tls() {
     c.starttls().await.unwrap();
     assert!(c.connection().is_tls());
     assert_eq!(c.netver().await.unwrap(), "1.3");
-    c.authenticate(MON.0, &Password::new(MON.1)).await.unwrap();
+    c.authenticate(MON.0, &Secret::new(MON.1)).await.unwrap();
     c.login("ups").await.unwrap();
     let vars = c.list_vars("ups").await.unwrap();
     assert_eq!(vars[0].value, "OL");

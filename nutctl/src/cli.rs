@@ -73,32 +73,7 @@ pub(crate) struct CredentialArgs {
     /// The password itself. Accepted with a warning: other users can read it from the process list
     /// and your shell history keeps it.
     #[arg(long, value_name = "PASSWORD", requires = "user")]
-    pub(crate) password: Option<CliPassword>,
-}
-
-/// A password typed on the command line. A type of its own so that `Debug` of the parsed arguments
-/// can never show it.
-#[derive(Clone)]
-pub(crate) struct CliPassword(String);
-
-impl CliPassword {
-    /// The secret, for handing it to nut-proto's `Password`.
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::str::FromStr for CliPassword {
-    type Err = std::convert::Infallible;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(CliPassword(s.to_string()))
-    }
-}
-
-impl std::fmt::Debug for CliPassword {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CliPassword(<hidden>)")
-    }
+    pub(crate) password: Option<nut_proto::Secret>,
 }
 
 /// The subcommands.
@@ -512,7 +487,7 @@ mod tests {
             "hunter2-xyz",
         ]);
         let text = format!("{cli:?}");
-        assert!(text.contains("<hidden>"), "{text}");
+        assert!(text.contains(nut_proto::REDACTED), "{text}");
         assert!(!text.contains("hunter2-xyz"), "{text}");
     }
 }

@@ -1,11 +1,12 @@
 //! Credentials: a user name and a password from a file, an environment variable or a terminal
 //! prompt. A password on the command line works but is warned about. The password lives in
-//! nut-proto's [`Password`], whose `Debug`/`Display` never show it; nothing here prints it.
+//! nut-proto's [`Secret`], whose `Debug`/`Display` never show it; nothing here prints it.
 
 use std::io::IsTerminal;
 
 use anyhow::{bail, Context as _};
-use nut_proto::client::{Client, Password};
+use nut_proto::client::Client;
+use nut_proto::Secret;
 
 use crate::cli::CredentialArgs;
 
@@ -15,7 +16,7 @@ pub(crate) struct Credentials {
     /// The upsd.users section name.
     pub(crate) user: String,
     /// The secret (never printed).
-    pub(crate) password: Password,
+    pub(crate) password: Secret,
 }
 
 impl Credentials {
@@ -42,10 +43,10 @@ impl Credentials {
             let text = String::from_utf8(bytes)
                 .with_context(|| format!("password file {} is not UTF-8", path.display()))?;
             let first = text.lines().next().unwrap_or_default();
-            Password::new(first.trim_end_matches('\r'))
+            Secret::new(first.trim_end_matches('\r'))
         } else if let Some(var) = &a.password_env {
             match std::env::var(var) {
-                Ok(v) => Password::new(v),
+                Ok(v) => Secret::new(v),
                 Err(_) => bail!("environment variable {var} is not set (or not UTF-8)"),
             }
         } else if let Some(pw) = &a.password {
@@ -53,11 +54,11 @@ impl Credentials {
                 "nutctl: warning: a password on the command line can be read by other users (ps) \
                  and stays in shell history; prefer --password-file, --password-env or the prompt"
             );
-            Password::new(pw.expose())
+            pw.clone()
         } else if std::io::stdin().is_terminal() {
             let pw = rpassword::prompt_password(format!("Password for {user}: "))
                 .context("cannot read the password from the terminal")?;
-            Password::new(pw)
+            Secret::new(pw)
         } else {
             bail!(
                 "--user {user} needs a password: --password-file FILE, --password-env VAR, \

@@ -1,5 +1,4 @@
 //! The binary's conventions: help, usage errors, completions, man page, broken pipe, and the demo.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -50,6 +49,25 @@ fn usage_errors_are_unknown_not_critical() {
     assert!(stderr(&o).contains("bad target"), "{}", stderr(&o));
     let o = run(&["--timeout", "-1", "status", "ups@127.0.0.1"]);
     assert_eq!(code(&o), 3);
+}
+
+#[test]
+fn set_and_cmd_refuse_a_bad_name_before_connecting_or_asking_for_credentials() {
+    // Port 1 on loopback is closed: a connection attempt would say "refused"; no --user is given,
+    // which would be refused next. The name is checked before both.
+    for args in [
+        &["set", "ups@127.0.0.1:1", "bad name", "1"][..],
+        &["cmd", "ups@127.0.0.1:1", "beeper\ndisable"][..],
+    ] {
+        let o = run(args);
+        assert_ne!(code(&o), 0, "{args:?}");
+        let err = stderr(&o);
+        assert!(
+            err.contains("not a NUT name") || err.contains("forbidden byte"),
+            "{err}"
+        );
+        assert!(!err.contains("refused") && !err.contains("--user"), "{err}");
+    }
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! `nutctl config check|show` on hand-made directories (tests/data/config): `file:line:col`
 //! diagnostics with the line and a caret, the exit-code scale, and no password in any output.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns; clippy.toml covers the tests themselves
 
 mod common;
 

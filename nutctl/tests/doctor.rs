@@ -1,7 +1,7 @@
 //! `nutctl doctor`, `mode` and `map` on prepared config directories (written here into temp dirs,
 //! their MONITOR lines pointing at a closed loopback port or at a live `nutctl serve`), checking the
 //! finding ids in `--json` and in text, the exit codes, and that no password is ever printed.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns; clippy.toml covers the tests themselves
 
 mod common;
 

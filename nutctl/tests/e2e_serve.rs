@@ -1,5 +1,4 @@
 //! End-to-end tests of the built binary against `nutctl serve` (always run: no NUT needed).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -420,4 +419,22 @@ fn a_silent_server_does_not_hide_the_others() {
     assert_eq!(v["upses"][1]["status"]["raw"], "OL");
     assert_ne!(code(&o), 0);
     drop(silent);
+}
+
+#[test]
+fn a_seq_timer_out_of_range_is_an_error_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let seq = dir.path().join("ups.seq");
+    std::fs::write(
+        &seq,
+        "ups.status: OL\nTIMER 5\nups.status: OB\nTIMER 1e300\n",
+    )
+    .unwrap();
+    let o = run(&["serve", "--dev", seq.to_str().unwrap(), "--exit-after", "5"]);
+    assert_ne!(code(&o), 0);
+    let err = stderr(&o);
+    assert!(
+        err.contains("ups.seq") && err.contains("line 4: TIMER \"1e300\""),
+        "{err}"
+    );
 }

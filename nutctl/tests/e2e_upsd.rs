@@ -1,6 +1,6 @@
 //! End-to-end tests of the built binary against the real upsd + dummy-ups (started by the tests;
 //! skipped without NUT, except under CI=true where they must run).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns; clippy.toml covers the tests themselves
 
 mod common;
 

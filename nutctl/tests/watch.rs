@@ -1,7 +1,6 @@
 //! `nutctl watch` against `nutctl serve --cycle` on a free port: transitions noted, JSON Lines, a
 //! server killed and restarted on the same port (reconnect notice, then recovery); and the demo's
 //! watch/logs parts.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

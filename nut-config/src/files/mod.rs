@@ -10,12 +10,17 @@ use crate::document::{Document, Entry, LineKind};
 use crate::error::{ConfigError, ErrorKind, Severity};
 use crate::lexer::Token;
 
+mod role;
+pub(crate) mod secrets;
+
 pub mod nut_conf;
 pub mod ups_conf;
 pub mod upsd_conf;
 pub mod upsd_users;
 pub mod upsmon_conf;
 pub mod upssched_conf;
+
+pub use role::Role;
 
 /// A typed view with the diagnostics found while building it (tokenizer and structure findings of the
 /// document included), in file order.
@@ -41,33 +46,6 @@ pub struct Unknown {
     pub name: String,
     /// Physical line.
     pub line: usize,
-}
-
-/// upsmon's role towards a UPS, the same in `MONITOR` lines and upsd.users `upsmon` settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// `primary` (legacy `master`): this host shuts the UPS down after the others.
-    Primary,
-    /// `secondary` (legacy `slave`): this host shuts down first and leaves the UPS alone.
-    Secondary,
-}
-
-impl Role {
-    /// Reads a role word as NUT does: `primary`/`master`, `secondary`/`slave` (exact lower case). Other
-    /// words give `None` (upsmon then treats the UPS as secondary; upsd ignores the setting).
-    pub fn parse(word: &str) -> Option<Role> {
-        match word {
-            "primary" | "master" => Some(Role::Primary),
-            "secondary" | "slave" => Some(Role::Secondary),
-            _ => None,
-        }
-    }
-
-    /// True for the words NUT 2.8 renamed (`master`, `slave`): still accepted, worth modernising.
-    pub fn is_legacy_word(word: &str) -> bool {
-        matches!(word, "master" | "slave")
-    }
 }
 
 /// `CERTIDENT name password` (upsd.conf and upsmon.conf).

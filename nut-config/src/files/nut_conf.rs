@@ -227,7 +227,6 @@ impl NutConf {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::document::FileKind;

@@ -443,7 +443,6 @@ fn apply_section(cx: &mut Ctx<'_>, e: &Entry<'_>, ups: &mut Ups, p: Param) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::document::FileKind;

@@ -297,7 +297,6 @@ impl Ctx<'_> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::document::FileKind;

@@ -236,7 +236,6 @@ impl UpsdUsers {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::document::FileKind;

@@ -538,7 +538,6 @@ fn monitor(cx: &mut Ctx<'_>, e: &Entry<'_>) -> Option<Monitor> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::document::FileKind;

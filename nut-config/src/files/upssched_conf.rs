@@ -243,7 +243,6 @@ impl UpsschedConf {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::document::FileKind;

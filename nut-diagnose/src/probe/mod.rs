@@ -325,7 +325,7 @@ pub struct LocalOptions {
     /// Credentials to log in with instead of each MONITOR line's (`nutctl doctor -u/-p`): every
     /// MONITOR target is probed with them; when no MONITOR line could be read (upsmon.conf absent or
     /// unreadable), the UPSes this host serves are probed with them instead.
-    pub login: Option<(String, nut_proto::client::Password)>,
+    pub login: Option<(String, nut_proto::Secret)>,
 }
 
 /// Gathers the facts of this host for `doctor`: its config directory, systemd units (`systemctl show`),
@@ -352,19 +352,13 @@ pub async fn gather_local(o: &LocalOptions) -> Facts {
         snapshots: Some(&plain),
         logs: Some(&journal),
     };
-    let monitors: Vec<(Target, String, nut_proto::client::Password)> = dir
+    let monitors: Vec<(Target, String, nut_proto::Secret)> = dir
         .upsmon_conf
         .view()
         .map(|u| {
             u.monitors
                 .iter()
-                .map(|m| {
-                    (
-                        m.target.clone(),
-                        m.user.clone(),
-                        nut_proto::client::Password::new(m.password.expose()),
-                    )
-                })
+                .map(|m| (m.target.clone(), m.user.clone(), m.password.clone()))
                 .collect()
         })
         .unwrap_or_default();
@@ -374,8 +368,7 @@ pub async fn gather_local(o: &LocalOptions) -> Facts {
     let config = HostConfig::from_dir(o.host.clone(), &dir);
     // The fallback policy: the login given replaces upsmon.conf's; with no MONITOR line, the UPSes
     // served here are logged in to instead.
-    let login_targets: Vec<(Target, Option<(String, nut_proto::client::Password)>)> = match &o.login
-    {
+    let login_targets: Vec<(Target, Option<(String, nut_proto::Secret)>)> = match &o.login {
         Some(l) if monitors.is_empty() => config
             .served_targets()
             .into_iter()

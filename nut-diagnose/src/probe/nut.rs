@@ -9,7 +9,8 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use async_trait::async_trait;
-use nut_proto::client::{Client, ClientError, Options, Password, TlsError};
+use nut_proto::client::{Client, ClientError, Options, TlsError};
+use nut_proto::Secret;
 use nut_proto::{HostKind, Target};
 use serde::Serialize;
 
@@ -37,7 +38,7 @@ pub struct NutProbe {
     /// Upgrade with STARTTLS after connecting.
     pub starttls: bool,
     /// `(user, password)` for the login step (upsmon's account); `None` skips the login.
-    pub credentials: Option<(String, Password)>,
+    pub credentials: Option<(String, Secret)>,
 }
 
 fn ms(start: Instant) -> u64 {

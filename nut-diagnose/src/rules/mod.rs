@@ -1,6 +1,8 @@
 //! The rules: pure functions from [`Facts`] (and the knowledge tables) to [`Finding`]s, one family per file.
 //! Each rule is a small function with its tests below it; no rule does I/O.
 //!
+//! - [`assess`] (`assess.rs`): one snapshot judged for `nutctl status`: findings plus each quick-view
+//!   metric's judgement.
 //! - [`status`]: `ups.status` tokens and the load/runtime/charge thresholds on each snapshot.
 //! - [`reality_check`]: why a probe of a target failed (DNS, TCP, NUT), or that it worked.
 //! - [`silent`]: what upsmon stays quiet about, and the log timeline's episodes.
@@ -10,12 +12,15 @@
 //!   shutdown-order practice, nut-config's diagnostics.
 //! - [`crate::map`]: the authority map's findings (two primaries, no primary, a secondary that drives).
 
+mod assess;
 pub mod config;
 pub mod practice;
 pub mod reality_check;
 pub mod service;
 pub mod silent;
 pub mod status;
+
+pub use assess::{assess, Assessment, MetricJudgement};
 
 use crate::facts::Facts;
 use crate::finding::Finding;
@@ -41,11 +46,6 @@ pub fn run(
     out.extend(practice::rules(facts, thresholds));
     out.extend(config::rules(facts));
     out.extend(crate::map::findings(map));
-    out.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.id.cmp(&b.id))
-            .then_with(|| a.subject.cmp(&b.subject))
-    });
+    crate::finding::sort(&mut out);
     out
 }

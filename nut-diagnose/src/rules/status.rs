@@ -112,15 +112,18 @@ pub fn status(s: &Snapshot) -> Vec<Finding> {
 }
 
 /// Which metric, for ids and wording.
-#[derive(Clone, Copy)]
-enum Metric {
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Metric {
     Load,
     Runtime,
     Charge,
 }
 
 impl Metric {
-    fn var(self) -> &'static str {
+    /// The quick view's order: charge, runtime, load.
+    pub(crate) const QUICK_VIEW: [Metric; 3] = [Metric::Charge, Metric::Runtime, Metric::Load];
+
+    pub(crate) fn var(self) -> &'static str {
         match self {
             Metric::Load => "ups.load",
             Metric::Runtime => "battery.runtime",
@@ -179,7 +182,7 @@ impl Metric {
     }
 }
 
-fn metric(s: &Snapshot, m: Metric, t: &Thresholds) -> Option<Finding> {
+pub(crate) fn metric(s: &Snapshot, m: Metric, t: &Thresholds) -> Option<Finding> {
     let subject = s.target.to_string();
     let name = m.var();
     let value = match s.number(name) {

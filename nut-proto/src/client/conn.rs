@@ -19,6 +19,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+#[cfg(feature = "tls")]
 use super::error::TlsError;
 use super::error::{classify_connect, ClientError, ProtocolViolation};
 use super::lines::LineBuffer;
@@ -29,7 +30,18 @@ use super::tls::TlsOptions;
 /// that never sends `END LIST` can make us store.
 pub const DEFAULT_MAX_LIST_ITEMS: usize = 10_000;
 
-/// Connection settings. Build with `Options::default()` and change fields.
+/// Connection settings: `Options::default()`, then the `with_*` methods.
+///
+/// ```
+/// use std::time::Duration;
+/// use nut_proto::client::{Options, TlsOptions};
+/// let mut tls = TlsOptions::default();
+/// tls.ca_file = Some("/etc/nut/ca.pem".into());
+/// let opts = Options::default()
+///     .with_request_timeout(Duration::from_secs(2))
+///     .with_starttls(tls);
+/// assert!(opts.starttls);
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Options {
@@ -48,6 +60,48 @@ pub struct Options {
     /// TLS settings used by `starttls` (verification on; a CA file is required unless the
     /// explicit opt-out is set).
     pub tls: TlsOptions,
+    /// Upgrade with STARTTLS right after connecting ([`super::Client::connect`]); off by default.
+    /// A refusal is then a connect error ([`super::TlsError::Refused`]).
+    pub starttls: bool,
+}
+
+impl Options {
+    /// Bound on DNS resolution plus TCP connect.
+    pub fn with_connect_timeout(mut self, after: Duration) -> Self {
+        self.connect_timeout = after;
+        self
+    }
+
+    /// Bound on one request and its whole reply.
+    pub fn with_request_timeout(mut self, after: Duration) -> Self {
+        self.request_timeout = after;
+        self
+    }
+
+    /// Longest reply line accepted.
+    pub fn with_max_line(mut self, max: usize) -> Self {
+        self.max_line = max;
+        self
+    }
+
+    /// Most items accepted in one `LIST`.
+    pub fn with_max_list_items(mut self, max: usize) -> Self {
+        self.max_list_items = max;
+        self
+    }
+
+    /// Re-arm `TCP_QUICKACK` before each read (see the module docs).
+    pub fn with_quickack(mut self, on: bool) -> Self {
+        self.quickack = on;
+        self
+    }
+
+    /// STARTTLS right after connecting, authenticated per `tls`.
+    pub fn with_starttls(mut self, tls: TlsOptions) -> Self {
+        self.tls = tls;
+        self.starttls = true;
+        self
+    }
 }
 
 impl Default for Options {
@@ -59,6 +113,7 @@ impl Default for Options {
             max_list_items: DEFAULT_MAX_LIST_ITEMS,
             quickack: true,
             tls: TlsOptions::default(),
+            starttls: false,
         }
     }
 }
@@ -68,8 +123,10 @@ pub(crate) enum Stream {
     /// Plain TCP.
     Plain(TcpStream),
     /// After STARTTLS.
+    #[cfg(feature = "tls")]
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
     /// Transient state during the TLS upgrade; any use means the upgrade failed half-way.
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     Gone,
 }
 
@@ -77,6 +134,7 @@ impl Stream {
     fn tcp(&self) -> Option<&TcpStream> {
         match self {
             Stream::Plain(s) => Some(s),
+            #[cfg(feature = "tls")]
             Stream::Tls(t) => Some(t.get_ref().0),
             Stream::Gone => None,
         }
@@ -91,6 +149,7 @@ pub struct Connection {
     pub(crate) opts: Options,
     peer: SocketAddr,
     /// Host name as given to `connect`, used as the TLS server name.
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     pub(crate) host: String,
     /// Set after an error that leaves the stream in an unknown state.
     pub(crate) broken: bool,
@@ -100,7 +159,7 @@ impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Connection")
             .field("peer", &self.peer)
-            .field("tls", &matches!(self.stream, Stream::Tls(_)))
+            .field("tls", &self.is_tls())
             .field("broken", &self.broken)
             .finish_non_exhaustive()
     }
@@ -180,7 +239,10 @@ impl Connection {
 
     /// Whether STARTTLS succeeded on this connection.
     pub fn is_tls(&self) -> bool {
-        matches!(self.stream, Stream::Tls(_))
+        #[cfg(feature = "tls")]
+        return matches!(self.stream, Stream::Tls(_));
+        #[cfg(not(feature = "tls"))]
+        false
     }
 
     /// The options this connection was opened with.
@@ -197,6 +259,7 @@ impl Connection {
     pub async fn send(&mut self, bytes: &[u8]) -> Result<(), ClientError> {
         match &mut self.stream {
             Stream::Plain(s) => s.write_all(bytes).await?,
+            #[cfg(feature = "tls")]
             Stream::Tls(s) => {
                 s.write_all(bytes).await?;
                 s.flush().await?;
@@ -231,6 +294,7 @@ impl Connection {
             let room = self.lines.spare();
             let n = match &mut self.stream {
                 Stream::Plain(s) => s.read(room).await?,
+                #[cfg(feature = "tls")]
                 Stream::Tls(s) => s.read(room).await?,
                 Stream::Gone => return Err(ClientError::Unusable),
             };
@@ -290,6 +354,7 @@ impl Connection {
         }
     }
 
+    #[cfg(feature = "tls")]
     /// Runs the TLS client handshake on the socket (after the server's `OK STARTTLS`), bounded by the
     /// request timeout. On failure the connection is unusable.
     pub(crate) async fn upgrade_tls(
@@ -363,7 +428,6 @@ pub(crate) async fn connect_any(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

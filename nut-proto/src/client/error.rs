@@ -94,7 +94,7 @@ pub enum ClientError {
     /// A command argument cannot be sent safely (contains a newline, CR or NUL, or is otherwise not
     /// encodable). Nothing was sent.
     #[error("cannot encode request: {0}")]
-    Encode(String),
+    Encode(#[from] crate::command::EncodeError),
     /// An earlier error (timeout, protocol violation, I/O) left this connection in an unknown state; open
     /// a new one.
     #[error("connection unusable after an earlier error")]
@@ -148,10 +148,71 @@ pub enum TlsError {
     /// The client-side TLS configuration is unusable (CA file missing, unreadable or empty, bad server
     /// name).
     #[error("bad TLS configuration: {0}")]
-    Config(String),
+    Config(#[from] TlsConfigError),
     /// STARTTLS on a connection that already uses TLS.
     #[error("connection already uses TLS")]
     AlreadyTls,
+}
+
+/// Why the client-side TLS configuration is unusable; each cause is kept as its typed source (the
+/// message repeats it, as every error of this crate does, for callers that print only the top).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TlsConfigError {
+    /// nut-proto was built without its `tls` feature: STARTTLS is not available.
+    #[error("STARTTLS is not available: nut-proto was built without its `tls` feature")]
+    NotBuilt,
+    /// Neither a CA file nor the explicit opt-out.
+    #[error("no CA file given (set TlsOptions::ca_file to the server's CA or self-signed certificate, or knowingly set danger_accept_invalid_certs)")]
+    NoCaFile,
+    /// The CA file cannot be read.
+    #[error("cannot read CA file {}: {source}", path.display())]
+    ReadCaFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+    /// The CA file is not valid PEM.
+    #[error("bad PEM in {}: {source}", path.display())]
+    BadPem {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The PEM reader's error.
+        #[source]
+        source: io::Error,
+    },
+    /// A certificate in the CA file cannot be used as a trust anchor.
+    #[cfg(feature = "tls")]
+    #[error("unusable certificate in {}: {source}", path.display())]
+    BadCertificate {
+        /// The file.
+        path: std::path::PathBuf,
+        /// rustls' reason.
+        #[source]
+        source: tokio_rustls::rustls::Error,
+    },
+    /// The CA file holds no certificate.
+    #[error("no certificate found in CA file {}", path.display())]
+    NoCertificate {
+        /// The file.
+        path: std::path::PathBuf,
+    },
+    /// The name to verify is neither a DNS name nor an IP address.
+    #[cfg(feature = "tls")]
+    #[error("bad TLS server name {name:?}: {source}")]
+    BadServerName {
+        /// The name.
+        name: String,
+        /// Why it is not one.
+        #[source]
+        source: tokio_rustls::rustls::pki_types::InvalidDnsNameError,
+    },
+    /// The crypto provider offers no usable protocol version.
+    #[cfg(feature = "tls")]
+    #[error("TLS provider: {0}")]
+    Provider(#[source] tokio_rustls::rustls::Error),
 }
 
 fn source_suffix(e: Option<&io::Error>) -> String {

@@ -27,49 +27,10 @@ mod types;
 
 pub use crate::reply::{ValueKind, VarType};
 pub use conn::{Connection, Options, DEFAULT_MAX_LIST_ITEMS};
-pub use error::{ClientError, ProtocolViolation, TlsError, MAX_ERROR_LINE};
-pub use lines::{LineBuffer, MAX_LINE_LIMIT, READ_CHUNK};
+pub use error::{ClientError, ProtocolViolation, TlsConfigError, TlsError, MAX_ERROR_LINE};
+pub use lines::MAX_LINE_LIMIT;
+#[doc(hidden)]
+pub use lines::{LineBuffer, READ_CHUNK};
 pub use session::{Client, PIPELINE_BATCH};
 pub use tls::TlsOptions;
 pub use types::{Accepted, Range, TrackingStatus, UpsInfo, Variable};
-
-/// A password: kept out of every `Debug`/`Display` so it cannot leak into logs or error reports.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Password(String);
-
-impl Password {
-    /// Wraps a secret.
-    pub fn new(secret: impl Into<String>) -> Self {
-        Password(secret.into())
-    }
-
-    /// The secret itself, for sending it. Deliberately a method with a telling name.
-    pub fn expose_secret(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<&str> for Password {
-    fn from(s: &str) -> Self {
-        Password::new(s)
-    }
-}
-
-impl From<String> for Password {
-    fn from(s: String) -> Self {
-        Password(s)
-    }
-}
-
-impl std::fmt::Debug for Password {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Password(<hidden>)")
-    }
-}
-
-impl std::fmt::Display for Password {
-    /// Never the secret.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<hidden>")
-    }
-}

@@ -7,15 +7,15 @@
 //! out of step (timeout, protocol violation, I/O) marks it unusable, so a later call cannot read a stale
 //! reply as its own.
 
-use crate::command::{Command, Secret};
+use crate::command::{Command, EncodeError};
 use crate::reply::{self, ListHeader, OkReply, Reply, VarType};
 use crate::target::Target;
 
 use super::conn::{Connection, Options};
 use super::error::{excerpt, ClientError, ProtocolViolation, TlsError};
 use super::types::{Accepted, Range, TrackingStatus, UpsInfo, Variable};
-use super::Password;
 use crate::error::ErrCode;
+use crate::secret::Secret;
 
 /// GET requests sent per write by [`Client::get_vars_pipelined`]. Bounded so that neither side's
 /// socket buffers can fill up while the other is still writing (which would deadlock both).
@@ -78,12 +78,16 @@ fn bare_text(line: &[u8], r: Reply<'_>, expected: &'static str) -> Result<String
 }
 
 impl Client {
-    /// Connects to `host:port` (name, IPv4 or IPv6 literal without brackets). See
+    /// Connects to `host:port` (name, IPv4 or IPv6 literal without brackets), then upgrades with
+    /// STARTTLS when [`Options::starttls`] is set (see [`Options::with_starttls`]). See
     /// [`Connection::connect`] for how failures are classified.
     pub async fn connect(host: &str, port: u16, opts: Options) -> Result<Client, ClientError> {
-        Ok(Client::from_connection(
-            Connection::connect(host, port, opts).await?,
-        ))
+        let starttls = opts.starttls;
+        let mut c = Client::from_connection(Connection::connect(host, port, opts).await?);
+        if starttls {
+            c.starttls().await?;
+        }
+        Ok(c)
     }
 
     /// Connects to the server part of a parsed `ups[@host[:port]]`.
@@ -106,17 +110,11 @@ impl Client {
 
     fn encode(&mut self, cmd: &Command<'_>) -> Result<(), ClientError> {
         self.wbuf.clear();
-        cmd.encode(&mut self.wbuf)
-            .map_err(|e| ClientError::Encode(e.to_string()))
+        Ok(cmd.encode(&mut self.wbuf)?)
     }
 
     /// Sends `cmd` and hands its one reply line to `f`, all under the request timeout.
-    async fn single<T, F>(
-        &mut self,
-        cmd: Command<'_>,
-        name: &'static str,
-        f: F,
-    ) -> Result<T, ClientError>
+    async fn single<T, F>(&mut self, cmd: Command<'_>, f: F) -> Result<T, ClientError>
     where
         F: FnOnce(&[u8], Reply<'_>) -> Result<T, ClientError>,
     {
@@ -133,23 +131,18 @@ impl Client {
             f(line, r)
         };
         let r = tokio::time::timeout(after, fut).await;
-        self.conn.finish(name, r)
+        self.conn.finish(cmd.verb(), r)
     }
 
     /// Sends a LIST command and collects its items through the matching `END LIST`, converting each
     /// with `f`. Bounded by `max_list_items` and the request timeout.
-    async fn list<T, F>(
-        &mut self,
-        cmd: Command<'_>,
-        name: &'static str,
-        mut f: F,
-    ) -> Result<Vec<T>, ClientError>
+    async fn list<T, F>(&mut self, cmd: Command<'_>, mut f: F) -> Result<Vec<T>, ClientError>
     where
         F: FnMut(Reply<'_>) -> Option<T>,
     {
         let Some(header) = cmd.list_header() else {
             // invariant: only called with LIST commands; reported, not panicked, if ever broken.
-            return Err(ClientError::Encode(format!("{name} is not a LIST command")));
+            return Err(EncodeError::NotAList { verb: cmd.verb() }.into());
         };
         self.conn.check_ready()?;
         self.encode(&cmd)?;
@@ -163,14 +156,14 @@ impl Client {
             read_list(conn, &header, max, max_items, &mut f).await
         };
         let r = tokio::time::timeout(after, fut).await;
-        self.conn.finish(name, r)
+        self.conn.finish(cmd.verb(), r)
     }
 
     // ----- LIST ---------------------------------------------------------------------------------
 
     /// `LIST UPS`: every UPS the server knows, with its description.
     pub async fn list_ups(&mut self) -> Result<Vec<UpsInfo>, ClientError> {
-        self.list(Command::ListUps, "LIST UPS", |r| match r {
+        self.list(Command::ListUps, |r| match r {
             Reply::Ups { ups, desc } => Some(UpsInfo {
                 name: ups.to_string(),
                 description: text(&desc),
@@ -182,7 +175,7 @@ impl Client {
 
     /// `LIST VAR <ups>`: every variable and its value, in the server's order (sorted by name).
     pub async fn list_vars(&mut self, ups: &str) -> Result<Vec<Variable>, ClientError> {
-        self.list(Command::ListVar { ups }, "LIST VAR", |r| match r {
+        self.list(Command::ListVar { ups }, |r| match r {
             Reply::Var { var, value, .. } => Some(Variable {
                 name: var.to_string(),
                 value: text(&value),
@@ -197,7 +190,7 @@ impl Client {
     /// Some NAS firmwares (Synology, QNAP, UniFi) answer `ERR INVALID-ARGUMENT` here; that arrives as
     /// [`ClientError::Server`] and leaves the connection usable, so callers can treat it as "none".
     pub async fn list_rw(&mut self, ups: &str) -> Result<Vec<Variable>, ClientError> {
-        self.list(Command::ListRw { ups }, "LIST RW", |r| match r {
+        self.list(Command::ListRw { ups }, |r| match r {
             Reply::Rw { var, value, .. } => Some(Variable {
                 name: var.to_string(),
                 value: text(&value),
@@ -209,7 +202,7 @@ impl Client {
 
     /// `LIST CMD <ups>`: the instant command names.
     pub async fn list_cmds(&mut self, ups: &str) -> Result<Vec<String>, ClientError> {
-        self.list(Command::ListCmd { ups }, "LIST CMD", |r| match r {
+        self.list(Command::ListCmd { ups }, |r| match r {
             Reply::Cmd { cmd, .. } => Some(cmd.to_string()),
             _ => None,
         })
@@ -218,7 +211,7 @@ impl Client {
 
     /// `LIST ENUM <ups> <var>`: the allowed values of an enumerated variable (empty if none).
     pub async fn list_enum(&mut self, ups: &str, var: &str) -> Result<Vec<String>, ClientError> {
-        self.list(Command::ListEnum { ups, var }, "LIST ENUM", |r| match r {
+        self.list(Command::ListEnum { ups, var }, |r| match r {
             Reply::Enum { value, .. } => Some(text(&value)),
             _ => None,
         })
@@ -227,7 +220,7 @@ impl Client {
 
     /// `LIST RANGE <ups> <var>`: the allowed ranges of a numeric variable (empty if none).
     pub async fn list_range(&mut self, ups: &str, var: &str) -> Result<Vec<Range>, ClientError> {
-        self.list(Command::ListRange { ups, var }, "LIST RANGE", |r| match r {
+        self.list(Command::ListRange { ups, var }, |r| match r {
             Reply::Range { min, max, .. } => Some(Range {
                 min: text(&min),
                 max: text(&max),
@@ -239,7 +232,7 @@ impl Client {
 
     /// `LIST CLIENT <ups>`: addresses of the clients logged in to the UPS (upsmon instances).
     pub async fn list_clients(&mut self, ups: &str) -> Result<Vec<String>, ClientError> {
-        self.list(Command::ListClient { ups }, "LIST CLIENT", |r| match r {
+        self.list(Command::ListClient { ups }, |r| match r {
             Reply::Client { addr, .. } => Some(addr.to_string()),
             _ => None,
         })
@@ -250,7 +243,7 @@ impl Client {
 
     /// `GET VAR <ups> <var>`: one value.
     pub async fn get_var(&mut self, ups: &str, var: &str) -> Result<String, ClientError> {
-        self.single(Command::GetVar { ups, var }, "GET VAR", |line, r| match r {
+        self.single(Command::GetVar { ups, var }, |line, r| match r {
             Reply::Var { var: v, value, .. } if v.eq_ignore_ascii_case(var) => Ok(text(&value)),
             r => Err(unexpected(line, r, "VAR <ups> <var> \"<value>\"")),
         })
@@ -259,69 +252,47 @@ impl Client {
 
     /// `GET TYPE <ups> <var>`: RW/ENUM/RANGE flags and STRING:n or NUMBER.
     pub async fn get_type(&mut self, ups: &str, var: &str) -> Result<VarType, ClientError> {
-        self.single(
-            Command::GetType { ups, var },
-            "GET TYPE",
-            |line, r| match r {
-                Reply::Type { var: v, ty, .. } if v.eq_ignore_ascii_case(var) => Ok(ty),
-                r => Err(unexpected(line, r, "TYPE <ups> <var> <flags>")),
-            },
-        )
+        self.single(Command::GetType { ups, var }, |line, r| match r {
+            Reply::Type { var: v, ty, .. } if v.eq_ignore_ascii_case(var) => Ok(ty),
+            r => Err(unexpected(line, r, "TYPE <ups> <var> <flags>")),
+        })
         .await
     }
 
     /// `GET DESC <ups> <var>`: the variable's description.
     pub async fn get_desc(&mut self, ups: &str, var: &str) -> Result<String, ClientError> {
-        self.single(
-            Command::GetDesc { ups, var },
-            "GET DESC",
-            |line, r| match r {
-                Reply::Desc { var: v, desc, .. } if v.eq_ignore_ascii_case(var) => Ok(text(&desc)),
-                r => Err(unexpected(line, r, "DESC <ups> <var> \"<text>\"")),
-            },
-        )
+        self.single(Command::GetDesc { ups, var }, |line, r| match r {
+            Reply::Desc { var: v, desc, .. } if v.eq_ignore_ascii_case(var) => Ok(text(&desc)),
+            r => Err(unexpected(line, r, "DESC <ups> <var> \"<text>\"")),
+        })
         .await
     }
 
     /// `GET CMDDESC <ups> <cmd>`: the instant command's description.
     pub async fn get_cmd_desc(&mut self, ups: &str, cmd: &str) -> Result<String, ClientError> {
-        self.single(
-            Command::GetCmdDesc { ups, cmd },
-            "GET CMDDESC",
-            |line, r| match r {
-                Reply::CmdDesc { cmd: c, desc, .. } if c.eq_ignore_ascii_case(cmd) => {
-                    Ok(text(&desc))
-                }
-                r => Err(unexpected(line, r, "CMDDESC <ups> <cmd> \"<text>\"")),
-            },
-        )
+        self.single(Command::GetCmdDesc { ups, cmd }, |line, r| match r {
+            Reply::CmdDesc { cmd: c, desc, .. } if c.eq_ignore_ascii_case(cmd) => Ok(text(&desc)),
+            r => Err(unexpected(line, r, "CMDDESC <ups> <cmd> \"<text>\"")),
+        })
         .await
     }
 
     /// `GET UPSDESC <ups>`: the `desc` from the server's ups.conf.
     pub async fn get_ups_desc(&mut self, ups: &str) -> Result<String, ClientError> {
-        self.single(
-            Command::GetUpsDesc { ups },
-            "GET UPSDESC",
-            |line, r| match r {
-                Reply::UpsDesc { ups: u, desc } if u.eq_ignore_ascii_case(ups) => Ok(text(&desc)),
-                r => Err(unexpected(line, r, "UPSDESC <ups> \"<text>\"")),
-            },
-        )
+        self.single(Command::GetUpsDesc { ups }, |line, r| match r {
+            Reply::UpsDesc { ups: u, desc } if u.eq_ignore_ascii_case(ups) => Ok(text(&desc)),
+            r => Err(unexpected(line, r, "UPSDESC <ups> \"<text>\"")),
+        })
         .await
     }
 
     /// `GET NUMLOGINS <ups>`: how many clients did LOGIN to the UPS (what a primary waits on before
     /// powering off).
     pub async fn get_num_logins(&mut self, ups: &str) -> Result<u64, ClientError> {
-        self.single(
-            Command::GetNumLogins { ups },
-            "GET NUMLOGINS",
-            |line, r| match r {
-                Reply::NumLogins { ups: u, count } if u.eq_ignore_ascii_case(ups) => Ok(count),
-                r => Err(unexpected(line, r, "NUMLOGINS <ups> <n>")),
-            },
-        )
+        self.single(Command::GetNumLogins { ups }, |line, r| match r {
+            Reply::NumLogins { ups: u, count } if u.eq_ignore_ascii_case(ups) => Ok(count),
+            r => Err(unexpected(line, r, "NUMLOGINS <ups> <n>")),
+        })
         .await
     }
 
@@ -339,9 +310,7 @@ impl Client {
             self.conn.check_ready()?;
             self.wbuf.clear();
             for var in batch {
-                Command::GetVar { ups, var }
-                    .encode(&mut self.wbuf)
-                    .map_err(|e| ClientError::Encode(e.to_string()))?;
+                Command::GetVar { ups, var }.encode(&mut self.wbuf)?;
             }
             let after = self.conn.opts.request_timeout;
             let max = self.conn.opts.max_line;
@@ -383,23 +352,17 @@ impl Client {
 
     /// `USERNAME <name>`. upsd does not check it until an action needs it.
     pub async fn username(&mut self, name: &str) -> Result<(), ClientError> {
-        self.single(Command::Username(name), "USERNAME", ok_any)
-            .await
+        self.single(Command::Username(name), ok_any).await
     }
 
     /// `PASSWORD <pw>`. Always `OK` from upsd, even when wrong: the check happens at LOGIN, SET, ….
-    pub async fn password(&mut self, password: &Password) -> Result<(), ClientError> {
-        let secret = password.expose_secret();
-        self.single(Command::Password(Secret::new(secret)), "PASSWORD", ok_any)
+    pub async fn password(&mut self, password: &Secret) -> Result<(), ClientError> {
+        self.single(Command::Password(password.as_borrowed()), ok_any)
             .await
     }
 
     /// `USERNAME` then `PASSWORD`.
-    pub async fn authenticate(
-        &mut self,
-        user: &str,
-        password: &Password,
-    ) -> Result<(), ClientError> {
+    pub async fn authenticate(&mut self, user: &str, password: &Secret) -> Result<(), ClientError> {
         self.username(user).await?;
         self.password(password).await
     }
@@ -407,20 +370,17 @@ impl Client {
     /// `LOGIN <ups>`: register as a upsmon client of the UPS (counted in NUMLOGINS, listed by LIST
     /// CLIENT until the connection closes). Needs an `upsmon` role.
     pub async fn login(&mut self, ups: &str) -> Result<(), ClientError> {
-        self.single(Command::Login { ups }, "LOGIN", ok_any).await
+        self.single(Command::Login { ups }, ok_any).await
     }
 
     /// `PRIMARY <ups>`, falling back to the legacy `MASTER <ups>` when the server does not know PRIMARY
     /// (`ERR UNKNOWN-COMMAND` before 2.8.0, `ERR INVALID-ARGUMENT` on some forks). Any `OK…` succeeds.
     pub async fn primary(&mut self, ups: &str) -> Result<(), ClientError> {
-        match self
-            .single(Command::Primary { ups }, "PRIMARY", ok_any)
-            .await
-        {
+        match self.single(Command::Primary { ups }, ok_any).await {
             Err(ClientError::Server {
                 code: ErrCode::UnknownCommand | ErrCode::InvalidArgument,
                 ..
-            }) => self.single(Command::Master { ups }, "MASTER", ok_any).await,
+            }) => self.single(Command::Master { ups }, ok_any).await,
             r => r,
         }
     }
@@ -428,12 +388,12 @@ impl Client {
     /// `MASTER <ups>`: the pre-2.8.0 name of PRIMARY, for callers that want exactly this word on the
     /// wire. Any `OK…` succeeds (very old servers answer a bare `OK`).
     pub async fn master(&mut self, ups: &str) -> Result<(), ClientError> {
-        self.single(Command::Master { ups }, "MASTER", ok_any).await
+        self.single(Command::Master { ups }, ok_any).await
     }
 
     /// `FSD <ups>`: set the forced-shutdown latch (every upsmon of the UPS starts shutting down).
     pub async fn fsd(&mut self, ups: &str) -> Result<(), ClientError> {
-        self.single(Command::Fsd { ups }, "FSD", ok_any).await
+        self.single(Command::Fsd { ups }, ok_any).await
     }
 
     /// `SET VAR <ups> <var> <value>`. `OK` only means the server forwarded it to the driver.
@@ -444,7 +404,7 @@ impl Client {
         value: &str,
     ) -> Result<Accepted, ClientError> {
         let value = value.as_bytes();
-        self.single(Command::SetVar { ups, var, value }, "SET VAR", accepted)
+        self.single(Command::SetVar { ups, var, value }, accepted)
             .await
     }
 
@@ -456,69 +416,63 @@ impl Client {
         value: Option<&str>,
     ) -> Result<Accepted, ClientError> {
         let value = value.map(str::as_bytes);
-        self.single(Command::InstCmd { ups, cmd, value }, "INSTCMD", accepted)
+        self.single(Command::InstCmd { ups, cmd, value }, accepted)
             .await
     }
 
     /// `SET TRACKING ON|OFF` (2.8.0+): ask for `OK TRACKING <id>` replies to SET VAR/INSTCMD.
     pub async fn set_tracking(&mut self, on: bool) -> Result<(), ClientError> {
-        self.single(Command::SetTracking(on), "SET TRACKING", ok_any)
-            .await
+        self.single(Command::SetTracking(on), ok_any).await
     }
 
     /// `GET TRACKING`: whether tracking is on for this connection.
     pub async fn tracking_enabled(&mut self) -> Result<bool, ClientError> {
-        self.single(
-            Command::GetTracking { id: None },
-            "GET TRACKING",
-            |line, r| match r {
-                Reply::Text(b"ON") => Ok(true),
-                Reply::Text(b"OFF") => Ok(false),
-                r => Err(unexpected(line, r, "ON or OFF")),
-            },
-        )
+        self.single(Command::GetTracking { id: None }, |line, r| match r {
+            Reply::Text(b"ON") => Ok(true),
+            Reply::Text(b"OFF") => Ok(false),
+            r => Err(unexpected(line, r, "ON or OFF")),
+        })
         .await
     }
 
     /// `GET TRACKING <id>`: the outcome of a tracked SET VAR/INSTCMD.
     pub async fn tracking_status(&mut self, id: &str) -> Result<TrackingStatus, ClientError> {
-        self.single(
-            Command::GetTracking { id: Some(id) },
-            "GET TRACKING",
-            |line, r| match r {
-                Reply::Text(b"PENDING") => Ok(TrackingStatus::Pending),
-                Reply::Text(b"SUCCESS") => Ok(TrackingStatus::Success),
-                Reply::Err {
-                    code: ErrCode::TrackingUnknown,
-                    ..
-                } => Ok(TrackingStatus::Unknown),
-                Reply::Err {
-                    code: ErrCode::TrackingFailed,
-                    ..
-                } => Ok(TrackingStatus::Failed),
-                Reply::Err {
-                    code: ErrCode::InvalidArgument,
-                    ..
-                } => Ok(TrackingStatus::InvalidArgument),
-                r => Err(unexpected(
-                    line,
-                    r,
-                    "PENDING, SUCCESS or ERR UNKNOWN/FAILED",
-                )),
-            },
-        )
+        self.single(Command::GetTracking { id: Some(id) }, |line, r| match r {
+            Reply::Text(b"PENDING") => Ok(TrackingStatus::Pending),
+            Reply::Text(b"SUCCESS") => Ok(TrackingStatus::Success),
+            Reply::Err {
+                code: ErrCode::TrackingUnknown,
+                ..
+            } => Ok(TrackingStatus::Unknown),
+            Reply::Err {
+                code: ErrCode::TrackingFailed,
+                ..
+            } => Ok(TrackingStatus::Failed),
+            Reply::Err {
+                code: ErrCode::InvalidArgument,
+                ..
+            } => Ok(TrackingStatus::InvalidArgument),
+            r => Err(unexpected(
+                line,
+                r,
+                "PENDING, SUCCESS or ERR UNKNOWN/FAILED",
+            )),
+        })
         .await
     }
 
-    /// `LOGOUT`: say goodbye; the server closes the connection, so this consumes the client.
-    /// Accepts `OK Goodbye`, any other `OK…`, and very old servers' bare `Goodbye…` line.
+    /// `LOGOUT`: say goodbye and close, without waiting for the answer (`OK Goodbye`), which tells
+    /// nothing a caller needs: a server that never answers LOGOUT cannot hold the caller for its
+    /// request timeout. Only sending is bounded by the request timeout; the client is consumed.
     pub async fn logout(mut self) -> Result<(), ClientError> {
-        self.single(Command::Logout, "LOGOUT", |line, r| match r {
-            Reply::Ok(_) => Ok(()),
-            Reply::Text(t) if t.starts_with(b"Goodbye") => Ok(()),
-            r => Err(unexpected(line, r, "OK Goodbye")),
-        })
-        .await
+        let cmd = Command::Logout;
+        self.conn.check_ready()?;
+        self.encode(&cmd)?;
+        let after = self.conn.opts.request_timeout;
+        let conn = &mut self.conn;
+        let wbuf = &self.wbuf;
+        let r = tokio::time::timeout(after, conn.send(wbuf)).await;
+        self.conn.finish(cmd.verb(), r)
     }
 
     // ----- server information -------------------------------------------------------------------
@@ -526,15 +480,13 @@ impl Client {
     /// `VER`: the server's banner (`Network UPS Tools upsd 2.8.0 - http://…`). May be empty: some NAS
     /// firmwares answer an empty line.
     pub async fn ver(&mut self) -> Result<String, ClientError> {
-        self.single(Command::Ver, "VER", |line, r| {
-            bare_text(line, r, "a version line")
-        })
-        .await
+        self.single(Command::Ver, |line, r| bare_text(line, r, "a version line"))
+            .await
     }
 
     /// `NETVER`: the protocol version (`1.3`). Servers older than 2.6.4 answer `ERR UNKNOWN-COMMAND`.
     pub async fn netver(&mut self) -> Result<String, ClientError> {
-        self.single(Command::NetVer, "NETVER", |line, r| {
+        self.single(Command::NetVer, |line, r| {
             bare_text(line, r, "a protocol version")
         })
         .await
@@ -542,7 +494,7 @@ impl Client {
 
     /// `PROTVER`: alias of NETVER in 2.8.0+ (older servers: `ERR UNKNOWN-COMMAND`).
     pub async fn protver(&mut self) -> Result<String, ClientError> {
-        self.single(Command::ProtVer, "PROTVER", |line, r| {
+        self.single(Command::ProtVer, |line, r| {
             bare_text(line, r, "a protocol version")
         })
         .await
@@ -550,10 +502,8 @@ impl Client {
 
     /// `HELP`: the server's command list line (`Commands: HELP VER …`).
     pub async fn help(&mut self) -> Result<String, ClientError> {
-        self.single(Command::Help, "HELP", |line, r| {
-            bare_text(line, r, "Commands: …")
-        })
-        .await
+        self.single(Command::Help, |line, r| bare_text(line, r, "Commands: …"))
+            .await
     }
 
     /// `STARTTLS`, then the TLS handshake with certificate verification per [`Options::tls`]
@@ -565,18 +515,25 @@ impl Client {
         if self.conn.is_tls() {
             return Err(TlsError::AlreadyTls.into());
         }
-        let config = self.conn.opts.tls.client_config()?;
-        self.conn.opts.tls.server_name(&self.conn.host)?;
-        match self
-            .single(Command::StartTls, "STARTTLS", |line, r| match r {
-                Reply::Ok(OkReply::StartTls) => Ok(()),
-                r => Err(unexpected(line, r, "OK STARTTLS")),
-            })
-            .await
+        #[cfg(not(feature = "tls"))]
         {
-            Ok(()) => self.conn.upgrade_tls(config).await,
-            Err(e @ ClientError::Server { .. }) => Err(TlsError::Refused(Box::new(e)).into()),
-            Err(e) => Err(e),
+            Err(TlsError::Config(super::TlsConfigError::NotBuilt).into())
+        }
+        #[cfg(feature = "tls")]
+        {
+            let config = self.conn.opts.tls.client_config()?;
+            self.conn.opts.tls.server_name(&self.conn.host)?;
+            match self
+                .single(Command::StartTls, |line, r| match r {
+                    Reply::Ok(OkReply::StartTls) => Ok(()),
+                    r => Err(unexpected(line, r, "OK STARTTLS")),
+                })
+                .await
+            {
+                Ok(()) => self.conn.upgrade_tls(config).await,
+                Err(e @ ClientError::Server { .. }) => Err(TlsError::Refused(Box::new(e)).into()),
+                Err(e) => Err(e),
+            }
         }
     }
 }

@@ -9,17 +9,6 @@
 //! authenticating the server (what upsmon does with `CERTVERIFY 0`).
 
 use std::path::PathBuf;
-use std::sync::Arc;
-
-use tokio_rustls::rustls;
-use tokio_rustls::rustls::client::danger::{
-    HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
-};
-use tokio_rustls::rustls::crypto::CryptoProvider;
-use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use tokio_rustls::rustls::{DigitallySignedStruct, SignatureScheme};
-
-use super::error::TlsError;
 
 /// How `starttls` authenticates the server.
 #[derive(Debug, Clone, Default)]
@@ -36,100 +25,121 @@ pub struct TlsOptions {
     pub danger_accept_invalid_certs: bool,
 }
 
-impl TlsOptions {
-    /// Builds the rustls configuration, reading the CA file. Fails before anything is sent.
-    pub(crate) fn client_config(&self) -> Result<rustls::ClientConfig, TlsError> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| TlsError::Config(e.to_string()))?;
-        if self.danger_accept_invalid_certs {
-            return Ok(builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(AcceptAnyCert(provider)))
-                .with_no_client_auth());
-        }
-        let Some(path) = &self.ca_file else {
-            return Err(TlsError::Config(
-                "no CA file given (set TlsOptions::ca_file to the server's CA or self-signed \
-                 certificate, or knowingly set danger_accept_invalid_certs)"
-                    .to_string(),
-            ));
-        };
-        let pem = std::fs::read(path).map_err(|e| {
-            TlsError::Config(format!("cannot read CA file {}: {e}", path.display()))
-        })?;
-        let mut roots = rustls::RootCertStore::empty();
-        let mut reader = pem.as_slice();
-        for cert in rustls_pemfile::certs(&mut reader) {
-            let cert =
-                cert.map_err(|e| TlsError::Config(format!("bad PEM in {}: {e}", path.display())))?;
-            roots.add(cert).map_err(|e| {
-                TlsError::Config(format!("unusable certificate in {}: {e}", path.display()))
+/// The rustls side (feature `tls`): the client configuration built from [`TlsOptions`].
+#[cfg(feature = "tls")]
+mod imp {
+    use std::sync::Arc;
+
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::client::danger::{
+        HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
+    };
+    use tokio_rustls::rustls::crypto::CryptoProvider;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use tokio_rustls::rustls::{DigitallySignedStruct, SignatureScheme};
+
+    use super::super::error::{TlsConfigError, TlsError};
+    use super::TlsOptions;
+
+    impl TlsOptions {
+        /// Builds the rustls configuration, reading the CA file. Fails before anything is sent.
+        pub(crate) fn client_config(&self) -> Result<rustls::ClientConfig, TlsError> {
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+                .with_safe_default_protocol_versions()
+                .map_err(TlsConfigError::Provider)?;
+            if self.danger_accept_invalid_certs {
+                return Ok(builder
+                    .dangerous()
+                    .with_custom_certificate_verifier(Arc::new(AcceptAnyCert(provider)))
+                    .with_no_client_auth());
+            }
+            let Some(path) = &self.ca_file else {
+                return Err(TlsConfigError::NoCaFile.into());
+            };
+            let pem = std::fs::read(path).map_err(|source| TlsConfigError::ReadCaFile {
+                path: path.clone(),
+                source,
             })?;
+            let mut roots = rustls::RootCertStore::empty();
+            let mut reader = pem.as_slice();
+            for cert in rustls_pemfile::certs(&mut reader) {
+                let cert = cert.map_err(|source| TlsConfigError::BadPem {
+                    path: path.clone(),
+                    source,
+                })?;
+                roots
+                    .add(cert)
+                    .map_err(|source| TlsConfigError::BadCertificate {
+                        path: path.clone(),
+                        source,
+                    })?;
+            }
+            if roots.is_empty() {
+                return Err(TlsConfigError::NoCertificate { path: path.clone() }.into());
+            }
+            Ok(builder.with_root_certificates(roots).with_no_client_auth())
         }
-        if roots.is_empty() {
-            return Err(TlsError::Config(format!(
-                "no certificate found in CA file {}",
-                path.display()
-            )));
+
+        /// The name to verify: the explicit override, else the host connected to.
+        pub(crate) fn server_name(&self, host: &str) -> Result<ServerName<'static>, TlsError> {
+            let name = self.server_name.as_deref().unwrap_or(host);
+            ServerName::try_from(name.to_string()).map_err(|source| {
+                TlsConfigError::BadServerName {
+                    name: name.to_string(),
+                    source,
+                }
+                .into()
+            })
         }
-        Ok(builder.with_root_certificates(roots).with_no_client_auth())
     }
 
-    /// The name to verify: the explicit override, else the host connected to.
-    pub(crate) fn server_name(&self, host: &str) -> Result<ServerName<'static>, TlsError> {
-        let name = self.server_name.as_deref().unwrap_or(host);
-        ServerName::try_from(name.to_string())
-            .map_err(|e| TlsError::Config(format!("bad TLS server name {name:?}: {e}")))
-    }
-}
+    /// The opt-out verifier: accepts any certificate chain, still checks handshake signatures.
+    #[derive(Debug)]
+    struct AcceptAnyCert(Arc<CryptoProvider>);
 
-/// The opt-out verifier: accepts any certificate chain, still checks handshake signatures.
-#[derive(Debug)]
-struct AcceptAnyCert(Arc<CryptoProvider>);
+    impl ServerCertVerifier for AcceptAnyCert {
+        fn verify_server_cert(
+            &self,
+            _end_entity: &CertificateDer<'_>,
+            _intermediates: &[CertificateDer<'_>],
+            _server_name: &ServerName<'_>,
+            _ocsp_response: &[u8],
+            _now: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            Ok(ServerCertVerified::assertion())
+        }
 
-impl ServerCertVerifier for AcceptAnyCert {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
 
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
+        }
     }
 }

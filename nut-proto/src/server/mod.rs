@@ -26,6 +26,9 @@ pub use admit::{default_max_connections, fd_limit, raise_fd_limit};
 #[cfg(feature = "server")]
 pub use net::{InstCmdRecord, Server, ServerConfig, ServerHandle};
 pub use request::{parse_command, tokenize, RequestError, Tokenized, Verb};
-pub use store::{CmdData, DriverState, Store, UpsData, UpsmonRole, User, VarData};
+pub use store::{
+    sequence, CmdData, DriverState, Frame, Store, TimerError, UpsData, UpsmonRole, User, VarData,
+    MAX_TIMER,
+};
 #[cfg(feature = "server")]
 pub use tls::ServerTls;

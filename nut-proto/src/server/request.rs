@@ -1,17 +1,6 @@
-//! Request tokenizer: turns one client line into words the way upsd does, then into a [`Command`].
-//!
-//! upsd runs client bytes through its config-file tokenizer ("parseconf"). The rules reproduced here:
-//!
-//! ```text
-//! list   ups            -> ["list", "ups"]              blanks (SP TAB CR VT FF) separate, runs collapse
-//! GET VAR "pi" "a b"    -> ["GET", "VAR", "pi", "a b"]  a quote at the start of a word opens it
-//! ab"c                  -> ["ab\"c"]                    a quote inside a bare word is literal
-//! "ab"cd                -> ["ab", "cd"]                 the closing quote ends the word
-//! a\"b\\c \#            -> ["a\"b\\c", "#"]             backslash takes the next byte literally
-//! a=b                   -> ["a", "=", "b"]              '=' outside quotes is a word of its own
-//! GET VAR pi # note     -> ["GET", "VAR", "pi"]         '#' outside quotes starts a comment
-//! "a#b"                 -> error                        unescaped '#' inside quotes
-//! ```
+//! Request reader: splits one client line into words the way upsd does ([`tokenize`], built on
+//! [`crate::quote::scan_line`], the one parseconf tokenizer, whose table of rules is there), and
+//! [`parse_command`] turns words into a [`Command`].
 //!
 //! # Lines that do not end where the LF is
 //!
@@ -35,12 +24,13 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::command::{Command, Secret};
-use crate::error::ErrCode;
-use crate::quote::is_blank;
+use crate::command::Command;
+pub use crate::command::{parse_command, RequestError, Verb};
+use crate::quote::{self, LineEnd};
+use crate::secret::REDACTED;
 
 /// upsd keeps at most this many words per request line and silently drops the rest.
-pub const MAX_WORDS: usize = 32;
+pub use crate::quote::MAX_WORDS;
 
 /// One tokenized request: its words, borrowed from the line unless an escape forced a copy.
 pub type Words<'a> = Vec<Cow<'a, [u8]>>;
@@ -58,216 +48,27 @@ pub enum Tokenized<'a> {
     },
 }
 
-/// The first word of a request, recognised case-insensitively.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Verb {
-    /// `GET …`
-    Get,
-    /// `LIST …`
-    List,
-    /// `SET …`
-    Set,
-    /// `INSTCMD …`
-    InstCmd,
-    /// `USERNAME`
-    Username,
-    /// `PASSWORD`
-    Password,
-    /// `LOGIN`
-    Login,
-    /// `LOGOUT`
-    Logout,
-    /// `PRIMARY`
-    Primary,
-    /// `MASTER`
-    Master,
-    /// `FSD`
-    Fsd,
-    /// `STARTTLS`
-    StartTls,
-    /// `VER`
-    Ver,
-    /// `NETVER`
-    NetVer,
-    /// `PROTVER`
-    ProtVer,
-    /// `HELP`
-    Help,
-}
-
-const VERBS: &[(&str, Verb)] = &[
-    ("GET", Verb::Get),
-    ("LIST", Verb::List),
-    ("SET", Verb::Set),
-    ("INSTCMD", Verb::InstCmd),
-    ("USERNAME", Verb::Username),
-    ("PASSWORD", Verb::Password),
-    ("LOGIN", Verb::Login),
-    ("LOGOUT", Verb::Logout),
-    ("PRIMARY", Verb::Primary),
-    ("MASTER", Verb::Master),
-    ("FSD", Verb::Fsd),
-    ("STARTTLS", Verb::StartTls),
-    ("VER", Verb::Ver),
-    ("NETVER", Verb::NetVer),
-    ("PROTVER", Verb::ProtVer),
-    ("HELP", Verb::Help),
-];
-
-impl Verb {
-    /// Recognises a command word, ignoring ASCII case; `None` means `ERR UNKNOWN-COMMAND`.
-    pub fn from_word(word: &[u8]) -> Option<Verb> {
-        VERBS
-            .iter()
-            .find(|(w, _)| w.as_bytes().eq_ignore_ascii_case(word))
-            .map(|(_, v)| *v)
-    }
-
-    /// Whether upsd demands that USERNAME and PASSWORD were sent before this command, checked before
-    /// its arguments (`ERR USERNAME-REQUIRED` / `ERR PASSWORD-REQUIRED`).
-    pub fn needs_auth(self) -> bool {
-        matches!(
-            self,
-            Verb::Set | Verb::InstCmd | Verb::Login | Verb::Primary | Verb::Master | Verb::Fsd
-        )
-    }
-}
-
-/// Why a request line is not a valid command; [`RequestError::err_code`] gives upsd's answer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum RequestError {
-    /// Empty line or unknown first word.
-    #[error("unknown command")]
-    UnknownCommand,
-    /// Known command with a missing/unknown sub-command, wrong argument count, or a name that is not
-    /// UTF-8.
-    #[error("invalid argument to {0:?}")]
-    InvalidArgument(Verb),
-    /// An unescaped `#` inside quotes.
-    #[error("unbalanced word due to unescaped # in quotes")]
-    HashInQuotes,
-    /// The request (with continuation lines) exceeds the line bound.
-    #[error("request longer than {max} bytes")]
-    TooLong {
-        /// The bound in force.
-        max: usize,
-    },
-}
-
-impl RequestError {
-    /// The `ERR` code a server sends for this error.
-    pub fn err_code(&self) -> ErrCode {
-        match self {
-            RequestError::UnknownCommand => ErrCode::UnknownCommand,
-            _ => ErrCode::InvalidArgument,
-        }
-    }
-}
-
-fn push<'a>(words: &mut Words<'a>, w: Cow<'a, [u8]>) {
-    if words.len() < MAX_WORDS {
-        words.push(w);
-    }
-}
-
-/// Splits one request line (without its LF) into words by upsd's rules. Total on any bytes.
+/// Splits one request line (without its LF) into words by upsd's rules ([`quote::scan_line`], the
+/// one parseconf tokenizer). Total on any bytes; an LF inside `line` ends the request there.
 pub fn tokenize(line: &[u8]) -> Result<Tokenized<'_>, RequestError> {
-    let n = line.len();
     let mut words: Words<'_> = Vec::new();
-
-    let mut i = 0usize;
-    while let Some(&b) = line.get(i) {
-        if is_blank(b) {
-            i += 1;
-            continue;
+    let scanned = quote::scan_line(line, |w| words.push(w.text));
+    let n = line.len();
+    match scanned.end {
+        LineEnd::Complete => Ok(Tokenized::Complete(words)),
+        LineEnd::OpenQuote { escape: false, .. } => Ok(Tokenized::Partial { keep: n }),
+        LineEnd::OpenQuote { escape: true, .. } | LineEnd::DanglingEscape => {
+            Ok(Tokenized::Partial { keep: n - 1 })
         }
-        match b {
-            b'#' => break,
-            b'=' => {
-                push(
-                    &mut words,
-                    Cow::Borrowed(line.get(i..i + 1).unwrap_or_default()),
-                );
-                i += 1;
-            }
-            b'"' => {
-                let start = i + 1;
-                let mut owned: Option<Vec<u8>> = None;
-                let mut j = start;
-                loop {
-                    match line.get(j) {
-                        None => return Ok(Tokenized::Partial { keep: n }),
-                        Some(b'"') => break,
-                        Some(b'#') => return Err(RequestError::HashInQuotes),
-                        Some(b'\\') => match line.get(j + 1) {
-                            None => return Ok(Tokenized::Partial { keep: n - 1 }),
-                            Some(&c) => {
-                                owned
-                                    .get_or_insert_with(|| {
-                                        line.get(start..j).unwrap_or_default().to_vec()
-                                    })
-                                    .push(c);
-                                j += 2;
-                            }
-                        },
-                        Some(&c) => {
-                            if let Some(o) = owned.as_mut() {
-                                o.push(c);
-                            }
-                            j += 1;
-                        }
-                    }
-                }
-                let word = match owned {
-                    Some(o) => Cow::Owned(o),
-                    None => Cow::Borrowed(line.get(start..j).unwrap_or_default()),
-                };
-                push(&mut words, word);
-                i = j + 1;
-            }
-            _ => {
-                let start = i;
-                let mut owned: Option<Vec<u8>> = None;
-                let mut j = start;
-                while let Some(&c) = line.get(j) {
-                    if is_blank(c) || c == b'#' || c == b'=' {
-                        break;
-                    }
-                    if c == b'\\' {
-                        match line.get(j + 1) {
-                            None => return Ok(Tokenized::Partial { keep: n - 1 }),
-                            Some(&e) => {
-                                owned
-                                    .get_or_insert_with(|| {
-                                        line.get(start..j).unwrap_or_default().to_vec()
-                                    })
-                                    .push(e);
-                                j += 2;
-                            }
-                        }
-                    } else {
-                        if let Some(o) = owned.as_mut() {
-                            o.push(c);
-                        }
-                        j += 1;
-                    }
-                }
-                let word = match owned {
-                    Some(o) => Cow::Owned(o),
-                    None => Cow::Borrowed(line.get(start..j).unwrap_or_default()),
-                };
-                push(&mut words, word);
-                i = j;
-            }
-        }
+        LineEnd::HashInQuotes { .. } => Err(RequestError::HashInQuotes),
     }
-    Ok(Tokenized::Complete(words))
 }
 
-/// Tokenizes one complete request and turns it into a [`Command`]; a line that would continue
+/// Tokenizes one complete request into owned words ([`OwnedWords::command`] then makes the
+/// [`Command`]); a line that would continue
 /// (unterminated quote, trailing backslash) is treated as ending here. For tests, fuzzing and callers
 /// that already framed whole requests.
+#[doc(hidden)]
 pub fn parse_request_line(line: &[u8]) -> Result<OwnedWords, RequestError> {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     let own = |words: Words<'_>| OwnedWords(words.into_iter().map(Cow::into_owned).collect());
@@ -291,10 +92,16 @@ pub fn parse_request_line(line: &[u8]) -> Result<OwnedWords, RequestError> {
 }
 
 /// Owned words of one request, from [`parse_request_line`]; [`OwnedWords::command`] borrows from it.
+#[doc(hidden)]
 #[derive(Clone, PartialEq, Eq)]
-pub struct OwnedWords(pub Vec<Vec<u8>>);
+pub struct OwnedWords(Vec<Vec<u8>>);
 
 impl OwnedWords {
+    /// The words.
+    pub fn words(&self) -> &[Vec<u8>] {
+        &self.0
+    }
+
     /// The request as a typed command.
     pub fn command(&self) -> Result<Command<'_>, RequestError> {
         parse_command(&self.0)
@@ -310,7 +117,7 @@ fn debug_words<W: AsRef<[u8]>>(words: &[W], f: &mut fmt::Formatter<'_>) -> fmt::
     let mut list = f.debug_list();
     for (i, w) in words.iter().enumerate() {
         if secret && i > 0 {
-            list.entry(&"<redacted>");
+            list.entry(&REDACTED);
         } else {
             list.entry(&String::from_utf8_lossy(w.as_ref()));
         }
@@ -339,160 +146,7 @@ impl fmt::Debug for OwnedWords {
     }
 }
 
-fn utf8(verb: Verb, w: Option<&[u8]>) -> Result<&str, RequestError> {
-    w.and_then(|w| std::str::from_utf8(w).ok())
-        .ok_or(RequestError::InvalidArgument(verb))
-}
-
-/// Turns words into a typed command with upsd's argument rules: GET/LIST/SET/INSTCMD ignore extra
-/// words; USERNAME, PASSWORD, LOGIN, FSD, PRIMARY, MASTER take exactly one; VER, NETVER, PROTVER, HELP
-/// and LOGOUT take none; STARTTLS ignores its arguments.
-pub fn parse_command<W: AsRef<[u8]>>(words: &[W]) -> Result<Command<'_>, RequestError> {
-    let mut it = words.iter().map(AsRef::as_ref);
-    let verb = it
-        .next()
-        .and_then(Verb::from_word)
-        .ok_or(RequestError::UnknownCommand)?;
-    let args: Vec<&[u8]> = it.collect();
-    let arg = |k: usize| args.get(k).copied();
-    let name = |k: usize| utf8(verb, arg(k));
-    let exactly = |count: usize| {
-        if args.len() == count {
-            Ok(())
-        } else {
-            Err(RequestError::InvalidArgument(verb))
-        }
-    };
-    let bad = RequestError::InvalidArgument(verb);
-    Ok(match verb {
-        Verb::Get => {
-            let sub = arg(0).ok_or(bad.clone())?;
-            let sub = sub.to_ascii_uppercase();
-            match sub.as_slice() {
-                b"VAR" => Command::GetVar {
-                    ups: name(1)?,
-                    var: name(2)?,
-                },
-                b"TYPE" => Command::GetType {
-                    ups: name(1)?,
-                    var: name(2)?,
-                },
-                b"DESC" => Command::GetDesc {
-                    ups: name(1)?,
-                    var: name(2)?,
-                },
-                b"CMDDESC" => Command::GetCmdDesc {
-                    ups: name(1)?,
-                    cmd: name(2)?,
-                },
-                b"UPSDESC" => Command::GetUpsDesc { ups: name(1)? },
-                b"NUMLOGINS" => Command::GetNumLogins { ups: name(1)? },
-                b"TRACKING" => Command::GetTracking {
-                    id: match arg(1) {
-                        Some(_) => Some(name(1)?),
-                        None => None,
-                    },
-                },
-                _ => return Err(bad),
-            }
-        }
-        Verb::List => {
-            let sub = arg(0).ok_or(bad.clone())?;
-            let sub = sub.to_ascii_uppercase();
-            match sub.as_slice() {
-                b"UPS" => Command::ListUps,
-                b"VAR" => Command::ListVar { ups: name(1)? },
-                b"RW" => Command::ListRw { ups: name(1)? },
-                b"CMD" => Command::ListCmd { ups: name(1)? },
-                b"CLIENT" => Command::ListClient { ups: name(1)? },
-                b"ENUM" => Command::ListEnum {
-                    ups: name(1)?,
-                    var: name(2)?,
-                },
-                b"RANGE" => Command::ListRange {
-                    ups: name(1)?,
-                    var: name(2)?,
-                },
-                _ => return Err(bad),
-            }
-        }
-        Verb::Set => {
-            let sub = arg(0).ok_or(bad.clone())?;
-            let sub = sub.to_ascii_uppercase();
-            match sub.as_slice() {
-                b"VAR" => Command::SetVar {
-                    ups: name(1)?,
-                    var: name(2)?,
-                    value: arg(3).ok_or(bad)?,
-                },
-                b"TRACKING" => {
-                    let on = arg(1).ok_or(bad.clone())?;
-                    if on.eq_ignore_ascii_case(b"ON") {
-                        Command::SetTracking(true)
-                    } else if on.eq_ignore_ascii_case(b"OFF") {
-                        Command::SetTracking(false)
-                    } else {
-                        return Err(bad);
-                    }
-                }
-                _ => return Err(bad),
-            }
-        }
-        Verb::InstCmd => Command::InstCmd {
-            ups: name(0)?,
-            cmd: name(1)?,
-            value: arg(2),
-        },
-        Verb::Username => {
-            exactly(1)?;
-            Command::Username(name(0)?)
-        }
-        Verb::Password => {
-            exactly(1)?;
-            Command::Password(Secret::new(name(0)?))
-        }
-        Verb::Login => {
-            exactly(1)?;
-            Command::Login { ups: name(0)? }
-        }
-        Verb::Primary => {
-            exactly(1)?;
-            Command::Primary { ups: name(0)? }
-        }
-        Verb::Master => {
-            exactly(1)?;
-            Command::Master { ups: name(0)? }
-        }
-        Verb::Fsd => {
-            exactly(1)?;
-            Command::Fsd { ups: name(0)? }
-        }
-        Verb::StartTls => Command::StartTls,
-        Verb::Logout => {
-            exactly(0)?;
-            Command::Logout
-        }
-        Verb::Ver => {
-            exactly(0)?;
-            Command::Ver
-        }
-        Verb::NetVer => {
-            exactly(0)?;
-            Command::NetVer
-        }
-        Verb::ProtVer => {
-            exactly(0)?;
-            Command::ProtVer
-        }
-        Verb::Help => {
-            exactly(0)?;
-            Command::Help
-        }
-    })
-}
-
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -8,8 +8,10 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::time::Duration;
 
 use crate::reply::{ValueKind, VarType};
+use crate::secret::Secret;
 use crate::server::request::{tokenize, Tokenized};
 
 /// Whether the (imaginary) driver behind a UPS is answering: drives upsd's `ERR DRIVER-NOT-CONNECTED`
@@ -246,6 +248,67 @@ impl UpsData {
     }
 }
 
+/// The longest a state of a dummy-ups sequence may last (a `TIMER` value): one day. Longer values
+/// are typos (`TIMER 1e300`), refused at load instead of overflowing a timer during playback.
+pub const MAX_TIMER: Duration = Duration::from_secs(86_400);
+
+/// One state of a dummy-ups sequence (`.seq`): its `name: value` lines (read with
+/// [`UpsData::from_dev`]) and how long it lasts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// The `name: value` lines of this state.
+    pub text: String,
+    /// How long before the next state (the `TIMER n` after it); `None` for the last state of a file
+    /// that does not end with a `TIMER` (a plain `.dev` is one such state).
+    pub hold: Option<Duration>,
+}
+
+/// A `TIMER` line whose value is not a number of seconds from 0 to [`MAX_TIMER`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: TIMER {value:?} is not a number of seconds from 0 to {max}", max = MAX_TIMER.as_secs())]
+pub struct TimerError {
+    /// Physical line (1-based).
+    pub line: usize,
+    /// The value as written (empty when missing).
+    pub value: String,
+}
+
+/// Splits a dummy-ups dump into states at its `TIMER <seconds>` lines, as dummy-ups plays a `.seq`
+/// file (a `.dev` without TIMER is one state). Every TIMER value is checked here, at load.
+pub fn sequence(text: &str) -> Result<Vec<Frame>, TimerError> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut words = line.split_whitespace();
+        if words.next() != Some("TIMER") {
+            cur.push_str(line);
+            cur.push('\n');
+            continue;
+        }
+        let value = words.next().unwrap_or_default();
+        let hold = value
+            .parse::<f64>()
+            .ok()
+            .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+            .filter(|d| *d <= MAX_TIMER)
+            .ok_or_else(|| TimerError {
+                line: i + 1,
+                value: value.to_string(),
+            })?;
+        out.push(Frame {
+            text: std::mem::take(&mut cur),
+            hold: Some(hold),
+        });
+    }
+    if !cur.trim().is_empty() || out.is_empty() {
+        out.push(Frame {
+            text: cur,
+            hold: None,
+        });
+    }
+    Ok(out)
+}
+
 /// A upsmon role granted to a user (`upsmon primary|secondary` in upsd.users).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpsmonRole {
@@ -260,7 +323,7 @@ pub enum UpsmonRole {
 pub struct User {
     /// User name (matched exactly, as upsd does).
     pub name: String,
-    password: String,
+    password: Secret,
     /// `actions = SET`.
     pub can_set: bool,
     /// `actions = FSD`.
@@ -276,7 +339,7 @@ impl User {
     pub fn new(name: &str, password: &str) -> Self {
         User {
             name: name.to_owned(),
-            password: password.to_owned(),
+            password: Secret::new(password),
             can_set: false,
             can_fsd: false,
             instcmds: Vec::new(),
@@ -310,7 +373,7 @@ impl User {
 
     /// Whether `password` is this user's password.
     pub fn password_is(&self, password: &str) -> bool {
-        self.password == password
+        self.password.expose() == password
     }
 
     /// Whether the user may run instant command `cmd` (case-insensitive, or `ALL`).
@@ -325,7 +388,7 @@ impl fmt::Debug for User {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("User")
             .field("name", &self.name)
-            .field("password", &"<redacted>")
+            .field("password", &self.password)
             .field("can_set", &self.can_set)
             .field("can_fsd", &self.can_fsd)
             .field("instcmds", &self.instcmds)
@@ -345,6 +408,18 @@ impl Store {
     /// An empty store (a server with no UPS answers LIST UPS with an empty list).
     pub fn new() -> Self {
         Store::default()
+    }
+
+    /// Sets text values on UPS `ups` (creating variables that do not exist yet); `false` if there is
+    /// no such UPS. What a playback or a test changes while the server runs.
+    pub fn set_values(&mut self, ups: &str, vars: &[(&str, &str)]) -> bool {
+        let Some(u) = self.ups_mut(ups) else {
+            return false;
+        };
+        for (name, value) in vars {
+            u.set_value(name, value.as_bytes().to_vec());
+        }
+        true
     }
 
     /// A store with one UPS read from a dummy-ups `.dev` file; see [`UpsData::from_dev`].
@@ -389,7 +464,6 @@ impl Store {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -418,6 +492,53 @@ mod tests {
         assert_eq!(v("after"), "3");
         assert!(ups.var("TIMER").is_none());
         assert!(ups.vars().all(|v| v.ty.rw));
+    }
+
+    #[test]
+    fn seq_files_split_at_timer_lines() {
+        let f = sequence("ups.status: OL\nTIMER 5\nups.status: OB\nTIMER 2.5\n").unwrap();
+        assert_eq!(f.len(), 2);
+        assert_eq!(
+            f[0],
+            Frame {
+                text: "ups.status: OL\n".into(),
+                hold: Some(Duration::from_secs(5))
+            }
+        );
+        assert_eq!(f[1].hold, Some(Duration::from_millis(2500)));
+        let d = sequence("a.b: 1\n").unwrap();
+        assert_eq!(
+            d,
+            vec![Frame {
+                text: "a.b: 1\n".into(),
+                hold: None
+            }]
+        );
+        assert_eq!(sequence("").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn bad_timer_values_are_errors_naming_the_line() {
+        for (bad, value) in [
+            ("a: 1\nTIMER 1e300\n", "1e300"),
+            ("a: 1\nTIMER -1\n", "-1"),
+            ("a: 1\nTIMER soon\n", "soon"),
+            ("a: 1\nTIMER NaN\n", "NaN"),
+            ("a: 1\nTIMER\n", ""),
+            ("a: 1\nTIMER 86401\n", "86401"),
+        ] {
+            assert_eq!(
+                sequence(bad),
+                Err(TimerError {
+                    line: 2,
+                    value: value.into()
+                }),
+                "{bad:?}"
+            );
+        }
+        let e = sequence("TIMER 1e300").unwrap_err().to_string();
+        assert!(e.starts_with("line 1: TIMER \"1e300\""), "{e}");
+        assert!(sequence("TIMER 0\nTIMER 86400\n").is_ok());
     }
 
     #[test]

@@ -15,13 +15,12 @@ use nut_diagnose::timeline::Timeline;
 use nut_diagnose::{Finding, Severity};
 
 use crate::cmd::logs::{self, LineFeeder};
-use crate::cmd::serve::set_vars;
-use crate::cmd::status::{assess, UpsReport};
 use crate::cmd::watch::{self, WatchLine, Watcher};
 use crate::ctx::Ctx;
 use crate::exit::Exit;
 use crate::probe;
 use crate::render;
+use crate::render::report::{assess, UpsReport};
 use crate::render::text::{bold, paint, sev_word};
 
 /// The device: `ddl/APC/APC__Back-UPS_ES_725__usbhid-ups__2.6.5__01.dev` of the NUT device dump
@@ -104,7 +103,7 @@ async fn doctor_part(ctx: &Ctx, color: bool) -> anyhow::Result<nut_diagnose::Rep
             let login = NutProbe {
                 credentials: Some((
                     MON_USER.to_string(),
-                    nut_proto::client::Password::new(MON_WRONG_PASSWORD),
+                    nut_proto::Secret::new(MON_WRONG_PASSWORD),
                 )),
                 ..plain
             };
@@ -341,7 +340,7 @@ async fn apply(
                 *handle = Some(start(store, addr).await?);
             }
             if let Some(h) = handle {
-                set_vars(h, UPS, vars);
+                h.with_store(|s| s.set_values(UPS, vars));
             }
         }
         None => {

@@ -153,6 +153,15 @@ pub(crate) async fn set(
     let Some(value) = value else {
         bail!("set {var}: give the new value (nutctl set TARGET VAR VALUE)");
     };
+    // Refused before any credential goes on the wire.
+    let value_bytes = value.as_bytes();
+    nut_proto::Command::SetVar {
+        ups: &t.ups,
+        var: &var,
+        value: value_bytes,
+    }
+    .validate()
+    .with_context(|| format!("set {}", var.escape_debug()))?;
     let creds = Credentials::required(creds, "SET VAR")?;
     let mut c = open(ctx, &t).await?;
     creds.send(&mut c).await?;
@@ -197,6 +206,14 @@ pub(crate) async fn cmd(
         )?;
         return Ok(Exit::Ok);
     };
+    // Refused before any credential goes on the wire.
+    nut_proto::Command::InstCmd {
+        ups: &t.ups,
+        cmd: &command,
+        value: value.as_deref().map(str::as_bytes),
+    }
+    .validate()
+    .with_context(|| format!("cmd {}", command.escape_debug()))?;
     let creds = Credentials::required(creds, "INSTCMD")?;
     let mut c = open(ctx, &t).await?;
     creds.send(&mut c).await?;

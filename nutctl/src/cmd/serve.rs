@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use nut_proto::server::{
-    Server, ServerConfig, ServerHandle, ServerTls, Store, UpsData, UpsmonRole, User,
+    sequence, Frame, Server, ServerConfig, ServerHandle, ServerTls, Store, UpsData, UpsmonRole,
+    User,
 };
 
 use crate::cli::ServeArgs;
@@ -17,45 +18,6 @@ use crate::exit::Exit;
 
 /// Upper bound on the size of a dump file: the largest in the device dump library is a few KiB.
 const MAX_DEV_SIZE: u64 = 4 * 1024 * 1024;
-
-/// One state of a `.seq` file and how long it lasts.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Frame {
-    /// The `name: value` lines of this state.
-    pub(crate) text: String,
-    /// Seconds before the next state (`TIMER n` after it), `None` for the last state of a `.dev`.
-    pub(crate) hold: Option<f64>,
-}
-
-/// Splits a dump into states at `TIMER <seconds>` lines (a `.dev` without TIMER is one state).
-pub(crate) fn frames(text: &str) -> Vec<Frame> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    for line in text.lines() {
-        let mut words = line.split_whitespace();
-        if words.next() == Some("TIMER") {
-            let secs = words
-                .next()
-                .and_then(|w| w.parse::<f64>().ok())
-                .filter(|s| s.is_finite() && *s >= 0.0)
-                .unwrap_or(1.0);
-            out.push(Frame {
-                text: std::mem::take(&mut cur),
-                hold: Some(secs),
-            });
-        } else {
-            cur.push_str(line);
-            cur.push('\n');
-        }
-    }
-    if !cur.trim().is_empty() || out.is_empty() {
-        out.push(Frame {
-            text: cur,
-            hold: None,
-        });
-    }
-    out
-}
 
 /// A UPS name from a file name: its stem, with characters NUT names cannot hold replaced.
 fn name_of(path: &Path) -> String {
@@ -87,17 +49,6 @@ pub(crate) fn apply(handle: &ServerHandle, ups: &str, text: &str) {
         if let Some(u) = s.ups_mut(ups) {
             for v in next.vars() {
                 u.set_value(&v.name, v.value.clone());
-            }
-        }
-    });
-}
-
-/// Sets `ups.status` (and other variables) on a running server.
-pub(crate) fn set_vars(handle: &ServerHandle, ups: &str, vars: &[(&str, &str)]) {
-    handle.with_store(|s| {
-        if let Some(u) = s.ups_mut(ups) {
-            for (k, v) in vars {
-                u.set_value(k, v.as_bytes().to_vec());
             }
         }
     });
@@ -136,7 +87,7 @@ pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<Exit> {
         if store.ups(&name).is_some() {
             bail!("two files give the UPS name {name}; rename one or serve them separately");
         }
-        let fr = frames(&text);
+        let fr = sequence(&text).with_context(|| path.display().to_string())?;
         let first = fr.first().map(|f| f.text.as_str()).unwrap_or_default();
         let mut ups = UpsData::from_dev(&name, first);
         ups.desc = Some(format!("served by nutctl from {}", path.display()));
@@ -147,7 +98,7 @@ pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<Exit> {
     }
     if let Some(c) = Credentials::from_args(&a.creds)? {
         store.insert_user(
-            User::new(&c.user, c.password.expose_secret())
+            User::new(&c.user, c.password.expose())
                 .allow_set()
                 .allow_fsd()
                 .allow_instcmd("ALL")
@@ -194,8 +145,8 @@ pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<Exit> {
                 for f in &fr {
                     apply(&h, &ups, &f.text);
                     // `TIMER 0` must not turn into a busy loop.
-                    tokio::time::sleep(Duration::from_secs_f64(f.hold.unwrap_or(1.0).max(0.05)))
-                        .await;
+                    let hold = f.hold.unwrap_or(Duration::from_secs(1));
+                    tokio::time::sleep(hold.max(Duration::from_millis(50))).await;
                 }
             }
         });
@@ -216,7 +167,7 @@ pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<Exit> {
             loop {
                 for st in &states {
                     for n in &names {
-                        set_vars(&h, n, &[("ups.status", st)]);
+                        h.with_store(|s| s.set_values(n, &[("ups.status", st)]));
                     }
                     tokio::time::sleep(step).await;
                 }
@@ -243,29 +194,6 @@ pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<Exit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn seq_files_split_at_timer_lines() {
-        let f = frames("ups.status: OL\nTIMER 5\nups.status: OB\nTIMER 2.5\n");
-        assert_eq!(f.len(), 2);
-        assert_eq!(
-            f[0],
-            Frame {
-                text: "ups.status: OL\n".into(),
-                hold: Some(5.0)
-            }
-        );
-        assert_eq!(f[1].hold, Some(2.5));
-        let d = frames("a.b: 1\n");
-        assert_eq!(
-            d,
-            vec![Frame {
-                text: "a.b: 1\n".into(),
-                hold: None
-            }]
-        );
-        assert_eq!(frames("").len(), 1);
-    }
 
     #[test]
     fn plaintext_warning_names_what_the_user_can_do() {

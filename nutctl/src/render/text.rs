@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use nut_diagnose::{Finding, Severity};
 use nut_proto::client::Variable;
 
-use crate::cmd::status::{StatusReport, UpsReport};
+use crate::render::report::{StatusReport, UpsReport};
 
 /// Wraps `s` in the colour of a severity.
 pub(crate) fn paint(s: &str, sev: Option<Severity>, color: bool) -> String {

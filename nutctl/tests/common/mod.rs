@@ -1,7 +1,7 @@
 //! Shared helpers for nutctl's end-to-end tests (each test file declares `mod common;`): the built
 //! binary, an embedded `nutctl serve` on a free port, and the test data (the real-NUT lab is the
 //! workspace's `nut-lab` crate).
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
