@@ -96,6 +96,26 @@ pub fn upsmon_running() -> bool {
         .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists())
 }
 
+/// A loopback TCP port that refuses connections for as long as this process runs.
+///
+/// The port is bound by a socket that never listens, and that socket is kept open (leaked) on
+/// purpose: a port that was bound and released can be taken by another test's server in the
+/// meantime, and the "refused" test then talks to that server instead.
+pub fn closed_port() -> u16 {
+    let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+        .expect("a TCP socket");
+    let any: std::net::SocketAddr = ([127, 0, 0, 1], 0).into();
+    s.bind(&any.into()).expect("bind 127.0.0.1:0");
+    let port = s
+        .local_addr()
+        .ok()
+        .and_then(|a| a.as_socket())
+        .map(|a| a.port())
+        .expect("a bound port");
+    std::mem::forget(s);
+    port
+}
+
 /// Polls `f` every 50 ms until it holds or `limit` passes; `Some(())` when it held. Every wait in a
 /// test is bounded by one of these.
 pub fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> Option<()> {
@@ -677,6 +697,15 @@ fn is_root() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn closed_port_refuses_and_stays_reserved() {
+        let port = closed_port();
+        let err = std::net::TcpStream::connect(("127.0.0.1", port)).expect_err("nothing listens");
+        assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+        // Nobody else can take it while this process runs.
+        assert!(std::net::TcpListener::bind(("127.0.0.1", port)).is_err());
+    }
 
     #[test]
     fn dev_files_are_numbered_and_named_upses_keep_their_name() {

@@ -111,10 +111,9 @@ impl Drop for Serve {
     }
 }
 
-/// A loopback port nothing listens on (bound, then released).
+/// A loopback port nothing listens on, reserved for the whole test process (see `nut_lab::closed_port`).
 pub fn closed_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
+    nut_lab::closed_port()
 }
 
 /// The `name: value` lines the dump defines, as a server (or upsc) prints them: comments dropped,
