@@ -10,6 +10,6 @@ pub mod status;
 pub mod thresholds;
 
 pub use causes::{Cause, CAUSES};
-pub use log_patterns::{EventKind, LogPattern, LOG_PATTERNS};
+pub use log_patterns::{CauseId, EventKind, LogPattern, LOG_PATTERNS};
 pub use status::{StatusToken, STATUS_TOKENS};
 pub use thresholds::{Level, Limits, Thresholds, ThresholdsError};

@@ -14,7 +14,7 @@ use serde::Serialize;
 use nut_diagnose::timeline::Timeline;
 use nut_diagnose::{Finding, Severity};
 
-use crate::cmd::logs::{self, LineFeeder};
+use crate::cmd::logs;
 use crate::cmd::serve::set_vars;
 use crate::cmd::status::{assess, UpsReport};
 use crate::cmd::watch::{self, WatchLine, Watcher};
@@ -23,6 +23,7 @@ use crate::exit::Exit;
 use crate::probe;
 use crate::render;
 use crate::render::text::{bold, paint, sev_word};
+use nut_diagnose::logs::reader::{read_log, ReadOptions};
 
 /// The device: `ddl/APC/APC__Back-UPS_ES_725__usbhid-ups__2.6.5__01.dev` of the NUT device dump
 /// library (see nutctl/data/SOURCES.md).
@@ -220,10 +221,12 @@ async fn watch_part(
         h.shutdown().await;
     }
     let upsmon_log = watcher.log_lines().to_vec();
-    let mut feeder = LineFeeder::default();
-    feeder.feed(upsmon_log.join("\n").as_bytes());
-    feeder.finish();
-    let (timeline, findings) = feeder.judge(None);
+    let report = read_log(
+        upsmon_log.join("\n").as_bytes(),
+        ReadOptions::default(),
+        None,
+    );
+    let (timeline, findings) = (report.timeline, report.findings);
     if !ctx.json {
         let mut out = format!(
             "\n{}\n  the lines upsmon would have logged meanwhile:\n",
