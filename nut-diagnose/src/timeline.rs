@@ -226,15 +226,23 @@ pub struct Timeline {
 }
 
 impl Timeline {
-    /// The incident the log is about: the episode whose root cause is the most decisive (lowest
-    /// [`CauseId::tier`]; among equals the fault over its consequences, then the latest).
+    /// The incident the log is about: an episode with a root-level cause (tier 0), else a failure,
+    /// else the power situation; among equals the earliest.
     pub fn headline(&self) -> Option<&Episode> {
         self.episodes
             .iter()
             .filter(|e| e.cause.is_some())
             .min_by_key(|e| {
                 let tier = e.cause.map_or(9, CauseId::tier);
-                (tier, std::cmp::Reverse(e.first_line))
+                let weak = e.lines.iter().all(|k| k.kind.is_weak());
+                // Root-level causes first, then failures, then the power situation; among equals
+                // the earliest incident (later ones are often its consequences).
+                let class = match tier.max(if weak { 2 } else { 0 }) {
+                    0 => 0,
+                    1 | 2 => 1,
+                    _ => 2,
+                };
+                (class, e.first_line)
             })
     }
 }
@@ -315,9 +323,19 @@ impl Open {
             self.last_time = time;
         }
         if let Some(c) = cause {
-            // Strictly lower tier only: the earliest line of the best tier stays the root.
-            if c.tier() < self.tier {
-                self.tier = c.tier();
+            let tier = if ev.kind.is_weak() {
+                c.tier().max(2)
+            } else {
+                c.tier()
+            };
+            // The earliest decisive line is the root, unless a later one names a root-level cause
+            // (tier 0: a device, a permission, a credential, the network, the configuration) where
+            // the earlier one named only a symptom; a power line never replaces a failure.
+            let replace = self.ep.cause.is_none()
+                || (tier == 0 && self.tier > 0)
+                || (self.tier == 3 && tier < 3);
+            if replace {
+                self.tier = tier;
                 self.ep.cause = Some(c);
                 self.ep.cause_line = Some(ev.line);
             }
@@ -337,9 +355,15 @@ impl Open {
             self.ep.first_line = other.ep.first_line;
             self.ep.start = other.ep.start.or(self.ep.start);
         }
-        if other.tier < self.tier
-            || (other.tier == self.tier && other.ep.cause_line < self.ep.cause_line)
-        {
+        let better = match (other.tier == 0, self.tier == 0) {
+            (true, false) => true,
+            (false, true) => false,
+            _ => {
+                other.ep.cause.is_some()
+                    && (self.ep.cause.is_none() || other.ep.cause_line < self.ep.cause_line)
+            }
+        };
+        if better {
             self.tier = other.tier;
             self.ep.cause = other.ep.cause;
             self.ep.cause_line = other.ep.cause_line;
@@ -568,6 +592,12 @@ impl TimelineBuilder {
         &self.stats
     }
 
+    /// Counts a line that continued the previous one (a long line a mail client wrapped), read joined.
+    pub fn push_continuation(&mut self) {
+        self.stats.lines += 1;
+        self.stats.classified += 1;
+    }
+
     /// Counts a line that could not be read.
     pub fn push_error(&mut self, _line: u64, _err: &LineError) {
         self.stats.lines += 1;
@@ -688,6 +718,13 @@ impl TimelineBuilder {
             }
             OnBattery => {
                 self.last_on_battery = Some(ev.line);
+                // A shutdown already under way turns out to be during a real outage (a log cut after
+                // the "on battery" line, or a shutdown for another UPS).
+                if let Some(sd) = &mut self.shutdown {
+                    if sd.ep.cause == Some(CauseId::FsdUnexpected) {
+                        sd.ep.cause = Some(CauseId::PowerOutage);
+                    }
+                }
                 if let Some(k) = key {
                     self.open_add(EpisodeKind::Power, k, ups, ev, time, cause);
                 }

@@ -181,6 +181,14 @@ pub enum EventKind {
     ListenFailed,
     /// upsd: `listening on ADDR port P`.
     Listening,
+    /// upsd: `FILE is world readable`: a warning, not a failure (a weak file-permission cause).
+    WorldReadable,
+    /// A driver cannot open its device node (`Unable to open /dev/ttyU0: Permission denied`).
+    DeviceOpenFailed,
+    /// usbhid-ups: `This … device (vvvv:pppp) is not (or perhaps not yet) supported`.
+    DriverUnsupported,
+    /// The kernel saw a network link go down (`lagg0: link state changed to DOWN`, `eth0: Link is Down`).
+    LinkDown,
     /// upsmon: `UPS [x]: connect failed: SSL error: …` and upsd's TLS complaints.
     TlsError,
     /// upsmon: `Login to UPS [x] failed: Write error…` (the connection broke during login).
@@ -332,9 +340,12 @@ impl CauseId {
     pub fn tier(self) -> u8 {
         use CauseId::*;
         match self {
-            UsbDeviceGone | UsbPermission | LoginRefused | UnknownUps | NetworkUnreachable
-            | ConfigError | ListenFailed | FilePermission | TlsError | HostResumed => 0,
-            DriverNotRunning | ServerNotRunning | ServerTimeout | FsdUnexpected => 1,
+            UsbPermission | LoginRefused | UnknownUps | NetworkUnreachable | ConfigError
+            | ListenFailed | FilePermission | TlsError | HostResumed => 0,
+            // A device gone is often what a permission or an unsupported device looks like next.
+            UsbDeviceGone | DriverNotRunning | ServerNotRunning | ServerTimeout | FsdUnexpected => {
+                1
+            }
             DataStale | Other => 2,
             PowerOutage | BatteryReplace | Overload => 3,
         }
@@ -368,6 +379,12 @@ impl CauseId {
 }
 
 impl EventKind {
+    /// Lines that point to a cause without being a failure (upsd's "world readable" warning): their
+    /// cause names an incident only when nothing stronger does.
+    pub fn is_weak(self) -> bool {
+        matches!(self, EventKind::WorldReadable)
+    }
+
     /// The cause a line of this kind points to, `detail` refining it (the error text after a colon).
     pub fn cause(self, detail: Option<&str>) -> Option<CauseId> {
         use EventKind::*;
@@ -377,7 +394,14 @@ impl EventKind {
             PollDriverNotConnected | UpsdDriverMissing | DriverStartFailed | DriverInitFailed => {
                 CauseId::DriverNotRunning
             }
-            DriverNoDevice | UsbDisconnect | DriverLostUps => CauseId::UsbDeviceGone,
+            DriverNoDevice | UsbDisconnect => CauseId::UsbDeviceGone,
+            // A driver that lost its UPS (serial or USB) leaves upsd's data stale.
+            DriverLostUps => CauseId::DataStale,
+            DriverUnsupported => CauseId::DriverNotRunning,
+            DeviceOpenFailed if perm => CauseId::UsbPermission,
+            DeviceOpenFailed => CauseId::UsbDeviceGone,
+            WorldReadable => CauseId::FilePermission,
+            LinkDown => CauseId::NetworkUnreachable,
             UsbPermission => CauseId::UsbPermission,
             UsbClaimFailed if perm => CauseId::UsbPermission,
             UsbClaimFailed => CauseId::UsbDeviceGone,
@@ -440,18 +464,25 @@ macro_rules! p {
 #[rustfmt::skip]
 pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("common.cant-open", CantOpen, "Can't open {_}: {detail}"),
+    p!("common.fopen", CantOpen, "fopen {_}: {detail}"),
+    p!("common.fopen-pid", Noise, "fopen {_}.pid: No such file or directory"),
     p!("common.startup", Banner, "Startup successful"),
+    p!("common.upsnotify.notech", Noise, "upsnotify: failed to notify about state {_}: no notification tech defined, will not spam more about it"),
+    p!("common.upsnotify.watchdog", Noise, "upsnotify: logged the systemd watchdog situation once, will not spam more about it"),
+    p!("common.writepid", CantOpen, "writepid: fopen {_}: {detail}"),
     p!("driver.blazer.back", DriverUpsBack, "Communications with UPS re-established"),
     p!("driver.blazer.lost", DriverLostUps, "Communications with UPS lost: {detail}"),
     p!("driver.disconnected-by-other", DriverLostUps, "Got disconnected by another driver"),
     p!("driver.exiting", Exiting, "Exiting."),
     p!("driver.hid-init-failed", DriverInitFailed, "Can't initialize data from HID UPS"),
+    p!("driver.invalid-variable", ConfigError, "Fatal error: '{detail}' is not a valid {_} for this driver."),
     p!("driver.no-hid-device", DriverNoDevice, "No matching HID UPS found"),
     p!("driver.no-port", ConfigError, "Error: you must specify a port name in ups.conf{_}"),
     p!("driver.qx-init-failed", DriverInitFailed, "Can't initialise data from the UPS"),
     p!("driver.qx.back", DriverUpsBack, "Communications with the UPS re-established"),
     p!("driver.qx.no-device", DriverNoDevice, "No supported devices found. {_}"),
     p!("driver.section-missing", ConfigError, "Error: Section {detail} not found in ups.conf"),
+    p!("driver.serial.unable-open", DeviceOpenFailed, "Unable to open {_}: {detail}"),
     p!("driver.start-failed", DriverStartFailed, "Driver failed to start (exit status={detail})"),
     p!("driver.startup-timer", DriverStartFailed, "Startup timer elapsed, continuing..."),
     p!("driver.ups-not-in-conf", ConfigError, "UPS {detail} not found in ups.conf"),
@@ -460,7 +491,12 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("driver.usb.no-bus-or-device", DriverNoDevice, "{_}: Could not open any HID devices: no USB buses (or devices) found"),
     p!("driver.usb.permissions", UsbPermission, "{_}: Could not open any HID devices: insufficient permissions on everything"),
     p!("driver.usb.permissions-qx", UsbPermission, "Permissions problem"),
+    p!("driver.usbhid.subdriver", Noise, "Using subdriver: {_}"),
+    p!("driver.usbhid.unsupported", DriverUnsupported, "This {_} device ({_}) is not (or perhaps not yet) supported"),
     p!("driver.wrong-driver", ConfigError, "Error: UPS [{ups}] is for driver '{detail}'{_}"),
+    p!("os.kernel.link-down", LinkDown, "{_}: link state changed to DOWN"),
+    p!("os.kernel.link-down-linux", LinkDown, "{_}: Link is Down"),
+    p!("os.kernel.link-up", Noise, "{_}: link state changed to UP"),
     p!("os.kernel.usb-connect", UsbConnect, "usb {_}: new {_} USB device number {_} using {_}"),
     p!("os.kernel.usb-disconnect", UsbDisconnect, "usb {_}: USB disconnect, device number {_}"),
     p!("os.resume", HostResumed, "System returned from sleep state."),
@@ -485,6 +521,7 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsd.client-fsd", UpsdSetFsd, "Client {detail} set FSD on UPS [{ups}]"),
     p!("upsd.config.fatal-parse", ConfigError, "Fatal error in parseconf({_}): {detail}"),
     p!("upsd.config.no-ups", ConfigError, "Fatal error: at least one UPS must be defined in ups.conf"),
+    p!("upsd.config.no-ups-warning", ConfigError, "Warning: no UPS definitions in ups.conf"),
     p!("upsd.driver-connected", UpsdDriverConnected, "Connected to UPS [{ups}]: {_}"),
     p!("upsd.driver-missing", UpsdDriverMissing, "Can't connect to UPS [{ups}] ({_}): {detail}"),
     p!("upsd.listen.failed", ListenFailed, "not listening on {_} port {_}: {detail}"),
@@ -494,10 +531,17 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsd.listen.some", ListenFailed, "Fatal error: some listening interfaces were not available"),
     p!("upsd.stale", UpsdDataStale, "Data for UPS [{ups}] is stale - check driver"),
     p!("upsd.stale-cleared", UpsdDataOk, "UPS [{ups}] data is no longer stale"),
+    p!("upsd.tls.accept-failed", TlsError, "{_}: SSL_accept failed (SSL_ERROR {detail})"),
+    p!("upsd.tls.accept-unknown", TlsError, "Unknown return value from SSL_accept: {detail}"),
     p!("upsd.tls.cert", TlsError, "SSL_CTX_use_certificate_chain_file({_}) failed"),
     p!("upsd.tls.key", TlsError, "SSL_CTX_use_PrivateKey_file({_}) failed"),
     p!("upsd.user-login", UpsdLogin, "User {_} logged into UPS [{ups}]{_}"),
     p!("upsd.user-logout", UpsdLogout, "User {_} logged out from UPS [{ups}]"),
+    p!("upsd.world-readable", WorldReadable, "{detail} is world readable"),
+    p!("upsd.world-readable-warning", WorldReadable, "WARNING: {detail} is world readable (hope you don't have passwords there)"),
+    p!("upsdrvctl.cant-start", CantOpen, "Can't start {_}: {detail}"),
+    p!("upsdrvctl.no-ups", ConfigError, "Error: no UPS definitions found in ups.conf"),
+    p!("upsdrvctl.no-ups-bang", ConfigError, "Error: no UPS definitions found in ups.conf!"),
     p!("upsmon.alarm", Alarm, "UPS {ups}: one or more active alarms: [{detail}]"),
     p!("upsmon.banner", Banner, "Network UPS Tools {_}"),
     p!("upsmon.boost", Boost, "UPS {ups}: boosting incoming voltage"),
@@ -506,20 +550,29 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsmon.commbad", CommLost, "Communications with UPS {ups} lost"),
     p!("upsmon.commok", CommOk, "Communications with UPS {ups} established"),
     p!("upsmon.config.certverify", ConfigError, "Configuration error: CERTVERIFY is set, but CERTPATH isn't"),
+    p!("upsmon.config.edit", ConfigError, "Edit your upsmon.conf and change the values."),
+    p!("upsmon.config.insufficient-power", ConfigError, "Fatal error: insufficient power configured!"),
+    p!("upsmon.config.invalid-directive", ConfigError, "{_} line {_}: invalid directive {detail}"),
+    p!("upsmon.config.min-supplies-value", ConfigError, "Minimum value (MINSUPPLIES): {_}"),
     p!("upsmon.config.minsupplies", ConfigError, "Fatal error: total power value ({_}) less than MINSUPPLIES ({_})"),
     p!("upsmon.config.monitor-args", ConfigError, "MONITOR configuration directives require five arguments."),
     p!("upsmon.config.monitor-invalid", ConfigError, "Ignoring invalid MONITOR line in {_}!"),
     p!("upsmon.config.old-monitor", ConfigError, "Unable to use old-style MONITOR line without a username"),
     p!("upsmon.config.parse", ConfigError, "Parse error: {_}"),
     p!("upsmon.config.power", ConfigError, "Impossible power configuration, unable to continue"),
+    p!("upsmon.config.power-sum", ConfigError, "Sum of power values........: {_}"),
     p!("upsmon.config.unusable", ConfigError, "Fatal error: unusable configuration"),
     p!("upsmon.connect.failed", ConnectFailed, "UPS [{ups}]: connect failed: {detail}"),
     p!("upsmon.connect.no-route", ConnectNoRoute, "UPS [{ups}]: connect failed: Connection failure: No route to host"),
     p!("upsmon.connect.no-such-host", ConnectNoSuchHost, "UPS [{ups}]: connect failed: No such host"),
     p!("upsmon.connect.refused", ConnectRefused, "UPS [{ups}]: connect failed: Connection failure: Connection refused"),
     p!("upsmon.connect.timed-out", ConnectTimedOut, "UPS [{ups}]: connect failed: Connection failure: Connection timed out"),
+    p!("upsmon.connect.timed-out-bsd", ConnectTimedOut, "UPS [{ups}]: connect failed: Connection failure: Operation timed out"),
     p!("upsmon.connect.tls", TlsError, "UPS [{ups}]: connect failed: SSL error: {detail}"),
     p!("upsmon.connect.unreachable", ConnectNetUnreachable, "UPS [{ups}]: connect failed: Connection failure: Network is unreachable"),
+    p!("upsmon.dead", CriticalUps, "UPS [{ups}] was last known to be {_} and currently is not communicating, assuming dead{_}"),
+    p!("upsmon.dead-no-assumption", NoComm, "UPS [{ups}] was last known to be {_} and currently is not communicating, but we make no assumptions if it is dead now"),
+    p!("upsmon.dead-waiting", NoComm, "UPS [{ups}] was last known to be {_} and currently is not communicating, just so you know {_}"),
     p!("upsmon.debug.connecting", Connecting, "Trying to connect to UPS [{ups}]"),
     p!("upsmon.debug.critical", CriticalUps, "Critical UPS: {ups}"),
     p!("upsmon.debug.logged-in", LoggedIn, "Logged into UPS {ups}"),
@@ -528,6 +581,9 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsmon.fsd", ForcedShutdown, "UPS {ups}: forced shutdown in progress"),
     p!("upsmon.giving-up", GivingUpOnPrimary, "Giving up on the primary for UPS [{ups}]{_}"),
     p!("upsmon.hostsync-expired", HostSyncExpired, "Host sync timer expired, forcing shutdown"),
+    p!("upsmon.killpower.magic", ConfigError, "POWERDOWNFLAG ({_}) does not containthe upsmon magic string - disabling!"),
+    p!("upsmon.killpower.magic-new", ConfigError, "POWERDOWNFLAG ({_}) does not contain the upsmon magic string{_}"),
+    p!("upsmon.killpower.unreadable", ConfigError, "'{_}' exists, but we can't read from it: {detail}"),
     p!("upsmon.login.cant", LoginFailed, "Can't login to UPS [{ups}]: {detail}"),
     p!("upsmon.login.denied", LoginAccessDenied, "Login on UPS [{ups}] failed - got [ERR ACCESS-DENIED]"),
     p!("upsmon.login.failed", LoginFailed, "Login on UPS [{ups}] failed - got [{detail}]"),
@@ -553,6 +609,8 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsmon.notover", NotOverload, "UPS {ups}: no longer overloaded"),
     p!("upsmon.nottrim", NotTrim, "UPS {ups}: no longer trimming incoming voltage"),
     p!("upsmon.off", Off, "UPS {ups}: administratively OFF or asleep"),
+    p!("upsmon.off-assumed", Off, "ups_is_off: {ups} is in state OFF for {_} sec, assuming the line is not fed{_}"),
+    p!("upsmon.off-reported", Off, "UPS [{ups}] is reported as (administratively) OFF"),
     p!("upsmon.onbatt", OnBattery, "UPS {ups} on battery"),
     p!("upsmon.online", OnLine, "UPS {ups} on line power"),
     p!("upsmon.other", OtherStatus, "UPS {ups}: has at least one unclassified status token: [{detail}]"),
@@ -578,6 +636,7 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsmon.too-few-healthy", TooFewHealthy, "Too few UPS(es) are healthy {_}"),
     p!("upsmon.trim", Trim, "UPS {ups}: trimming incoming voltage"),
     p!("upsmon.user-fsd", UserFsd, "Signal {_}: User requested FSD"),
+    p!("upssched.bind", CantOpen, "bind {_} failed: {detail}"),
     p!("upssched.cancel-timer", Noise, "Cancelling timer: {_}"),
     p!("upssched.event", Noise, "Event: {_} "),
     p!("upssched.executing", Noise, "Executing command: {_}"),
@@ -610,6 +669,12 @@ struct Compiled {
 /// program), never on another program's line.
 const GENERIC: &[&str] = &[
     "common.cant-open",
+    "common.fopen",
+    "common.fopen-pid",
+    "driver.serial.unable-open",
+    "os.kernel.link-up",
+    "upsdrvctl.cant-start",
+    "upssched.bind",
     "common.startup",
     "driver.exiting",
     "driver.usb.permissions-qx",

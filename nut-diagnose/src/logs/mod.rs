@@ -254,7 +254,9 @@ fn headed<'a>(
     rest: &'a str,
     stamped: bool,
 ) -> LogEvent<'a> {
-    let h = prefix::header(rest, stamped).or_else(|| prefix::anchor(rest));
+    let h = prefix::header(rest, stamped)
+        .or_else(|| prefix::table_row(rest))
+        .or_else(|| prefix::anchor(rest));
     match h {
         Some(h) => {
             let format = if format == Format::Bare {
@@ -334,7 +336,11 @@ fn parse_rfc5424(s: &str) -> Option<LogEvent<'_>> {
 /// `-- Boot 1a2b… --`, `-- No entries --`, `-- Logs begin at … --`, `-- Reboot --`.
 fn parse_marker(s: &str) -> Option<LogEvent<'_>> {
     let t = s.trim_end();
-    if t.len() >= 5 && t.starts_with("-- ") && t.ends_with(" --") {
+    // `journalctl -x` explanation lines (`░░ Subject: …`) are the journal's, like its markers.
+    // A paste's own cut marker (`...`, `[...]`, `…`) is structure too, not a line nobody understood.
+    let cut = matches!(t.trim(), "..." | "[...]" | "…" | "[…]" | "(...)");
+    if (t.len() >= 5 && t.starts_with("-- ") && t.ends_with(" --")) || t.starts_with("░░") || cut
+    {
         let mut e = build(Format::Marker, None, None, None, None, Cow::Borrowed(t));
         e.kind = EventKind::Marker;
         return Some(e);

@@ -18,11 +18,16 @@ pub(crate) struct Header<'a> {
 /// `grep -n` / `grep -H` (`123:`, `123-`, `/var/log/syslog:123:`, `/var/log/syslog:`), and a `docker
 /// compose` service column (`nut-upsd-1  | `).
 pub(crate) fn strip_wrappers(mut s: &str) -> &str {
+    // A pasted block quoted as a string or code (`"…"`, a backtick) or as a list item (`…,`).
+    s = s.trim_end_matches([' ', '\t']);
+    s = s.strip_suffix(',').unwrap_or(s);
+    s = s.strip_suffix(['"', '`']).unwrap_or(s);
     for _ in 0..4 {
         let before = s.len();
         s = s
             .trim_start_matches(['>', ' '])
-            .trim_start_matches('\u{feff}');
+            .trim_start_matches('\u{feff}')
+            .trim_start_matches(['"', '`']);
         if let Some(r) = grep_prefix(s) {
             s = r;
         }
@@ -175,6 +180,21 @@ pub(crate) fn header(s: &str, stamped: bool) -> Option<Header<'_>> {
         });
     }
     None
+}
+
+/// A row copied from a log viewer's table (OPNsense, pfSense): `| ident[pid] | message | … |`.
+pub(crate) fn table_row(s: &str) -> Option<Header<'_>> {
+    let rest = s.strip_prefix('|')?.trim_start_matches(' ');
+    let (tag, after) = rest.split_once(" | ")?;
+    let (ident, pid) = ident_pid(tag.trim())?;
+    let msg = after.split(" | ").next().unwrap_or(after);
+    let msg = msg.trim_end_matches([' ', '|']);
+    Some(Header {
+        host: None,
+        ident,
+        pid,
+        msg,
+    })
 }
 
 /// A NUT program's `name[pid]:` or `name:` anywhere in the line (after a prefix nothing else

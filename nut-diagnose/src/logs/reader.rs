@@ -16,7 +16,7 @@ use crate::knowledge::EventKind;
 use crate::rules::silent;
 use crate::timeline::{Episode, Timeline, TimelineBuilder};
 
-use super::{parse_line, LogEvent, MAX_LINE};
+use super::{parse_line, Format, LogEvent, MAX_LINE};
 
 /// Most events kept for the login rule (refused / succeeded logins, MONITOR lines); past it the oldest
 /// are dropped (counted in [`LogReader::dropped`]).
@@ -56,7 +56,12 @@ pub struct LogReader {
     kept: VecDeque<LogEvent<'static>>,
     dropped: u64,
     fresh: VecDeque<LogEvent<'static>>,
+    /// An unclassified line held back one line: the next may be its continuation (mail wrapping).
+    pending: Option<(Vec<u8>, LogEvent<'static>)>,
 }
+
+/// Longest line held back as a possible wrapped first half.
+const MAX_WRAPPED: usize = 1024;
 
 impl LogReader {
     /// A reader with these options.
@@ -109,6 +114,7 @@ impl LogReader {
             self.line(&line);
         }
         self.skipping = false;
+        self.flush_pending();
     }
 
     fn line(&mut self, raw: &[u8]) {
@@ -118,30 +124,66 @@ impl LogReader {
             return;
         }
         match parse_line(raw) {
-            Err(e) => self.builder.push_error(self.line_no, &e),
+            Err(e) => {
+                self.flush_pending();
+                self.builder.push_error(self.line_no, &e);
+            }
             Ok(mut ev) => {
                 ev.line = self.line_no;
-                self.builder.push(&ev);
-                if self.opts.follow && (ev.ups.is_some() || ev.kind.is_shutdown()) {
-                    if self.fresh.len() >= MAX_FRESH {
-                        self.fresh.pop_front();
+                if let Some((first, held)) = self.pending.take() {
+                    if ev.format == Format::Bare && ev.kind == EventKind::Unclassified {
+                        if let Some(joined) = join_wrapped(&first, raw, held.line, held.kind) {
+                            self.accept(&joined);
+                            self.builder.push_continuation();
+                            return;
+                        }
                     }
-                    self.fresh.push_back(ev.clone().into_owned());
+                    self.accept(&held);
                 }
-                if matches!(
+                // Held back: a line nothing understood, or understood only by a catch-all row whose
+                // variable tail a wrap may have cut (`connect failed: Connection fai`).
+                let holdable = matches!(
                     ev.kind,
-                    EventKind::LoginAccessDenied
-                        | EventKind::LoggedIn
-                        | EventKind::Monitoring
-                        | EventKind::UpsdLogin
-                ) {
-                    if self.kept.len() >= MAX_KEPT {
-                        self.kept.pop_front();
-                        self.dropped += 1;
-                    }
-                    self.kept.push_back(ev.into_owned());
+                    EventKind::Unclassified
+                        | EventKind::ConnectFailed
+                        | EventKind::PollFailed
+                        | EventKind::LoginFailed
+                );
+                if holdable && ev.format != Format::Bare && raw.len() <= MAX_WRAPPED {
+                    self.pending = Some((raw.to_vec(), ev.into_owned()));
+                    return;
                 }
+                self.accept(&ev);
             }
+        }
+    }
+
+    fn flush_pending(&mut self) {
+        if let Some((_, held)) = self.pending.take() {
+            self.accept(&held);
+        }
+    }
+
+    fn accept(&mut self, ev: &LogEvent<'_>) {
+        self.builder.push(ev);
+        if self.opts.follow && (ev.ups.is_some() || ev.kind.is_shutdown()) {
+            if self.fresh.len() >= MAX_FRESH {
+                self.fresh.pop_front();
+            }
+            self.fresh.push_back(ev.clone().into_owned());
+        }
+        if matches!(
+            ev.kind,
+            EventKind::LoginAccessDenied
+                | EventKind::LoggedIn
+                | EventKind::Monitoring
+                | EventKind::UpsdLogin
+        ) {
+            if self.kept.len() >= MAX_KEPT {
+                self.kept.pop_front();
+                self.dropped += 1;
+            }
+            self.kept.push_back(ev.clone().into_owned());
         }
     }
 
@@ -189,6 +231,30 @@ impl LogReader {
         findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
         LogReport { timeline, findings }
     }
+}
+
+/// A line a mail client wrapped: the first half (trailing padding dropped) and the next line joined
+/// as they were cut, or with the space the wrap replaced; the join counts only if it is understood.
+fn join_wrapped(first: &[u8], next: &[u8], line: u64, was: EventKind) -> Option<LogEvent<'static>> {
+    let first = first
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(first, |i| first.get(..=i).unwrap_or(first));
+    let next = next.trim_ascii();
+    for sep in [&b""[..], b" "] {
+        let mut j = Vec::with_capacity(first.len() + sep.len() + next.len());
+        j.extend_from_slice(first);
+        j.extend_from_slice(sep);
+        j.extend_from_slice(next);
+        if let Ok(ev) = parse_line(&j) {
+            if !matches!(ev.kind, EventKind::Unclassified | EventKind::Foreign) && ev.kind != was {
+                let mut ev = ev.into_owned();
+                ev.line = line;
+                return Some(ev);
+            }
+        }
+    }
+    None
 }
 
 /// Reads a whole input held in memory (a test, an excerpt) and judges it.

@@ -436,8 +436,15 @@ pub(crate) fn relative(s: &str) -> Option<(Timestamp, &str)> {
     {
         return None;
     }
-    let (stamp, rest) = s.split_once('\t')?;
-    let stamp = stamp.trim_start_matches(' ');
+    // The TAB upsmon writes, or the spaces a paste turned it into (two or more).
+    let t = s.trim_start_matches(' ');
+    let end = t.find(['\t', ' '])?;
+    let (stamp, after) = t.split_at(end);
+    let rest = match after.strip_prefix('\t') {
+        Some(r) => r,
+        None if after.starts_with("  ") => after.trim_start_matches(' '),
+        None => return None,
+    };
     let (secs, frac) = stamp.split_once('.')?;
     if secs.is_empty() || secs.len() > 12 || frac.is_empty() || frac.len() > 9 {
         return None;

@@ -25,11 +25,16 @@ FILES = {
     "drivers/blazer.c": "blazer", "drivers/blazer_usb.c": "blazer_usb",
     "drivers/blazer_ser.c": "blazer_ser", "drivers/apcsmart.c": "apcsmart",
     "drivers/snmp-ups.c": "snmp-ups", "drivers/dummy-ups.c": "dummy-ups",
+    "drivers/serial.c": "driver-serial", "drivers/usb-common.c": "driver-usb",
     "common/common.c": "common",
 }
-CALLS = r"(upslogx|upslog_with_errno|fatalx|fatal_with_errno|upsdebugx|upsdebug_with_errno)"
-# Only the calls that reach syslog at default settings (debug calls are not logged unless -D).
-KEEP = {"upslogx", "upslog_with_errno", "fatalx", "fatal_with_errno"}
+CALLS = r"\b(upslogx|upslog_with_errno|fatalx|fatal_with_errno|upsdebugx|upsdebug_with_errno|printf|fprintf|snprintf)"
+# The calls whose text reaches the log at default settings (debug calls are not logged unless -D):
+# the log calls, and what the programs print to stdout/stderr (the journal keeps it, so do docker logs).
+KEEP = {"upslogx", "upslog_with_errno", "fatalx", "fatal_with_errno", "printf", "fprintf", "snprintf"}
+# How many arguments come before the format.
+SKIP = {"upslogx": 1, "upslog_with_errno": 1, "fatalx": 1, "fatal_with_errno": 1, "printf": 0,
+        "fprintf": 1, "snprintf": 2}
 STR = r'"((?:[^"\\\n]|\\.)*)"'
 MACRO = re.compile(r"\bPRI[diuxX](?:MAX|SIZE|64|32)?\b|\bPRIuSIZE\b|\bPRIiSIZE\b|\bPRIxSIZE\b")
 
@@ -65,18 +70,27 @@ def main():
     for path, prog in FILES.items():
         src = strip_comments(show(git_dir, tag, path))
         for m in re.finditer(CALLS + r"\s*\(", src):
-            if m.group(1) not in KEEP:
-                continue
             rest = src[m.end():m.end() + 2000]
-            # Skip the first argument (level or exit code) when the call has one.
-            if m.group(1) in ("upslogx", "upslog_with_errno", "fatalx", "fatal_with_errno"):
+            call = m.group(1)
+            if call not in KEEP:
+                # upsdebugx(0, …) and upsdebugx(<variable>, …) reach the log at the default level.
+                level = rest.split(",", 1)[0].strip()
+                if level.isdigit() and level != "0":
+                    continue
+                call = f"{call}({level})"
                 comma = rest.find(",")
                 if comma < 0:
                     continue
                 rest = rest[comma + 1:]
+            # Skip the arguments before the format (level, exit code, stream, buffer and size).
+            for _ in range(SKIP.get(m.group(1), 0)):
+                comma = rest.find(",")
+                if comma < 0:
+                    break
+                rest = rest[comma + 1:]
             fmt = literals(rest)
             if fmt:
-                rows.add((prog, m.group(1), fmt))
+                rows.add((prog, call, fmt))
     # upsmon's default notify texts: { NOTIFY_X, "NAME", NULL, "text", flags }.
     for hdr in ("clients/upsmon.h",):
         src = strip_comments(show(git_dir, tag, hdr))
