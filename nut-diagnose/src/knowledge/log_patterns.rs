@@ -480,7 +480,7 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("driver.no-port", ConfigError, "Error: you must specify a port name in ups.conf{_}"),
     p!("driver.qx-init-failed", DriverInitFailed, "Can't initialise data from the UPS"),
     p!("driver.qx.back", DriverUpsBack, "Communications with the UPS re-established"),
-    p!("driver.qx.no-device", DriverNoDevice, "No supported devices found. {_}"),
+    p!("driver.qx.no-device", DriverNoDevice, "No supported devices found. Please check your device availability with 'lsusb'"),
     p!("driver.section-missing", ConfigError, "Error: Section {detail} not found in ups.conf"),
     p!("driver.serial.unable-open", DeviceOpenFailed, "Unable to open {_}: {detail}"),
     p!("driver.start-failed", DriverStartFailed, "Driver failed to start (exit status={detail})"),
@@ -492,7 +492,7 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("driver.usb.permissions", UsbPermission, "{_}: Could not open any HID devices: insufficient permissions on everything"),
     p!("driver.usb.permissions-qx", UsbPermission, "Permissions problem"),
     p!("driver.usbhid.subdriver", Noise, "Using subdriver: {_}"),
-    p!("driver.usbhid.unsupported", DriverUnsupported, "This {_} device ({_}) is not (or perhaps not yet) supported"),
+    p!("driver.usbhid.unsupported", DriverUnsupported, "This {_} device ({_}:{_}) is not (or perhaps not yet) supported"),
     p!("driver.wrong-driver", ConfigError, "Error: UPS [{ups}] is for driver '{detail}'{_}"),
     p!("os.kernel.link-down", LinkDown, "{_}: link state changed to DOWN"),
     p!("os.kernel.link-down-linux", LinkDown, "{_}: Link is Down"),
@@ -570,19 +570,27 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsmon.connect.timed-out-bsd", ConnectTimedOut, "UPS [{ups}]: connect failed: Connection failure: Operation timed out"),
     p!("upsmon.connect.tls", TlsError, "UPS [{ups}]: connect failed: SSL error: {detail}"),
     p!("upsmon.connect.unreachable", ConnectNetUnreachable, "UPS [{ups}]: connect failed: Connection failure: Network is unreachable"),
-    p!("upsmon.dead", CriticalUps, "UPS [{ups}] was last known to be {_} and currently is not communicating, assuming dead{_}"),
-    p!("upsmon.dead-no-assumption", NoComm, "UPS [{ups}] was last known to be {_} and currently is not communicating, but we make no assumptions if it is dead now"),
-    p!("upsmon.dead-waiting", NoComm, "UPS [{ups}] was last known to be {_} and currently is not communicating, just so you know {_}"),
+    p!("upsmon.dead-no-assumption.boost", NoComm, "UPS [{ups}] was last known to be boosting incoming voltage and currently is not communicating, but we make no assumptions if it is dead now"),
+    p!("upsmon.dead-no-assumption.over", NoComm, "UPS [{ups}] was last known to be overloaded and currently is not communicating, but we make no assumptions if it is dead now"),
+    p!("upsmon.dead-no-assumption.trim", NoComm, "UPS [{ups}] was last known to be trimming incoming voltage and currently is not communicating, but we make no assumptions if it is dead now"),
+    p!("upsmon.dead-waiting", NoComm, "UPS [{ups}] was last known to be not fully online and currently is not communicating, just so you know (waiting for DEADTIME to elapse)"),
+    p!("upsmon.dead.alarm", CriticalUps, "UPS [{ups}] was last known to be in an ALARM state and currently is not communicating, assuming dead. If this is in error and causes unwanted shutdowns, consider disabling the upsmon ALARMCRITICAL option."),
+    p!("upsmon.dead.alarm-not-critical", NoComm, "UPS [{ups}] was last known to be in an ALARM state and currently is not communicating. It is not assumed dead as the upsmon ALARMCRITICAL option was disabled."),
+    p!("upsmon.dead.bypass", CriticalUps, "UPS [{ups}] was last known to be on BYPASS and currently is not communicating, assuming dead"),
+    p!("upsmon.dead.calibrating", CriticalUps, "UPS [{ups}] was last known to be calibrating and currently is not communicating, assuming dead"),
+    p!("upsmon.dead.not-online", CriticalUps, "UPS [{ups}] was last known to be not fully online and currently is not communicating, assuming dead"),
+    p!("upsmon.dead.off", CriticalUps, "UPS [{ups}] was last known to be (administratively) OFF and currently is not communicating, assuming dead"),
     p!("upsmon.debug.connecting", Connecting, "Trying to connect to UPS [{ups}]"),
     p!("upsmon.debug.critical", CriticalUps, "Critical UPS: {ups}"),
     p!("upsmon.debug.logged-in", LoggedIn, "Logged into UPS {ups}"),
     p!("upsmon.eco", Eco, "UPS {ups}: in ECO mode (as defined by vendor)"),
     p!("upsmon.exiting", Exiting, "Signal {_}: exiting"),
     p!("upsmon.fsd", ForcedShutdown, "UPS {ups}: forced shutdown in progress"),
-    p!("upsmon.giving-up", GivingUpOnPrimary, "Giving up on the primary for UPS [{ups}]{_}"),
+    p!("upsmon.giving-up", GivingUpOnPrimary, "Giving up on the primary for UPS [{ups}]"),
+    p!("upsmon.giving-up-after", GivingUpOnPrimary, "Giving up on the primary for UPS [{ups}] after {_} sec since last comms"),
     p!("upsmon.hostsync-expired", HostSyncExpired, "Host sync timer expired, forcing shutdown"),
     p!("upsmon.killpower.magic", ConfigError, "POWERDOWNFLAG ({_}) does not containthe upsmon magic string - disabling!"),
-    p!("upsmon.killpower.magic-new", ConfigError, "POWERDOWNFLAG ({_}) does not contain the upsmon magic string{_}"),
+    p!("upsmon.killpower.magic-new", ConfigError, "POWERDOWNFLAG ({_}) does not contain the upsmon magic string (not a NUT file) - disabling!"),
     p!("upsmon.killpower.unreadable", ConfigError, "'{_}' exists, but we can't read from it: {detail}"),
     p!("upsmon.login.cant", LoginFailed, "Can't login to UPS [{ups}]: {detail}"),
     p!("upsmon.login.denied", LoginAccessDenied, "Login on UPS [{ups}] failed - got [ERR ACCESS-DENIED]"),
@@ -621,9 +629,10 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsmon.poll.driver-not-connected", PollDriverNotConnected, "Poll UPS [{ups}] failed - Driver not connected"),
     p!("upsmon.poll.failed", PollFailed, "Poll UPS [{ups}] failed - {detail}"),
     p!("upsmon.poll.read-error", PollServerGone, "Poll UPS [{ups}] failed - Read error: {detail}"),
-    p!("upsmon.poll.recovered", PollRecovered, "Poll UPS [{ups}] recovered from failure state code {detail}"),
+    p!("upsmon.poll.recovered", PollRecovered, "Poll UPS [{ups}] recovered from failure state code {detail} - now {_}"),
     p!("upsmon.poll.server-disconnected", PollServerGone, "Poll UPS [{ups}] failed - Server disconnected"),
-    p!("upsmon.poll.state-changed", PollFailureState, "Poll UPS [{ups}] failure state code changed from {detail}"),
+    p!("upsmon.poll.state-changed", PollFailureState, "Poll UPS [{ups}] failure state code changed from {detail} to {_}; report below will not be repeated to syslog:"),
+    p!("upsmon.poll.state-changed-every", PollFailureState, "Poll UPS [{ups}] failure state code changed from {detail} to {_}; report below will only be repeated to syslog every {_} polling loop cycles ({_} sec):"),
     p!("upsmon.poll.timeout", PollServerGone, "Poll UPS [{ups}] failed - Connection timed out"),
     p!("upsmon.poll.unknown-ups", PollUnknownUps, "Poll UPS [{ups}] failed - [{_}] does not exist on server {detail}"),
     p!("upsmon.poll.unknown-ups-err", PollUnknownUps, "Poll UPS [{ups}] failed - Unknown UPS"),
@@ -633,12 +642,12 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsmon.shutdown", ShutdownProceeding, "Auto logout and shutdown proceeding"),
     p!("upsmon.shutdown-executing", ShutdownStarted, "Executing automatic power-fail shutdown"),
     p!("upsmon.shutdowncmd-failed", ConfigError, "Unable to call shutdown command: {detail}"),
-    p!("upsmon.too-few-healthy", TooFewHealthy, "Too few UPS(es) are healthy {_}"),
+    p!("upsmon.too-few-healthy", TooFewHealthy, "Too few UPS(es) are healthy ({_}<{_}), initiating forced shutdown"),
     p!("upsmon.trim", Trim, "UPS {ups}: trimming incoming voltage"),
     p!("upsmon.user-fsd", UserFsd, "Signal {_}: User requested FSD"),
     p!("upssched.bind", CantOpen, "bind {_} failed: {detail}"),
     p!("upssched.cancel-timer", Noise, "Cancelling timer: {_}"),
-    p!("upssched.event", Noise, "Event: {_} "),
+    p!("upssched.event", Noise, "Event: {_}"),
     p!("upssched.executing", Noise, "Executing command: {_}"),
     p!("upssched.new-timer", Noise, "New timer: {_} ({_} seconds)"),
     p!("upssched.timer-started", Noise, "Timer daemon started"),
@@ -672,7 +681,6 @@ const GENERIC: &[&str] = &[
     "common.fopen",
     "common.fopen-pid",
     "driver.serial.unable-open",
-    "os.kernel.link-up",
     "upsdrvctl.cant-start",
     "upssched.bind",
     "common.startup",
@@ -906,6 +914,157 @@ pub fn classify_anywhere(text: &str, skip_start: bool, scope: Scope) -> Option<M
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One token of a pattern: a literal byte, or "anything" (a C conversion, a template hole).
+    #[derive(Clone, Copy, PartialEq)]
+    enum Tok {
+        Lit(u8),
+        Any,
+    }
+
+    /// A C format (`%s`, `%d`, `%04x`, `%.0f`…, `%%`) as tokens; `\"` and `\\t` unescaped.
+    fn c_format(f: &str) -> Vec<Tok> {
+        let f = f.replace("\\\"", "\"").replace("\\t", "\t");
+        let b = f.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' {
+                if b.get(i + 1) == Some(&b'%') {
+                    out.push(Tok::Lit(b'%'));
+                    i += 2;
+                    continue;
+                }
+                i += 1;
+                while i < b.len() && !b[i].is_ascii_alphabetic() {
+                    i += 1; // flags, width, precision
+                }
+                while i < b.len() && matches!(b[i], b'h' | b'l' | b'z' | b'j' | b't' | b'L') {
+                    i += 1;
+                }
+                i += 1; // the conversion
+                out.push(Tok::Any);
+            } else {
+                out.push(Tok::Lit(b[i]));
+                i += 1;
+            }
+        }
+        out
+    }
+
+    /// Whether `text` is a message `fmt` can print.
+    fn prints(fmt: &[Tok], text: &[u8]) -> bool {
+        let (n, m) = (fmt.len(), text.len());
+        let mut seen = vec![false; (n + 1) * (m + 1)];
+        let mut stack = vec![(0usize, 0usize)];
+        while let Some((i, j)) = stack.pop() {
+            if std::mem::replace(&mut seen[i * (m + 1) + j], true) {
+                continue;
+            }
+            if i == n && j == m {
+                return true;
+            }
+            match (fmt.get(i), text.get(j)) {
+                (Some(Tok::Any), next) => {
+                    // A conversion prints zero or more bytes (`%s` of an empty string).
+                    stack.push((i + 1, j));
+                    if next.is_some() {
+                        stack.push((i, j + 1));
+                    }
+                }
+                (Some(Tok::Lit(x)), Some(y)) if x == y => stack.push((i + 1, j + 1)),
+                _ => {}
+            }
+        }
+        false
+    }
+
+    /// A row's template as messages: the holes filled with sample values (a word, `user@host`).
+    fn samples(t: &str) -> Vec<String> {
+        ["x 1", "u@h"]
+            .iter()
+            .map(|fill| {
+                t.replace("{ups}", "ups@host")
+                    .replace("{detail}", fill)
+                    .replace("{_}", fill)
+            })
+            .collect()
+    }
+
+    /// The generated catalogs (knowledge/catalog/, from NUT's sources) and the OS lines (systemd,
+    /// kernel): every format, one per printed line, with `: <errno text>` allowed after the
+    /// `*_with_errno` ones.
+    fn catalog_formats() -> Vec<(String, Vec<Tok>)> {
+        const FILES: &[(&str, &str)] = &[
+            ("nut-2.8.0", include_str!("catalog/nut-2.8.0.txt")),
+            ("nut-2.8.2", include_str!("catalog/nut-2.8.2.txt")),
+            ("nut-2.8.5", include_str!("catalog/nut-2.8.5.txt")),
+            ("nut-master", include_str!("catalog/nut-master-6c63f77.txt")),
+            ("os", include_str!("catalog/os.txt")),
+        ];
+        let mut out = Vec::new();
+        for (file, text) in FILES {
+            for line in text.lines().filter(|l| !l.starts_with('#')) {
+                let mut cols = line.splitn(3, '\t');
+                let (Some(prog), Some(call), Some(fmt)) = (cols.next(), cols.next(), cols.next())
+                else {
+                    panic!("{file}: malformed line {line:?}");
+                };
+                for piece in fmt.split("\\n").filter(|p| !p.trim().is_empty()) {
+                    let toks = c_format(piece.trim_end());
+                    if call.contains("with_errno") {
+                        let mut e = toks.clone();
+                        e.extend([Tok::Lit(b':'), Tok::Lit(b' '), Tok::Any]);
+                        out.push((format!("{file} {prog} {call}: {piece}: <errno>"), e));
+                    }
+                    // `%s`, `%s: %s`: formats of almost only conversions would match any row.
+                    if toks.iter().filter(|t| matches!(t, Tok::Lit(_))).count() < 4 {
+                        continue;
+                    }
+                    out.push((format!("{file} {prog} {call}: {piece}"), toks));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_row_is_a_message_nut_or_the_os_really_logs() {
+        let formats = catalog_formats();
+        assert!(formats.len() > 1000, "catalogs missing");
+        let mut missing = Vec::new();
+        for p in LOG_PATTERNS {
+            let texts = samples(p.template);
+            if !texts
+                .iter()
+                .any(|t| formats.iter().any(|(_, f)| prints(f, t.as_bytes())))
+            {
+                missing.push(format!("{}: {:?}", p.id, p.template));
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "rows matching no format of knowledge/catalog/ (add the format's source, or fix the row):\n{}",
+            missing.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_catalog_check_can_fail() {
+        let formats = catalog_formats();
+        for made_up in [
+            "UPS {ups} exploded",
+            "Poll UPS [{ups}] succeeded wonderfully",
+        ] {
+            let texts = samples(made_up);
+            let hit: Vec<_> = formats
+                .iter()
+                .filter(|(_, f)| texts.iter().any(|t| prints(f, t.as_bytes())))
+                .map(|(n, _)| n)
+                .collect();
+            assert!(hit.is_empty(), "{made_up}: {hit:?}");
+        }
+    }
 
     #[test]
     fn table_is_sorted_and_unique() {

@@ -26,7 +26,7 @@ FILES = {
     "drivers/blazer_ser.c": "blazer_ser", "drivers/apcsmart.c": "apcsmart",
     "drivers/snmp-ups.c": "snmp-ups", "drivers/dummy-ups.c": "dummy-ups",
     "drivers/serial.c": "driver-serial", "drivers/usb-common.c": "driver-usb",
-    "common/common.c": "common",
+    "common/common.c": "common", "clients/upsclient.c": "upsclient",
 }
 CALLS = r"\b(upslogx|upslog_with_errno|fatalx|fatal_with_errno|upsdebugx|upsdebug_with_errno|printf|fprintf|snprintf)"
 # The calls whose text reaches the log at default settings (debug calls are not logged unless -D):
@@ -73,10 +73,9 @@ def main():
             rest = src[m.end():m.end() + 2000]
             call = m.group(1)
             if call not in KEEP:
-                # upsdebugx(0, …) and upsdebugx(<variable>, …) reach the log at the default level.
+                # Debug calls, with their level: upsdebugx(0, …) and upsdebugx(<variable>, …) reach the
+                # log at the default level, the others with -D (upsmon -D output, debug_min).
                 level = rest.split(",", 1)[0].strip()
-                if level.isdigit() and level != "0":
-                    continue
                 call = f"{call}({level})"
                 comma = rest.find(",")
                 if comma < 0:
