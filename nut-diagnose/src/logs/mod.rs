@@ -217,8 +217,7 @@ fn parse_str(s: &str) -> Result<LogEvent<'_>, LineError> {
     let p = prefix::strip_priority(s);
     let stamped = time::iso(p)
         .map(|(t, r)| (Format::Iso, t, r))
-        .or_else(|| time::logread(p).map(|(t, r)| (Format::Logread, t, r)))
-        .or_else(|| time::syslog(p).map(|(t, r)| (Format::Syslog, t, r)))
+        .or_else(|| time::syslog_or_logread(p))
         .or_else(|| time::monotonic(p).map(|(t, r)| (Format::Monotonic, t, r)))
         .or_else(|| time::epoch(p).map(|(t, r)| (Format::Epoch, t, r)))
         .or_else(|| time::time_of_day(p).map(|(t, r)| (Format::TimeOfDay, t, r)));

@@ -285,7 +285,7 @@ pub async fn read_stream<R: tokio::io::AsyncRead + Unpin>(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::timeline::EpisodeKind;
+    use crate::timeline::{EpisodeKind, Timeline};
 
     const LOG: &[u8] = b"  1.000000\tUPS a@h on battery\r\n\n  9.000000\tUPS a@h on line power\nNov 26 15:21:13 nas CRON[99]: (root) CMD (true)\n  12.000000\tCommunications with UPS a@h lost";
 
@@ -331,6 +331,30 @@ mod tests {
         // The same numbers as `logs::events`, which doctor's journal reading uses.
         let numbers: Vec<u64> = super::super::events(LOG).map(|(n, _)| n).collect();
         assert_eq!(numbers, vec![1, 3, 4, 5]);
+    }
+
+    #[test]
+    fn nutctl_logs_and_doctor_number_lines_alike() {
+        // Blank lines, CRLF and a foreign line: the reader (nutctl logs) and the facts path of
+        // doctor (logs::events -> Facts::logs -> timeline::from_events) give the same line numbers.
+        let log = b"\n\nNov 26 10:00:00 h upsmon[1]: Poll UPS [u@h] failed - Data stale\r\n\n\
+Nov 26 10:00:01 h sshd[2]: hi\n   \nNov 26 10:00:05 h upsmon[1]: Communications with UPS u@h established\n\
+Nov 26 10:01:00 h upsmon[1]: UPS u@h on battery\n";
+        let via_reader = read_log(log, ReadOptions::default(), None).timeline;
+        let facts: Vec<_> = super::super::events(log)
+            .filter_map(|(_, e)| e.ok())
+            .filter(|e| e.kind != EventKind::Foreign)
+            .map(LogEvent::into_owned)
+            .collect();
+        let via_doctor = crate::timeline::from_events(&facts);
+        let lines = |t: &Timeline| -> Vec<(u64, u64)> {
+            t.episodes
+                .iter()
+                .map(|e| (e.first_line, e.last_line))
+                .collect()
+        };
+        assert_eq!(lines(&via_reader), vec![(3, 7), (8, 8)]);
+        assert_eq!(lines(&via_reader), lines(&via_doctor));
     }
 
     #[test]

@@ -304,18 +304,35 @@ pub(crate) fn syslog(s: &str) -> Option<(Timestamp, &str)> {
 
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
-/// BusyBox / OpenWrt `logread` and `ctime()`: `Thu Nov 26 15:20:01 2026 ` (also without the weekday).
-pub(crate) fn logread(s: &str) -> Option<(Timestamp, &str)> {
-    let (wd, rest) = word(s)?;
-    let rest = if WEEKDAYS.contains(&wd) { rest } else { s };
-    let (t, rest) = syslog(rest)?;
-    let (year, rest) = word(rest)?;
-    if year.len() != 4 {
-        return None;
+/// A syslog stamp, or BusyBox / OpenWrt `logread` and `ctime()`: `Thu Nov 26 15:20:01 2026 ` (also
+/// without the weekday), read with one pass over the stamp.
+pub(crate) fn syslog_or_logread(s: &str) -> Option<(super::Format, Timestamp, &str)> {
+    let (wd, after_wd) = word(s)?;
+    let weekday = WEEKDAYS.contains(&wd);
+    let (t, rest) = syslog(if weekday { after_wd } else { s })?;
+    let year = rest
+        .get(..5)
+        .filter(|y| y.as_bytes().get(4) == Some(&b' '))
+        .and_then(|y| digits(y.get(..4)?))
+        .and_then(|y| i16::try_from(y).ok());
+    match year {
+        Some(y) => {
+            let t = t.with_year(y);
+            let rest = rest.get(5..)?.trim_start_matches(' ');
+            (t.clock == Clock::Local).then_some((super::Format::Logread, t, rest))
+        }
+        None if weekday => None,
+        None => Some((super::Format::Syslog, t, rest)),
     }
-    let year = i16::try_from(digits(year)?).ok()?;
-    let t = t.with_year(year);
-    (t.clock == Clock::Local).then_some((t, rest))
+}
+
+/// [`syslog_or_logread`] for `logread` lines only.
+#[cfg(test)]
+fn logread(s: &str) -> Option<(Timestamp, &str)> {
+    match syslog_or_logread(s)? {
+        (super::Format::Logread, t, r) => Some((t, r)),
+        _ => None,
+    }
 }
 
 /// RFC 3339 / ISO 8601 at the start of a line: `2026-11-26T15:20:01[.f…](Z|±hh[:mm])`, with `T` or a
