@@ -24,6 +24,7 @@
 //! ```
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
@@ -410,6 +411,31 @@ struct Restart {
     reload: bool,
 }
 
+/// FNV-1a: the open-episode maps are looked up on every line with a short UPS name as key, where
+/// SipHash's DoS resistance buys nothing (the map is bounded by [`MAX_OPEN`]) and costs a third of
+/// the lookup.
+#[derive(Debug, Clone, Copy)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+type Map<V> = HashMap<String, V, BuildHasherDefault<Fnv>>;
+
 /// Number of [`EpisodeKind`]s other than `Shutdown` (the open maps are indexed by kind).
 const KINDS: usize = 9;
 
@@ -418,7 +444,7 @@ const KINDS: usize = 9;
 pub struct TimelineBuilder {
     /// Open episodes per kind (indexed by `EpisodeKind as usize`), keyed by the UPS ([`ups_key`]); a
     /// fault that names no UPS is under the empty key.
-    open: Vec<HashMap<String, Open>>,
+    open: Vec<Map<Open>>,
     open_count: usize,
     shutdown: Option<Open>,
     done: VecDeque<Episode>,
@@ -443,7 +469,7 @@ pub struct TimelineBuilder {
 impl Default for TimelineBuilder {
     fn default() -> Self {
         TimelineBuilder {
-            open: (0..KINDS).map(|_| HashMap::new()).collect(),
+            open: (0..KINDS).map(|_| Map::default()).collect(),
             open_count: 0,
             shutdown: None,
             done: VecDeque::new(),
@@ -1184,6 +1210,111 @@ mod tests {
         let log = "Dec 31 23:59:00 h upsmon[1]: UPS u@h on battery\nJan  1 00:01:00 h upsmon[1]: UPS u@h on line power\n";
         let t = timeline(log.as_bytes());
         assert_eq!(t.episodes[0].duration_micros, Some(120 * 1_000_000));
+    }
+
+    #[test]
+    fn yearless_stamps_take_the_year_of_the_log_or_the_option_never_today() {
+        let log = "Dec 30 10:00:00 h upsmon[1]: UPS u@h on battery\nDec 30 10:05:00 h upsmon[1]: UPS u@h on line power\n\
+                   2027-01-02T08:00:00+00:00 h upsmon[1]: UPS u@h on battery\n";
+        let t = timeline(log.as_bytes());
+        // December is later in the year than the full date (January 2nd, 2027): it is December 2026.
+        assert_eq!(
+            t.episodes[0].start.map(|s| s.to_string()).as_deref(),
+            Some("2026-12-30 10:00:00")
+        );
+        assert_eq!(t.episodes[0].duration_micros, Some(300 * 1_000_000));
+        let mut b = TimelineBuilder::with_year(Some(2019));
+        for (_, ev) in logs::events(b"Feb 29 10:00:00 h upsmon[1]: UPS u@h on battery\n") {
+            b.push(&ev.unwrap());
+        }
+        // 2019 has no February 29th: the stamp stays year-less rather than being moved.
+        assert_eq!(
+            b.finish().episodes[0].start.map(|s| s.clock),
+            Some(Clock::Yearless)
+        );
+        let plain = timeline(b"Nov 26 10:00:00 h upsmon[1]: UPS u@h on battery\n");
+        assert_eq!(
+            plain.episodes[0].start.map(|s| s.clock),
+            Some(Clock::Yearless)
+        );
+    }
+
+    #[test]
+    fn login_refused_then_established_after_a_restart_is_credentials_fixed() {
+        let log = "Nov 26 10:00:00 pi upsmon[1]: Login on UPS [apc@localhost] failed - got [ERR ACCESS-DENIED]\n\
+                   Nov 26 10:03:00 pi systemd[1]: Stopped Network UPS Tools - power device monitor and shutdown controller.\n\
+                   Nov 26 10:03:01 pi systemd[1]: Started Network UPS Tools - power device monitor and shutdown controller.\n\
+                   Nov 26 10:03:02 pi upsd[2]: User monuser@127.0.0.1 logged into UPS [apc]\n";
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
+        let e = &t.episodes[0];
+        assert_eq!(
+            (e.kind, e.cause),
+            (EpisodeKind::Fault, Some(CauseId::LoginRefused))
+        );
+        assert_eq!(e.verdict, EpisodeVerdict::RecoveredAfterRestart);
+        assert_eq!(
+            e.ending.as_ref().map(|x| x.unit.as_str()),
+            Some("nut-monitor")
+        );
+    }
+
+    #[test]
+    fn one_usb_outage_seen_by_kernel_driver_upsd_and_upsmon_is_one_incident() {
+        let log = "Nov 26 10:00:00 pi kernel: usb 1-1: USB disconnect, device number 4\n\
+                   Nov 26 10:00:01 pi usbhid-ups[5]: Got disconnected by another driver\n\
+                   Nov 26 10:00:02 pi upsd[2]: Data for UPS [apc] is stale - check driver\n\
+                   Nov 26 10:00:05 pi upsmon[1]: Poll UPS [apc@localhost] failed - Data stale\n\
+                   Nov 26 10:00:05 pi upsmon[1]: Communications with UPS apc@localhost lost\n\
+                   Nov 26 10:02:00 pi upsd[2]: UPS [apc] data is no longer stale\n\
+                   Nov 26 10:02:05 pi upsmon[1]: Communications with UPS apc@localhost established\n";
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
+        let e = &t.episodes[0];
+        assert_eq!(
+            (e.kind, e.cause, e.cause_line),
+            (EpisodeKind::Comms, Some(CauseId::UsbDeviceGone), Some(1))
+        );
+        assert_eq!(e.first_line, 1);
+        assert!(e.verdict.recovered());
+    }
+
+    #[test]
+    fn fsd_set_by_a_client_names_it_and_is_unexpected_on_mains() {
+        let log = "Nov 26 10:00:00 nas upsd[2]: Client admin@192.168.1.7 set FSD on UPS [ups]\n\
+                   Nov 26 10:00:01 nas upsmon[1]: UPS ups@localhost: forced shutdown in progress\n";
+        let t = timeline(log.as_bytes());
+        let sd = t
+            .episodes
+            .iter()
+            .find(|e| e.kind == EpisodeKind::Shutdown)
+            .unwrap();
+        assert_eq!(sd.fsd_client.as_deref(), Some("admin@192.168.1.7"));
+        assert_eq!(sd.cause, Some(CauseId::FsdUnexpected));
+    }
+
+    #[test]
+    fn newest_episodes_are_kept_older_ones_counted() {
+        let mut log = String::new();
+        for i in 0..(MAX_EPISODES + 5) {
+            log.push_str(&format!(
+                "UPS u{i}@h on battery\nUPS u{i}@h on line power\n"
+            ));
+        }
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), MAX_EPISODES);
+        assert_eq!(
+            t.episodes[0].ups.as_deref(),
+            Some("u5@h"),
+            "the oldest five went"
+        );
+        assert_eq!(
+            t.stats.older,
+            vec![OlderCount {
+                kind: EpisodeKind::Power,
+                count: 5
+            }]
+        );
     }
 
     #[test]

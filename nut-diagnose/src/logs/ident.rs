@@ -35,7 +35,7 @@ pub fn is_nut_ident(ident: &str) -> bool {
     if ident.is_empty() {
         return false;
     }
-    if PROGRAMS.contains(&ident) || DRIVERS.contains(&ident) {
+    if PROGRAMS.contains(&ident) || DRIVERS.binary_search(&ident).is_ok() {
         return true;
     }
     // Unit names and wrappers: nut-server, nut-monitor, nut-driver@apc(.service), nut-upsd (docker).
@@ -54,12 +54,17 @@ pub fn is_nut_ident(ident: &str) -> bool {
 /// timeline ties their lines to the UPS by time.
 pub fn is_driver(ident: &str) -> bool {
     let ident = ident.rsplit('/').next().unwrap_or(ident);
-    DRIVERS.contains(&ident) || ident.starts_with("nut-driver") || ident == "upsdrvctl"
+    DRIVERS.binary_search(&ident).is_ok() || ident.starts_with("nut-driver") || ident == "upsdrvctl"
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn drivers_are_sorted_for_binary_search() {
+        assert!(DRIVERS.windows(2).all(|w| w[0] < w[1]));
+    }
 
     #[test]
     fn nut_and_foreign() {

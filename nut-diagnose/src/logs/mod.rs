@@ -225,10 +225,19 @@ fn parse_str(s: &str) -> Result<LogEvent<'_>, LineError> {
         // A container or forwarder stamp before the program's own line (`docker logs -t`, a NAS relay):
         // the inner line's envelope is read the same way, the outer stamp kept when it has none.
         let inner = prefix::strip_priority(rest);
-        if let Some((_, r)) = time::relative(inner)
-            .or_else(|| time::syslog(inner))
-            .or_else(|| time::iso(inner))
-        {
+        // Cheap shape check first: an inner stamp starts with a digit, or is `Mmm dd`.
+        let maybe_stamp = inner.starts_with(|c: char| c.is_ascii_digit() || c == ' ')
+            || inner.split_once(' ').is_some_and(|(w, r)| {
+                w.len() <= 6 && r.trim_start().starts_with(|c: char| c.is_ascii_digit())
+            });
+        let inner_stamp = if maybe_stamp {
+            time::relative(inner)
+                .or_else(|| time::syslog(inner))
+                .or_else(|| time::iso(inner))
+        } else {
+            None
+        };
+        if let Some((_, r)) = inner_stamp {
             return Ok(headed(format, Some(t), r, true));
         }
         return Ok(headed(format, Some(t), rest, true));
@@ -263,17 +272,23 @@ fn headed<'a>(
             } else {
                 format
             };
-            let mut e = build(
+            let nut = ident::is_nut_ident(h.ident);
+            let mut e = build_scoped(
                 format,
                 time,
                 h.host.map(Cow::Borrowed),
                 Some(Cow::Borrowed(h.ident)),
                 h.pid,
                 Cow::Borrowed(h.msg),
+                if nut {
+                    log_patterns::Scope::Any
+                } else {
+                    log_patterns::Scope::Distinctive
+                },
             );
             // The header was a guess (`Fatal error: …` read as host `Fatal`, ident `error`): the whole
             // text may still be a NUT message.
-            let guessed = h.pid.is_none() && !ident::is_nut_ident(h.ident);
+            let guessed = h.pid.is_none() && !nut;
             if guessed && matches!(e.kind, EventKind::Foreign | EventKind::Unclassified) {
                 let scope = if h.host.is_none() {
                     log_patterns::Scope::Any
@@ -361,13 +376,26 @@ pub(crate) fn build<'a>(
     pid: Option<u32>,
     message: Cow<'a, str>,
 ) -> LogEvent<'a> {
-    let (body_at, debug) = debug_prefix(&message);
-    let body = message.get(body_at..).unwrap_or("");
     let scope = match ident.as_deref() {
         None => log_patterns::Scope::Any,
         Some(i) if ident::is_nut_ident(i) => log_patterns::Scope::Any,
         Some(_) => log_patterns::Scope::Distinctive,
     };
+    build_scoped(format, time, host, ident, pid, message, scope)
+}
+
+/// [`build`] with the scope already known (the caller has judged the ident).
+fn build_scoped<'a>(
+    format: Format,
+    time: Option<Timestamp>,
+    host: Option<Cow<'a, str>>,
+    ident: Option<Cow<'a, str>>,
+    pid: Option<u32>,
+    message: Cow<'a, str>,
+    scope: log_patterns::Scope,
+) -> LogEvent<'a> {
+    let (body_at, debug) = debug_prefix(&message);
+    let body = message.get(body_at..).unwrap_or("");
     let mut m = log_patterns::classify_scoped(body, scope);
     if m.is_none() && scope == log_patterns::Scope::Any {
         m = log_patterns::classify_anywhere(body, true, scope);
@@ -535,6 +563,29 @@ mod tests {
         assert_eq!(
             one("Nov 26 15:20:01 nas usbhid-ups[1]: No matching HID UPS found").kind,
             EventKind::DriverNoDevice
+        );
+    }
+
+    #[test]
+    fn nut_messages_under_unfamiliar_idents_are_nuts() {
+        // A forced shutdown logged under a wrapper's name is no "other program".
+        let e = one("Nov 26 15:20:01 nas myups-wrapper[9]: UPS ups@h: forced shutdown in progress");
+        assert_eq!(
+            (e.kind, e.ups.as_deref()),
+            (EventKind::ForcedShutdown, Some("ups@h"))
+        );
+        let ha = one("2026-11-26T15:20:01Z ha addon_a0d7b954_nut[1]: UPS ups@h on battery");
+        assert_eq!(ha.kind, EventKind::OnBattery);
+        // What any daemon may say stays foreign under another program's name.
+        assert_eq!(
+            one("Nov 26 15:20:01 nas sshd[1]: Reloading configuration").kind,
+            EventKind::Foreign
+        );
+        // A NUT message after a prefix nothing recognised.
+        let odd = one("fw1 2026 local7.notice upsmon[9]: UPS ups@h on battery");
+        assert_eq!(
+            (odd.kind, odd.ident.as_deref()),
+            (EventKind::OnBattery, Some("upsmon"))
         );
     }
 

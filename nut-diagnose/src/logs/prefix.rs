@@ -69,18 +69,17 @@ fn grep_prefix(s: &str) -> Option<&str> {
 
 /// `service-name  | rest` (docker compose logs; also `name_1 |`).
 fn compose_prefix(s: &str) -> Option<&str> {
-    let bar = s
-        .get(..80.min(s.len()))
-        .and_then(|h| h.find(" | ").or(h.find(" |")))?;
-    let name = s.get(..bar)?.trim_end_matches(' ');
+    let end = s.find(' ')?;
+    let name = s.get(..end)?;
     if name.is_empty()
+        || name.len() > 64
         || !name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
     {
         return None;
     }
-    let rest = s.get(bar + 2..)?;
+    let rest = s.get(end..)?.trim_start_matches(' ').strip_prefix('|')?;
     Some(rest.strip_prefix(' ').unwrap_or(rest))
 }
 

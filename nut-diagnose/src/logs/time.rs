@@ -224,15 +224,28 @@ const LOCAL_MONTHS: &[(&str, u8)] = &[
     ("elo", 7), ("syys", 8), ("loka", 9), ("marras", 10), ("joulu", 11),
 ];
 
-/// The month a (possibly localized) abbreviation names.
+/// The month a (possibly localized) abbreviation names. No allocation for ASCII words, and a word
+/// that cannot be a month (digits, brackets, too long) is refused at once.
 fn month_of(word: &str) -> Option<usize> {
     let w = word.strip_suffix('.').unwrap_or(word);
-    if w.is_empty() || w.len() > 12 {
+    if w.len() < 3 || w.len() > 12 {
         return None;
     }
     // Fast path: English three-letter names, as most logs have them.
     if let Some(i) = MONTHS.iter().position(|m| *m == w) {
         return Some(i);
+    }
+    if w.is_ascii() {
+        if !w.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return None;
+        }
+        return LOCAL_MONTHS
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(w))
+            .map(|(_, m)| usize::from(*m));
+    }
+    if w.chars().count() > 7 || !w.chars().all(char::is_alphabetic) {
+        return None;
     }
     let lower = w.to_lowercase();
     LOCAL_MONTHS
