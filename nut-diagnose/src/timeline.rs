@@ -40,6 +40,8 @@ pub const MAX_OPEN: usize = 1024;
 
 /// Lines that name no UPS join an incident that starts or runs within this window (10 minutes).
 pub const WINDOW_MICROS: i64 = 10 * 60 * 1_000_000;
+/// Root-cause lines this close in time count as one moment (ranked by tier, not by order).
+const SAME_MOMENT_MICROS: i64 = 5 * 1_000_000;
 /// The same, in lines, for logs without times.
 const WINDOW_LINES: u64 = 200;
 
@@ -277,6 +279,8 @@ struct Open {
     shutdown: bool,
     /// Tier of the current root cause (lower is more decisive).
     tier: u8,
+    /// When the root-cause line was logged.
+    cause_time: Option<Timestamp>,
     last_time: Option<Timestamp>,
 }
 
@@ -307,6 +311,7 @@ impl Open {
             counts: Vec::new(),
             shutdown: false,
             tier: u8::MAX,
+            cause_time: None,
             last_time: time,
         }
     }
@@ -332,10 +337,18 @@ impl Open {
             // The earliest decisive line is the root, unless a later one names a root-level cause
             // (tier 0: a device, a permission, a credential, the network, the configuration) where
             // the earlier one named only a symptom; a power line never replaces a failure.
+            // Lines of the same moment (kernel, driver and upsd log the same event within a second
+            // or two, in any order) are ranked by tier instead.
+            let same_moment = match (self.cause_time, time) {
+                (Some(a), Some(b)) => a.until(&b).is_some_and(|d| d.abs() <= SAME_MOMENT_MICROS),
+                _ => false,
+            };
             let replace = self.ep.cause.is_none()
                 || (tier == 0 && self.tier > 0)
-                || (self.tier == 3 && tier < 3);
+                || (self.tier == 3 && tier < 3)
+                || (same_moment && tier < self.tier);
             if replace {
+                self.cause_time = time;
                 self.tier = tier;
                 self.ep.cause = Some(c);
                 self.ep.cause_line = Some(ev.line);
@@ -365,6 +378,7 @@ impl Open {
             }
         };
         if better {
+            self.cause_time = other.cause_time;
             self.tier = other.tier;
             self.ep.cause = other.ep.cause;
             self.ep.cause_line = other.ep.cause_line;

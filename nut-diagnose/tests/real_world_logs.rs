@@ -27,6 +27,13 @@ const KNOWN_MISSES: &[(&str, &str)] = &[
     ("036-apc-bx-spurious-lb-rb.log", "the UPS itself reported RB (and LB); that the flags were spurious is the thread's conclusion, not the log's"),
     ("042-docker-tripplite-stale-then-connect-timeout.log", "two incidents six hours apart with no recovery between; the thread names the later one (upsd hung), the log's first is stale data"),
     ("043-opnsense-gui-table-precmd-failed-timeout.log", "the driver failure happened inside the rc script's precmd, which logs only 'failed precmd routine'; upsmon's timeouts are all the log says"),
+    ("037-ha-addon-journal-fsd-shutdowncmd-loop.log", "the thread files the failing SHUTDOWNCMD inside the container as 'other'; the log's 'Unable to call shutdown command' reads as a configuration error"),
+    ("056-secondary-fsd-reverse-order-shutdownexit-test.log", "a deliberate FSD test: the lines show a forced shutdown without an outage, which is all a log can say"),
+    ("060-remote-upsd-unreachable-poll-timeout-custom-notifymsg.log", "the poll timeout shows only as 'Server disconnected' (upsmon's text for it); that it was a timeout is in the thread"),
+    ("062-iobroker-ehostunreach-synology-upsd.log", "a third-party client's own error text (Node.js EHOSTUNREACH), no NUT message"),
+    ("063-iobroker-driver-not-connected-after-reboot.log", "a third-party client's own error text around the bare protocol token DRIVER-NOT-CONNECTED, no NUT message"),
+    ("064-domoticz-plugin-no-route-server-off.log", "a third-party plugin's own error text, no NUT message"),
+    ("069-omv-short-iso-upssched-forced-shutdown-no-outage.log", "the shutdown went through a user-named upssched command and a custom notify text; NUT's own FSD lines are not in the excerpt"),
 ];
 
 struct Excerpt {

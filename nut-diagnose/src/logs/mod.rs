@@ -144,7 +144,15 @@ pub fn parse_line(line: &[u8]) -> Result<LogEvent<'_>, LineError> {
         return Err(LineError::TooLong(line.len()));
     }
     match std::str::from_utf8(line) {
-        Ok(s) => parse_str(s),
+        Ok(s) => {
+            let e = parse_str(s)?;
+            // Full-width brackets (a CJK log viewer's rendering of `[`/`]`): read again with ASCII ones.
+            if e.kind == EventKind::Unclassified && s.contains('\u{3010}') {
+                let ascii = s.replace('\u{3010}', "[").replace('\u{3011}', "]");
+                return parse_str(&ascii).map(LogEvent::into_owned);
+            }
+            Ok(e)
+        }
         Err(_) => {
             let lossy = String::from_utf8_lossy(line).into_owned();
             parse_str(&lossy).map(LogEvent::into_owned)
@@ -266,7 +274,11 @@ fn headed<'a>(
         .or_else(|| prefix::table_row(rest))
         .or_else(|| prefix::anchor(rest));
     match h {
-        Some(h) => {
+        Some(mut h) => {
+            // upsmon -D output kept by the journal: its own seconds-since-start after the header.
+            if let Some((_, r)) = time::relative(h.msg) {
+                h.msg = r;
+            }
             let format = if format == Format::Bare {
                 Format::Ident
             } else {
@@ -461,13 +473,27 @@ fn sub<'a>(c: &Cow<'a, str>, r: Range<usize>) -> Option<Cow<'a, str>> {
     }
 }
 
-/// upsmon's debug prefix `[D1] `: returns where the text starts and whether the prefix was there.
+/// upsmon's debug prefix `[D1] ` (2.8.x also `[D2:main-loop] `): where the text starts and whether the
+/// prefix was there.
 fn debug_prefix(msg: &str) -> (usize, bool) {
     let b = msg.as_bytes();
     if b.len() >= 5 && b.first() == Some(&b'[') && b.get(1) == Some(&b'D') {
         let digits = b.iter().skip(2).take_while(|c| c.is_ascii_digit()).count();
-        if digits > 0 && b.get(2 + digits) == Some(&b']') && b.get(3 + digits) == Some(&b' ') {
-            return (4 + digits, true);
+        if digits == 0 {
+            return (0, false);
+        }
+        let mut end = 2 + digits;
+        if b.get(end) == Some(&b':') {
+            let tag = b
+                .iter()
+                .skip(end + 1)
+                .take(32)
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_'))
+                .count();
+            end += 1 + tag;
+        }
+        if b.get(end) == Some(&b']') && b.get(end + 1) == Some(&b' ') {
+            return (end + 2, true);
         }
     }
     (0, false)

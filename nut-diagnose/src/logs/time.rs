@@ -470,9 +470,13 @@ pub(crate) fn relative(s: &str) -> Option<(Timestamp, &str)> {
     let t = s.trim_start_matches(' ');
     let end = t.find(['\t', ' '])?;
     let (stamp, after) = t.split_at(end);
+    // One space only when the stamp is upsmon's `%.6f` (a paste that squeezed the TAB).
+    let six = stamp.split_once('.').is_some_and(|(_, f)| f.len() == 6);
     let rest = match after.strip_prefix('\t') {
         Some(r) => r,
-        None if after.starts_with("  ") => after.trim_start_matches(' '),
+        None if after.starts_with("  ") || (six && after.starts_with(' ')) => {
+            after.trim_start_matches(' ')
+        }
         None => return None,
     };
     let (secs, frac) = stamp.split_once('.')?;

@@ -13,7 +13,7 @@ import sys
 
 FILES = {
     "clients/upsmon.c": "upsmon",
-    "clients/upssched.c": "upssched",
+    "clients/upssched.c": "upssched", "clients/upsc.c": "upsc",
     "server/upsd.c": "upsd", "server/conf.c": "upsd", "server/netssl.c": "upsd",
     "server/netuser.c": "upsd", "server/sstate.c": "upsd", "server/user.c": "upsd",
     "server/netset.c": "upsd", "server/netinstcmd.c": "upsd", "server/netmisc.c": "upsd",
