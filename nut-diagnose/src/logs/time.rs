@@ -372,6 +372,9 @@ pub(crate) fn iso(s: &str) -> Option<(Timestamp, &str)> {
         .map_or(s.len(), |i| i + time_start);
     let stamp = s.get(..end)?;
     let rest = s.get(end..)?.trim_start_matches(' ');
+    if let Some(t) = iso_fast(stamp) {
+        return Some((t, rest));
+    }
     let p = DateTimeParser::new();
     if let Ok(ts) = p.parse_timestamp(stamp) {
         return Some((
@@ -395,6 +398,62 @@ pub(crate) fn iso(s: &str) -> Option<(Timestamp, &str)> {
         },
         rest,
     ))
+}
+
+/// The common shapes of [`iso`] without a parser per line: `YYYY-MM-DD`, `T` or space,
+/// `HH:MM:SS[.f]`, then `Z`, `±HH`, `±HHMM` or `±HH:MM` (or nothing). The date's day number comes from
+/// jiff, once per distinct date (a log has few); anything else goes to jiff's full parser.
+fn iso_fast(stamp: &str) -> Option<Timestamp> {
+    use std::cell::Cell;
+    thread_local! {
+        static LAST_DATE: Cell<([u8; 10], i64)> = const { Cell::new(([0; 10], 0)) };
+    }
+    let date: [u8; 10] = stamp.as_bytes().get(..10)?.try_into().ok()?;
+    let (cached, cached_days) = LAST_DATE.with(Cell::get);
+    let days = if cached == date {
+        cached_days
+    } else {
+        let d = parse_ymd(std::str::from_utf8(&date).ok()?)?;
+        LAST_DATE.with(|c| c.set((date, d)));
+        d
+    };
+    let t = stamp.get(11..)?;
+    let zone_at = t.find(['Z', 'z', '+', '-']).unwrap_or(t.len());
+    let (clock, zone) = t.split_at(zone_at);
+    let sod = parse_clock(clock)?;
+    let local = days.checked_mul(DAY_MICROS)?.checked_add(sod)?;
+    let offset = match zone.as_bytes() {
+        [] => {
+            return Some(Timestamp {
+                clock: Clock::Local,
+                micros: local,
+            })
+        }
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let (h, m) = match rest {
+                [h1, h2] => ([*h1, *h2], [b'0', b'0']),
+                [h1, h2, m1, m2] | [h1, h2, b':', m1, m2] => ([*h1, *h2], [*m1, *m2]),
+                _ => return None,
+            };
+            let h = digits(std::str::from_utf8(&h).ok()?)? as i64;
+            let m = digits(std::str::from_utf8(&m).ok()?)? as i64;
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let secs = (h * 60 + m) * 60;
+            if *sign == b'-' {
+                -secs
+            } else {
+                secs
+            }
+        }
+        _ => return None,
+    };
+    Some(Timestamp {
+        clock: Clock::Unix,
+        micros: local.checked_sub(offset.checked_mul(1_000_000)?)?,
+    })
 }
 
 /// A time of day alone: `15:20:01[.f] ` or `[15:20:01] ` (Home Assistant add-on lines).
