@@ -680,6 +680,20 @@ struct Compiled {
     kind: EventKind,
     /// Another daemon could say the same (`Signal 15: exiting`): only matched on a NUT program's line.
     generic: bool,
+    /// The first (up to 8) bytes of the first literal and the mask of those bytes, for a one-compare
+    /// rejection of most templates of a bucket (see [`head8`]).
+    head: u64,
+    head_mask: u64,
+}
+
+/// The first 8 bytes of `b` as a little-endian word, zero-padded.
+fn head8(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    let n = b.len().min(8);
+    if let (Some(dst), Some(src)) = (w.get_mut(..n), b.get(..n)) {
+        dst.copy_from_slice(src);
+    }
+    u64::from_le_bytes(w)
 }
 
 /// Rows whose text other programs use too; matched only on lines of a NUT program (or of no known
@@ -744,6 +758,8 @@ fn compile(t: &'static str, kind: EventKind) -> Compiled {
         literal_len,
         kind,
         generic: false,
+        head: 0,
+        head_mask: 0,
     }
 }
 
@@ -764,6 +780,14 @@ fn table() -> &'static Table {
             .map(|p| {
                 let mut c = compile(p.template, p.kind);
                 c.generic = GENERIC.contains(&p.id);
+                let first = c.pieces.first().map_or(&b""[..], |f| f.as_bytes());
+                c.head = head8(first);
+                let n = first.len().min(8);
+                c.head_mask = if n == 8 {
+                    u64::MAX
+                } else {
+                    (1u64 << (8 * n)) - 1
+                };
                 c
             })
             .collect();
@@ -872,9 +896,10 @@ pub fn classify(msg: &str) -> Option<Match> {
 pub fn classify_scoped(msg: &str, scope: Scope) -> Option<Match> {
     let t = table();
     let first = usize::from(*msg.as_bytes().first()?);
+    let head = head8(msg.as_bytes());
     t.buckets.get(first)?.iter().find_map(|&i| {
         let c = t.rows.get(usize::from(i))?;
-        if scope == Scope::Distinctive && c.generic {
+        if head & c.head_mask != c.head || (scope == Scope::Distinctive && c.generic) {
             return None;
         }
         try_match(c, msg)

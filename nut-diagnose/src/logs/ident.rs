@@ -35,6 +35,13 @@ pub fn is_nut_ident(ident: &str) -> bool {
     if ident.is_empty() {
         return false;
     }
+    // The daemons most lines come from, before any table look-up.
+    if matches!(ident, "upsmon" | "upsd" | "upssched" | "upsdrvctl") {
+        return true;
+    }
+    if ident.len() > 64 {
+        return false;
+    }
     if PROGRAMS.contains(&ident) || DRIVERS.binary_search(&ident).is_ok() {
         return true;
     }
