@@ -5,7 +5,8 @@
 //! messages of real outages (driver loss floods, connection refusals, on battery / on line power, FSD)
 //! with foreign lines (sshd, kernel) and a few lines no template knows.
 //!
-//! Run: `cargo bench -p nut-benches --bench logs`
+//! Run: `cargo bench -p nut-benches --bench logs` (the whole-process comparison with `grep -cE` on a
+//! syslog of the same size is in BENCHMARKS.md).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use nut_diagnose::{logs, timeline};
@@ -77,6 +78,16 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("timeline", |b| {
         b.iter(|| timeline::timeline(&data).episodes.len())
+    });
+    // What `nutctl logs FILE` runs: the streaming reader fed 256 KiB chunks, then the findings.
+    g.bench_function("reader", |b| {
+        b.iter(|| {
+            let mut r = logs::reader::LogReader::new(logs::reader::ReadOptions::default());
+            for chunk in data.chunks(256 * 1024) {
+                r.feed(chunk);
+            }
+            r.judge(None).findings.len()
+        })
     });
     g.finish();
 }

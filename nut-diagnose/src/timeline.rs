@@ -1,10 +1,17 @@
-//! Log events → a timeline of episodes: communications lost → established, on battery → on line power,
-//! and forced shutdowns, each with start, end, duration and a verdict.
+//! Log events → a timeline of incidents: what the driver, upsd, upsmon, systemd and the kernel say about
+//! the same UPS in the same time window is one episode, named after its root cause (the earliest line of
+//! the most decisive kind, [`CauseId::tier`]) and with how it ended: by itself, after the restart of a
+//! named unit, after a configuration reload, or not at all.
 //!
-//! One outage is one episode however many lines upsmon writes about it: a driver that is gone for an hour
-//! produces a "Poll … failed - Driver not connected" line every poll, and the timeline turns them into one
-//! episode with a count. Lines the table does not know are counted (and a few kept as samples), never
-//! silently dropped.
+//! One outage is one episode however many lines are written about it: a driver that is gone for an hour
+//! produces a "Poll … failed - Driver not connected" line every poll, and the timeline turns them into
+//! one episode with a count. upsd's `apc` and upsmon's `apc@localhost` on the same host are one UPS.
+//! Lines that name no UPS (a driver's, systemd's, the kernel's) join the incident open at that time, or
+//! open a `fault` episode of their own that a comms episode starting within [`WINDOW_MICROS`] absorbs.
+//! Battery replacement, overload, OFF, bypass and calibration are episodes of their own.
+//!
+//! Memory is bounded: at most [`MAX_EPISODES`] episodes are kept, the newest; older ones are counted
+//! per kind in [`Stats::older`]. Open episodes are bounded by [`MAX_OPEN`].
 //!
 //! ```
 //! use nut_diagnose::timeline::{timeline, EpisodeKind, EpisodeVerdict};
@@ -16,16 +23,27 @@
 //! assert_eq!(e.duration_micros, Some(16_004_326));
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
-use crate::knowledge::EventKind;
+use crate::knowledge::{CauseId, EventKind};
 use crate::logs::{self, Clock, LineError, LogEvent, Timestamp};
 
-/// Most episodes one timeline keeps; beyond it episodes are only counted (`Stats::episodes_dropped`), so
+/// Most episodes one timeline keeps (the newest); older ones are only counted ([`Stats::older`]), so
 /// a hostile or absurd log cannot grow memory without bound.
 pub const MAX_EPISODES: usize = 10_000;
+
+/// Most episodes open at once (distinct UPS names); past it the oldest open one is closed.
+pub const MAX_OPEN: usize = 1024;
+
+/// Lines that name no UPS join an incident that starts or runs within this window (10 minutes).
+pub const WINDOW_MICROS: i64 = 10 * 60 * 1_000_000;
+/// Root-cause lines this close in time count as one moment (ranked by tier, not by order).
+const SAME_MOMENT_MICROS: i64 = 5 * 1_000_000;
+/// The same, in lines, for logs without times.
+const WINDOW_LINES: u64 = 200;
 
 /// How many unclassified lines are kept as samples, and how long each sample may be.
 pub const SAMPLES: usize = 5;
@@ -41,6 +59,19 @@ pub enum EpisodeKind {
     Power,
     /// The host started a forced shutdown (FSD, "Executing automatic power-fail shutdown").
     Shutdown,
+    /// A NUT program, its driver, its unit or its device failed (configuration refused, USB device
+    /// gone, permissions, login refused…) without (yet) a communication loss.
+    Fault,
+    /// The UPS reports that its battery needs replacing.
+    Battery,
+    /// The UPS is overloaded.
+    Overload,
+    /// The UPS is administratively OFF or asleep.
+    Off,
+    /// The UPS is on bypass (powered, not protecting).
+    Bypass,
+    /// The UPS runs a battery calibration.
+    Calibration,
 }
 
 /// How an episode ended.
@@ -49,6 +80,10 @@ pub enum EpisodeKind {
 pub enum EpisodeVerdict {
     /// It ended by itself ("established", "on line power").
     RecoveredAutomatically,
+    /// It ended after a NUT unit or program was restarted (see [`Episode::ending`]).
+    RecoveredAfterRestart,
+    /// It ended after a configuration reload.
+    RecoveredAfterReload,
     /// It had not ended when the log ends: communications still down, or still on battery.
     StillDown,
     /// A shutdown started during it (or it is the shutdown).
@@ -62,11 +97,34 @@ impl EpisodeVerdict {
     pub fn as_str(self) -> &'static str {
         match self {
             EpisodeVerdict::RecoveredAutomatically => "recovered automatically",
+            EpisodeVerdict::RecoveredAfterRestart => "recovered after a restart",
+            EpisodeVerdict::RecoveredAfterReload => "recovered after a configuration reload",
             EpisodeVerdict::StillDown => "still down",
             EpisodeVerdict::ShutdownInitiated => "shutdown initiated",
             EpisodeVerdict::MonitoringStopped => "monitoring stopped",
         }
     }
+
+    /// True when the episode ended well (by itself, after a restart or a reload).
+    pub fn recovered(self) -> bool {
+        matches!(
+            self,
+            EpisodeVerdict::RecoveredAutomatically
+                | EpisodeVerdict::RecoveredAfterRestart
+                | EpisodeVerdict::RecoveredAfterReload
+        )
+    }
+}
+
+/// What ended an episode that recovered after someone acted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ending {
+    /// The unit or program restarted (`nut-monitor`, `nut-driver@apc`, `upsd`), or `reload`.
+    pub unit: String,
+    /// When, if the log says.
+    pub at: Option<Timestamp>,
+    /// Its line.
+    pub line: u64,
 }
 
 /// How many lines of one kind an episode holds.
@@ -83,7 +141,8 @@ pub struct KindCount {
 pub struct Episode {
     /// What it is about.
     pub kind: EpisodeKind,
-    /// The UPS as the log names it (`ups@host[:port]` from upsmon, `ups` from upsd); none for a shutdown.
+    /// The UPS as the log first names it (`ups@host[:port]` from upsmon, `ups` from upsd); none when
+    /// no line of it names one.
     pub ups: Option<String>,
     /// Time of the first line, if the log has times.
     pub start: Option<Timestamp>,
@@ -93,6 +152,14 @@ pub struct Episode {
     pub duration_micros: Option<i64>,
     /// How it ended.
     pub verdict: EpisodeVerdict,
+    /// The root cause: the earliest line of the most decisive kind ([`CauseId::tier`]).
+    pub cause: Option<CauseId>,
+    /// The line that names the root cause.
+    pub cause_line: Option<u64>,
+    /// For a recovery after a restart or reload: which, and when.
+    pub ending: Option<Ending>,
+    /// For a shutdown: the client that set FSD (upsd's `Client u@h set FSD on UPS [x]`).
+    pub fsd_client: Option<String>,
     /// Line number of the first line.
     pub first_line: u64,
     /// Line number of the last line that belonged to it.
@@ -119,6 +186,15 @@ impl Episode {
     }
 }
 
+/// Episodes no longer kept, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OlderCount {
+    /// The episode kind.
+    pub kind: EpisodeKind,
+    /// How many.
+    pub count: u64,
+}
+
 /// What the timeline saw, line by line.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
@@ -134,19 +210,44 @@ pub struct Stats {
     pub markers: u64,
     /// Lines that could not be read at all (too long, broken JSON).
     pub unparsed: u64,
-    /// Episodes beyond [`MAX_EPISODES`], counted but not kept.
+    /// Episodes beyond [`MAX_EPISODES`]: the oldest, counted but not kept.
     pub episodes_dropped: u64,
+    /// The episodes not kept, by kind.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub older: Vec<OlderCount>,
 }
 
 /// The result: episodes in order of their first line, counts, and samples of what was not understood.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timeline {
-    /// Every episode, ordered by first line.
+    /// Every episode kept (the newest [`MAX_EPISODES`]), ordered by first line.
     pub episodes: Vec<Episode>,
     /// Line counts.
     pub stats: Stats,
     /// The first few unclassified messages (truncated), so a reader can see what was missed.
     pub unclassified_samples: Vec<String>,
+}
+
+impl Timeline {
+    /// The incident the log is about: an episode with a root-level cause (tier 0), else a failure,
+    /// else the power situation; among equals the earliest.
+    pub fn headline(&self) -> Option<&Episode> {
+        self.episodes
+            .iter()
+            .filter(|e| e.cause.is_some())
+            .min_by_key(|e| {
+                let tier = e.cause.map_or(9, CauseId::tier);
+                let weak = e.lines.iter().all(|k| k.kind.is_weak());
+                // Root-level causes first, then failures, then the power situation; among equals
+                // the earliest incident (later ones are often its consequences).
+                let class = match tier.max(if weak { 2 } else { 0 }) {
+                    0 => 0,
+                    1 | 2 => 1,
+                    _ => 2,
+                };
+                (class, e.first_line)
+            })
+    }
 }
 
 /// Parses `input` as log lines and builds the timeline.
@@ -170,12 +271,17 @@ pub fn from_events<'a, 'e: 'a>(events: impl IntoIterator<Item = &'a LogEvent<'e>
     b.finish()
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Open {
     ep: Episode,
     /// Per-kind counts; an episode holds a handful of kinds, so a short list beats hashing every line.
     counts: Vec<KindCount>,
     shutdown: bool,
+    /// Tier of the current root cause (lower is more decisive).
+    tier: u8,
+    /// When the root-cause line was logged.
+    cause_time: Option<Timestamp>,
+    last_time: Option<Timestamp>,
 }
 
 impl Open {
@@ -193,6 +299,10 @@ impl Open {
                 end: None,
                 duration_micros: None,
                 verdict: EpisodeVerdict::StillDown,
+                cause: None,
+                cause_line: None,
+                ending: None,
+                fsd_client: None,
                 first_line: ev.line,
                 last_line: ev.line,
                 lines: Vec::new(),
@@ -200,10 +310,13 @@ impl Open {
             },
             counts: Vec::new(),
             shutdown: false,
+            tier: u8::MAX,
+            cause_time: None,
+            last_time: time,
         }
     }
 
-    fn add(&mut self, ev: &LogEvent<'_>) {
+    fn add(&mut self, ev: &LogEvent<'_>, time: Option<Timestamp>, cause: Option<CauseId>) {
         match self.counts.iter_mut().find(|k| k.kind == ev.kind) {
             Some(k) => k.count += 1,
             None => self.counts.push(KindCount {
@@ -212,6 +325,77 @@ impl Open {
             }),
         }
         self.ep.last_line = ev.line;
+        if time.is_some() {
+            self.last_time = time;
+        }
+        if let Some(c) = cause {
+            let tier = if ev.kind.is_weak() {
+                c.tier().max(2)
+            } else {
+                c.tier()
+            };
+            // The earliest decisive line is the root, unless a later one names a root-level cause
+            // (tier 0: a device, a permission, a credential, the network, the configuration) where
+            // the earlier one named only a symptom; a power line never replaces a failure.
+            // Lines of the same moment (kernel, driver and upsd log the same event within a second
+            // or two, in any order) are ranked by tier instead.
+            let same_moment = match (self.cause_time, time) {
+                (Some(a), Some(b)) => a.until(&b).is_some_and(|d| d.abs() <= SAME_MOMENT_MICROS),
+                _ => false,
+            };
+            let replace = self.ep.cause.is_none()
+                || (tier == 0 && self.tier > 0)
+                || (self.tier == 3 && tier < 3)
+                || (same_moment && tier < self.tier);
+            if replace {
+                self.cause_time = time;
+                self.tier = tier;
+                self.ep.cause = Some(c);
+                self.ep.cause_line = Some(ev.line);
+            }
+        }
+    }
+
+    /// Takes over another open episode's lines and root cause (a fault that turned out to be the start
+    /// of this incident).
+    fn absorb(&mut self, other: Open) {
+        for k in other.counts {
+            match self.counts.iter_mut().find(|c| c.kind == k.kind) {
+                Some(c) => c.count += k.count,
+                None => self.counts.push(k),
+            }
+        }
+        if other.ep.first_line < self.ep.first_line {
+            self.ep.first_line = other.ep.first_line;
+            self.ep.start = other.ep.start.or(self.ep.start);
+        }
+        let better = match (other.tier == 0, self.tier == 0) {
+            (true, false) => true,
+            (false, true) => false,
+            _ => {
+                other.ep.cause.is_some()
+                    && (self.ep.cause.is_none() || other.ep.cause_line < self.ep.cause_line)
+            }
+        };
+        if better {
+            self.cause_time = other.cause_time;
+            self.tier = other.tier;
+            self.ep.cause = other.ep.cause;
+            self.ep.cause_line = other.ep.cause_line;
+        }
+        if self.ep.ups.is_none() {
+            self.ep.ups = other.ep.ups;
+        }
+    }
+
+    /// True when `time`/`line` are within the joining window of this episode's last line.
+    fn near(&self, time: Option<Timestamp>, line: u64) -> bool {
+        match (self.last_time, time) {
+            (Some(a), Some(b)) if a.clock == b.clock => {
+                (b.micros - a.micros).abs() <= WINDOW_MICROS
+            }
+            _ => line.saturating_sub(self.ep.last_line) <= WINDOW_LINES,
+        }
     }
 
     fn close(mut self, end: Option<Timestamp>, verdict: EpisodeVerdict) -> Episode {
@@ -232,13 +416,52 @@ impl Open {
     }
 }
 
+/// The restart (or reload) last seen: a recovery after it is credited to it.
+#[derive(Debug, Clone)]
+struct Restart {
+    unit: String,
+    at: Option<Timestamp>,
+    line: u64,
+    reload: bool,
+}
+
+/// FNV-1a: the open-episode maps are looked up on every line with a short UPS name as key, where
+/// SipHash's DoS resistance buys nothing (the map is bounded by [`MAX_OPEN`]) and costs a third of
+/// the lookup.
+#[derive(Debug, Clone, Copy)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+type Map<V> = HashMap<String, V, BuildHasherDefault<Fnv>>;
+
+/// Number of [`EpisodeKind`]s other than `Shutdown` (the open maps are indexed by kind).
+const KINDS: usize = 9;
+
 /// Streaming builder: push events in log order, then [`TimelineBuilder::finish`].
-#[derive(Debug, Default)]
+#[derive(Debug, Clone)]
 pub struct TimelineBuilder {
-    comms: HashMap<String, Open>,
-    power: HashMap<String, Open>,
+    /// Open episodes per kind (indexed by `EpisodeKind as usize`), keyed by the UPS ([`ups_key`]); a
+    /// fault that names no UPS is under the empty key.
+    open: Vec<Map<Open>>,
+    open_count: usize,
     shutdown: Option<Open>,
-    done: Vec<Episode>,
+    done: VecDeque<Episode>,
     /// How many of `done` [`TimelineBuilder::take_finished`] has handed out already.
     handed_out: usize,
     stats: Stats,
@@ -246,15 +469,173 @@ pub struct TimelineBuilder {
     last_time: Option<Timestamp>,
     last_yearless: Option<i64>,
     year_offset: i64,
+    last_tod: Option<i64>,
+    tod_offset: i64,
+    /// The year of year-less stamps, when given (`--year`).
+    year: Option<i16>,
+    /// The first full date seen: (year, year-less day number), to date year-less stamps by.
+    seen_full: Option<(i16, i64)>,
+    restart: Option<Restart>,
+    /// Line of the last "on battery".
+    last_on_battery: Option<u64>,
+}
+
+impl Default for TimelineBuilder {
+    fn default() -> Self {
+        TimelineBuilder {
+            open: (0..KINDS).map(|_| Map::default()).collect(),
+            open_count: 0,
+            shutdown: None,
+            done: VecDeque::new(),
+            handed_out: 0,
+            stats: Stats::default(),
+            samples: Vec::new(),
+            last_time: None,
+            last_yearless: None,
+            year_offset: 0,
+            last_tod: None,
+            tod_offset: 0,
+            year: None,
+            seen_full: None,
+            restart: None,
+            last_on_battery: None,
+        }
+    }
 }
 
 /// Microseconds in 366 days: what a `-o short` clock gains when the log crosses New Year.
 const YEAR_MICROS: i64 = 366 * 86_400 * 1_000_000;
+const DAY_MICROS: i64 = 86_400 * 1_000_000;
+
+/// The key one UPS has in every program's lines: upsmon's `apc@localhost` (or `apc@127.0.0.1:3493`,
+/// or `apc@<this host>`) and upsd's `apc` are one UPS; `apc@nas` seen from another host stays whole.
+pub fn ups_key<'a>(ups: &'a str, host: Option<&str>) -> &'a str {
+    let Some((name, h)) = ups.split_once('@') else {
+        return ups;
+    };
+    let h = h
+        .strip_prefix('[')
+        .map_or(h, |r| r.split(']').next().unwrap_or(r));
+    let h = match h.rsplit_once(':') {
+        Some((a, p)) if !a.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => a,
+        _ => h,
+    };
+    let local = matches!(
+        h,
+        "localhost" | "127.0.0.1" | "::1" | "localhost.localdomain"
+    ) || host.is_some_and(|me| me.eq_ignore_ascii_case(h));
+    if local {
+        name
+    } else {
+        ups
+    }
+}
+
+fn idx(kind: EpisodeKind) -> usize {
+    (kind as usize).min(KINDS - 1)
+}
+
+/// The unit a systemd line or a start banner is about (`nut-driver@apc`, `nut-monitor`, `nut-server`).
+fn unit_of(ev: &LogEvent<'_>) -> String {
+    if let Some(u) = ev.ups.as_deref() {
+        return format!("nut-driver@{u}");
+    }
+    let d = ev.detail.as_deref().unwrap_or("");
+    let d = d.trim_end_matches(".service");
+    if matches!(ev.kind, EventKind::Monitoring | EventKind::Reloading) {
+        return match ev.ident.as_deref() {
+            Some("upsd") => "nut-server".into(),
+            Some("upsmon") => "nut-monitor".into(),
+            Some(i) => i.to_string(),
+            None if ev.message.contains("upsmon") => "nut-monitor".into(),
+            None if ev.message.contains("upsd") => "nut-server".into(),
+            None => "nut".into(),
+        };
+    }
+    if d.contains("monitor") {
+        "nut-monitor".into()
+    } else if d.contains("information server") || d.starts_with("server") {
+        "nut-server".into()
+    } else if d.contains("driver") {
+        "nut-driver".into()
+    } else if d.is_empty() {
+        "nut".into()
+    } else {
+        format!("nut-{d}")
+    }
+}
+
+/// The cause a failed unit stands for.
+fn unit_cause(unit: &str) -> CauseId {
+    if unit.starts_with("nut-driver") {
+        CauseId::DriverNotRunning
+    } else if unit.starts_with("nut-server") {
+        CauseId::ServerNotRunning
+    } else {
+        CauseId::Other
+    }
+}
+
+/// Whether restarting `unit` can end a fault of cause `c`.
+fn unit_fixes(unit: &str, c: Option<CauseId>) -> bool {
+    use CauseId::*;
+    let Some(c) = c else { return true };
+    if unit.starts_with("nut-driver") {
+        matches!(
+            c,
+            DriverNotRunning | UsbDeviceGone | UsbPermission | DataStale | ConfigError | Other
+        )
+    } else if unit.starts_with("nut-server") {
+        matches!(
+            c,
+            ListenFailed
+                | ServerNotRunning
+                | ConfigError
+                | FilePermission
+                | TlsError
+                | DriverNotRunning
+                | Other
+        )
+    } else if unit.starts_with("nut-monitor") {
+        matches!(
+            c,
+            LoginRefused
+                | UnknownUps
+                | ConfigError
+                | NetworkUnreachable
+                | TlsError
+                | ServerNotRunning
+                | FilePermission
+                | Other
+        )
+    } else {
+        true
+    }
+}
 
 impl TimelineBuilder {
     /// An empty builder.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty builder that dates year-less stamps in `year` (when given).
+    pub fn with_year(year: Option<i16>) -> Self {
+        TimelineBuilder {
+            year,
+            ..Self::default()
+        }
+    }
+
+    /// The counts so far.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Counts a line that continued the previous one (a long line a mail client wrapped), read joined.
+    pub fn push_continuation(&mut self) {
+        self.stats.lines += 1;
+        self.stats.classified += 1;
     }
 
     /// Counts a line that could not be read.
@@ -263,27 +644,54 @@ impl TimelineBuilder {
         self.stats.unparsed += 1;
     }
 
-    /// Normalises a year-less timestamp across New Year (a jump back of more than half a year).
+    /// Normalises a year-less timestamp across New Year (a jump back of more than half a year) and a
+    /// time of day across midnight (a jump back of more than 12 hours).
     fn normalise(&mut self, t: Option<Timestamp>) -> Option<Timestamp> {
         let mut t = t?;
-        if t.clock == Clock::Yearless {
-            if let Some(last) = self.last_yearless {
-                if t.micros < last - YEAR_MICROS / 2 {
-                    self.year_offset = self.year_offset.saturating_add(YEAR_MICROS);
+        match t.clock {
+            Clock::Yearless => {
+                if let Some(last) = self.last_yearless {
+                    if t.micros < last - YEAR_MICROS / 2 {
+                        self.year_offset = self.year_offset.saturating_add(YEAR_MICROS);
+                    }
+                }
+                self.last_yearless = Some(t.micros);
+                t.micros = t.micros.saturating_add(self.year_offset);
+            }
+            Clock::TimeOfDay => {
+                if let Some(last) = self.last_tod {
+                    if t.micros < last - DAY_MICROS / 2 {
+                        self.tod_offset = self.tod_offset.saturating_add(DAY_MICROS);
+                    }
+                }
+                self.last_tod = Some(t.micros);
+                t.micros = t.micros.saturating_add(self.tod_offset);
+            }
+            Clock::Unix | Clock::Local if self.seen_full.is_none() => {
+                if let (Some(y), Some(d)) = (t.year(), t.yearless_day()) {
+                    self.seen_full = Some((y, d));
                 }
             }
-            self.last_yearless = Some(t.micros);
-            t.micros = t.micros.saturating_add(self.year_offset);
+            _ => {}
         }
         self.last_time = Some(t);
         Some(t)
     }
 
     fn emit(&mut self, ep: Episode) {
-        if self.done.len() < MAX_EPISODES {
-            self.done.push(ep);
-        } else {
-            self.stats.episodes_dropped += 1;
+        self.done.push_back(ep);
+        if self.done.len() > MAX_EPISODES {
+            if let Some(old) = self.done.pop_front() {
+                self.handed_out = self.handed_out.saturating_sub(1);
+                self.stats.episodes_dropped += 1;
+                match self.stats.older.iter_mut().find(|o| o.kind == old.kind) {
+                    Some(o) => o.count += 1,
+                    None => self.stats.older.push(OlderCount {
+                        kind: old.kind,
+                        count: 1,
+                    }),
+                }
+            }
         }
     }
 
@@ -313,9 +721,14 @@ impl TimelineBuilder {
         }
         let time = self.normalise(ev.time);
         let ups = ev.ups.as_deref();
+        let key = ups.map(|u| ups_key(u, ev.host.as_deref()));
+        let cause = match ev.kind {
+            UnitFailed => Some(unit_cause(&unit_of(ev))),
+            k => k.cause(ev.detail.as_deref()),
+        };
         match ev.kind {
-            // A refused login opens no episode by itself: upsmon keeps polling without a login (reads need
-            // none), so communication is not lost; the login rule reports it.
+            // A refused login opens no comms episode by itself: upsmon keeps polling without a login
+            // (reads need none), so communication is not lost; it is a fault of its own.
             CommLost
             | NoComm
             | ConnectRefused
@@ -331,34 +744,56 @@ impl TimelineBuilder {
             | PollFailed
             | PollFailureState
             | UpsdDataStale
-            | UpsdDriverMissing => {
-                if let Some(u) = ups {
-                    self.open_add(EpisodeKind::Comms, u, ev, time);
+            | UpsdDriverMissing
+            | LoginIo
+                if key.is_some() =>
+            {
+                if let Some(k) = key {
+                    self.open_comms(k, ups, ev, time, cause);
                 }
             }
-            CommOk | PollRecovered | UpsdDataOk | UpsdDriverConnected => {
-                if let Some(mut o) = ups.and_then(|u| self.comms.remove(u)) {
-                    o.add(ev);
-                    let ep = o.close(time, EpisodeVerdict::RecoveredAutomatically);
-                    self.emit(ep);
-                }
+            CommOk | PollRecovered | UpsdDataOk | UpsdDriverConnected | LoggedIn | UpsdLogin
+            | DriverUpsBack => {
+                self.recover(key, ev, time);
             }
             OnBattery => {
-                if let Some(u) = ups {
-                    self.open_add(EpisodeKind::Power, u, ev, time);
+                self.last_on_battery = Some(ev.line);
+                // A shutdown already under way turns out to be during a real outage (a log cut after
+                // the "on battery" line, or a shutdown for another UPS).
+                if let Some(sd) = &mut self.shutdown {
+                    if sd.ep.cause == Some(CauseId::FsdUnexpected) {
+                        sd.ep.cause = Some(CauseId::PowerOutage);
+                    }
+                }
+                if let Some(k) = key {
+                    self.open_add(EpisodeKind::Power, k, ups, ev, time, cause);
                 }
             }
             LowBattery => {
-                if let Some(o) = ups.and_then(|u| self.power.get_mut(u)) {
-                    o.add(ev);
+                if let Some(o) = key.and_then(|k| self.open[idx(EpisodeKind::Power)].get_mut(k)) {
+                    o.add(ev, time, cause);
                     o.ep.low_battery = true;
                 }
             }
-            OnLine => {
-                if let Some(mut o) = ups.and_then(|u| self.power.remove(u)) {
-                    o.add(ev);
-                    let ep = o.close(time, EpisodeVerdict::RecoveredAutomatically);
-                    self.emit(ep);
+            OnLine => self.close_one(EpisodeKind::Power, key, ev, time),
+            ReplaceBattery | Overload | Off | Bypass | Calibrating => {
+                let kind = match ev.kind {
+                    ReplaceBattery => EpisodeKind::Battery,
+                    Overload => EpisodeKind::Overload,
+                    Off => EpisodeKind::Off,
+                    Bypass => EpisodeKind::Bypass,
+                    _ => EpisodeKind::Calibration,
+                };
+                self.open_add(kind, key.unwrap_or(""), ups, ev, time, cause);
+            }
+            NotOverload => self.close_one(EpisodeKind::Overload, key, ev, time),
+            NotOff => self.close_one(EpisodeKind::Off, key, ev, time),
+            NotBypass => self.close_one(EpisodeKind::Bypass, key, ev, time),
+            CalibrationDone => self.close_one(EpisodeKind::Calibration, key, ev, time),
+            UpsdSetFsd => {
+                self.shutdown_event(ev, time);
+                if let Some(sd) = &mut self.shutdown {
+                    sd.ep.fsd_client = ev.detail.as_deref().map(str::to_string);
                 }
             }
             kind if kind.is_shutdown() => {
@@ -366,61 +801,238 @@ impl TimelineBuilder {
                 if ev.kind == CriticalUps && self.shutdown.is_none() {
                     return;
                 }
-                for o in self.comms.values_mut().chain(self.power.values_mut()) {
-                    o.shutdown = true;
+                self.shutdown_event(ev, time);
+            }
+            UnitStarted | UnitRestarting | Monitoring | Reloading => {
+                let unit = unit_of(ev);
+                self.restart = Some(Restart {
+                    unit: unit.clone(),
+                    at: time,
+                    line: ev.line,
+                    reload: ev.kind == Reloading,
+                });
+                if ev.kind == UnitStarted {
+                    // The faults this unit's restart can end, ended by it.
+                    let ended: Vec<String> = self.open[idx(EpisodeKind::Fault)]
+                        .iter()
+                        .filter(|(_, o)| unit_fixes(&unit, o.ep.cause))
+                        .map(|(k, _)| k.clone())
+                        .collect();
+                    for k in ended {
+                        self.close_one(EpisodeKind::Fault, Some(&k), ev, time);
+                    }
                 }
-                if let Some(o) = ups.and_then(|u| self.power.get_mut(u)) {
-                    o.add(ev);
-                }
-                let sd = self
-                    .shutdown
-                    .get_or_insert_with(|| Open::new(EpisodeKind::Shutdown, None, ev, time));
-                sd.add(ev);
-                sd.ep.end = time.or(sd.ep.end);
             }
             Exiting if ev.ident.as_deref().map_or(true, |i| i == "upsmon") => self.stop_all(time),
             Marker if ev.message.starts_with("-- Boot") || ev.message.starts_with("-- Reboot") => {
                 self.stop_all(self.last_time)
             }
+            _ if cause.is_some() => {
+                // A decisive line: joins the comms episode of its UPS (or, naming none, the one open
+                // near it), or is a fault of its own.
+                let comms = idx(EpisodeKind::Comms);
+                let target = match key {
+                    Some(k) if self.open[comms].contains_key(k) => Some(k.to_string()),
+                    Some(_) => None,
+                    None => self.open[comms]
+                        .iter()
+                        .filter(|(_, o)| o.near(time, ev.line))
+                        .max_by_key(|(_, o)| o.ep.last_line)
+                        .map(|(k, _)| k.clone()),
+                };
+                match target.and_then(|k| self.open[comms].get_mut(&k)) {
+                    Some(o) => o.add(ev, time, cause),
+                    None => {
+                        self.open_add(EpisodeKind::Fault, key.unwrap_or(""), ups, ev, time, cause)
+                    }
+                }
+            }
             _ => {
                 // Any other line about a UPS with an open episode belongs to it (NOCOMM repeats, notices).
-                if let Some(o) = ups.and_then(|u| self.comms.get_mut(u)) {
-                    o.add(ev);
+                if let Some(o) = key.and_then(|k| self.open[idx(EpisodeKind::Comms)].get_mut(k)) {
+                    o.add(ev, time, cause);
                 }
             }
         }
     }
 
-    /// Adds the event to the open episode of `kind` for `ups`, opening one on this event if needed.
+    fn shutdown_event(&mut self, ev: &LogEvent<'_>, time: Option<Timestamp>) {
+        for map in &mut self.open {
+            for o in map.values_mut() {
+                if o.ep.kind == EpisodeKind::Comms || o.ep.kind == EpisodeKind::Power {
+                    o.shutdown = true;
+                }
+            }
+        }
+        let key = ev.ups.as_deref().map(|u| ups_key(u, ev.host.as_deref()));
+        if let Some(o) = key.and_then(|k| self.open[idx(EpisodeKind::Power)].get_mut(k)) {
+            o.add(ev, time, None);
+        }
+        let on_battery = !self.open[idx(EpisodeKind::Power)].is_empty()
+            || self
+                .last_on_battery
+                .is_some_and(|l| ev.line.saturating_sub(l) <= WINDOW_LINES * 10);
+        let sd = self
+            .shutdown
+            .get_or_insert_with(|| Open::new(EpisodeKind::Shutdown, None, ev, time));
+        let cause = if on_battery {
+            CauseId::PowerOutage
+        } else {
+            CauseId::FsdUnexpected
+        };
+        sd.add(ev, time, Some(cause));
+        if sd.ep.cause == Some(CauseId::FsdUnexpected) && on_battery {
+            sd.ep.cause = Some(CauseId::PowerOutage);
+        }
+        sd.ep.end = time.or(sd.ep.end);
+    }
+
+    /// Opens (or extends) the comms episode of `key`, absorbing the faults that led to it.
+    fn open_comms(
+        &mut self,
+        key: &str,
+        ups: Option<&str>,
+        ev: &LogEvent<'_>,
+        time: Option<Timestamp>,
+        cause: Option<CauseId>,
+    ) {
+        let comms = idx(EpisodeKind::Comms);
+        if !self.open[comms].contains_key(key) {
+            let fault = idx(EpisodeKind::Fault);
+            let mut o = Open::new(EpisodeKind::Comms, ups, ev, time);
+            for k in [key, ""] {
+                let near = self.open[fault]
+                    .get(k)
+                    .is_some_and(|f| f.near(time, ev.line));
+                if near {
+                    if let Some(f) = self.open[fault].remove(k) {
+                        self.open_count -= 1;
+                        o.absorb(f);
+                    }
+                }
+            }
+            self.insert(EpisodeKind::Comms, key, o);
+        }
+        if let Some(o) = self.open[comms].get_mut(key) {
+            o.add(ev, time, cause);
+        }
+    }
+
+    fn insert(&mut self, kind: EpisodeKind, key: &str, o: Open) {
+        if self.open_count >= MAX_OPEN {
+            // Bounded: the open episode whose last line is oldest ends here, still down.
+            let oldest = self
+                .open
+                .iter()
+                .enumerate()
+                .flat_map(|(i, m)| m.iter().map(move |(k, o)| (o.ep.last_line, i, k.clone())))
+                .min();
+            if let Some((_, i, k)) = oldest {
+                if let Some(o) = self.open.get_mut(i).and_then(|m| m.remove(&k)) {
+                    self.open_count -= 1;
+                    let end = o.last_time;
+                    let ep = o.close(end, EpisodeVerdict::StillDown);
+                    self.emit(ep);
+                }
+            }
+        }
+        self.open_count += 1;
+        self.open[idx(kind)].insert(key.to_string(), o);
+    }
+
+    /// Adds the event to the open episode of `kind` for `key`, opening one on this event if needed.
     /// Looks up before inserting: most events belong to an episode already open, and the key would
     /// otherwise be copied for every line.
     fn open_add(
         &mut self,
         kind: EpisodeKind,
-        ups: &str,
+        key: &str,
+        ups: Option<&str>,
+        ev: &LogEvent<'_>,
+        time: Option<Timestamp>,
+        cause: Option<CauseId>,
+    ) {
+        if let Some(o) = self.open[idx(kind)].get_mut(key) {
+            o.add(ev, time, cause);
+            return;
+        }
+        let mut o = Open::new(kind, ups, ev, time);
+        o.add(ev, time, cause);
+        self.insert(kind, key, o);
+    }
+
+    /// How an episode that started on `first_line` ends now: by itself, or after the restart seen since.
+    fn ending(&self, first_line: u64) -> (EpisodeVerdict, Option<Ending>) {
+        match &self.restart {
+            Some(r) if r.line > first_line => (
+                if r.reload {
+                    EpisodeVerdict::RecoveredAfterReload
+                } else {
+                    EpisodeVerdict::RecoveredAfterRestart
+                },
+                Some(Ending {
+                    unit: if r.reload {
+                        "reload".into()
+                    } else {
+                        r.unit.clone()
+                    },
+                    at: r.at,
+                    line: r.line,
+                }),
+            ),
+            _ => (EpisodeVerdict::RecoveredAutomatically, None),
+        }
+    }
+
+    /// Ends the open episode of `kind` for `key` with this event (a recovery).
+    fn close_one(
+        &mut self,
+        kind: EpisodeKind,
+        key: Option<&str>,
         ev: &LogEvent<'_>,
         time: Option<Timestamp>,
     ) {
-        let map = match kind {
-            EpisodeKind::Power => &mut self.power,
-            _ => &mut self.comms,
-        };
-        match map.get_mut(ups) {
-            Some(o) => o.add(ev),
-            None => {
-                let mut o = Open::new(kind, Some(ups), ev, time);
-                o.add(ev);
-                map.insert(ups.to_string(), o);
-            }
+        let Some(k) = key else { return };
+        if let Some(mut o) = self.open[idx(kind)].remove(k) {
+            self.open_count -= 1;
+            o.add(ev, time, None);
+            let (verdict, ending) = self.ending(o.ep.first_line);
+            o.ep.ending = ending;
+            let ep = o.close(time, verdict);
+            self.emit(ep);
+        }
+    }
+
+    /// A recovery line: ends the comms episode and the faults of its UPS (and, for a line that names no
+    /// UPS or a driver's line, the faults that name none).
+    fn recover(&mut self, key: Option<&str>, ev: &LogEvent<'_>, time: Option<Timestamp>) {
+        if let Some(k) = key {
+            self.close_one(EpisodeKind::Comms, Some(k), ev, time);
+            self.close_one(EpisodeKind::Fault, Some(k), ev, time);
+        }
+        let unnamed_near = self.open[idx(EpisodeKind::Fault)]
+            .get("")
+            .is_some_and(|f| f.near(time, ev.line) || ev.kind == EventKind::DriverUpsBack);
+        if unnamed_near {
+            self.close_one(EpisodeKind::Fault, Some(""), ev, time);
         }
     }
 
     /// upsmon stopped or the machine rebooted: everything open ends here.
     fn stop_all(&mut self, time: Option<Timestamp>) {
-        let mut open: Vec<Open> = self.comms.drain().map(|(_, o)| o).collect();
-        open.extend(self.power.drain().map(|(_, o)| o));
+        self.close_all(time, EpisodeVerdict::MonitoringStopped);
+    }
+
+    fn close_all(&mut self, time: Option<Timestamp>, verdict: EpisodeVerdict) {
+        let mut open: Vec<Open> = self
+            .open
+            .iter_mut()
+            .flat_map(|m| m.drain().map(|(_, o)| o))
+            .collect();
+        self.open_count = 0;
+        open.sort_by_key(|o| o.ep.first_line);
         for o in open {
-            let ep = o.close(time, EpisodeVerdict::MonitoringStopped);
+            let ep = o.close(time, verdict);
             self.emit(ep);
         }
         if let Some(sd) = self.shutdown.take() {
@@ -436,29 +1048,46 @@ impl TimelineBuilder {
     /// Why: a follower (`logs --follow`, `watch`) wants each episode once, as soon as it ends, and
     /// used to rebuild the whole timeline after every chunk to find them. Episodes still open — a
     /// shutdown in progress included — are not handed out; [`TimelineBuilder::finish`] still returns
-    /// every episode, the handed-out ones too.
+    /// every episode kept, the handed-out ones too.
     pub fn take_finished(&mut self) -> Vec<Episode> {
         let start = self.handed_out.min(self.done.len());
         self.handed_out = self.done.len();
-        self.done.get(start..).unwrap_or_default().to_vec()
+        self.done.iter().skip(start).cloned().collect()
+    }
+
+    /// The timeline so far, as [`TimelineBuilder::finish`] would give it now, without ending the builder.
+    pub fn snapshot(&self) -> Timeline {
+        self.clone().finish()
     }
 
     /// Closes what is still open (verdict "still down", or "shutdown initiated") and returns the timeline.
     pub fn finish(mut self) -> Timeline {
-        let mut open: Vec<Open> = self.comms.drain().map(|(_, o)| o).collect();
-        open.extend(self.power.drain().map(|(_, o)| o));
-        for o in open {
-            let ep = o.close(None, EpisodeVerdict::StillDown);
-            self.emit(ep);
+        self.close_all(None, EpisodeVerdict::StillDown);
+        let mut episodes: Vec<Episode> = self.done.into_iter().collect();
+        episodes.sort_by_key(|e| (e.first_line, e.kind as u8));
+        // Year-less stamps get their year from --year, or from a full date in the same log (a stamp
+        // later in the year than that date belongs to the year before); otherwise they stay year-less.
+        let year = self.year;
+        let seen = self.seen_full;
+        let date = |t: Timestamp| match (year, seen) {
+            (Some(y), _) => t.with_year(y),
+            (None, Some((y, day))) => {
+                let doy = t.micros.div_euclid(DAY_MICROS);
+                t.with_year(if doy > day { y - 1 } else { y })
+            }
+            _ => t,
+        };
+        if year.is_some() || seen.is_some() {
+            for e in &mut episodes {
+                e.start = e.start.map(date);
+                e.end = e.end.map(date);
+                if let Some(en) = &mut e.ending {
+                    en.at = en.at.map(date);
+                }
+            }
         }
-        if let Some(sd) = self.shutdown.take() {
-            let end = sd.ep.end;
-            let ep = sd.close(end, EpisodeVerdict::ShutdownInitiated);
-            self.emit(ep);
-        }
-        self.done.sort_by_key(|e| (e.first_line, e.kind as u8));
         Timeline {
-            episodes: self.done,
+            episodes,
             stats: self.stats,
             unclassified_samples: self.samples,
         }
@@ -597,6 +1226,111 @@ mod tests {
     }
 
     #[test]
+    fn yearless_stamps_take_the_year_of_the_log_or_the_option_never_today() {
+        let log = "Dec 30 10:00:00 h upsmon[1]: UPS u@h on battery\nDec 30 10:05:00 h upsmon[1]: UPS u@h on line power\n\
+                   2027-01-02T08:00:00+00:00 h upsmon[1]: UPS u@h on battery\n";
+        let t = timeline(log.as_bytes());
+        // December is later in the year than the full date (January 2nd, 2027): it is December 2026.
+        assert_eq!(
+            t.episodes[0].start.map(|s| s.to_string()).as_deref(),
+            Some("2026-12-30 10:00:00")
+        );
+        assert_eq!(t.episodes[0].duration_micros, Some(300 * 1_000_000));
+        let mut b = TimelineBuilder::with_year(Some(2019));
+        for (_, ev) in logs::events(b"Feb 29 10:00:00 h upsmon[1]: UPS u@h on battery\n") {
+            b.push(&ev.unwrap());
+        }
+        // 2019 has no February 29th: the stamp stays year-less rather than being moved.
+        assert_eq!(
+            b.finish().episodes[0].start.map(|s| s.clock),
+            Some(Clock::Yearless)
+        );
+        let plain = timeline(b"Nov 26 10:00:00 h upsmon[1]: UPS u@h on battery\n");
+        assert_eq!(
+            plain.episodes[0].start.map(|s| s.clock),
+            Some(Clock::Yearless)
+        );
+    }
+
+    #[test]
+    fn login_refused_then_established_after_a_restart_is_credentials_fixed() {
+        let log = "Nov 26 10:00:00 pi upsmon[1]: Login on UPS [apc@localhost] failed - got [ERR ACCESS-DENIED]\n\
+                   Nov 26 10:03:00 pi systemd[1]: Stopped Network UPS Tools - power device monitor and shutdown controller.\n\
+                   Nov 26 10:03:01 pi systemd[1]: Started Network UPS Tools - power device monitor and shutdown controller.\n\
+                   Nov 26 10:03:02 pi upsd[2]: User monuser@127.0.0.1 logged into UPS [apc]\n";
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
+        let e = &t.episodes[0];
+        assert_eq!(
+            (e.kind, e.cause),
+            (EpisodeKind::Fault, Some(CauseId::LoginRefused))
+        );
+        assert_eq!(e.verdict, EpisodeVerdict::RecoveredAfterRestart);
+        assert_eq!(
+            e.ending.as_ref().map(|x| x.unit.as_str()),
+            Some("nut-monitor")
+        );
+    }
+
+    #[test]
+    fn one_usb_outage_seen_by_kernel_driver_upsd_and_upsmon_is_one_incident() {
+        let log = "Nov 26 10:00:00 pi kernel: usb 1-1: USB disconnect, device number 4\n\
+                   Nov 26 10:00:01 pi usbhid-ups[5]: Got disconnected by another driver\n\
+                   Nov 26 10:00:02 pi upsd[2]: Data for UPS [apc] is stale - check driver\n\
+                   Nov 26 10:00:05 pi upsmon[1]: Poll UPS [apc@localhost] failed - Data stale\n\
+                   Nov 26 10:00:05 pi upsmon[1]: Communications with UPS apc@localhost lost\n\
+                   Nov 26 10:02:00 pi upsd[2]: UPS [apc] data is no longer stale\n\
+                   Nov 26 10:02:05 pi upsmon[1]: Communications with UPS apc@localhost established\n";
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
+        let e = &t.episodes[0];
+        assert_eq!(
+            (e.kind, e.cause, e.cause_line),
+            (EpisodeKind::Comms, Some(CauseId::UsbDeviceGone), Some(1))
+        );
+        assert_eq!(e.first_line, 1);
+        assert!(e.verdict.recovered());
+    }
+
+    #[test]
+    fn fsd_set_by_a_client_names_it_and_is_unexpected_on_mains() {
+        let log = "Nov 26 10:00:00 nas upsd[2]: Client admin@192.168.1.7 set FSD on UPS [ups]\n\
+                   Nov 26 10:00:01 nas upsmon[1]: UPS ups@localhost: forced shutdown in progress\n";
+        let t = timeline(log.as_bytes());
+        let sd = t
+            .episodes
+            .iter()
+            .find(|e| e.kind == EpisodeKind::Shutdown)
+            .unwrap();
+        assert_eq!(sd.fsd_client.as_deref(), Some("admin@192.168.1.7"));
+        assert_eq!(sd.cause, Some(CauseId::FsdUnexpected));
+    }
+
+    #[test]
+    fn newest_episodes_are_kept_older_ones_counted() {
+        let mut log = String::new();
+        for i in 0..(MAX_EPISODES + 5) {
+            log.push_str(&format!(
+                "UPS u{i}@h on battery\nUPS u{i}@h on line power\n"
+            ));
+        }
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), MAX_EPISODES);
+        assert_eq!(
+            t.episodes[0].ups.as_deref(),
+            Some("u5@h"),
+            "the oldest five went"
+        );
+        assert_eq!(
+            t.stats.older,
+            vec![OlderCount {
+                kind: EpisodeKind::Power,
+                count: 5
+            }]
+        );
+    }
+
+    #[test]
     fn counts_everything() {
         let long = "x".repeat(crate::logs::MAX_LINE + 1);
         let log = format!(
@@ -612,7 +1346,8 @@ mod tests {
                 foreign: 1,
                 markers: 1,
                 unparsed: 2,
-                episodes_dropped: 0
+                episodes_dropped: 0,
+                older: Vec::new(),
             }
         );
     }

@@ -25,8 +25,10 @@ use serde::Serialize;
 
 use crate::facts::{ProbeFact, Snapshot};
 use crate::finding::{Finding, Severity};
-use crate::knowledge::{status as status_table, Thresholds};
+use crate::knowledge::{status as status_table, EventKind, Thresholds};
+use crate::logs::{Clock, Format, LogEvent, Timestamp};
 use crate::rules::{reality_check, status as status_rules};
+use crate::timeline::{Episode, Timeline, TimelineBuilder};
 
 /// One observation of a UPS: its variables, or why they could not be read.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +79,8 @@ pub struct Change {
     pub to: Option<String>,
     /// The message upsmon logs for the same change, if it logs one (no timestamp, no envelope).
     pub upsmon_line: Option<String>,
+    /// The same change as the log event it stands for, so a watch feeds the timeline typed events.
+    pub event: Option<EventKind>,
 }
 
 /// The status tokens of a snapshot (upper-cased, as upsmon compares them).
@@ -89,6 +93,17 @@ fn tokens(s: &Snapshot) -> Vec<String> {
 }
 
 /// The line upsmon logs when a token appears or goes away (nut-facts §2.3 notify texts).
+/// The log event upsmon notes for a status token appearing (none for the others).
+fn upsmon_token_event(token: &str, raised: bool) -> Option<EventKind> {
+    match (token, raised) {
+        ("OB", true) => Some(EventKind::OnBattery),
+        ("OL", true) => Some(EventKind::OnLine),
+        ("LB", true) => Some(EventKind::LowBattery),
+        ("FSD", true) => Some(EventKind::ForcedShutdown),
+        _ => None,
+    }
+}
+
 fn upsmon_token_line(target: &str, token: &str, raised: bool) -> Option<String> {
     match (token, raised) {
         ("OB", true) => Some(format!("UPS {target} on battery")),
@@ -122,6 +137,7 @@ fn from_finding(kind: ChangeKind, target: &str, f: &Finding) -> Change {
         from: None,
         to: None,
         upsmon_line: None,
+        event: None,
     }
 }
 
@@ -144,6 +160,7 @@ pub fn changes(prev: Option<&Observation>, next: &Observation, t: &Thresholds) -
             let f = failure_finding(p);
             let mut c = from_finding(ChangeKind::CommsLost, &target, &f);
             c.upsmon_line = Some(format!("Communications with UPS {target} lost"));
+            c.event = Some(EventKind::CommLost);
             out.push(c);
         }
         (Some(Observation::Failed(_)), Observation::Failed(_)) => {}
@@ -180,6 +197,10 @@ pub fn changes(prev: Option<&Observation>, next: &Observation, t: &Thresholds) -
                     .iter()
                     .any(|t| t == "OB")
                     .then(|| format!("UPS {target} on battery")),
+                event: tokens(s)
+                    .iter()
+                    .any(|t| t == "OB")
+                    .then_some(EventKind::OnBattery),
                 to: Some(raw),
             });
         }
@@ -237,6 +258,7 @@ fn restored(s: &Snapshot) -> Change {
         from: None,
         to: s.get("ups.status").map(str::to_string),
         upsmon_line: Some(format!("Communications with UPS {target} established")),
+        event: Some(EventKind::CommOk),
     }
 }
 
@@ -288,6 +310,57 @@ fn token_change(target: &str, tok: &str, raised: bool, a: &Snapshot, b: &Snapsho
         from: a.get("ups.status").map(str::to_string),
         to: b.get("ups.status").map(str::to_string),
         upsmon_line: upsmon_token_line(target, tok, raised),
+        event: upsmon_token_event(tok, raised),
+    }
+}
+
+/// The running episode log of a watch: each change that upsmon would log goes to the timeline as a typed
+/// event (its [`Change::event`], the UPS, the time since the start of the watch), no text parsed.
+#[derive(Debug, Default)]
+pub struct EpisodeLog {
+    builder: TimelineBuilder,
+    events: u64,
+}
+
+impl EpisodeLog {
+    /// An empty log.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes a change into account at `rel_micros` since the start; true when it was an event.
+    pub fn push(&mut self, c: &Change, rel_micros: i64) -> bool {
+        let Some(kind) = c.event else {
+            return false;
+        };
+        self.events += 1;
+        let ev = LogEvent {
+            line: self.events,
+            format: Format::Upsmon,
+            time: Some(Timestamp {
+                clock: Clock::Relative,
+                micros: rel_micros.max(0),
+            }),
+            host: None,
+            ident: Some("upsmon".into()),
+            pid: None,
+            kind,
+            ups: Some(c.target.as_str().into()),
+            detail: None,
+            message: c.upsmon_line.as_deref().unwrap_or("").into(),
+        };
+        self.builder.push(&ev);
+        true
+    }
+
+    /// The episodes that ended since the last call, each once.
+    pub fn take_finished(&mut self) -> Vec<Episode> {
+        self.builder.take_finished()
+    }
+
+    /// The timeline so far (open episodes as "still down").
+    pub fn timeline(&self) -> Timeline {
+        self.builder.snapshot()
     }
 }
 

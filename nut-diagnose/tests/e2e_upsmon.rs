@@ -156,4 +156,17 @@ fn upsd_killed_and_restarted_under_a_real_upsmon() {
         "{:?}",
         report.findings.iter().map(|f| &f.id).collect::<Vec<_>>()
     );
+
+    // The reader `nutctl logs` runs, on the same output: the incident is named after its cause (upsd
+    // went away: broken connection, then refused connections) and ended by itself.
+    let r = logs::reader::read_log(text.as_bytes(), logs::reader::ReadOptions::default(), None);
+    let head = r.timeline.headline().expect("an incident");
+    assert_eq!(head.kind, EpisodeKind::Comms, "{text}");
+    assert_eq!(
+        head.cause,
+        Some(nut_diagnose::knowledge::CauseId::ServerNotRunning),
+        "{text}\n{:#?}",
+        r.timeline
+    );
+    assert!(head.verdict.recovered(), "{text}");
 }

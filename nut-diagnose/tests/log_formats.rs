@@ -189,3 +189,76 @@ proptest! {
         let _ = logs::parse_line(line.as_bytes());
     }
 }
+
+/// Every supported prefix around a message (`{m}`) from program `{i}`.
+#[rustfmt::skip]
+const PREFIXES: &[&str] = &[
+    "Nov 26 15:20:01 nas {i}[812]: {m}",                         // syslog / -o short
+    "Nov 26 15:20:01 {i}[812]: {m}",                             // syslog without host
+    "Nov  6 15:20:01.250000 nas {i}[812]: {m}",                  // -o short-precise
+    "déc. 26 15:20:01 nas {i}[812]: {m}",                        // fr
+    "Dez 26 15:20:01 nas {i}[812]: {m}",                         // de
+    "дек 26 15:20:01 nas {i}[812]: {m}",                         // ru
+    "<29>Nov 26 15:20:01 nas {i}[812]: {m}",                     // with priority
+    "2026-11-26T15:20:01+0000 nas {i}[812]: {m}",                // -o short-iso
+    "2026-11-26T15:20:01.123456789+01:00 nas {i}[812]: {m}",     // rsyslog high precision
+    "2026-11-26 15:20:01 nas {i}[812]: {m}",                     // civil, no zone
+    "[ 4242.000001] nas {i}[812]: {m}",                          // -o short-monotonic
+    "<29>1 2026-11-26T15:20:01.250Z nas {i} 812 - - {m}",        // RFC 5424
+    "Thu Nov 26 15:20:01 2026 daemon.err {i}[812]: {m}",         // BusyBox logread
+    "15:20:01 {i}[812]: {m}",                                    // time only
+    "[15:20:01] {i}[812]: {m}",                                  // time only, bracketed
+    "1795706401.250 {i}[812]: {m}",                              // epoch
+    "{i}[812]: {m}",                                             // ident only
+    "nut-upsd-1  | {i}[812]: {m}",                               // docker compose
+    "2026-11-26T15:20:01.123456789Z {i}[812]: {m}",              // docker logs -t
+    "4711:Nov 26 15:20:01 nas {i}[812]: {m}",                    // grep -n
+    "/var/log/syslog:4711:Nov 26 15:20:01 nas {i}[812]: {m}",    // grep -Hn
+    "> Nov 26 15:20:01 nas {i}[812]: {m}",                       // mail quote
+    "2026-11-26T15:20:01 | {i}[812] | {m} |",                    // log viewer table
+    "   12.345678\t{m}",                                         // upsmon -D
+];
+
+/// The program a catalog row's message comes from, for the envelope.
+fn program_of(id: &str) -> &'static str {
+    match id.split('.').next() {
+        Some("systemd") => "systemd",
+        Some("os") if id.contains("resume") => "systemd-sleep",
+        Some("os") => "kernel",
+        Some("upsd") => "upsd",
+        Some("driver") => "usbhid-ups",
+        Some("upsdrvctl") => "upsdrvctl",
+        Some("upssched") => "upssched",
+        _ => "upsmon",
+    }
+}
+
+proptest! {
+    /// Any row of the message table, its holes filled, wrapped in any supported prefix, is classified
+    /// as the bare message is (kind and UPS).
+    #[test]
+    fn any_catalog_message_in_any_prefix_is_classified_the_same(
+        which in 0usize..nut_diagnose::knowledge::LOG_PATTERNS.len(),
+        prefix in 0usize..PREFIXES.len(),
+        ups in "[a-z][a-z0-9_-]{0,8}(@[a-z0-9.-]{1,10})?",
+        fill in "[a-z0-9]{1,8}",
+    ) {
+        let row = &nut_diagnose::knowledge::LOG_PATTERNS[which];
+        let msg = row.template.replace("{ups}", &ups).replace("{detail}", &fill).replace("{_}", &fill);
+        let bare = nut_diagnose::knowledge::log_patterns::classify(&msg);
+        prop_assume!(bare.is_some());
+        let want = bare.map(|m| (m.kind, m.ups.map(|r| msg[r].to_string())));
+        let ident = program_of(row.id);
+        let env = PREFIXES[prefix];
+        // upsmon -D output is upsmon's own: other programs' lines do not come in it.
+        prop_assume!(!(env.starts_with("   12") && ident != "upsmon"));
+        let line = env.replace("{i}", ident).replace("{m}", &msg);
+        let e = logs::parse_line(line.as_bytes()).unwrap();
+        prop_assert_eq!(
+            Some((e.kind, e.ups.as_deref().map(str::to_string))),
+            want,
+            "{}",
+            line
+        );
+    }
+}

@@ -61,8 +61,9 @@ fn lab_logs_tell_their_story() {
         ),
         (
             "upsmon4.log",
-            // A refused login is not a communication loss: upsmon polls on without a login, silently.
-            &[],
+            // A refused login is not a communication loss (upsmon polls on without a login, silently),
+            // it is a fault of its own, named login-refused.
+            &[(EpisodeKind::Fault, EpisodeVerdict::MonitoringStopped)],
             "auth.login-not-retried",
         ),
         (

@@ -286,6 +286,10 @@ pub(crate) struct LogsArgs {
     /// With --follow: stop after this many seconds (default: until interrupted).
     #[arg(long, value_name = "SECONDS", requires = "follow", value_parser = seconds)]
     pub(crate) duration: Option<f64>,
+    /// The year of year-less syslog stamps (`Nov 26 15:20:01`); by default a full date in the same log
+    /// gives it, else they stay year-less.
+    #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i16).range(1970..=9999))]
+    pub(crate) year: Option<i16>,
 }
 
 /// Arguments of `nutctl doctor`.

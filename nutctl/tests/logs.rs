@@ -91,7 +91,10 @@ fn lab1_driver_loss_outages_and_shutdown() {
 #[test]
 fn lab4_refused_login_and_lab3_upsd_restart() {
     let v = json(&run(&["logs", "--json", &lab(4)]));
-    assert!(episodes(&v).is_empty());
+    // A refused login is no communication loss; it is a fault named after its cause.
+    assert_eq!(v["timeline"]["episodes"].as_array().map(Vec::len), Some(1));
+    assert_eq!(v["timeline"]["episodes"][0]["kind"], "fault");
+    assert_eq!(v["timeline"]["episodes"][0]["cause"], "login-refused");
     assert_eq!(v["findings"][0]["id"], "auth.login-not-retried");
     assert_eq!(v["exit_code"], 1);
     let o = run(&["logs", &lab(3)]);

@@ -155,6 +155,56 @@ pub enum EventKind {
     DriverNoDevice,
     /// upsdrvctl: `Driver failed to start (exit status=n)`.
     DriverStartFailed,
+    /// A driver cannot open the USB device: permissions (`insufficient permissions on everything`,
+    /// `Permissions problem`).
+    UsbPermission,
+    /// `Can't claim USB device [vvvv:pppp]@…: reason` (busy, access denied, gone).
+    UsbClaimFailed,
+    /// A driver lost the UPS (`Communications with UPS lost: status read failed!`, `Got disconnected
+    /// by another driver`).
+    DriverLostUps,
+    /// A driver has the UPS back (`Communications with UPS re-established`).
+    DriverUpsBack,
+    /// A driver started but cannot read the UPS (`Can't initialize data from HID UPS`).
+    DriverInitFailed,
+    /// The kernel saw a USB device go (`usb 1-1: USB disconnect, device number 5`).
+    UsbDisconnect,
+    /// The kernel saw a USB device arrive.
+    UsbConnect,
+    // --- configuration and files ---
+    /// A NUT program refuses its configuration (`Fatal error: unusable configuration`, parse errors,
+    /// MINSUPPLIES, an old-style MONITOR line, a section missing from ups.conf).
+    ConfigError,
+    /// `Can't open FILE: reason`: a missing or unreadable file.
+    CantOpen,
+    /// upsd cannot listen (`not listening on ADDR port P: reason`, `no listening interface available`).
+    ListenFailed,
+    /// upsd: `listening on ADDR port P`.
+    Listening,
+    /// upsd: `FILE is world readable`: a warning, not a failure (a weak file-permission cause).
+    WorldReadable,
+    /// A driver cannot open its device node (`Unable to open /dev/ttyU0: Permission denied`).
+    DeviceOpenFailed,
+    /// usbhid-ups: `This … device (vvvv:pppp) is not (or perhaps not yet) supported`.
+    DriverUnsupported,
+    /// The kernel saw a network link go down (`lagg0: link state changed to DOWN`, `eth0: Link is Down`).
+    LinkDown,
+    /// upsmon: `UPS [x]: connect failed: SSL error: …` and upsd's TLS complaints.
+    TlsError,
+    /// upsmon: `Login to UPS [x] failed: Write error…` (the connection broke during login).
+    LoginIo,
+    // --- systemd about NUT's units ---
+    /// A NUT unit failed (`Main process exited, code=exited, status=1/FAILURE`, `Failed with result`,
+    /// `Failed to start …`, `Start request repeated too quickly`).
+    UnitFailed,
+    /// `Started Network UPS Tools - …`.
+    UnitStarted,
+    /// `Stopped Network UPS Tools - …` / `Stopping …`.
+    UnitStopped,
+    /// `nut-…: Scheduled restart job…`.
+    UnitRestarting,
+    /// The host resumed from sleep (`System returned from sleep state`, `PM: suspend exit`).
+    HostResumed,
     // --- not from the table ---
     /// A debug line (`[D1] …`) the table does not know.
     Debug,
@@ -186,6 +236,209 @@ impl EventKind {
     }
 }
 
+/// The root cause an incident is named after (the ids of the real-world corpus, `tests/real-world/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CauseId {
+    /// The driver exited, was not started, or upsd has no driver socket.
+    DriverNotRunning,
+    /// The USB device disconnected, is not found, or re-enumerated.
+    UsbDeviceGone,
+    /// The driver cannot open the device: permissions / udev rules.
+    UsbPermission,
+    /// Credential mismatch, user not in upsd.users, wrong role.
+    LoginRefused,
+    /// Wrong UPS name in MONITOR / target.
+    UnknownUps,
+    /// No route to host, network down, name does not resolve.
+    NetworkUnreachable,
+    /// upsd not running / not listening on that address (connection refused).
+    ServerNotRunning,
+    /// The server is reachable but does not answer in time.
+    ServerTimeout,
+    /// The driver runs but its data is stale.
+    DataStale,
+    /// A NUT program refuses its configuration.
+    ConfigError,
+    /// upsd cannot bind/listen.
+    ListenFailed,
+    /// A NUT program cannot read its files or write its state/pid directory.
+    FilePermission,
+    /// A real mains outage, handled as intended.
+    PowerOutage,
+    /// A forced shutdown that was not a real outage.
+    FsdUnexpected,
+    /// The UPS reports its battery needs replacing.
+    BatteryReplace,
+    /// The UPS is overloaded.
+    Overload,
+    /// STARTTLS / certificate problems.
+    TlsError,
+    /// The host resumed from sleep.
+    HostResumed,
+    /// Anything else.
+    Other,
+}
+
+impl CauseId {
+    /// The id of the log finding an incident of this cause gives (`log.driver-not-running`).
+    pub fn finding_id(self) -> &'static str {
+        use CauseId::*;
+        match self {
+            DriverNotRunning => "log.driver-not-running",
+            UsbDeviceGone => "log.usb-device-gone",
+            UsbPermission => "log.usb-permission",
+            LoginRefused => "log.login-refused",
+            UnknownUps => "log.unknown-ups",
+            NetworkUnreachable => "log.network-unreachable",
+            ServerNotRunning => "log.server-not-running",
+            ServerTimeout => "log.server-timeout",
+            DataStale => "log.data-stale",
+            ConfigError => "log.config-error",
+            ListenFailed => "log.listen-failed",
+            FilePermission => "log.file-permission",
+            PowerOutage => "log.power-outage",
+            FsdUnexpected => "log.fsd-unexpected",
+            BatteryReplace => "log.battery-replace",
+            Overload => "log.overload",
+            TlsError => "log.tls-error",
+            HostResumed => "log.host-resumed",
+            Other => "log.other",
+        }
+    }
+
+    /// The kebab-case id (`driver-not-running`).
+    pub fn as_str(self) -> &'static str {
+        use CauseId::*;
+        match self {
+            DriverNotRunning => "driver-not-running",
+            UsbDeviceGone => "usb-device-gone",
+            UsbPermission => "usb-permission",
+            LoginRefused => "login-refused",
+            UnknownUps => "unknown-ups",
+            NetworkUnreachable => "network-unreachable",
+            ServerNotRunning => "server-not-running",
+            ServerTimeout => "server-timeout",
+            DataStale => "data-stale",
+            ConfigError => "config-error",
+            ListenFailed => "listen-failed",
+            FilePermission => "file-permission",
+            PowerOutage => "power-outage",
+            FsdUnexpected => "fsd-unexpected",
+            BatteryReplace => "battery-replace",
+            Overload => "overload",
+            TlsError => "tls-error",
+            HostResumed => "host-resumed",
+            Other => "other",
+        }
+    }
+
+    /// How decisive a line of this cause is for naming an incident: 0 names a root cause (a device, a
+    /// permission, a credential, the network, the configuration), 1 a broken link whose own cause may be
+    /// earlier (the driver is not running, upsd refuses connections), 2 a symptom (stale data), 3 the
+    /// power situation itself. The root cause of an incident is the earliest line of the lowest tier.
+    pub fn tier(self) -> u8 {
+        use CauseId::*;
+        match self {
+            UsbPermission | LoginRefused | UnknownUps | NetworkUnreachable | ConfigError
+            | ListenFailed | FilePermission | TlsError | HostResumed => 0,
+            // A device gone is often what a permission or an unsupported device looks like next.
+            UsbDeviceGone | DriverNotRunning | ServerNotRunning | ServerTimeout | FsdUnexpected => {
+                1
+            }
+            DataStale | Other => 2,
+            PowerOutage | BatteryReplace | Overload => 3,
+        }
+    }
+
+    /// One line on what it means and what to do.
+    pub fn advice(self) -> (&'static str, &'static str) {
+        use CauseId::*;
+        match self {
+            DriverNotRunning => ("the UPS driver is not running (it exited, failed to start, or upsd cannot reach its socket)", "systemctl status nut-driver@<ups> (or upsdrvctl start) and the driver's own lines above"),
+            UsbDeviceGone => ("the driver lost the USB device or cannot find it (unplugged, re-enumerated, flaky cable/port, power saving)", "check the cable and port (lsusb, dmesg), disable USB autosuspend, then restart the driver"),
+            UsbPermission => ("the driver cannot open the USB device: the udev rules do not give the nut user access", "install or reload NUT's udev rules (udevadm control --reload-rules && udevadm trigger), replug, restart the driver"),
+            LoginRefused => ("upsd refused the login: the user/password of the MONITOR line does not match upsd.users, or the user lacks the upsmon role", "make MONITOR's user and password match upsd.users (with `upsmon primary|secondary`), reload upsd, restart nut-monitor"),
+            UnknownUps => ("the server has no UPS by that name", "upsc -l <server> lists the names; fix the MONITOR line"),
+            NetworkUnreachable => ("the server cannot be reached: no route, network down, or the name does not resolve", "check the address in MONITOR, the network path, and order nut-monitor after network-online.target"),
+            ServerNotRunning => ("nothing accepts connections on the NUT port: upsd is not running or listens elsewhere", "systemctl status nut-server; LISTEN lines of upsd.conf; ss -ltnp | grep 3493"),
+            ServerTimeout => ("the server does not answer in time (dropped packets, a firewall DROP rule, an overloaded host)", "check firewalls for TCP 3493 and that the server is up"),
+            DataStale => ("the driver runs but has no fresh data from the UPS", "check the cable and the driver's log; restart the driver; some UPS firmware needs pollinterval/interruptonly tuning"),
+            ConfigError => ("a NUT program refused its configuration", "read the line: it names the file and the directive; `nutctl config check` shows the same"),
+            ListenFailed => ("upsd could not listen on an address (not up yet at boot, or already in use)", "LISTEN only on addresses the host has; order nut-server after network-online.target; check nothing else uses the port"),
+            FilePermission => ("a NUT program cannot read its configuration or write its state/PID directory", "check owner and mode of /etc/nut/* (root:nut 640) and of the state path (/run/nut, nut:nut)"),
+            PowerOutage => ("mains failed and the UPS ran on battery; NUT handled it", "nothing to fix; check that the runtime covers the shutdown of every host"),
+            FsdUnexpected => ("a forced shutdown without a real outage (a client set FSD, a bogus low battery, a calibration)", "find who set FSD (upsd's `Client … set FSD`), check battery.charge.low / runtime.low and the UPS's own LB"),
+            BatteryReplace => ("the UPS says its battery needs replacing", "replace the battery (and set battery.date if the UPS keeps one)"),
+            Overload => ("the UPS is overloaded: on battery it would not hold the load", "move load off the UPS (ups.load should stay well below 100 %)"),
+            TlsError => ("the TLS session to upsd could not be set up", "check CERTFILE/CERTPATH and the server certificate"),
+            HostResumed => ("the host resumed from sleep and its connections to upsd broke", "nothing to fix if communications came back; otherwise restart nut-monitor on resume (nut-sleep.service)"),
+            Other => ("an incident the log does not explain further", "read the lines of the episode"),
+        }
+    }
+}
+
+impl EventKind {
+    /// Lines that point to a cause without being a failure (upsd's "world readable" warning): their
+    /// cause names an incident only when nothing stronger does.
+    pub fn is_weak(self) -> bool {
+        matches!(self, EventKind::WorldReadable)
+    }
+
+    /// The cause a line of this kind points to, `detail` refining it (the error text after a colon).
+    pub fn cause(self, detail: Option<&str>) -> Option<CauseId> {
+        use EventKind::*;
+        let d = detail.unwrap_or("");
+        let perm = d.contains("ermission") || d.contains("ccess denied") || d.contains("EACCES");
+        Some(match self {
+            PollDriverNotConnected | UpsdDriverMissing | DriverStartFailed | DriverInitFailed => {
+                CauseId::DriverNotRunning
+            }
+            DriverNoDevice | UsbDisconnect => CauseId::UsbDeviceGone,
+            // A driver that lost its UPS (serial or USB) leaves upsd's data stale.
+            DriverLostUps => CauseId::DataStale,
+            DriverUnsupported => CauseId::DriverNotRunning,
+            DeviceOpenFailed if perm => CauseId::UsbPermission,
+            DeviceOpenFailed => CauseId::UsbDeviceGone,
+            WorldReadable => CauseId::FilePermission,
+            LinkDown => CauseId::NetworkUnreachable,
+            UsbPermission => CauseId::UsbPermission,
+            UsbClaimFailed if perm => CauseId::UsbPermission,
+            UsbClaimFailed => CauseId::UsbDeviceGone,
+            LoginAccessDenied | PrimaryRefused => CauseId::LoginRefused,
+            LoginFailed if d.contains("UNKNOWN-UPS") || d.contains("Unknown UPS") => {
+                CauseId::UnknownUps
+            }
+            LoginFailed => CauseId::LoginRefused,
+            LoginUnknownUps | PollUnknownUps => CauseId::UnknownUps,
+            ConnectNoRoute | ConnectNetUnreachable | ConnectNoSuchHost => {
+                CauseId::NetworkUnreachable
+            }
+            ConnectRefused => CauseId::ServerNotRunning,
+            ConnectTimedOut => CauseId::ServerTimeout,
+            ConnectFailed if d.contains("No route") || d.contains("unreachable") => {
+                CauseId::NetworkUnreachable
+            }
+            ConnectFailed if d.contains("refused") => CauseId::ServerNotRunning,
+            ConnectFailed if d.contains("timed out") => CauseId::ServerTimeout,
+            ConnectFailed if d.contains("SSL") || d.contains("TLS") => CauseId::TlsError,
+            PollServerGone | LoginIo => CauseId::ServerNotRunning,
+            PollDataStale | UpsdDataStale => CauseId::DataStale,
+            ConfigError => CauseId::ConfigError,
+            CantOpen if perm => CauseId::FilePermission,
+            CantOpen => CauseId::ConfigError,
+            ListenFailed => CauseId::ListenFailed,
+            TlsError => CauseId::TlsError,
+            HostResumed => CauseId::HostResumed,
+            UnitFailed => return None, // depends on the unit: see the timeline
+            OnBattery | LowBattery => CauseId::PowerOutage,
+            ReplaceBattery => CauseId::BatteryReplace,
+            Overload => CauseId::Overload,
+            _ => return None,
+        })
+    }
+}
+
 /// One row of the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LogPattern {
@@ -210,15 +463,93 @@ macro_rules! p {
 /// The table, sorted by id (a test keeps it sorted and unique).
 #[rustfmt::skip]
 pub const LOG_PATTERNS: &[LogPattern] = &[
+    p!("common.cant-open", CantOpen, "Can't open {_}: {detail}"),
+    p!("common.fopen", CantOpen, "fopen {_}: {detail}"),
+    p!("common.fopen-pid", Noise, "fopen {_}.pid: No such file or directory"),
+    p!("common.startup", Banner, "Startup successful"),
+    p!("common.upsnotify.notech", Noise, "upsnotify: failed to notify about state {_}: no notification tech defined, will not spam more about it"),
+    p!("common.upsnotify.watchdog", Noise, "upsnotify: logged the systemd watchdog situation once, will not spam more about it"),
+    p!("common.writepid", CantOpen, "writepid: fopen {_}: {detail}"),
+    p!("driver.blazer.back", DriverUpsBack, "Communications with UPS re-established"),
+    p!("driver.blazer.lost", DriverLostUps, "Communications with UPS lost: {detail}"),
+    p!("driver.disconnected-by-other", DriverLostUps, "Got disconnected by another driver"),
+    p!("driver.exiting", Exiting, "Exiting."),
+    p!("driver.hid-init-failed", DriverInitFailed, "Can't initialize data from HID UPS"),
+    p!("driver.invalid-variable", ConfigError, "Fatal error: '{detail}' is not a valid {_} for this driver."),
     p!("driver.no-hid-device", DriverNoDevice, "No matching HID UPS found"),
+    p!("driver.no-port", ConfigError, "Error: you must specify a port name in ups.conf{_}"),
+    p!("driver.qx-init-failed", DriverInitFailed, "Can't initialise data from the UPS"),
+    p!("driver.qx.back", DriverUpsBack, "Communications with the UPS re-established"),
+    p!("driver.qx.no-device", DriverNoDevice, "No supported devices found. Please check your device availability with 'lsusb'"),
+    p!("driver.section-missing", ConfigError, "Error: Section {detail} not found in ups.conf"),
+    p!("driver.serial.unable-open", DeviceOpenFailed, "Unable to open {_}: {detail}"),
     p!("driver.start-failed", DriverStartFailed, "Driver failed to start (exit status={detail})"),
-    p!("upsd.client-fsd", UpsdSetFsd, "Client {_} set FSD on UPS [{ups}]"),
+    p!("driver.startup-timer", DriverStartFailed, "Startup timer elapsed, continuing..."),
+    p!("driver.ups-not-in-conf", ConfigError, "UPS {detail} not found in ups.conf"),
+    p!("driver.usb.claim", UsbClaimFailed, "Can't claim USB device [{_}]@{_}: {detail}"),
+    p!("driver.usb.no-bus", DriverNoDevice, "{_}: Could not open any HID devices: no USB buses found"),
+    p!("driver.usb.no-bus-or-device", DriverNoDevice, "{_}: Could not open any HID devices: no USB buses (or devices) found"),
+    p!("driver.usb.permissions", UsbPermission, "{_}: Could not open any HID devices: insufficient permissions on everything"),
+    p!("driver.usb.permissions-qx", UsbPermission, "Permissions problem"),
+    p!("driver.usbhid.subdriver", Noise, "Using subdriver: {_}"),
+    p!("driver.usbhid.unsupported", DriverUnsupported, "This {_} device ({_}:{_}) is not (or perhaps not yet) supported"),
+    p!("driver.wrong-driver", ConfigError, "Error: UPS [{ups}] is for driver '{detail}'{_}"),
+    p!("os.kernel.link-down", LinkDown, "{_}: link state changed to DOWN"),
+    p!("os.kernel.link-down-linux", LinkDown, "{_}: Link is Down"),
+    p!("os.kernel.link-up", Noise, "{_}: link state changed to UP"),
+    p!("os.kernel.usb-connect", UsbConnect, "usb {_}: new {_} USB device number {_} using {_}"),
+    p!("os.kernel.usb-disconnect", UsbDisconnect, "usb {_}: USB disconnect, device number {_}"),
+    p!("os.kernel.usb-serial-gone", UsbDisconnect, "{_}: {_} converter now disconnected from {_}"),
+    p!("os.resume", HostResumed, "System returned from sleep state."),
+    p!("os.resume-pm", HostResumed, "PM: suspend exit"),
+    p!("systemd.dependency-failed", UnitFailed, "Dependency failed for Network UPS Tools - {detail}."),
+    p!("systemd.driver.control-exited", UnitFailed, "nut-driver@{ups}.service: Control process exited, code={_}, status={detail}"),
+    p!("systemd.driver.failed-result", UnitFailed, "nut-driver@{ups}.service: Failed with result '{detail}'."),
+    p!("systemd.driver.failed-start", UnitFailed, "Failed to start Network UPS Tools - device driver for {ups}."),
+    p!("systemd.driver.main-exited", UnitFailed, "nut-driver@{ups}.service: Main process exited, code={_}, status={detail}"),
+    p!("systemd.driver.started", UnitStarted, "Started Network UPS Tools - device driver for {ups}."),
+    p!("systemd.failed-start", UnitFailed, "Failed to start Network UPS Tools - {detail}."),
+    p!("systemd.repeated", UnitFailed, "nut-{detail}: Start request repeated too quickly."),
+    p!("systemd.unit.control-exited", UnitFailed, "nut-{detail}: Control process exited, code={_}, status={_}"),
+    p!("systemd.unit.failed-result", UnitFailed, "nut-{detail}: Failed with result '{_}'."),
+    p!("systemd.unit.main-exited", UnitFailed, "nut-{detail}: Main process exited, code={_}, status={_}"),
+    p!("systemd.unit.pid-file", Noise, "nut-{detail}: Can't open PID file {_} (yet?) after start: {_}"),
+    p!("systemd.unit.restart", UnitRestarting, "nut-{detail}: Scheduled restart job, restart counter is at {_}."),
+    p!("systemd.unit.started", UnitStarted, "Started Network UPS Tools - {detail}."),
+    p!("systemd.unit.starting", Noise, "Starting Network UPS Tools - {detail}..."),
+    p!("systemd.unit.stopped", UnitStopped, "Stopped Network UPS Tools - {detail}."),
+    p!("systemd.unit.stopping", Noise, "Stopping Network UPS Tools - {detail}..."),
+    p!("upsc.connect-failed", ConnectFailed, "Error: Connection failure: {detail}"),
+    p!("upsc.data-stale", PollDataStale, "Error: Data stale"),
+    p!("upsc.driver-not-connected", PollDriverNotConnected, "Error: Driver not connected"),
+    p!("upsc.no-such-host", ConnectNoSuchHost, "Error: No such host"),
+    p!("upsc.unknown-ups", PollUnknownUps, "Error: Unknown UPS"),
+    p!("upsd.client-fsd", UpsdSetFsd, "Client {detail} set FSD on UPS [{ups}]"),
+    p!("upsd.config.fatal-parse", ConfigError, "Fatal error in parseconf({_}): {detail}"),
+    p!("upsd.config.no-ups", ConfigError, "Fatal error: at least one UPS must be defined in ups.conf"),
+    p!("upsd.config.no-ups-warning", ConfigError, "Warning: no UPS definitions in ups.conf"),
     p!("upsd.driver-connected", UpsdDriverConnected, "Connected to UPS [{ups}]: {_}"),
     p!("upsd.driver-missing", UpsdDriverMissing, "Can't connect to UPS [{ups}] ({_}): {detail}"),
+    p!("upsd.listen.failed", ListenFailed, "not listening on {_} port {_}: {detail}"),
+    p!("upsd.listen.failed-bare", ListenFailed, "not listening on {_} port {detail}"),
+    p!("upsd.listen.getaddrinfo", ListenFailed, "getaddrinfo: {detail}"),
+    p!("upsd.listen.getaddrinfo-addr", ListenFailed, "getaddrinfo('{_}'): {detail}"),
+    p!("upsd.listen.none", ListenFailed, "no listening interface available"),
+    p!("upsd.listen.ok", Listening, "listening on {_} port {_}"),
+    p!("upsd.listen.some", ListenFailed, "Fatal error: some listening interfaces were not available"),
     p!("upsd.stale", UpsdDataStale, "Data for UPS [{ups}] is stale - check driver"),
     p!("upsd.stale-cleared", UpsdDataOk, "UPS [{ups}] data is no longer stale"),
+    p!("upsd.tls.accept-failed", TlsError, "{_}: SSL_accept failed (SSL_ERROR {detail})"),
+    p!("upsd.tls.accept-unknown", TlsError, "Unknown return value from SSL_accept: {detail}"),
+    p!("upsd.tls.cert", TlsError, "SSL_CTX_use_certificate_chain_file({_}) failed"),
+    p!("upsd.tls.key", TlsError, "SSL_CTX_use_PrivateKey_file({_}) failed"),
     p!("upsd.user-login", UpsdLogin, "User {_} logged into UPS [{ups}]{_}"),
     p!("upsd.user-logout", UpsdLogout, "User {_} logged out from UPS [{ups}]"),
+    p!("upsd.world-readable", WorldReadable, "{detail} is world readable"),
+    p!("upsd.world-readable-warning", WorldReadable, "WARNING: {detail} is world readable (hope you don't have passwords there)"),
+    p!("upsdrvctl.cant-start", CantOpen, "Can't start {_}: {detail}"),
+    p!("upsdrvctl.no-ups", ConfigError, "Error: no UPS definitions found in ups.conf"),
+    p!("upsdrvctl.no-ups-bang", ConfigError, "Error: no UPS definitions found in ups.conf!"),
     p!("upsmon.alarm", Alarm, "UPS {ups}: one or more active alarms: [{detail}]"),
     p!("upsmon.banner", Banner, "Network UPS Tools {_}"),
     p!("upsmon.boost", Boost, "UPS {ups}: boosting incoming voltage"),
@@ -226,28 +557,59 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsmon.cal", Calibrating, "UPS {ups}: calibration in progress"),
     p!("upsmon.commbad", CommLost, "Communications with UPS {ups} lost"),
     p!("upsmon.commok", CommOk, "Communications with UPS {ups} established"),
+    p!("upsmon.config.certverify", ConfigError, "Configuration error: CERTVERIFY is set, but CERTPATH isn't"),
+    p!("upsmon.config.edit", ConfigError, "Edit your upsmon.conf and change the values."),
+    p!("upsmon.config.insufficient-power", ConfigError, "Fatal error: insufficient power configured!"),
+    p!("upsmon.config.invalid-directive", ConfigError, "{_} line {_}: invalid directive {detail}"),
+    p!("upsmon.config.min-supplies-value", ConfigError, "Minimum value (MINSUPPLIES): {_}"),
+    p!("upsmon.config.minsupplies", ConfigError, "Fatal error: total power value ({_}) less than MINSUPPLIES ({_})"),
+    p!("upsmon.config.monitor-args", ConfigError, "MONITOR configuration directives require five arguments."),
+    p!("upsmon.config.monitor-invalid", ConfigError, "Ignoring invalid MONITOR line in {_}!"),
+    p!("upsmon.config.old-monitor", ConfigError, "Unable to use old-style MONITOR line without a username"),
+    p!("upsmon.config.parse", ConfigError, "Parse error: {_}"),
+    p!("upsmon.config.power", ConfigError, "Impossible power configuration, unable to continue"),
+    p!("upsmon.config.power-sum", ConfigError, "Sum of power values........: {_}"),
+    p!("upsmon.config.unusable", ConfigError, "Fatal error: unusable configuration"),
     p!("upsmon.connect.failed", ConnectFailed, "UPS [{ups}]: connect failed: {detail}"),
     p!("upsmon.connect.no-route", ConnectNoRoute, "UPS [{ups}]: connect failed: Connection failure: No route to host"),
     p!("upsmon.connect.no-such-host", ConnectNoSuchHost, "UPS [{ups}]: connect failed: No such host"),
     p!("upsmon.connect.refused", ConnectRefused, "UPS [{ups}]: connect failed: Connection failure: Connection refused"),
     p!("upsmon.connect.timed-out", ConnectTimedOut, "UPS [{ups}]: connect failed: Connection failure: Connection timed out"),
+    p!("upsmon.connect.timed-out-bsd", ConnectTimedOut, "UPS [{ups}]: connect failed: Connection failure: Operation timed out"),
+    p!("upsmon.connect.tls", TlsError, "UPS [{ups}]: connect failed: SSL error: {detail}"),
     p!("upsmon.connect.unreachable", ConnectNetUnreachable, "UPS [{ups}]: connect failed: Connection failure: Network is unreachable"),
+    p!("upsmon.dead-no-assumption.boost", NoComm, "UPS [{ups}] was last known to be boosting incoming voltage and currently is not communicating, but we make no assumptions if it is dead now"),
+    p!("upsmon.dead-no-assumption.over", NoComm, "UPS [{ups}] was last known to be overloaded and currently is not communicating, but we make no assumptions if it is dead now"),
+    p!("upsmon.dead-no-assumption.trim", NoComm, "UPS [{ups}] was last known to be trimming incoming voltage and currently is not communicating, but we make no assumptions if it is dead now"),
+    p!("upsmon.dead-waiting", NoComm, "UPS [{ups}] was last known to be not fully online and currently is not communicating, just so you know (waiting for DEADTIME to elapse)"),
+    p!("upsmon.dead.alarm", CriticalUps, "UPS [{ups}] was last known to be in an ALARM state and currently is not communicating, assuming dead. If this is in error and causes unwanted shutdowns, consider disabling the upsmon ALARMCRITICAL option."),
+    p!("upsmon.dead.alarm-not-critical", NoComm, "UPS [{ups}] was last known to be in an ALARM state and currently is not communicating. It is not assumed dead as the upsmon ALARMCRITICAL option was disabled."),
+    p!("upsmon.dead.bypass", CriticalUps, "UPS [{ups}] was last known to be on BYPASS and currently is not communicating, assuming dead"),
+    p!("upsmon.dead.calibrating", CriticalUps, "UPS [{ups}] was last known to be calibrating and currently is not communicating, assuming dead"),
+    p!("upsmon.dead.not-online", CriticalUps, "UPS [{ups}] was last known to be not fully online and currently is not communicating, assuming dead"),
+    p!("upsmon.dead.off", CriticalUps, "UPS [{ups}] was last known to be (administratively) OFF and currently is not communicating, assuming dead"),
     p!("upsmon.debug.connecting", Connecting, "Trying to connect to UPS [{ups}]"),
     p!("upsmon.debug.critical", CriticalUps, "Critical UPS: {ups}"),
     p!("upsmon.debug.logged-in", LoggedIn, "Logged into UPS {ups}"),
     p!("upsmon.eco", Eco, "UPS {ups}: in ECO mode (as defined by vendor)"),
     p!("upsmon.exiting", Exiting, "Signal {_}: exiting"),
     p!("upsmon.fsd", ForcedShutdown, "UPS {ups}: forced shutdown in progress"),
-    p!("upsmon.giving-up", GivingUpOnPrimary, "Giving up on the primary for UPS [{ups}]{_}"),
+    p!("upsmon.giving-up", GivingUpOnPrimary, "Giving up on the primary for UPS [{ups}]"),
+    p!("upsmon.giving-up-after", GivingUpOnPrimary, "Giving up on the primary for UPS [{ups}] after {_} sec since last comms"),
     p!("upsmon.hostsync-expired", HostSyncExpired, "Host sync timer expired, forcing shutdown"),
+    p!("upsmon.killpower.magic", ConfigError, "POWERDOWNFLAG ({_}) does not containthe upsmon magic string - disabling!"),
+    p!("upsmon.killpower.magic-new", ConfigError, "POWERDOWNFLAG ({_}) does not contain the upsmon magic string (not a NUT file) - disabling!"),
+    p!("upsmon.killpower.unreadable", ConfigError, "'{_}' exists, but we can't read from it: {detail}"),
+    p!("upsmon.login.cant", LoginFailed, "Can't login to UPS [{ups}]: {detail}"),
     p!("upsmon.login.denied", LoginAccessDenied, "Login on UPS [{ups}] failed - got [ERR ACCESS-DENIED]"),
     p!("upsmon.login.failed", LoginFailed, "Login on UPS [{ups}] failed - got [{detail}]"),
-    p!("upsmon.login.io", LoginFailed, "Login to UPS [{ups}] failed: {detail}"),
+    p!("upsmon.login.io", LoginIo, "Login to UPS [{ups}] failed: {detail}"),
     p!("upsmon.login.unknown-ups", LoginUnknownUps, "Login on UPS [{ups}] failed - got [ERR UNKNOWN-UPS]"),
     p!("upsmon.lowbatt", LowBattery, "UPS {ups} battery is low"),
     p!("upsmon.monitor.monitoring-only", Monitoring, "UPS: {ups} (monitoring only)"),
     p!("upsmon.monitor.primary", Monitoring, "UPS: {ups} (primary) (power value {_})"),
     p!("upsmon.monitor.secondary", Monitoring, "UPS: {ups} (secondary) (power value {_})"),
+    p!("upsmon.no-parent", Noise, "Parent died - shutdown impossible"),
     p!("upsmon.nocomm", NoComm, "UPS {ups} is unavailable"),
     p!("upsmon.noise.flag-file", Noise, "Using power down flag file {_}"),
     p!("upsmon.noise.no-pid-file", Noise, "Could not find PID file to see if previous upsmon instance is already running!"),
@@ -263,27 +625,40 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsmon.notover", NotOverload, "UPS {ups}: no longer overloaded"),
     p!("upsmon.nottrim", NotTrim, "UPS {ups}: no longer trimming incoming voltage"),
     p!("upsmon.off", Off, "UPS {ups}: administratively OFF or asleep"),
+    p!("upsmon.off-assumed", Off, "ups_is_off: {ups} is in state OFF for {_} sec, assuming the line is not fed{_}"),
+    p!("upsmon.off-reported", Off, "UPS [{ups}] is reported as (administratively) OFF"),
     p!("upsmon.onbatt", OnBattery, "UPS {ups} on battery"),
     p!("upsmon.online", OnLine, "UPS {ups} on line power"),
     p!("upsmon.other", OtherStatus, "UPS {ups}: has at least one unclassified status token: [{detail}]"),
     p!("upsmon.over", Overload, "UPS {ups}: overloaded"),
+    p!("upsmon.poll.access-denied", LoginAccessDenied, "Poll UPS [{ups}] failed - Access denied"),
     p!("upsmon.poll.broken-pipe", PollServerGone, "Poll UPS [{ups}] failed - Write error: {detail}"),
     p!("upsmon.poll.data-stale", PollDataStale, "Poll UPS [{ups}] failed - Data stale"),
     p!("upsmon.poll.driver-not-connected", PollDriverNotConnected, "Poll UPS [{ups}] failed - Driver not connected"),
     p!("upsmon.poll.failed", PollFailed, "Poll UPS [{ups}] failed - {detail}"),
     p!("upsmon.poll.read-error", PollServerGone, "Poll UPS [{ups}] failed - Read error: {detail}"),
-    p!("upsmon.poll.recovered", PollRecovered, "Poll UPS [{ups}] recovered from failure state code {detail}"),
+    p!("upsmon.poll.recovered", PollRecovered, "Poll UPS [{ups}] recovered from failure state code {detail} - now {_}"),
     p!("upsmon.poll.server-disconnected", PollServerGone, "Poll UPS [{ups}] failed - Server disconnected"),
-    p!("upsmon.poll.state-changed", PollFailureState, "Poll UPS [{ups}] failure state code changed from {detail}"),
+    p!("upsmon.poll.state-changed", PollFailureState, "Poll UPS [{ups}] failure state code changed from {detail} to {_}; report below will not be repeated to syslog:"),
+    p!("upsmon.poll.state-changed-every", PollFailureState, "Poll UPS [{ups}] failure state code changed from {detail} to {_}; report below will only be repeated to syslog every {_} polling loop cycles ({_} sec):"),
+    p!("upsmon.poll.timeout", PollServerGone, "Poll UPS [{ups}] failed - Connection timed out"),
     p!("upsmon.poll.unknown-ups", PollUnknownUps, "Poll UPS [{ups}] failed - [{_}] does not exist on server {detail}"),
+    p!("upsmon.poll.unknown-ups-err", PollUnknownUps, "Poll UPS [{ups}] failed - Unknown UPS"),
     p!("upsmon.primary-refused", PrimaryRefused, "Primary managerial privileges unavailable on UPS [{ups}]"),
     p!("upsmon.reloading", Reloading, "Reloading configuration"),
     p!("upsmon.replbatt", ReplaceBattery, "UPS {ups} battery needs to be replaced"),
     p!("upsmon.shutdown", ShutdownProceeding, "Auto logout and shutdown proceeding"),
     p!("upsmon.shutdown-executing", ShutdownStarted, "Executing automatic power-fail shutdown"),
-    p!("upsmon.too-few-healthy", TooFewHealthy, "Too few UPS(es) are healthy {_}"),
+    p!("upsmon.shutdowncmd-failed", ConfigError, "Unable to call shutdown command: {detail}"),
+    p!("upsmon.too-few-healthy", TooFewHealthy, "Too few UPS(es) are healthy ({_}<{_}), initiating forced shutdown"),
     p!("upsmon.trim", Trim, "UPS {ups}: trimming incoming voltage"),
     p!("upsmon.user-fsd", UserFsd, "Signal {_}: User requested FSD"),
+    p!("upssched.bind", CantOpen, "bind {_} failed: {detail}"),
+    p!("upssched.cancel-timer", Noise, "Cancelling timer: {_}"),
+    p!("upssched.event", Noise, "Event: {_}"),
+    p!("upssched.executing", Noise, "Executing command: {_}"),
+    p!("upssched.new-timer", Noise, "New timer: {_} ({_} seconds)"),
+    p!("upssched.timer-started", Noise, "Timer daemon started"),
 ];
 
 /// A placeholder in a compiled template.
@@ -303,7 +678,45 @@ struct Compiled {
     holes: Vec<Hole>,
     literal_len: usize,
     kind: EventKind,
+    /// Another daemon could say the same (`Signal 15: exiting`): only matched on a NUT program's line.
+    generic: bool,
+    /// The first (up to 8) bytes of the first literal and the mask of those bytes, for a one-compare
+    /// rejection of most templates of a bucket (see [`head8`]).
+    head: u64,
+    head_mask: u64,
 }
+
+/// The first 8 bytes of `b` as a little-endian word, zero-padded.
+fn head8(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    let n = b.len().min(8);
+    if let (Some(dst), Some(src)) = (w.get_mut(..n), b.get(..n)) {
+        dst.copy_from_slice(src);
+    }
+    u64::from_le_bytes(w)
+}
+
+/// Rows whose text other programs use too; matched only on lines of a NUT program (or of no known
+/// program), never on another program's line.
+const GENERIC: &[&str] = &[
+    "common.cant-open",
+    "common.fopen",
+    "common.fopen-pid",
+    "driver.serial.unable-open",
+    "upsdrvctl.cant-start",
+    "upssched.bind",
+    "common.startup",
+    "driver.exiting",
+    "driver.usb.permissions-qx",
+    "upsmon.banner",
+    "upsmon.config.parse",
+    "upsmon.exiting",
+    "upsmon.reloading",
+    "upssched.event",
+    "upssched.executing",
+    "upssched.new-timer",
+    "upssched.cancel-timer",
+];
 
 fn compile(t: &'static str, kind: EventKind) -> Compiled {
     let mut pieces = Vec::new();
@@ -344,21 +757,65 @@ fn compile(t: &'static str, kind: EventKind) -> Compiled {
         holes,
         literal_len,
         kind,
+        generic: false,
+        head: 0,
+        head_mask: 0,
     }
 }
 
-/// The compiled table, most literal text first, so the first match is the most specific one.
-fn compiled() -> &'static [Compiled] {
-    static TABLE: OnceLock<Vec<Compiled>> = OnceLock::new();
+/// The compiled table, most literal text first, bucketed by the first byte of the template (templates
+/// that start with a hole are in every bucket), so a line is tried only against the few templates that
+/// can start like it.
+struct Table {
+    rows: Vec<Compiled>,
+    /// For each first byte, indices into `rows`, most specific first.
+    buckets: Vec<Vec<u16>>,
+}
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut t: Vec<Compiled> = LOG_PATTERNS
+        let mut rows: Vec<Compiled> = LOG_PATTERNS
             .iter()
-            .map(|p| compile(p.template, p.kind))
+            .map(|p| {
+                let mut c = compile(p.template, p.kind);
+                c.generic = GENERIC.contains(&p.id);
+                let first = c.pieces.first().map_or(&b""[..], |f| f.as_bytes());
+                c.head = head8(first);
+                let n = first.len().min(8);
+                c.head_mask = if n == 8 {
+                    u64::MAX
+                } else {
+                    (1u64 << (8 * n)) - 1
+                };
+                c
+            })
             .collect();
         // Stable sort: among equally specific templates the table order decides.
-        t.sort_by_key(|c| std::cmp::Reverse(c.literal_len));
-        t
+        rows.sort_by_key(|c| std::cmp::Reverse(c.literal_len));
+        let mut buckets = vec![Vec::new(); 256];
+        for (i, c) in rows.iter().enumerate() {
+            let i = u16::try_from(i).unwrap_or(u16::MAX);
+            match c.pieces.first().and_then(|p| p.as_bytes().first()) {
+                Some(&b) => {
+                    if let Some(v) = buckets.get_mut(usize::from(b)) {
+                        v.push(i);
+                    }
+                }
+                None => buckets.iter_mut().for_each(|v| v.push(i)),
+            }
+        }
+        Table { rows, buckets }
     })
+}
+
+/// Which rows a line may match, by who logged it (see [`crate::logs`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// A NUT program's line, or a line of no known program: every row.
+    Any,
+    /// Another program's line (systemd, kernel, an unfamiliar ident): only rows no other daemon says.
+    Distinctive,
 }
 
 /// The result of matching a message against the table: the kind and where `{ups}`/`{detail}` are in the
@@ -432,12 +889,215 @@ fn try_match(c: &Compiled, msg: &str) -> Option<Match> {
 /// Classifies one message (the text after `ident[pid]: `, or after upsmon's `[D1] ` prefix). The most
 /// specific matching template wins; `None` means no template matches.
 pub fn classify(msg: &str) -> Option<Match> {
-    compiled().iter().find_map(|c| try_match(c, msg))
+    classify_scoped(msg, Scope::Any)
+}
+
+/// [`classify`] restricted to the rows of a [`Scope`].
+pub fn classify_scoped(msg: &str, scope: Scope) -> Option<Match> {
+    let t = table();
+    let first = usize::from(*msg.as_bytes().first()?);
+    let head = head8(msg.as_bytes());
+    t.buckets.get(first)?.iter().find_map(|&i| {
+        let c = t.rows.get(usize::from(i))?;
+        if head & c.head_mask != c.head || (scope == Scope::Distinctive && c.generic) {
+            return None;
+        }
+        try_match(c, msg)
+    })
+}
+
+/// A NUT message standing later in a text (after a prefix nothing recognised): tried after each `: `,
+/// `] `, `| `, `> ` and TAB (at most 16 places), and at the start unless `skip_start`. Byte ranges are
+/// of `text`.
+pub fn classify_anywhere(text: &str, skip_start: bool, scope: Scope) -> Option<Match> {
+    if !skip_start {
+        if let Some(m) = classify_scoped(text, scope) {
+            return Some(m);
+        }
+    }
+    let b = text.as_bytes();
+    let mut tries = 0;
+    let mut i = 0;
+    while i + 1 < b.len() && tries < 16 {
+        let c = *b.get(i)?;
+        let next = *b.get(i + 1)?;
+        let start = match (c, next) {
+            (b':' | b']' | b'|' | b'>', b' ') => Some(i + 2),
+            (b'\t', _) => Some(i + 1),
+            _ => None,
+        };
+        if let Some(at) = start {
+            tries += 1;
+            let rest = text.get(at..)?.trim_start_matches(' ');
+            let at = text.len() - rest.len();
+            if let Some(m) = classify_scoped(rest, scope) {
+                let shift = |r: std::ops::Range<usize>| (r.start + at)..(r.end + at);
+                return Some(Match {
+                    kind: m.kind,
+                    ups: m.ups.map(shift),
+                    detail: m.detail.map(shift),
+                });
+            }
+        }
+        i += 1;
+    }
+    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One token of a pattern: a literal byte, or "anything" (a C conversion, a template hole).
+    #[derive(Clone, Copy, PartialEq)]
+    enum Tok {
+        Lit(u8),
+        Any,
+    }
+
+    /// A C format (`%s`, `%d`, `%04x`, `%.0f`…, `%%`) as tokens; `\"` and `\\t` unescaped.
+    fn c_format(f: &str) -> Vec<Tok> {
+        let f = f.replace("\\\"", "\"").replace("\\t", "\t");
+        let b = f.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' {
+                if b.get(i + 1) == Some(&b'%') {
+                    out.push(Tok::Lit(b'%'));
+                    i += 2;
+                    continue;
+                }
+                i += 1;
+                while i < b.len() && !b[i].is_ascii_alphabetic() {
+                    i += 1; // flags, width, precision
+                }
+                while i < b.len() && matches!(b[i], b'h' | b'l' | b'z' | b'j' | b't' | b'L') {
+                    i += 1;
+                }
+                i += 1; // the conversion
+                out.push(Tok::Any);
+            } else {
+                out.push(Tok::Lit(b[i]));
+                i += 1;
+            }
+        }
+        out
+    }
+
+    /// Whether `text` is a message `fmt` can print.
+    fn prints(fmt: &[Tok], text: &[u8]) -> bool {
+        let (n, m) = (fmt.len(), text.len());
+        let mut seen = vec![false; (n + 1) * (m + 1)];
+        let mut stack = vec![(0usize, 0usize)];
+        while let Some((i, j)) = stack.pop() {
+            if std::mem::replace(&mut seen[i * (m + 1) + j], true) {
+                continue;
+            }
+            if i == n && j == m {
+                return true;
+            }
+            match (fmt.get(i), text.get(j)) {
+                (Some(Tok::Any), next) => {
+                    // A conversion prints zero or more bytes (`%s` of an empty string).
+                    stack.push((i + 1, j));
+                    if next.is_some() {
+                        stack.push((i, j + 1));
+                    }
+                }
+                (Some(Tok::Lit(x)), Some(y)) if x == y => stack.push((i + 1, j + 1)),
+                _ => {}
+            }
+        }
+        false
+    }
+
+    /// A row's template as messages: the holes filled with sample values (a word, `user@host`).
+    fn samples(t: &str) -> Vec<String> {
+        ["x 1", "u@h"]
+            .iter()
+            .map(|fill| {
+                t.replace("{ups}", "ups@host")
+                    .replace("{detail}", fill)
+                    .replace("{_}", fill)
+            })
+            .collect()
+    }
+
+    /// The generated catalogs (knowledge/catalog/, from NUT's sources) and the OS lines (systemd,
+    /// kernel): every format, one per printed line, with `: <errno text>` allowed after the
+    /// `*_with_errno` ones.
+    fn catalog_formats() -> Vec<(String, Vec<Tok>)> {
+        const FILES: &[(&str, &str)] = &[
+            ("nut-2.8.0", include_str!("catalog/nut-2.8.0.txt")),
+            ("nut-2.8.2", include_str!("catalog/nut-2.8.2.txt")),
+            ("nut-2.8.5", include_str!("catalog/nut-2.8.5.txt")),
+            ("nut-master", include_str!("catalog/nut-master-6c63f77.txt")),
+            ("os", include_str!("catalog/os.txt")),
+        ];
+        let mut out = Vec::new();
+        for (file, text) in FILES {
+            for line in text.lines().filter(|l| !l.starts_with('#')) {
+                let mut cols = line.splitn(3, '\t');
+                let (Some(prog), Some(call), Some(fmt)) = (cols.next(), cols.next(), cols.next())
+                else {
+                    panic!("{file}: malformed line {line:?}");
+                };
+                for piece in fmt.split("\\n").filter(|p| !p.trim().is_empty()) {
+                    let toks = c_format(piece.trim_end());
+                    if call.contains("with_errno") {
+                        let mut e = toks.clone();
+                        e.extend([Tok::Lit(b':'), Tok::Lit(b' '), Tok::Any]);
+                        out.push((format!("{file} {prog} {call}: {piece}: <errno>"), e));
+                    }
+                    // `%s`, `%s: %s`: formats of almost only conversions would match any row.
+                    if toks.iter().filter(|t| matches!(t, Tok::Lit(_))).count() < 4 {
+                        continue;
+                    }
+                    out.push((format!("{file} {prog} {call}: {piece}"), toks));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_row_is_a_message_nut_or_the_os_really_logs() {
+        let formats = catalog_formats();
+        assert!(formats.len() > 1000, "catalogs missing");
+        let mut missing = Vec::new();
+        for p in LOG_PATTERNS {
+            let texts = samples(p.template);
+            if !texts
+                .iter()
+                .any(|t| formats.iter().any(|(_, f)| prints(f, t.as_bytes())))
+            {
+                missing.push(format!("{}: {:?}", p.id, p.template));
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "rows matching no format of knowledge/catalog/ (add the format's source, or fix the row):\n{}",
+            missing.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_catalog_check_can_fail() {
+        let formats = catalog_formats();
+        for made_up in [
+            "UPS {ups} exploded",
+            "Poll UPS [{ups}] succeeded wonderfully",
+        ] {
+            let texts = samples(made_up);
+            let hit: Vec<_> = formats
+                .iter()
+                .filter(|(_, f)| texts.iter().any(|t| prints(f, t.as_bytes())))
+                .map(|(n, _)| n)
+                .collect();
+            assert!(hit.is_empty(), "{made_up}: {hit:?}");
+        }
+    }
 
     #[test]
     fn table_is_sorted_and_unique() {
@@ -510,7 +1170,7 @@ mod tests {
             ("UPS [pi@127.0.0.1:34930]: connect failed: Connection failure: Connection refused", ConnectRefused, ups, None),
             ("UPS [pi@10.0.0.9]: connect failed: Connection failure: No route to host", ConnectNoRoute, Some("pi@10.0.0.9"), None),
             ("UPS [pi@nas]: connect failed: No such host", ConnectNoSuchHost, Some("pi@nas"), None),
-            ("UPS [pi@nas]: connect failed: SSL error: x", ConnectFailed, Some("pi@nas"), Some("SSL error: x")),
+            ("UPS [pi@nas]: connect failed: SSL error: x", TlsError, Some("pi@nas"), Some("x")),
             ("Login on UPS [pi@127.0.0.1:34930] failed - got [ERR ACCESS-DENIED]", LoginAccessDenied, ups, None),
             ("Login on UPS [nope@127.0.0.1:34930] failed - got [ERR UNKNOWN-UPS]", LoginUnknownUps, Some("nope@127.0.0.1:34930"), None),
             ("Login on UPS [pi@h] failed - got [ERR FOO]", LoginFailed, Some("pi@h"), Some("ERR FOO")),

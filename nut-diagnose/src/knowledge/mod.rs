@@ -11,7 +11,7 @@ pub mod thresholds;
 pub mod units;
 
 pub use causes::{Cause, CAUSES};
-pub use log_patterns::{EventKind, LogPattern, LOG_PATTERNS};
+pub use log_patterns::{CauseId, EventKind, LogPattern, LOG_PATTERNS};
 pub use status::{StatusToken, STATUS_TOKENS};
 pub use thresholds::{Level, Limits, Thresholds, ThresholdsError};
 pub use units::{UnitNeed, UNITS};

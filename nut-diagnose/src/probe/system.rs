@@ -273,15 +273,112 @@ impl Default for Journalctl {
 }
 
 #[cfg(feature = "probe")]
+/// A running `journalctl`: its output read chunk by chunk, for a batch read and for `--follow` alike.
+#[derive(Debug)]
+pub struct JournalStream {
+    child: tokio::process::Child,
+    stdout: tokio::process::ChildStdout,
+    /// The command line, for messages (`journalctl -o short-iso … -u nut-monitor.service …`).
+    pub command_line: String,
+}
+
+#[cfg(feature = "probe")]
+impl Journalctl {
+    /// Starts `journalctl` with `args` (see [`journal_query`], [`journal_args`]). Without `follow` its
+    /// complaints are captured for [`JournalStream::finish`]; while following they go to our stderr.
+    pub fn stream(&self, args: &[String], follow: bool) -> Result<JournalStream, ProbeError> {
+        use std::process::Stdio;
+        let mut child = tokio::process::Command::new(&self.program)
+            .args(args)
+            .env("SYSTEMD_COLORS", "0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(if follow {
+                Stdio::inherit()
+            } else {
+                Stdio::piped()
+            })
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => ProbeError::Unavailable(format!(
+                    "could not read: {} is not installed (no systemd journal here)",
+                    self.program
+                )),
+                _ => ProbeError::Unavailable(format!("could not read: {}: {e}", self.program)),
+            })?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| ProbeError::Other(format!("{} gave no output stream", self.program)))?;
+        let quoted: Vec<String> = args
+            .iter()
+            .map(|a| {
+                if a.contains(' ') || a.contains('*') {
+                    format!("'{a}'")
+                } else {
+                    a.clone()
+                }
+            })
+            .collect();
+        Ok(JournalStream {
+            child,
+            stdout,
+            command_line: format!("{} {}", self.program, quoted.join(" ")),
+        })
+    }
+}
+
+#[cfg(feature = "probe")]
+impl JournalStream {
+    /// The next chunk of output into `buf`; 0 at the end.
+    pub async fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use tokio::io::AsyncReadExt as _;
+        self.stdout.read(buf).await
+    }
+
+    /// The output stream itself (for a generic reader).
+    pub fn stdout(&mut self) -> &mut tokio::process::ChildStdout {
+        &mut self.stdout
+    }
+
+    /// Waits for the end: whether journalctl succeeded, and what it said on stderr (batch mode).
+    pub async fn finish(mut self) -> (bool, String) {
+        use tokio::io::AsyncReadExt as _;
+        let mut err = Vec::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = (&mut e).take(64 * 1024).read_to_end(&mut err).await;
+        }
+        let ok = self.child.wait().await.is_ok_and(|s| s.success());
+        (ok, String::from_utf8_lossy(&err).trim().to_string())
+    }
+
+    /// Stops a following journalctl.
+    pub async fn stop(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+    }
+}
+
+#[cfg(feature = "probe")]
 #[async_trait]
 impl LogSource for Journalctl {
     async fn read(&self, since: Option<i64>) -> Result<Vec<u8>, ProbeError> {
-        let out = run(&self.program, &journal_args(since)).await?;
-        journal_result(
-            out.status.success(),
-            out.stdout,
-            &String::from_utf8_lossy(&out.stderr),
-        )
+        let mut s = self.stream(&journal_args(since), false)?;
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = s
+                .read(&mut buf)
+                .await
+                .map_err(|e| ProbeError::Other(format!("reading {}: {e}", s.command_line)))?;
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(buf.get(..n).unwrap_or_default());
+        }
+        let (ok, stderr) = s.finish().await;
+        journal_result(ok, out, &stderr)
     }
 }
 

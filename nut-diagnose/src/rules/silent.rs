@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::facts::Facts;
 use crate::finding::{Evidence, Finding, Severity, Source};
 use crate::knowledge::causes::{self, Cause};
-use crate::knowledge::EventKind;
+use crate::knowledge::{CauseId, EventKind};
 use crate::logs::{Clock, LogEvent, Timestamp};
 use crate::timeline::{Episode, EpisodeKind, EpisodeVerdict, Timeline};
 
@@ -137,10 +137,10 @@ pub fn episodes(t: &Timeline, now: Option<i64>) -> Vec<Finding> {
     for e in &t.episodes {
         let ups = e.ups.as_deref().unwrap_or("?");
         match (e.kind, e.verdict) {
-            (EpisodeKind::Comms, EpisodeVerdict::RecoveredAutomatically)
-            | (EpisodeKind::Power, EpisodeVerdict::RecoveredAutomatically) => {
+            (EpisodeKind::Comms | EpisodeKind::Power, v) if v.recovered() && e.ending.is_none() => {
                 recovered.entry((ups, e.kind)).or_default().push(e)
             }
+            (EpisodeKind::Comms, v) if v.recovered() => out.push(incident(e)),
             (EpisodeKind::Comms, v) => out.extend(comms_unresolved(e, ups, v, now)),
             (EpisodeKind::Power, EpisodeVerdict::StillDown) => {
                 let since = open_for(e, now)
@@ -159,6 +159,18 @@ pub fn episodes(t: &Timeline, now: Option<i64>) -> Vec<Finding> {
                 );
             }
             (EpisodeKind::Power, _) => {} // its shutdown is reported by the shutdown episode
+            // A refusal still standing is `login_not_retried`'s, more precisely.
+            (EpisodeKind::Fault, v) if e.cause == Some(CauseId::LoginRefused) && !v.recovered() => {
+            }
+            (EpisodeKind::Fault, _) => out.push(incident(e)),
+            (
+                EpisodeKind::Battery
+                | EpisodeKind::Overload
+                | EpisodeKind::Off
+                | EpisodeKind::Bypass
+                | EpisodeKind::Calibration,
+                _,
+            ) => out.push(ups_state(e, ups)),
             (EpisodeKind::Shutdown, _) => {
                 let what: Vec<String> = e
                     .lines
@@ -174,7 +186,9 @@ pub fn episodes(t: &Timeline, now: Option<i64>) -> Vec<Finding> {
                         "If mains did not fail, find out who set FSD (upsd log `Client … set FSD`) and restart upsd to clear a latched FSD; otherwise check that the runtime was enough for every host.",
                     )
                     .with(episode_evidence(e))
-                    .with(Evidence::new(Source::Derived, "lines", what.join(", "))),
+                    .with(Evidence::new(Source::Derived, "lines", what.join(", ")))
+                    .with_all(root_evidence(e))
+                    .with_all(e.fsd_client.as_ref().map(|c| Evidence::new(Source::Log, "FSD set by", c.clone()))),
                 );
             }
         }
@@ -241,6 +255,91 @@ pub fn episodes(t: &Timeline, now: Option<i64>) -> Vec<Finding> {
         out.push(f);
     }
     out
+}
+
+/// The root cause of an episode as evidence (`cause`: id, meaning, the line that names it).
+fn root_evidence(e: &Episode) -> Option<Evidence> {
+    let c = e.cause?;
+    let at = e
+        .cause_line
+        .map(|l| format!(" (line {l})"))
+        .unwrap_or_default();
+    Some(Evidence::new(
+        Source::Derived,
+        "cause",
+        format!("{}: {}{at}", c.as_str(), c.advice().0),
+    ))
+}
+
+/// How an episode ended, in words (`after the restart of nut-monitor at 10:02:00`).
+fn ended(e: &Episode) -> String {
+    match (&e.ending, e.verdict) {
+        (Some(en), _) => {
+            let at = en
+                .at
+                .map(|t| format!(" at {t}"))
+                .unwrap_or_else(|| format!(" (line {})", en.line));
+            if en.unit == "reload" {
+                format!("ended after a configuration reload{at}")
+            } else {
+                format!("ended after the restart of {}{at}", en.unit)
+            }
+        }
+        (None, v) => v.as_str().to_string(),
+    }
+}
+
+/// A fault (or a comms loss someone fixed) named after its root cause.
+fn incident(e: &Episode) -> Finding {
+    let ups = e.ups.as_deref().unwrap_or("NUT");
+    let cause = e.cause.unwrap_or(CauseId::Other);
+    let (meaning, action) = cause.advice();
+    let fixed = e.verdict.recovered();
+    let severity = match (fixed, cause.tier()) {
+        (true, _) => Severity::Info,
+        (false, 0 | 1) => Severity::Critical,
+        (false, _) => Severity::Warning,
+    };
+    let what = if cause == CauseId::LoginRefused && e.ending.is_some() {
+        "credentials fixed: ".to_string()
+    } else {
+        String::new()
+    };
+    Finding::new(
+        cause.finding_id(),
+        severity,
+        format!("{ups}: {} — {what}{}", cause.as_str(), ended(e)),
+        meaning,
+        action,
+    )
+    .about(ups)
+    .with(episode_evidence(e))
+    .with_all(root_evidence(e))
+}
+
+/// Battery replacement, overload, OFF, bypass, calibration.
+fn ups_state(e: &Episode, ups: &str) -> Finding {
+    let (id, sev, title, meaning, action) = match e.kind {
+        EpisodeKind::Battery => ("log.replace-battery", Severity::Warning, "battery needs to be replaced", CauseId::BatteryReplace.advice().0, CauseId::BatteryReplace.advice().1),
+        EpisodeKind::Overload => ("log.overload", Severity::Warning, "overloaded", CauseId::Overload.advice().0, CauseId::Overload.advice().1),
+        EpisodeKind::Off => ("log.ups-off", Severity::Critical, "administratively OFF or asleep", "The UPS output is off (or the UPS sleeps): whatever it feeds is unprotected or without power.", "Check why the UPS was switched off (a shutdown.return, the front panel, a test) and switch it back on."),
+        EpisodeKind::Bypass => ("log.bypass", Severity::Warning, "on bypass", "The UPS passes mains straight through: powered, not protected.", "Check the UPS (overload, fault, maintenance switch)."),
+        _ => ("log.calibration", Severity::Info, "battery calibration", "The UPS ran a runtime calibration (it discharges the battery on purpose).", "Nothing to do; do not start one when mains is unreliable."),
+    };
+    let sev = if e.verdict.recovered() && e.kind != EpisodeKind::Battery {
+        Severity::Info
+    } else {
+        sev
+    };
+    Finding::new(
+        id,
+        sev,
+        format!("{ups}: {title} — {}", ended(e)),
+        meaning,
+        action,
+    )
+    .about(ups)
+    .with(episode_evidence(e))
 }
 
 fn comms_unresolved(
@@ -344,12 +443,10 @@ mod tests {
     #[test]
     fn refused_login_never_retried() {
         let f = run(lab(4), None);
+        // `fopen …upsmon.pid: No such file or directory` is known start-up noise now.
         assert_eq!(
             ids(&f),
-            vec![
-                ("auth.login-not-retried", Severity::Warning),
-                ("log.unclassified", Severity::Info)
-            ]
+            vec![("auth.login-not-retried", Severity::Warning),]
         );
         assert_eq!(f[0].subject.as_deref(), Some("pi@127.0.0.1:34930"));
         assert!(f[0].evidence[0].value.contains("ERR ACCESS-DENIED"));

@@ -14,7 +14,7 @@ use serde::Serialize;
 use nut_diagnose::timeline::Timeline;
 use nut_diagnose::{Finding, Severity};
 
-use crate::cmd::logs::{self, LineFeeder};
+use crate::cmd::logs;
 use crate::cmd::watch::{self, WatchLine, Watcher};
 use crate::ctx::Ctx;
 use crate::exit::Exit;
@@ -22,6 +22,7 @@ use crate::probe;
 use crate::render;
 use crate::render::report::{assess, UpsReport};
 use crate::render::text::{bold, paint, sev_word};
+use nut_diagnose::logs::reader::{read_log, ReadOptions};
 
 /// The device: `ddl/APC/APC__Back-UPS_ES_725__usbhid-ups__2.6.5__01.dev` of the NUT device dump
 /// library (see nutctl/data/SOURCES.md).
@@ -224,10 +225,12 @@ async fn watch_part(
         h.shutdown().await;
     }
     let upsmon_log = watcher.log_lines().to_vec();
-    let mut feeder = LineFeeder::default();
-    feeder.feed(upsmon_log.join("\n").as_bytes());
-    feeder.finish();
-    let (timeline, findings) = feeder.judge(None);
+    let report = read_log(
+        upsmon_log.join("\n").as_bytes(),
+        ReadOptions::default(),
+        None,
+    );
+    let (timeline, findings) = (report.timeline, report.findings);
     if !ctx.json {
         let mut out = format!(
             "\n{}\n  the lines upsmon would have logged meanwhile:\n",

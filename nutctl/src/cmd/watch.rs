@@ -19,7 +19,7 @@ use nut_proto::Target;
 use serde::Serialize;
 
 use crate::cli::WatchArgs;
-use crate::cmd::logs::{episode_line, now_micros, LineFeeder};
+use crate::cmd::logs::{episode_line, now_micros};
 use crate::cmd::status::default_targets;
 use crate::ctx::{parse_target, Ctx};
 use crate::exit::Exit;
@@ -69,8 +69,8 @@ pub(crate) struct Watcher {
     /// The last successful read of each target, to report what changed during a gap.
     last_read: Vec<Option<nut_diagnose::facts::Snapshot>>,
     thresholds: Thresholds,
-    /// upsmon-style lines (upsmon -D format: seconds since the start, a tab, the message).
-    feeder: LineFeeder,
+    /// The running episode log, fed typed events.
+    episodes: watch::EpisodeLog,
     log: Vec<String>,
 }
 
@@ -84,7 +84,7 @@ impl Watcher {
             prev,
             last_read,
             thresholds: Thresholds::default(),
-            feeder: LineFeeder::default(),
+            episodes: watch::EpisodeLog::new(),
             log: Vec::new(),
         }
     }
@@ -120,9 +120,9 @@ impl Watcher {
             if let Some(line) = &c.upsmon_line {
                 let secs = rel_micros.max(0) / 1_000_000;
                 let us = rel_micros.max(0) % 1_000_000;
-                let text = format!("{secs:>4}.{us:06}\t{line}");
-                self.feeder.feed(format!("{text}\n").as_bytes());
-                self.log.push(text);
+                self.log.push(format!("{secs:>4}.{us:06}\t{line}"));
+            }
+            if self.episodes.push(&c, rel_micros) {
                 logged = true;
             }
             out.push(WatchLine::Change {
@@ -132,7 +132,7 @@ impl Watcher {
         }
         if logged {
             // Each ended episode is handed out once by the streaming builder.
-            for e in self.feeder.take_finished() {
+            for e in self.episodes.take_finished() {
                 out.push(WatchLine::Episode { episode: e });
             }
         }
@@ -141,7 +141,7 @@ impl Watcher {
 
     /// The running episode log so far.
     pub(crate) fn timeline(&self) -> Timeline {
-        self.feeder.live_timeline()
+        self.episodes.timeline()
     }
 
     /// The upsmon-style lines written so far (upsmon -D format).

@@ -1,0 +1,137 @@
+//! Journal entries as JSON (`journalctl -o json`) and as export fields (`journalctl -o export`:
+//! `KEY=value` lines, one entry per blank-line-separated block).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+
+use super::time::{digits, Clock, Timestamp};
+use super::{build, Format, LineError, LogEvent};
+
+/// A journal JSON field: a string, a byte array (non-UTF-8 messages) or null (field too large).
+#[derive(Default)]
+struct JText<'a>(Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for JText<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = JText<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, a byte array or null")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(JText(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(JText(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(JText(Some(Cow::Owned(v))))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(JText(None))
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(JText(None))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(JText(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                // Bounded by the line length: every element takes at least two bytes of input.
+                let mut bytes = Vec::new();
+                while let Some(b) = seq.next_element::<u8>()? {
+                    bytes.push(b);
+                }
+                Ok(JText(Some(Cow::Owned(
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                ))))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// The journal fields the diagnosis reads; every other field is skipped.
+#[derive(Deserialize)]
+#[allow(non_snake_case)]
+struct JournalEntry<'a> {
+    #[serde(default, borrow)]
+    __REALTIME_TIMESTAMP: JText<'a>,
+    #[serde(default, borrow)]
+    _HOSTNAME: JText<'a>,
+    #[serde(default, borrow)]
+    SYSLOG_IDENTIFIER: JText<'a>,
+    #[serde(default, borrow)]
+    _COMM: JText<'a>,
+    #[serde(default, borrow)]
+    _PID: JText<'a>,
+    #[serde(default, borrow)]
+    SYSLOG_PID: JText<'a>,
+    #[serde(default, borrow)]
+    MESSAGE: JText<'a>,
+}
+
+pub(crate) fn parse_json(s: &str) -> Result<LogEvent<'_>, LineError> {
+    let j: JournalEntry<'_> =
+        serde_json::from_str(s).map_err(|e| LineError::BadJson(e.to_string()))?;
+    let time = j
+        .__REALTIME_TIMESTAMP
+        .0
+        .as_deref()
+        .and_then(digits)
+        .and_then(|us| i64::try_from(us).ok())
+        .map(|micros| Timestamp {
+            clock: Clock::Unix,
+            micros,
+        });
+    let pid = j
+        ._PID
+        .0
+        .as_deref()
+        .or(j.SYSLOG_PID.0.as_deref())
+        .and_then(digits)
+        .and_then(|p| u32::try_from(p).ok());
+    let ident = j.SYSLOG_IDENTIFIER.0.or(j._COMM.0);
+    let message = j.MESSAGE.0.unwrap_or(Cow::Borrowed(""));
+    Ok(build(
+        Format::Json,
+        time,
+        j._HOSTNAME.0,
+        ident,
+        pid,
+        message,
+    ))
+}
+
+/// One `-o export` field line: `MESSAGE=…` is the message; any other `FIELD=value` (upper-case name)
+/// is the entry's structure, read as a marker.
+pub(crate) fn export_field(s: &str) -> Option<LogEvent<'_>> {
+    let (key, value) = s.split_once('=')?;
+    if key.is_empty()
+        || !key
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        || !key.starts_with(|c: char| c.is_ascii_uppercase() || c == '_')
+    {
+        return None;
+    }
+    if key == "MESSAGE" {
+        return Some(build(
+            Format::Export,
+            None,
+            None,
+            None,
+            None,
+            Cow::Borrowed(value),
+        ));
+    }
+    let mut e = build(Format::Export, None, None, None, None, Cow::Borrowed(s));
+    e.kind = crate::knowledge::EventKind::Marker;
+    Some(e)
+}

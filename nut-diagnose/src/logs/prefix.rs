@@ -1,0 +1,274 @@
+//! What stands before the message: wrappers added by the tool that showed the log (`grep -n`, `docker
+//! compose`, a mail client's `> `), a syslog priority, and the `host ident[pid]:` header in its many
+//! shapes, or failing that a NUT program's name anywhere in the line.
+
+use super::ident::is_nut_ident;
+use super::time::digits;
+
+/// The header found before a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Header<'a> {
+    pub(crate) host: Option<&'a str>,
+    pub(crate) ident: &'a str,
+    pub(crate) pid: Option<u32>,
+    pub(crate) msg: &'a str,
+}
+
+/// Strips what a viewer added in front of the log line itself, repeatedly: a mail quote (`> `),
+/// `grep -n` / `grep -H` (`123:`, `123-`, `/var/log/syslog:123:`, `/var/log/syslog:`), and a `docker
+/// compose` service column (`nut-upsd-1  | `).
+pub(crate) fn strip_wrappers(mut s: &str) -> &str {
+    // A pasted block quoted as a string or code (`"…"`, a backtick) or as a list item (`…,`).
+    s = s.trim_end_matches([' ', '\t']);
+    s = s.strip_suffix(',').unwrap_or(s);
+    s = s.strip_suffix(['"', '`']).unwrap_or(s);
+    for _ in 0..4 {
+        let before = s.len();
+        s = s
+            .trim_start_matches(['>', ' '])
+            .trim_start_matches('\u{feff}')
+            .trim_start_matches(['"', '`']);
+        if let Some(r) = grep_prefix(s) {
+            s = r;
+        }
+        if let Some(r) = compose_prefix(s) {
+            s = r;
+        }
+        if s.len() == before {
+            break;
+        }
+    }
+    s
+}
+
+/// `123:` or `123-` (grep -n, context lines) not followed by a digit (so `10:12:01` stays a time), and
+/// `/path/file:123:` or `/path/file:` (grep over several files).
+fn grep_prefix(s: &str) -> Option<&str> {
+    let n = s.bytes().take_while(u8::is_ascii_digit).count();
+    if n > 0 && n <= 9 {
+        let after = s.get(n..)?;
+        let rest = after
+            .strip_prefix(':')
+            .or_else(|| after.strip_prefix('-'))?;
+        if rest.starts_with(|c: char| c.is_ascii_digit()) {
+            return None;
+        }
+        return Some(rest);
+    }
+    if s.starts_with('/') {
+        let colon = s.find(':')?;
+        let path = s.get(..colon)?;
+        if path.contains(' ') || !path.contains('.') && !path.contains("log") {
+            return None;
+        }
+        let rest = s.get(colon + 1..)?;
+        return Some(grep_prefix(rest).unwrap_or(rest));
+    }
+    None
+}
+
+/// `service-name  | rest` (docker compose logs; also `name_1 |`).
+fn compose_prefix(s: &str) -> Option<&str> {
+    let end = s.find(' ')?;
+    let name = s.get(..end)?;
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
+        return None;
+    }
+    let rest = s.get(end..)?.trim_start_matches(' ').strip_prefix('|')?;
+    Some(rest.strip_prefix(' ').unwrap_or(rest))
+}
+
+/// A syslog priority prefix such as `<13>` (classic syslog files sometimes keep it).
+pub(crate) fn strip_priority(s: &str) -> &str {
+    if let Some(rest) = s.strip_prefix('<') {
+        if let Some((pri, after)) = rest.split_once('>') {
+            if !pri.is_empty() && pri.len() <= 3 && pri.bytes().all(|b| b.is_ascii_digit()) {
+                return after;
+            }
+        }
+    }
+    s
+}
+
+/// syslog facilities, for `daemon.err` (BusyBox logread, some NAS templates).
+const FACILITIES: &[&str] = &[
+    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv",
+    "ftp", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7", "user",
+];
+
+fn is_facility(w: &str) -> bool {
+    w.split_once('.')
+        .is_some_and(|(f, _)| FACILITIES.contains(&f))
+}
+
+/// `ident[pid]` or `ident` → (ident, pid), when it looks like a program name.
+fn ident_pid(tag: &str) -> Option<(&str, Option<u32>)> {
+    let (ident, pid) = match tag.strip_suffix(']').and_then(|t| t.split_once('[')) {
+        Some((i, p)) => (i, Some(u32::try_from(digits(p)?).ok()?)),
+        None => (tag, None),
+    };
+    let mut b = ident.bytes();
+    let first = b.next()?;
+    if !(first.is_ascii_alphabetic() || first == b'/')
+        || !b.all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'@' | b'/'))
+    {
+        return None;
+    }
+    Some((ident, pid))
+}
+
+/// The header after a timestamp (or at the start of an untimed line): `host ident[pid]: msg`,
+/// `ident[pid]: msg` (host-less), `host facility.level ident[pid]: msg`, `facility.level ident: msg`.
+///
+/// A first word without host is taken as an ident only when it has a pid, is a NUT program, or (after a
+/// timestamp) is a plain lower-case program name, so `UPS: ups@h (primary)…` stays a message.
+pub(crate) fn header(s: &str, stamped: bool) -> Option<Header<'_>> {
+    let mut words: [&str; 3] = [""; 3];
+    let mut starts = [0usize; 3];
+    let mut pos = 0;
+    for i in 0..3 {
+        let rest = s.get(pos..)?;
+        let skip = rest.len() - rest.trim_start_matches(' ').len();
+        let start = pos + skip;
+        let w = s.get(start..)?;
+        let end = w.find(' ').unwrap_or(w.len());
+        let word = w.get(..end)?;
+        if word.is_empty() {
+            break;
+        }
+        words[i] = word;
+        starts[i] = start;
+        pos = start + end;
+        let Some(tag) = word.strip_suffix(':') else {
+            continue;
+        };
+        let (ident, pid) = ident_pid(tag)?;
+        let ok = match i {
+            0 => {
+                pid.is_some()
+                    || is_nut_ident(ident)
+                    || (stamped
+                        && ident.len() >= 2
+                        && ident
+                            .bytes()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-'))
+            }
+            1 => !words[0].contains(':'),
+            _ => is_facility(words[1]) || is_facility(words[0]),
+        };
+        if !ok {
+            return None;
+        }
+        let host = match i {
+            0 => None,
+            1 if is_facility(words[0]) => None,
+            _ => Some(words[0]),
+        };
+        let msg = s.get(pos..).unwrap_or("");
+        let msg = msg.strip_prefix(' ').unwrap_or(msg);
+        return Some(Header {
+            host,
+            ident,
+            pid,
+            msg,
+        });
+    }
+    None
+}
+
+/// A row copied from a log viewer's table (OPNsense, pfSense): `| ident[pid] | message | … |`.
+pub(crate) fn table_row(s: &str) -> Option<Header<'_>> {
+    let rest = s.strip_prefix('|')?.trim_start_matches(' ');
+    let (tag, after) = rest.split_once(" | ")?;
+    let (ident, pid) = ident_pid(tag.trim())?;
+    let msg = after.split(" | ").next().unwrap_or(after);
+    let msg = msg.trim_end_matches([' ', '|']);
+    Some(Header {
+        host: None,
+        ident,
+        pid,
+        msg,
+    })
+}
+
+/// A NUT program's `name[pid]:` or `name:` anywhere in the line (after a prefix nothing else
+/// recognised: a NAS template, a forwarder's own header…).
+pub(crate) fn anchor(s: &str) -> Option<Header<'_>> {
+    let b = s.as_bytes();
+    let mut from = 0;
+    for _ in 0..8 {
+        let colon = from + memchr::memchr(b':', b.get(from..)?)?;
+        from = colon + 1;
+        if !matches!(b.get(colon + 1), None | Some(b' ')) {
+            continue;
+        }
+        let head = s.get(..colon)?;
+        let start = head.rfind([' ', '|', '\t', '(', '>']).map_or(0, |i| i + 1);
+        let tag = head.get(start..)?;
+        let Some((ident, pid)) = ident_pid(tag) else {
+            continue;
+        };
+        if !is_nut_ident(ident) {
+            continue;
+        }
+        let msg = s.get(colon + 1..).unwrap_or("");
+        return Some(Header {
+            host: None,
+            ident,
+            pid,
+            msg: msg.strip_prefix(' ').unwrap_or(msg),
+        });
+    }
+    None
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrappers() {
+        assert_eq!(strip_wrappers("123:Apr  5 x"), "Apr  5 x");
+        assert_eq!(strip_wrappers("12-Apr  5 x"), "Apr  5 x");
+        assert_eq!(strip_wrappers("10:12:01 x"), "10:12:01 x");
+        assert_eq!(strip_wrappers("/var/log/syslog:77:Apr 5 x"), "Apr 5 x");
+        assert_eq!(strip_wrappers("/var/log/daemon.log:Apr 5 x"), "Apr 5 x");
+        assert_eq!(strip_wrappers("nut-upsd-1  | upsd[1]: x"), "upsd[1]: x");
+        assert_eq!(strip_wrappers("> > Apr 5 x"), "Apr 5 x");
+        assert_eq!(strip_wrappers("UPS a | b"), "UPS a | b");
+    }
+
+    #[test]
+    fn headers() {
+        let h = |s| header(s, true).map(|h| (h.host, h.ident, h.pid, h.msg));
+        assert_eq!(
+            h("pi upsmon[8]: m x"),
+            Some((Some("pi"), "upsmon", Some(8), "m x"))
+        );
+        assert_eq!(h("upsmon[8]: m"), Some((None, "upsmon", Some(8), "m")));
+        assert_eq!(h("kernel: m"), Some((None, "kernel", None, "m")));
+        assert_eq!(
+            h("daemon.err upsd[1]: m"),
+            Some((None, "upsd", Some(1), "m"))
+        );
+        assert_eq!(
+            h("nas daemon.err upsd[1]: m"),
+            Some((Some("nas"), "upsd", Some(1), "m"))
+        );
+        assert_eq!(h("UPS: ups@h (primary)"), None);
+        assert_eq!(h("Signal 15: exiting"), None);
+        assert_eq!(h("UPS [ups@h]: connect failed"), None);
+        let a = anchor("fw.example 2023 local7 upsmon[9]: UPS a on battery").unwrap();
+        assert_eq!(
+            (a.ident, a.pid, a.msg),
+            ("upsmon", Some(9), "UPS a on battery")
+        );
+        assert!(anchor("sshd[1]: hello: world").is_none());
+    }
+}
