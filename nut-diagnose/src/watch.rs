@@ -364,12 +364,141 @@ impl EpisodeLog {
     }
 }
 
+/// What a [`Watcher`] reports for one observation, in order.
+#[derive(Debug, Clone)]
+pub enum WatchEvent {
+    /// A transition since the previous observation of the same target.
+    Change(Change),
+    /// An episode of the running log ended (each is reported once).
+    Episode(Episode),
+}
+
+/// The state of a watch over a fixed list of targets: the previous observation and the last
+/// successful read of each, the running episode log, and the lines upsmon would have logged. It
+/// owns no clock and no socket: the caller polls and hands each [`Observation`] in, with the time
+/// since the start of the watch (`nutctl watch` on the wall clock, the demo on a virtual one).
+#[derive(Debug)]
+pub struct Watcher {
+    prev: Vec<Option<Observation>>,
+    /// The last successful read of each target, to report what changed during a gap.
+    last_read: Vec<Option<Snapshot>>,
+    thresholds: Thresholds,
+    episodes: EpisodeLog,
+    log: Vec<String>,
+}
+
+impl Watcher {
+    /// A watcher of `targets` targets (indexed from 0), nothing seen yet.
+    pub fn new(targets: usize, thresholds: Thresholds) -> Self {
+        Watcher {
+            prev: (0..targets).map(|_| None).collect(),
+            last_read: (0..targets).map(|_| None).collect(),
+            thresholds,
+            episodes: EpisodeLog::new(),
+            log: Vec::new(),
+        }
+    }
+
+    /// Takes one observation of target `i` into account, `rel_micros` after the start of the
+    /// watch; returns the changes it shows and the episodes that ended with them. An index out of
+    /// range reports nothing.
+    pub fn observe(&mut self, i: usize, obs: Observation, rel_micros: i64) -> Vec<WatchEvent> {
+        let (Some(prev_slot), Some(last_slot)) = (self.prev.get_mut(i), self.last_read.get_mut(i))
+        else {
+            return Vec::new();
+        };
+        let changes = changes_since(
+            last_slot.as_ref(),
+            prev_slot.as_ref(),
+            &obs,
+            &self.thresholds,
+        );
+        if let Observation::Read(s) = &obs {
+            *last_slot = Some(s.clone());
+        }
+        *prev_slot = Some(obs);
+        let mut out = Vec::new();
+        let mut logged = false;
+        for c in changes {
+            if let Some(line) = &c.upsmon_line {
+                let secs = rel_micros.max(0) / 1_000_000;
+                let us = rel_micros.max(0) % 1_000_000;
+                self.log.push(format!("{secs:>4}.{us:06}\t{line}"));
+            }
+            logged |= self.episodes.push(&c, rel_micros);
+            out.push(WatchEvent::Change(c));
+        }
+        if logged {
+            out.extend(
+                self.episodes
+                    .take_finished()
+                    .into_iter()
+                    .map(WatchEvent::Episode),
+            );
+        }
+        out
+    }
+
+    /// The running episode log so far (open episodes as "still down").
+    pub fn timeline(&self) -> Timeline {
+        self.episodes.timeline()
+    }
+
+    /// The lines upsmon would have logged so far, in `upsmon -D` form (seconds since the start).
+    pub fn log_lines(&self) -> &[String] {
+        &self.log
+    }
+
+    /// The worst severity of the current state of every target, as a first reading would judge it.
+    pub fn current_worst(&self) -> Option<Severity> {
+        self.prev
+            .iter()
+            .flatten()
+            .flat_map(|o| changes(None, o, &self.thresholds))
+            .map(|c| c.severity)
+            .max()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::facts::TcpOutcome;
     use crate::timeline::{EpisodeKind, EpisodeVerdict, TimelineBuilder};
     use nut_proto::Target;
+
+    #[test]
+    fn watcher_reports_changes_and_ended_episodes_once() {
+        let mut w = Watcher::new(1, Thresholds::default());
+        let ol = || read(&[("ups.status", "OL"), ("battery.charge", "100")]);
+        let ob = || read(&[("ups.status", "OB DISCHRG"), ("battery.charge", "90")]);
+        let first = w.observe(0, ol(), 0);
+        assert!(first.iter().any(|e| matches!(e, WatchEvent::Change(_))));
+        assert!(w.observe(0, ol(), 1_000_000).is_empty(), "nothing changed");
+        let on_battery = w.observe(0, ob(), 2_000_000);
+        assert!(on_battery
+            .iter()
+            .all(|e| matches!(e, WatchEvent::Change(_))));
+        let back = w.observe(0, ol(), 5_000_000);
+        let ended: Vec<_> = back
+            .iter()
+            .filter_map(|e| match e {
+                WatchEvent::Episode(ep) => Some(ep),
+                WatchEvent::Change(_) => None,
+            })
+            .collect();
+        assert_eq!(ended.len(), 1, "{back:?}");
+        assert_eq!(ended[0].kind, EpisodeKind::Power);
+        assert_eq!(ended[0].duration_micros, Some(3_000_000));
+        assert_eq!(w.timeline().episodes.len(), 1);
+        assert!(
+            w.log_lines().iter().any(|l| l.contains("on battery")),
+            "{:?}",
+            w.log_lines()
+        );
+        assert!(w.observe(7, ol(), 6_000_000).is_empty(), "unknown index");
+        assert_eq!(w.current_worst(), Some(Severity::Ok));
+    }
 
     fn target() -> Target {
         Target::parse("ups@127.0.0.1:3493").unwrap()

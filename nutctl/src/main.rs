@@ -14,6 +14,7 @@ mod cmd;
 mod creds;
 mod ctx;
 mod exit;
+mod local;
 mod probe;
 mod render;
 

@@ -2,6 +2,7 @@
 //! nut-diagnose facts ([`Snapshot`], [`ProbeFact`]) so that the rules, not nutctl, judge it.
 
 use nut_diagnose::facts::{ProbeFact, Snapshot};
+use nut_diagnose::watch::Observation;
 use nut_proto::client::{ClientError, Variable};
 use nut_proto::Target;
 
@@ -22,6 +23,18 @@ pub(crate) fn snapshot(target: &Target, vars: &[Variable]) -> Snapshot {
         target.clone(),
         vars.iter().map(|v| (v.name.as_str(), v.value.as_str())),
     )
+}
+
+/// One poll of a UPS as the watcher's observation: the snapshot of a read, or the probe fact of a
+/// failure.
+pub(crate) fn observation(
+    target: &Target,
+    read: &Result<Vec<Variable>, ClientError>,
+) -> Observation {
+    match read {
+        Ok(vars) => Observation::Read(snapshot(target, vars)),
+        Err(e) => Observation::Failed(fact_from_error(target, e)),
+    }
 }
 
 /// What a failed request tells about the path to the server, as the probe fact the reality-check

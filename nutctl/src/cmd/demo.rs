@@ -14,15 +14,15 @@ use serde::Serialize;
 use nut_diagnose::timeline::Timeline;
 use nut_diagnose::{Finding, Severity};
 
-use crate::cmd::logs;
-use crate::cmd::watch::{self, WatchLine, Watcher};
 use crate::ctx::Ctx;
 use crate::exit::Exit;
 use crate::probe;
 use crate::render;
 use crate::render::report::{assess, UpsReport};
 use crate::render::text::{bold, paint, sev_word};
+use crate::render::watch::WatchLine;
 use nut_diagnose::logs::reader::{read_log, ReadOptions};
+use nut_diagnose::watch::Watcher;
 
 /// The device: `ddl/APC/APC__Back-UPS_ES_725__usbhid-ups__2.6.5__01.dev` of the NUT device dump
 /// library (see nutctl/data/SOURCES.md).
@@ -127,7 +127,7 @@ async fn doctor_part(ctx: &Ctx, color: bool) -> anyhow::Result<nut_diagnose::Rep
              this is what `nutctl doctor` says there:\n",
             bold("part 4: `nutctl doctor` on a misconfigured client", color)
         );
-        let text = crate::cmd::doctor::doctor_text(&report, &[], color);
+        let text = render::doctor::doctor_text(&report, &[], color);
         for l in text.lines() {
             out.push_str(&format!("  | {l}\n"));
         }
@@ -183,7 +183,7 @@ async fn watch_part(
     let color = ctx.color;
     let mut handle = Some(start(fresh_store(), addr).await?);
     let mut saved: Option<Store> = None;
-    let mut watcher = Watcher::new(vec![target.clone()]);
+    let mut watcher = Watcher::new(1, Thresholds::default());
     let mut lines = Vec::new();
     if !ctx.json {
         render::emit(&format!(
@@ -198,7 +198,11 @@ async fn watch_part(
         let read = probe::read_vars(ctx, target).await;
         let rel = i64::try_from(i).unwrap_or(0) * SCENE_SECS * 1_000_000;
         let time = format!("+{:>3}s", rel / 1_000_000);
-        let mut step = watcher.observe(0, &read, rel, &time);
+        let mut step: Vec<WatchLine> = watcher
+            .observe(0, probe::observation(target, &read), rel)
+            .into_iter()
+            .map(|e| WatchLine::of(e, &time))
+            .collect();
         if let Err(e) = &read {
             failures += 1;
             step.push(WatchLine::Reconnect {
@@ -212,7 +216,10 @@ async fn watch_part(
             failures = 0;
         }
         if !ctx.json {
-            let text: String = step.iter().map(|l| watch::text_line(l, color)).collect();
+            let text: String = step
+                .iter()
+                .map(|l| render::watch::text_line(l, color))
+                .collect();
             let indented: String = text.lines().map(|l| format!("  | {l}\n")).collect();
             render::emit(&indented)?;
             if i + 1 < SCENES.len() {
@@ -241,7 +248,7 @@ async fn watch_part(
         }
         out.push_str("  and the episode timeline `nutctl logs` builds from them:\n");
         let mut eps = String::new();
-        logs::episodes_text(&mut eps, &timeline, "");
+        render::episodes::episodes_text(&mut eps, &timeline, "");
         for l in eps.lines() {
             out.push_str(&format!("  | {l}\n"));
         }

@@ -14,7 +14,7 @@ use nut_diagnose::config::HostConfig;
 use nut_diagnose::knowledge::Thresholds;
 use nut_diagnose::map::AuthorityMap;
 use nut_diagnose::probe::nut::NutProbe;
-use nut_diagnose::probe::{gather, gather_local, system, LocalOptions, Probes};
+use nut_diagnose::probe::{gather, gather_local, system, Probes};
 use nut_diagnose::{Facts, Finding, Report, Severity};
 use nut_proto::target::HostKind;
 use nut_proto::Target;
@@ -24,8 +24,10 @@ use crate::cli::{DoctorArgs, MapArgs, MapFormat};
 use crate::creds::Credentials;
 use crate::ctx::Ctx;
 use crate::exit::Exit;
+use crate::local::{local_hostname, local_options, parse_duration, unix_now};
 use crate::render;
-use crate::render::text::{bold, findings as findings_text, paint, sev_word};
+use crate::render::doctor::doctor_text;
+use crate::render::text::{bold, findings as findings_text};
 
 /// The `doctor` document.
 #[derive(Debug, Serialize)]
@@ -42,70 +44,6 @@ pub(crate) struct DoctorDoc<'a> {
     pub(crate) exit_code: u8,
 }
 
-/// This machine's name, as other hosts' MONITOR lines would name it (empty when unknown: the map
-/// then says "this host").
-pub(crate) fn local_hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default()
-}
-
-/// `24h`, `30m`, `2d`, `90s`, `1w` or plain seconds, as a number of seconds.
-pub(crate) fn parse_duration(s: &str) -> anyhow::Result<i64> {
-    let s = s.trim();
-    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => s.split_at(i),
-        None => (s, "s"),
-    };
-    let n: i64 = match num.parse() {
-        Ok(n) => n,
-        Err(_) => bail!("bad duration {s:?}: use e.g. 24h, 30m, 2d, 90s"),
-    };
-    let mult = match unit.trim() {
-        "s" | "sec" => 1,
-        "m" | "min" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 7 * 86_400,
-        _ => bail!("bad duration {s:?}: use e.g. 24h, 30m, 2d, 90s"),
-    };
-    Ok(n.saturating_mul(mult))
-}
-
-fn unix_now() -> Option<i64> {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()
-        .and_then(|d| i64::try_from(d.as_secs()).ok())
-}
-
-/// The options of this host's gathering (doctor, drill): `--confdir`, the timeouts and TLS, the
-/// journal window, and credentials given on the command line (nut-diagnose's login fallback policy,
-/// [`LocalOptions::login`]).
-pub(crate) fn local_options(
-    ctx: &Ctx,
-    confdir: &Path,
-    host: &str,
-    since_secs: Option<i64>,
-    creds: Option<&Credentials>,
-) -> LocalOptions {
-    let now = unix_now();
-    LocalOptions {
-        confdir: Some(confdir.to_path_buf()),
-        host: host.to_string(),
-        nut: ctx.opts.clone(),
-        starttls: ctx.starttls,
-        now,
-        log_since: match (now, since_secs) {
-            (Some(n), Some(s)) => Some(n.saturating_sub(s)),
-            _ => None,
-        },
-        peers: Vec::new(),
-        login: creds.map(|c| (c.user.clone(), c.password.clone())),
-    }
-}
-
 /// Gathers this host's facts (what `doctor` judges).
 pub(crate) async fn gather_doctor(
     ctx: &Ctx,
@@ -115,88 +53,6 @@ pub(crate) async fn gather_doctor(
     creds: Option<&Credentials>,
 ) -> Facts {
     gather_local(&local_options(ctx, confdir, host, since_secs, creds)).await
-}
-
-/// The one-line verdict: role, worst severity, the top problem and its action.
-fn verdict_line(report: &Report, color: bool) -> String {
-    let role = report
-        .findings
-        .iter()
-        .find(|f| f.id == "mode.role")
-        .map_or_else(|| "role: unknown".to_string(), |f| f.title.clone());
-    let worst = report.verdict.worst;
-    let word = paint(&sev_word(worst).to_ascii_uppercase(), worst, color);
-    let top = report
-        .findings
-        .iter()
-        // Findings come most severe first: the first of the worst is the top problem.
-        .find(|f| f.severity >= Severity::Warning && Some(f.severity) == worst);
-    match top {
-        Some(f) if f.action.is_empty() => format!("{role} — {word}: {} ({})", f.title, f.id),
-        Some(f) => format!("{role} — {word}: {} ({}) → {}", f.title, f.id, f.action),
-        None if worst.is_none() => format!("{role} — {word}: nothing could be checked"),
-        None => format!("{role} — {word}: no problem found"),
-    }
-}
-
-/// The doctor's text report: verdict, findings by severity, the map, the timeline, the gaps.
-pub(crate) fn doctor_text(report: &Report, unavailable: &[String], color: bool) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "{}", verdict_line(report, color));
-    let v = &report.verdict;
-    let _ = writeln!(
-        out,
-        "  {} critical, {} warning, {} info, {} ok",
-        v.critical, v.warning, v.info, v.ok
-    );
-    for sev in [
-        Severity::Critical,
-        Severity::Warning,
-        Severity::Info,
-        Severity::Ok,
-    ] {
-        let these: Vec<Finding> = report
-            .findings
-            .iter()
-            .filter(|f| f.severity == sev)
-            .cloned()
-            .collect();
-        if these.is_empty() {
-            continue;
-        }
-        let _ = writeln!(
-            out,
-            "\n{}",
-            bold(&format!("{} ({})", sev.as_str(), these.len()), color)
-        );
-        findings_text(&mut out, &these, Severity::Ok, color, "  ");
-    }
-    let _ = writeln!(out, "\n{}", bold("Authority map", color));
-    if report.map.upses.is_empty() {
-        let _ = writeln!(out, "  (no UPS in the configuration)");
-    } else {
-        for l in report.map.to_text().lines() {
-            let _ = writeln!(out, "  {l}");
-        }
-    }
-    let _ = writeln!(out, "\n{}", bold("Timeline (NUT journal)", color));
-    crate::cmd::logs::episodes_text(&mut out, &report.timeline, "  ");
-    let s = &report.timeline.stats;
-    if s.lines > 0 {
-        let _ = writeln!(
-            out,
-            "  {} lines read, {} not understood",
-            s.lines,
-            s.unclassified + s.unparsed
-        );
-    }
-    if !unavailable.is_empty() {
-        let _ = writeln!(out, "\n{}", bold("Not seen (could not read)", color));
-        for u in unavailable {
-            let _ = writeln!(out, "  - {u}");
-        }
-    }
-    out
 }
 
 /// `nutctl doctor`.
@@ -450,16 +306,6 @@ pub(crate) async fn map(ctx: &Ctx, args: MapArgs) -> anyhow::Result<Exit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("24h").ok(), Some(86_400));
-        assert_eq!(parse_duration("30m").ok(), Some(1800));
-        assert_eq!(parse_duration("2d").ok(), Some(172_800));
-        assert_eq!(parse_duration("90").ok(), Some(90));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("5x").is_err());
-    }
 
     #[test]
     fn dir_names_are_host_names() {

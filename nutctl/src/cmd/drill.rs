@@ -9,9 +9,9 @@ use nut_diagnose::probe::drill_local;
 use serde::Serialize;
 
 use crate::cli::DrillArgs;
-use crate::cmd::doctor::{local_hostname, local_options};
 use crate::ctx::Ctx;
 use crate::exit::Exit;
+use crate::local::{local_hostname, local_options};
 use crate::render;
 
 /// The `drill` document.

@@ -13,8 +13,7 @@ use anyhow::Context as _;
 use nut_diagnose::logs::reader::{self, LogReader, LogReport, ReadOptions};
 use nut_diagnose::probe::follow::{Chunk, FollowEvent, Follower};
 use nut_diagnose::probe::system::{journal_query, Journalctl};
-use nut_diagnose::rules::silent;
-use nut_diagnose::timeline::{Episode, EpisodeKind, Timeline};
+use nut_diagnose::timeline::Timeline;
 use nut_diagnose::{Finding, Severity, Verdict};
 use serde::Serialize;
 use tokio::io::AsyncReadExt as _;
@@ -22,7 +21,9 @@ use tokio::io::AsyncReadExt as _;
 use crate::cli::LogsArgs;
 use crate::ctx::Ctx;
 use crate::exit::Exit;
+use crate::local::now_micros;
 use crate::render;
+use crate::render::episodes::{episode_line, episodes_text, kind_word};
 use crate::render::text::{bold, paint, sev_word};
 
 /// Where the lines came from.
@@ -47,14 +48,6 @@ pub(crate) struct LogsReport {
     verdict: Verdict,
     /// The process exit code.
     exit_code: u8,
-}
-
-/// Microseconds since the Unix epoch, now.
-pub(crate) fn now_micros() -> Option<i64> {
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?;
-    i64::try_from(d.as_micros()).ok()
 }
 
 /// Why nothing could be read, as an UNKNOWN (3) with a clear message.
@@ -390,73 +383,6 @@ impl<'c> Live<'c> {
             }
         }
         Ok(())
-    }
-}
-
-fn kind_word(k: EpisodeKind) -> &'static str {
-    match k {
-        EpisodeKind::Comms => "comms",
-        EpisodeKind::Power => "power",
-        EpisodeKind::Shutdown => "shutdown",
-        EpisodeKind::Fault => "fault",
-        EpisodeKind::Battery => "battery",
-        EpisodeKind::Overload => "overload",
-        EpisodeKind::Off => "off",
-        EpisodeKind::Bypass => "bypass",
-        EpisodeKind::Calibration => "calib",
-    }
-}
-
-/// One episode on one line: kind, UPS, span, duration, verdict.
-pub(crate) fn episode_line(e: &Episode) -> String {
-    let start = e
-        .start
-        .map_or_else(|| format!("line {}", e.first_line), |t| t.to_string());
-    let end = e.end.map_or_else(|| "…".to_string(), |t| t.to_string());
-    let dur = e
-        .duration_micros
-        .map(|d| format!(" ({})", silent::human_duration(d)))
-        .unwrap_or_default();
-    let low = if e.low_battery { ", battery low" } else { "" };
-    let cause = e
-        .cause
-        .map(|c| {
-            let at = e.cause_line.map(|l| format!(" @{l}")).unwrap_or_default();
-            format!("  cause: {}{at}", c.as_str())
-        })
-        .unwrap_or_default();
-    let how = match &e.ending {
-        Some(en) if en.unit == "reload" => " (configuration reloaded)".to_string(),
-        Some(en) => format!(
-            " (after restart of {}{})",
-            en.unit,
-            en.at.map(|t| format!(" at {t}")).unwrap_or_default()
-        ),
-        None => String::new(),
-    };
-    let fsd = e
-        .fsd_client
-        .as_deref()
-        .map(|c| format!(", FSD set by {c}"))
-        .unwrap_or_default();
-    format!(
-        "{:<8} {:<28} {start} → {end}{dur}  {}{how}{low}{fsd}{cause}  [lines {}-{}, {} line(s)]",
-        kind_word(e.kind),
-        e.ups.as_deref().unwrap_or("-"),
-        e.verdict.as_str(),
-        e.first_line,
-        e.last_line,
-        e.line_count()
-    )
-}
-
-/// The episode list as text (shared with `watch` and the demo).
-pub(crate) fn episodes_text(out: &mut String, t: &Timeline, indent: &str) {
-    if t.episodes.is_empty() {
-        let _ = writeln!(out, "{indent}(no episode)");
-    }
-    for e in &t.episodes {
-        let _ = writeln!(out, "{indent}{}", episode_line(e));
     }
 }
 

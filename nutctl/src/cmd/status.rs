@@ -1,7 +1,6 @@
 //! `nutctl status`: read UPSes (concurrently), judge each snapshot with nut-diagnose's status and
 //! threshold rules, and render the quick view, every variable, or upsc's exact output.
 
-use anyhow::Context as _;
 use nut_diagnose::knowledge::Thresholds;
 use nut_diagnose::rules::reality_check;
 use nut_diagnose::{Finding, Verdict};
@@ -11,43 +10,10 @@ use nut_proto::Target;
 use crate::cli::StatusArgs;
 use crate::ctx::{parse_target, Ctx};
 use crate::exit::Exit;
+use crate::local::default_targets;
 use crate::probe;
 use crate::render;
 use crate::render::report::{assess, StatusReport, UpsReport};
-
-/// The targets to use when none are given: upsmon.conf's MONITOR lines, else the local ups.conf
-/// sections, else every UPS the upsd on localhost offers.
-pub(crate) async fn default_targets(ctx: &Ctx) -> anyhow::Result<Vec<Target>> {
-    let dir = nut_config::ConfigDir::load(&ctx.confdir);
-    if let Some(m) = dir.upsmon_conf.view() {
-        if !m.monitors.is_empty() {
-            return Ok(m.monitors.iter().map(|m| m.target.clone()).collect());
-        }
-    }
-    if let Some(u) = dir.ups_conf.view() {
-        if !u.upses.is_empty() {
-            return Ok(u
-                .upses
-                .iter()
-                .map(|u| Target::new(u.name.clone(), "localhost", nut_proto::DEFAULT_PORT))
-                .collect());
-        }
-    }
-    let mut c = ctx
-        .connect_server("localhost", nut_proto::DEFAULT_PORT)
-        .await
-        .with_context(|| {
-            format!(
-                "no target given, no MONITOR line or UPS section in {}, and no upsd on localhost",
-                ctx.confdir.display()
-            )
-        })?;
-    let upses = c.list_ups().await.context("LIST UPS on localhost")?;
-    Ok(upses
-        .into_iter()
-        .map(|u| Target::new(u.name, "localhost", nut_proto::DEFAULT_PORT))
-        .collect())
-}
 
 /// Reads every target concurrently; results come back in the order given.
 pub(crate) async fn read_all(

@@ -11,184 +11,20 @@ use std::time::Duration;
 
 use nut_diagnose::knowledge::Thresholds;
 use nut_diagnose::logs::{Clock, Timestamp};
-use nut_diagnose::timeline::{Episode, Timeline};
-use nut_diagnose::watch::{self, Change, Observation};
-use nut_diagnose::Severity;
+use nut_diagnose::watch::Watcher;
 use nut_proto::client::{ClientError, Variable};
-use nut_proto::Target;
-use serde::Serialize;
 
 use crate::cli::WatchArgs;
-use crate::cmd::logs::{episode_line, now_micros};
-use crate::cmd::status::default_targets;
 use crate::ctx::{parse_target, Ctx};
 use crate::exit::Exit;
+use crate::local::{default_targets, now_micros};
 use crate::probe;
 use crate::render;
 use crate::render::text::paint;
+use crate::render::watch::{text_line, WatchLine};
 
 /// Longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
-
-/// Something `watch` reports.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub(crate) enum WatchLine {
-    /// A transition (nut-diagnose's `Change`, with when it was seen).
-    Change {
-        /// When it was seen (ISO 8601, UTC; on the demo's virtual clock, `+12.000000s`).
-        time: String,
-        /// The change.
-        #[serde(flatten)]
-        change: Change,
-    },
-    /// A failed poll and when the next attempt is.
-    Reconnect {
-        /// When it was seen.
-        time: String,
-        /// The UPS.
-        target: String,
-        /// How many polls in a row failed.
-        attempt: u32,
-        /// Seconds until the next attempt (doubles up to 30 s).
-        retry_in_secs: f64,
-        /// What failed.
-        error: String,
-    },
-    /// An episode of the running log ended.
-    Episode {
-        /// The episode (nut-diagnose's `Episode`; times are relative to the start of the watch).
-        episode: Episode,
-    },
-}
-
-/// Transitions and the running episode log of a set of targets; the clock is the caller's.
-pub(crate) struct Watcher {
-    targets: Vec<Target>,
-    prev: Vec<Option<Observation>>,
-    /// The last successful read of each target, to report what changed during a gap.
-    last_read: Vec<Option<nut_diagnose::facts::Snapshot>>,
-    thresholds: Thresholds,
-    /// The running episode log, fed typed events.
-    episodes: watch::EpisodeLog,
-    log: Vec<String>,
-}
-
-impl Watcher {
-    /// A watcher of `targets`, nothing seen yet.
-    pub(crate) fn new(targets: Vec<Target>) -> Self {
-        let prev = targets.iter().map(|_| None).collect();
-        let last_read = targets.iter().map(|_| None).collect();
-        Watcher {
-            targets,
-            prev,
-            last_read,
-            thresholds: Thresholds::default(),
-            episodes: watch::EpisodeLog::new(),
-            log: Vec::new(),
-        }
-    }
-
-    /// Takes one poll of target `i` into account, at `rel_micros` since the start of the watch;
-    /// returns what to report.
-    pub(crate) fn observe(
-        &mut self,
-        i: usize,
-        read: &Result<Vec<Variable>, ClientError>,
-        rel_micros: i64,
-        time: &str,
-    ) -> Vec<WatchLine> {
-        let Some(target) = self.targets.get(i) else {
-            return Vec::new();
-        };
-        let obs = match read {
-            Ok(vars) => Observation::Read(probe::snapshot(target, vars)),
-            Err(e) => Observation::Failed(probe::fact_from_error(target, e)),
-        };
-        let prev = self.prev.get(i).and_then(Option::as_ref);
-        let last = self.last_read.get(i).and_then(Option::as_ref);
-        let changes = watch::changes_since(last, prev, &obs, &self.thresholds);
-        if let (Observation::Read(s), Some(slot)) = (&obs, self.last_read.get_mut(i)) {
-            *slot = Some(s.clone());
-        }
-        if let Some(slot) = self.prev.get_mut(i) {
-            *slot = Some(obs);
-        }
-        let mut out = Vec::new();
-        let mut logged = false;
-        for c in changes {
-            if let Some(line) = &c.upsmon_line {
-                let secs = rel_micros.max(0) / 1_000_000;
-                let us = rel_micros.max(0) % 1_000_000;
-                self.log.push(format!("{secs:>4}.{us:06}\t{line}"));
-            }
-            if self.episodes.push(&c, rel_micros) {
-                logged = true;
-            }
-            out.push(WatchLine::Change {
-                time: time.to_string(),
-                change: c,
-            });
-        }
-        if logged {
-            // Each ended episode is handed out once by the streaming builder.
-            for e in self.episodes.take_finished() {
-                out.push(WatchLine::Episode { episode: e });
-            }
-        }
-        out
-    }
-
-    /// The running episode log so far.
-    pub(crate) fn timeline(&self) -> Timeline {
-        self.episodes.timeline()
-    }
-
-    /// The upsmon-style lines written so far (upsmon -D format).
-    pub(crate) fn log_lines(&self) -> &[String] {
-        &self.log
-    }
-
-    /// The worst severity of the current state of every target (as a first reading would judge it).
-    pub(crate) fn current_worst(&self) -> Option<Severity> {
-        self.prev
-            .iter()
-            .flatten()
-            .flat_map(|o| watch::changes(None, o, &self.thresholds))
-            .map(|c| c.severity)
-            .max()
-    }
-}
-
-/// Renders one reported line as text.
-pub(crate) fn text_line(l: &WatchLine, color: bool) -> String {
-    let mut out = String::new();
-    match l {
-        WatchLine::Change { time, change: c } => {
-            let tag = paint(&format!("[{}]", c.severity), Some(c.severity), color);
-            let _ = writeln!(out, "{time}  {tag} {}", c.title);
-            if c.severity >= Severity::Warning && !c.meaning.is_empty() {
-                let _ = writeln!(out, "{:width$}    {}", "", c.meaning, width = time.len());
-            }
-        }
-        WatchLine::Reconnect {
-            time,
-            target,
-            attempt,
-            retry_in_secs,
-            error,
-        } => {
-            let _ = writeln!(
-                out,
-                "{time}  -- {target}: poll failed ({error}); reconnecting in {retry_in_secs:.1} s (attempt {attempt})"
-            );
-        }
-        WatchLine::Episode { episode } => {
-            let _ = writeln!(out, "== episode: {}", episode_line(episode));
-        }
-    }
-    out
-}
 
 fn emit_line(ctx: &Ctx, l: &WatchLine) -> anyhow::Result<()> {
     if ctx.json {
@@ -300,7 +136,7 @@ pub(crate) async fn run(ctx: &Ctx, args: WatchArgs) -> anyhow::Result<Exit> {
             args.interval
         ))?;
     }
-    let mut watcher = Watcher::new(targets.clone());
+    let mut watcher = Watcher::new(targets.len(), Thresholds::default());
     let mut polls = 0u64;
     loop {
         let stop = async {
@@ -317,8 +153,14 @@ pub(crate) async fn run(ctx: &Ctx, args: WatchArgs) -> anyhow::Result<Exit> {
         polls += 1;
         let time = wall_clock();
         let rel = i64::try_from(start.elapsed().as_micros()).unwrap_or(i64::MAX);
-        for l in watcher.observe(poll.index, &poll.read, rel, &time) {
-            emit_line(ctx, &l)?;
+        let obs = targets
+            .get(poll.index)
+            .map(|t| probe::observation(t, &poll.read));
+        for e in obs
+            .map(|o| watcher.observe(poll.index, o, rel))
+            .unwrap_or_default()
+        {
+            emit_line(ctx, &WatchLine::of(e, &time))?;
         }
         // A reconnect notice only after a lost connection (an ERR answer is reported by observe).
         if let (Err(e), Some(next), true) = (&poll.read, poll.next, poll.failures > 0) {
@@ -353,7 +195,7 @@ pub(crate) async fn run(ctx: &Ctx, args: WatchArgs) -> anyhow::Result<Exit> {
             "\nstopped after {polls} poll(s); episode log ({}):\n",
             timeline.episodes.len()
         );
-        crate::cmd::logs::episodes_text(&mut out, &timeline, "  ");
+        render::episodes::episodes_text(&mut out, &timeline, "  ");
         let _ = writeln!(
             out,
             "=> exit code {} (current state: {})",

@@ -2,11 +2,14 @@
 //! [`json`] for programs (one document per run). Renderers never decide a severity: they show the
 //! ones nut-diagnose gave.
 
+pub(crate) mod doctor;
 pub(crate) mod drill;
+pub(crate) mod episodes;
 pub(crate) mod json;
 pub(crate) mod report;
 pub(crate) mod sanitize;
 pub(crate) mod text;
+pub(crate) mod watch;
 
 use std::io::Write;
 

@@ -1,0 +1,74 @@
+//! Episodes of a timeline as text: one line each (`logs`, `watch`, `doctor`, the demo).
+
+use std::fmt::Write as _;
+
+use nut_diagnose::rules::silent;
+use nut_diagnose::timeline::{Episode, EpisodeKind, Timeline};
+
+/// The short name of an episode kind, as the text views print it.
+pub(crate) fn kind_word(k: EpisodeKind) -> &'static str {
+    match k {
+        EpisodeKind::Comms => "comms",
+        EpisodeKind::Power => "power",
+        EpisodeKind::Shutdown => "shutdown",
+        EpisodeKind::Fault => "fault",
+        EpisodeKind::Battery => "battery",
+        EpisodeKind::Overload => "overload",
+        EpisodeKind::Off => "off",
+        EpisodeKind::Bypass => "bypass",
+        EpisodeKind::Calibration => "calib",
+    }
+}
+
+/// One episode on one line: kind, UPS, span, duration, verdict.
+pub(crate) fn episode_line(e: &Episode) -> String {
+    let start = e
+        .start
+        .map_or_else(|| format!("line {}", e.first_line), |t| t.to_string());
+    let end = e.end.map_or_else(|| "…".to_string(), |t| t.to_string());
+    let dur = e
+        .duration_micros
+        .map(|d| format!(" ({})", silent::human_duration(d)))
+        .unwrap_or_default();
+    let low = if e.low_battery { ", battery low" } else { "" };
+    let cause = e
+        .cause
+        .map(|c| {
+            let at = e.cause_line.map(|l| format!(" @{l}")).unwrap_or_default();
+            format!("  cause: {}{at}", c.as_str())
+        })
+        .unwrap_or_default();
+    let how = match &e.ending {
+        Some(en) if en.unit == "reload" => " (configuration reloaded)".to_string(),
+        Some(en) => format!(
+            " (after restart of {}{})",
+            en.unit,
+            en.at.map(|t| format!(" at {t}")).unwrap_or_default()
+        ),
+        None => String::new(),
+    };
+    let fsd = e
+        .fsd_client
+        .as_deref()
+        .map(|c| format!(", FSD set by {c}"))
+        .unwrap_or_default();
+    format!(
+        "{:<8} {:<28} {start} → {end}{dur}  {}{how}{low}{fsd}{cause}  [lines {}-{}, {} line(s)]",
+        kind_word(e.kind),
+        e.ups.as_deref().unwrap_or("-"),
+        e.verdict.as_str(),
+        e.first_line,
+        e.last_line,
+        e.line_count()
+    )
+}
+
+/// The episode list as text (shared with `watch` and the demo).
+pub(crate) fn episodes_text(out: &mut String, t: &Timeline, indent: &str) {
+    if t.episodes.is_empty() {
+        let _ = writeln!(out, "{indent}(no episode)");
+    }
+    for e in &t.episodes {
+        let _ = writeln!(out, "{indent}{}", episode_line(e));
+    }
+}
