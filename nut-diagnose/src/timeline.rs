@@ -707,8 +707,10 @@ impl TimelineBuilder {
                     while !ev.message.is_char_boundary(end) {
                         end -= 1;
                     }
+                    // A config file fed to `logs` by mistake must not echo its passwords.
+                    let sample = ev.message.get(..end).unwrap_or("");
                     self.samples
-                        .push(ev.message.get(..end).unwrap_or("").to_string());
+                        .push(nut_config::document::redact_any_line(sample).into_owned());
                 }
                 return;
             }

@@ -286,3 +286,25 @@ fn follow_a_growing_file() {
         "{rest}"
     );
 }
+
+#[test]
+fn a_config_file_given_as_a_log_never_echoes_its_passwords() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("upsmon.conf");
+    std::fs::write(
+        &p,
+        "MONITOR ups@nas 1 monuser Hunter2-pw primary\nSHUTDOWNCMD \"/sbin/shutdown -h +0\"\n",
+    )
+    .unwrap();
+    let path = p.display().to_string();
+    for args in [
+        vec!["logs", path.as_str()],
+        vec!["logs", path.as_str(), "--json"],
+    ] {
+        let o = run(&args);
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(!all.contains("Hunter2-pw"), "{args:?}: {all}");
+        // The line is still shown as a sample, with the password hidden.
+        assert!(all.contains("monuser"), "{args:?}: {all}");
+    }
+}

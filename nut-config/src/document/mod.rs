@@ -33,6 +33,7 @@ pub use edit::EditError;
 pub use kind::FileKind;
 use line::lex;
 pub use line::{Line, LineKind};
+pub use redact::redact_any_line;
 
 /// A config file kept losslessly.
 #[derive(Clone)]

@@ -76,6 +76,29 @@ impl Line {
     }
 }
 
+/// One line of unknown origin (a log sample, a paste) with what a NUT config file would hold secret
+/// in it hidden: the line is read as upsmon.conf, upsd.conf and ups.conf in turn, and the first
+/// reading that hides something wins (a `password = …` line, a MONITOR line's password field, an
+/// SNMP community, a CERTIDENT password). Lines no file kind marks come back unchanged, so a log
+/// line stays readable. Used wherever text that may be a config line is shown back to the user.
+pub fn redact_any_line(line: &str) -> std::borrow::Cow<'_, str> {
+    if line.contains('\n') {
+        return std::borrow::Cow::Owned(
+            line.split('\n')
+                .map(|l| redact_any_line(l).into_owned())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+    }
+    for kind in [FileKind::UpsmonConf, FileKind::UpsdConf, FileKind::UpsConf] {
+        let r = Document::parse_str(kind, "", line).render_redacted();
+        if r != line {
+            return std::borrow::Cow::Owned(r);
+        }
+    }
+    std::borrow::Cow::Borrowed(line)
+}
+
 impl Document {
     /// The file with every secret (passwords, MONITOR password fields, CERTIDENT passwords, SNMP
     /// credentials, commented-out ones too) replaced by `<redacted>`; lines NUT cannot parse in a file

@@ -276,3 +276,26 @@ fn snippet_picks_the_physical_line_inside_a_logical_one() {
     assert!(!s.contains("s3cr3t"), "{s}");
     assert_eq!(d.snippet(&at(9, 1)), at(9, 1).to_string());
 }
+
+#[test]
+fn a_line_of_unknown_origin_hides_what_any_config_file_would() {
+    use super::redact_any_line;
+    for (line, secret) in [
+        ("MONITOR ups@nas 1 monuser Hunter2x primary", "Hunter2x"),
+        ("  password = s3cr3t-pw", "s3cr3t-pw"),
+        ("PASSWORD = \"quoted pw\"", "quoted pw"),
+        ("community = publ1c-x", "publ1c-x"),
+    ] {
+        let r = redact_any_line(line);
+        assert!(!r.contains(secret), "{line} -> {r}");
+        assert!(r.contains(crate::secret::REDACTED), "{line} -> {r}");
+    }
+    // A log line is no config line: it comes back as it was.
+    for line in [
+        "Nov 26 15:21:13 nas CRON[99]: (root) CMD (true)",
+        "UPS ups@localhost on battery",
+        "",
+    ] {
+        assert_eq!(redact_any_line(line), line);
+    }
+}

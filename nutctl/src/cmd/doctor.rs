@@ -293,10 +293,11 @@ pub(crate) async fn map(ctx: &Ctx, args: MapArgs) -> anyhow::Result<Exit> {
     } else if !found.is_empty() || !facts.unavailable.is_empty() {
         // Keep stdout a valid diagram; notes go to stderr.
         for f in &found {
-            eprintln!("nutctl map: [{}] {} ({})", f.severity, f.title, f.id);
+            let line = format!("[{}] {} ({})", f.severity, f.title, f.id);
+            eprintln!("nutctl map: {}", render::sanitize::sanitize(&line));
         }
         for u in &facts.unavailable {
-            eprintln!("nutctl map: not seen: {u}");
+            eprintln!("nutctl map: not seen: {}", render::sanitize::sanitize(u));
         }
     }
     render::emit(&out)?;
