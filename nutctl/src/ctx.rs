@@ -22,10 +22,8 @@ pub(crate) struct Ctx {
     pub(crate) confdir: PathBuf,
     /// Every `--confdir` as given (only `map` accepts more than one; the others refuse).
     pub(crate) confdirs: Vec<PathBuf>,
-    /// Client options (timeouts, TLS settings).
+    /// Client options (timeouts, TLS settings, and whether every connection upgrades with STARTTLS).
     pub(crate) opts: Options,
-    /// Upgrade every connection with STARTTLS.
-    pub(crate) starttls: bool,
 }
 
 impl Ctx {
@@ -42,7 +40,12 @@ impl Ctx {
         tls.ca_file = g.cafile.clone();
         tls.server_name = g.tls_server_name.clone();
         tls.danger_accept_invalid_certs = g.insecure_skip_verify;
-        opts.tls = tls;
+        // A CA file or the skip-verify switch asks for TLS: every connection upgrades with STARTTLS.
+        if g.cafile.is_some() || g.insecure_skip_verify {
+            opts = opts.with_starttls(tls);
+        } else {
+            opts.tls = tls;
+        }
         if g.insecure_skip_verify {
             eprintln!(
                 "nutctl: WARNING: --insecure-skip-verify: the server's certificate is NOT checked; \
@@ -65,7 +68,6 @@ impl Ctx {
             color: !g.no_color && !no_color_env && std::io::stdout().is_terminal(),
             confdir,
             confdirs: g.confdir.clone(),
-            starttls: g.cafile.is_some() || g.insecure_skip_verify,
             opts,
         })
     }
@@ -89,7 +91,7 @@ impl Ctx {
         host: &str,
         port: u16,
     ) -> Result<Client, ClientError> {
-        nut_diagnose::probe::nut::connect_server(host, port, &self.opts, self.starttls).await
+        nut_diagnose::probe::nut::connect_server(host, port, &self.opts).await
     }
 }
 

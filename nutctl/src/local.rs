@@ -73,7 +73,6 @@ pub(crate) fn local_options(
         confdir: Some(confdir.to_path_buf()),
         host: host.to_string(),
         nut: ctx.opts.clone(),
-        starttls: ctx.starttls,
         now,
         log_since: match (now, since_secs) {
             (Some(n), Some(s)) => Some(n.saturating_sub(s)),

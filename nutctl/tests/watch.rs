@@ -97,7 +97,7 @@ fn watch_survives_a_server_restart() {
     let wait_for = |what: &str| -> serde_json::Value {
         loop {
             let v = rx
-                .recv_timeout(Duration::from_secs(20))
+                .recv_timeout(Duration::from_secs(60)) // back-off reaches 30 s under load
                 .unwrap_or_else(|_| panic!("no {what} line"));
             if v["kind"] == what || v["type"] == what {
                 return v;

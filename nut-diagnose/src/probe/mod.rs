@@ -175,7 +175,6 @@ pub async fn drill_fsd(
 ) -> Result<crate::drill::FsdRecord, ProbeError> {
     let plain = nut::NutProbe {
         opts: o.nut.clone(),
-        starttls: o.starttls,
         credentials: None,
     };
     let is_local = |a: &str| {
@@ -314,8 +313,6 @@ pub struct LocalOptions {
     pub host: String,
     /// Client options for the NUT probes (timeouts, TLS).
     pub nut: nut_proto::client::Options,
-    /// Upgrade NUT connections with STARTTLS.
-    pub starttls: bool,
     /// `now`, Unix seconds (passed in so results are reproducible).
     pub now: Option<i64>,
     /// Read the journal since this time (Unix seconds).
@@ -343,7 +340,6 @@ pub async fn gather_local(o: &LocalOptions) -> Facts {
     let journal = system::Journalctl::default();
     let plain = nut::NutProbe {
         opts: o.nut.clone(),
-        starttls: o.starttls,
         credentials: None,
     };
     let probes = Probes {
@@ -386,7 +382,6 @@ pub async fn gather_local(o: &LocalOptions) -> Facts {
     for (t, credentials) in login_targets {
         let p = nut::NutProbe {
             opts: o.nut.clone(),
-            starttls: o.starttls,
             credentials,
         };
         facts.probes.push(p.run(&t).await.0);

@@ -30,13 +30,12 @@ pub struct Step {
     pub millis: u64,
 }
 
-/// The probe: client options, whether to STARTTLS, and optional credentials for the login step.
+/// The probe: client options (STARTTLS when [`Options::starttls`] is set) and optional credentials
+/// for the login step.
 #[derive(Clone, Default)]
 pub struct NutProbe {
-    /// Timeouts, limits and TLS settings.
+    /// Timeouts, limits, TLS settings and whether to upgrade with STARTTLS.
     pub opts: Options,
-    /// Upgrade with STARTTLS after connecting.
-    pub starttls: bool,
     /// `(user, password)` for the login step (upsmon's account); `None` skips the login.
     pub credentials: Option<(String, Secret)>,
 }
@@ -151,25 +150,20 @@ pub async fn source_address(t: &Target) -> Option<std::net::IpAddr> {
     sock.local_addr().ok().map(|a| a.ip())
 }
 
-/// Connects to `host:port` and upgrades with STARTTLS when asked: the one connect of the workspace's
-/// front ends (nutctl's commands and the probes).
+/// Connects to `host:port`, upgrading with STARTTLS when `opts.starttls` asks: the one connect of
+/// the workspace's front ends (nutctl's commands and the probes).
 pub async fn connect_server(
     host: &str,
     port: u16,
     opts: &nut_proto::client::Options,
-    starttls: bool,
 ) -> Result<Client, ClientError> {
-    let mut c = Client::connect(host, port, opts.clone()).await?;
-    if starttls {
-        c.starttls().await?;
-    }
-    Ok(c)
+    Client::connect(host, port, opts.clone()).await
 }
 
 impl NutProbe {
     /// Connects (and upgrades with STARTTLS when asked).
     pub async fn connect(&self, t: &Target) -> Result<Client, ClientError> {
-        connect_server(&t.host, t.port, &self.opts, self.starttls).await
+        connect_server(&t.host, t.port, &self.opts).await
     }
 
     /// Runs the steps in order; a step after a failed one is not run. Never fails: every failure is a
@@ -300,7 +294,10 @@ impl NutProbe {
 
         // NUT session (with STARTTLS when asked), then one read of the UPS.
         let start = Instant::now();
-        let mut client = match Client::connect(&t.host, t.port, self.opts.clone()).await {
+        // STARTTLS is its own step here (its outcome is a fact of its own), so connect in plaintext.
+        let mut plain = self.opts.clone();
+        plain.starttls = false;
+        let mut client = match Client::connect(&t.host, t.port, plain).await {
             Ok(c) => Some(c),
             Err(e) => {
                 p.query = Some(nut_outcome(&e));
@@ -313,7 +310,7 @@ impl NutProbe {
                 None
             }
         };
-        if self.starttls {
+        if self.opts.starttls {
             if let Some(c) = client.as_mut() {
                 let tstart = Instant::now();
                 match c.starttls().await {

@@ -40,7 +40,6 @@ pub(crate) async fn probe(
 ) -> (ProbeFact, Vec<Step>) {
     let probe = NutProbe {
         opts: ctx.opts.clone(),
-        starttls: ctx.starttls,
         credentials: creds.map(|c| (c.user.clone(), c.password.clone())),
     };
     probe.run(t).await

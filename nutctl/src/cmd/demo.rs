@@ -90,9 +90,10 @@ async fn doctor_part(ctx: &Ctx, color: bool) -> anyhow::Result<nut_diagnose::Rep
     let report = match written {
         Ok(()) => {
             let loaded = nut_config::ConfigDir::load(&dir);
+            let mut plain_opts = ctx.opts.clone();
+            plain_opts.starttls = false;
             let plain = NutProbe {
-                opts: ctx.opts.clone(),
-                starttls: false,
+                opts: plain_opts,
                 credentials: None,
             };
             let probes = Probes {

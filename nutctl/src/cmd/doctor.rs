@@ -221,7 +221,6 @@ async fn live_clients(ctx: &Ctx, facts: &mut Facts) {
     }
     let probe = NutProbe {
         opts: ctx.opts.clone(),
-        starttls: ctx.starttls,
         credentials: None,
     };
     for t in targets {
