@@ -355,8 +355,33 @@ impl Lab {
                 )));
             }
         }
-        lab.start_upsd()?;
-        Ok(lab)
+        // The port was free when picked, but a parallel test may take it before upsd binds it
+        // ("not listening on …"): then pick another one, a few times.
+        let mut tries = 0;
+        loop {
+            match lab.start_upsd() {
+                Ok(()) => return Ok(lab),
+                Err(_) if tries < 4 && lab.log("upsd.log").contains("not listening on") => {
+                    tries += 1;
+                    if let Some(mut c) = lab.upsd.take() {
+                        let _ = c.kill();
+                        let _ = c.wait();
+                    }
+                    let new_port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+                    let conf = std::fs::read_to_string(lab.etc_dir().join("upsd.conf"))?;
+                    let conf = conf.replacen(
+                        &format!("LISTEN 127.0.0.1 {}\n", lab.port),
+                        &format!("LISTEN 127.0.0.1 {new_port}\n"),
+                        1,
+                    );
+                    std::fs::write(lab.etc_dir().join("upsd.conf"), conf)?;
+                    lab.protect_etc()?;
+                    std::fs::write(lab.dir.path().join("upsd.log"), "")?;
+                    lab.port = new_port;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// As in nutlab.sh: config readable by group nut (the daemons drop to it unless root), state dir
