@@ -474,6 +474,53 @@ fn ready_only_when_upsmon_is_logged_in_now() {
     );
 }
 
+/// Found on a real master whose driver failed (dummy-ups with a missing file): upsd still accepted
+/// upsmon's login, LIST CLIENT showed it, yet every read answered DRIVER-NOT-CONNECTED. upsmon then
+/// sees no power failure at all: never "this host will shut down".
+#[test]
+fn no_ready_while_the_ups_status_cannot_be_read() {
+    use nut_diagnose::facts::{NutOutcome, ProbeFact, TcpOutcome};
+    use ServiceState::*;
+    let base = || {
+        let mut f = logged_in(
+            facts(
+                host("server", "server"),
+                vec![],
+                vec![
+                    svc("nut-server.service", Active),
+                    svc("nut-monitor.service", Active),
+                    svc("nut-driver@rack.service", Active),
+                ],
+            ),
+            "rack@localhost",
+            &["127.0.0.1"],
+            "127.0.0.1",
+        );
+        let mut p = ProbeFact::new(nut_proto::Target::parse("rack@localhost").unwrap());
+        p.tcp = Some(TcpOutcome::Connected);
+        p.login = Some(NutOutcome::Ok);
+        p.query = Some(NutOutcome::Ok);
+        f.probes.push(p);
+        f
+    };
+    let r = diagnose(&base(), &Thresholds::default());
+    let ready = find(&r.findings, "shutdown.ready");
+    assert!(
+        ready.evidence.iter().any(|e| e.value == "read now"),
+        "{ready:#?}"
+    );
+    let mut stale = base();
+    stale.probes[0].query = Some(NutOutcome::Err {
+        code: nut_proto::ErrCode::DriverNotConnected,
+    });
+    let got = ids(&diagnose(&stale, &Thresholds::default()).findings);
+    assert!(!got.contains(&"shutdown.ready".to_string()), "{got:?}");
+    assert!(
+        got.contains(&"driver.not-connected".to_string()),
+        "the cause is named: {got:?}"
+    );
+}
+
 #[test]
 fn primary_not_logged_in_on_the_master() {
     use ServiceState::*;
