@@ -213,7 +213,23 @@ impl AuthorityMap {
             // addresses beyond those are added.
             let mut unnamed: Vec<&String> = Vec::new();
             let mut matched: Vec<String> = Vec::new();
-            for addr in c.clients.iter().filter(|a| !facts.is_local_addr(a)) {
+            let remote =
+                c.target.host_kind() != HostKind::Loopback && !facts.is_local_addr(&c.target.host);
+            for addr in &c.clients {
+                let loopback = addr
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|a| a.is_loopback());
+                if loopback && remote {
+                    // the remote server's own upsmon (its address as upsd sees it), not this host
+                    continue;
+                }
+                if facts.is_local_addr(addr) {
+                    // this host's own login: its config entry is matched by an address
+                    if let Some(h) = &this_host {
+                        matched.push(h.clone());
+                    }
+                    continue;
+                }
                 let name = hosts
                     .iter()
                     .find(|h| h.host.eq_ignore_ascii_case(addr))
@@ -287,7 +303,14 @@ impl AuthorityMap {
                     v.join(", ")
                 }
             };
-            out.push_str(&format!("├─ primary: {}\n", list(&n.primaries)));
+            // Seen from a client, the primary lives in a configuration this host cannot read.
+            let primary = match (n.primaries.is_empty(), &n.driven_by) {
+                (true, None) => {
+                    "(not known from here: the server's upsmon.conf was not read)".to_string()
+                }
+                _ => list(&n.primaries),
+            };
+            out.push_str(&format!("├─ primary: {primary}\n"));
             out.push_str(&format!("├─ secondaries: {}\n", list(&n.secondaries)));
             if let Some(c) = &n.live_clients {
                 out.push_str(&format!("├─ logged in now: {}\n", list(c)));

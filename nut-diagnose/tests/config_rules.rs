@@ -421,6 +421,28 @@ fn live_clients_become_secondaries_of_the_map() {
     );
 }
 
+/// Found on real hosts: `nutctl map` on one of two clients (LIST CLIENT of the remote server:
+/// the other client, this client, and the server's own upsmon on 127.0.0.1) listed this client twice
+/// (by name and by address) and left the other client out; `doctor` left the other client out.
+#[test]
+fn a_clients_view_of_the_other_clients() {
+    let f = logged_in(
+        facts(host("client", "nas"), vec![], vec![]),
+        "rack@server",
+        &["10.0.0.9", "10.0.0.7", "127.0.0.1"],
+        "10.0.0.7",
+    );
+    let m = AuthorityMap::build(&f);
+    let n = &m.upses[0];
+    assert_eq!(
+        n.secondaries,
+        vec!["nas".to_string(), "10.0.0.9".to_string()],
+        "this host once, the other client by address, not the server's own upsmon"
+    );
+    let text = m.to_text();
+    assert!(text.contains("primary: (not known from here"), "{text}");
+}
+
 #[test]
 fn map_of_two_primaries_and_a_lonely_client() {
     let m = map_of(("two-primaries/a", "a"), &[("two-primaries/b", "b")]);
@@ -428,7 +450,10 @@ fn map_of_two_primaries_and_a_lonely_client() {
     assert_eq!(m.upses[0].primaries, vec!["a".to_string(), "b".to_string()]);
     let lonely = map_of(("client", "nas"), &[]);
     assert_eq!(lonely.upses[0].driven_by, None);
-    assert!(lonely.to_text().contains("primary: (none)"));
+    assert!(
+        lonely.to_text().contains("primary: (not known from here"),
+        "a client cannot read the server's upsmon.conf: not `(none)`"
+    );
     assert!(lonely.to_dot().contains("no primary"));
     let r = diagnose(
         &facts(host("client", "nas"), vec![], vec![]),

@@ -369,6 +369,12 @@ async fn live_clients(ctx: &Ctx, facts: &mut Facts) {
         credentials: None,
     };
     for t in targets {
+        // the address this host logs in from (its own entry in LIST CLIENT), as doctor records it
+        if let Some(a) = nut_diagnose::probe::nut::source_address(&t).await {
+            if !facts.local_addrs.contains(&a) {
+                facts.local_addrs.push(a);
+            }
+        }
         match probe.clients(&t).await {
             Ok(clients) => facts
                 .clients
