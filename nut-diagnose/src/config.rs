@@ -363,6 +363,18 @@ pub fn own_upsd_address<'a>(
 }
 
 impl HostConfig {
+    /// The files that name UPSes (upsmon.conf, ups.conf) and could not be read, each with why
+    /// (`upsmon.conf (permission denied)`): an empty map then means "not seen", never "none".
+    pub fn unread_ups_files(&self) -> Vec<String> {
+        ["upsmon.conf", "ups.conf"]
+            .iter()
+            .filter_map(|name| match self.files.get(*name) {
+                Some(FileFact::Unreadable { reason }) => Some(format!("{name} ({reason})")),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The UPSes this host's own upsd serves (its ups.conf sections), as targets reachable from this
     /// host ([`own_upsd_address`]): what a doctor logs in to when no MONITOR line can be read, and the
     /// servers whose `LIST CLIENT` feeds the authority map.

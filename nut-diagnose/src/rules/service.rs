@@ -96,8 +96,8 @@ pub fn service(s: &ServiceFact) -> Option<Finding> {
                 "service.restarting",
                 Severity::Warning,
                 format!("{} is (re)starting", s.unit),
-                "A driver unit in `activating` is usually in its restart loop (Restart=always, every 15 s): it cannot reach the device.",
-                format!("Read `journalctl -u {}`: look for `No matching HID UPS found` or `Can't claim USB device` (cable, USB permissions, another driver holding it).", s.unit),
+                "A driver unit in `activating` is usually in its restart loop (Restart=always, every 15 s): it cannot open the device.",
+                format!("Read `journalctl -u {}`: the driver's last lines before `Driver failed to start` name the cause (`Can't open <port>`: the port or device file in ups.conf does not exist; `No matching HID UPS found` or `Can't claim USB device`: cable, USB permissions, another driver holding it).", s.unit),
             )
             .about(s.unit.clone())
             .with(ev),

@@ -172,7 +172,17 @@ pub(crate) fn doctor_text(report: &Report, unavailable: &[String], color: bool) 
         findings_text(&mut out, &these, Severity::Ok, color, "  ");
     }
     let _ = writeln!(out, "\n{}", bold("Authority map", color));
-    if report.map.upses.is_empty() {
+    // the files that name UPSes and could not be read: an empty map is then "not known"
+    let unread: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.id == "config.file-unreadable")
+        .filter_map(|f| f.subject.clone())
+        .filter(|s| s == "upsmon.conf" || s == "ups.conf")
+        .collect();
+    if report.map.upses.is_empty() && !unread.is_empty() {
+        let _ = writeln!(out, "  (not known: could not read {})", unread.join(", "));
+    } else if report.map.upses.is_empty() {
         let _ = writeln!(out, "  (no UPS in the configuration)");
     } else {
         for l in report.map.to_text().lines() {
@@ -426,7 +436,20 @@ pub(crate) async fn map(ctx: &Ctx, args: MapArgs) -> anyhow::Result<Exit> {
     }
     let mut out = match args.format {
         MapFormat::Text => {
-            if map.upses.is_empty() {
+            let unread: Vec<String> = facts
+                .config
+                .iter()
+                .chain(facts.peers.iter())
+                .flat_map(|h| {
+                    let name = h.host.clone();
+                    h.unread_ups_files()
+                        .into_iter()
+                        .map(move |f| format!("{name}: {f}"))
+                })
+                .collect();
+            if map.upses.is_empty() && !unread.is_empty() {
+                format!("(not known: could not read {})\n", unread.join(", "))
+            } else if map.upses.is_empty() {
                 "(no UPS in the configuration of any host)\n".to_string()
             } else {
                 map.to_text()

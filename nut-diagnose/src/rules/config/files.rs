@@ -51,6 +51,8 @@ pub fn diagnostics(c: &HostConfig) -> Vec<Finding> {
             _ => false,
         };
         match state {
+            // nut.conf unreadable is mode.unreadable's finding (said once)
+            crate::config::FileFact::Unreadable { .. } if name == "nut.conf" => {}
             crate::config::FileFact::Unreadable { reason } => out.push(
                 Finding::new(
                     "config.file-unreadable",
