@@ -125,7 +125,8 @@ pub fn plan(facts: &Facts, map: &AuthorityMap) -> Vec<Drill> {
         });
         links.push(match clients {
             Some(f) => {
-                let here = f.clients.iter().any(|a| facts.is_local_addr(a));
+                let server_here = facts.server_is_here(&m.target, local);
+                let here = f.clients.iter().any(|a| facts.is_own_login(server_here, a));
                 link(
                     "logged-in",
                     format!("{me} is logged in to {}", m.target),
@@ -210,7 +211,7 @@ pub fn plan(facts: &Facts, map: &AuthorityMap) -> Vec<Drill> {
                 let others: Vec<&String> = f
                     .clients
                     .iter()
-                    .filter(|a| !facts.is_local_addr(a))
+                    .filter(|a| !facts.is_own_login(true, a))
                     .collect();
                 let configured = n.secondaries.len();
                 // A netserver serves other hosts; when none is logged in, which ones should be is

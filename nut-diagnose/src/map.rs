@@ -213,17 +213,16 @@ impl AuthorityMap {
             // addresses beyond those are added.
             let mut unnamed: Vec<&String> = Vec::new();
             let mut matched: Vec<String> = Vec::new();
-            let remote =
-                c.target.host_kind() != HostKind::Loopback && !facts.is_local_addr(&c.target.host);
+            let here = facts.server_is_here(&c.target, false);
             for addr in &c.clients {
                 let loopback = addr
                     .parse::<std::net::IpAddr>()
                     .is_ok_and(|a| a.is_loopback());
-                if loopback && remote {
+                if loopback && !here {
                     // the remote server's own upsmon (its address as upsd sees it), not this host
                     continue;
                 }
-                if facts.is_local_addr(addr) {
+                if facts.is_own_login(here, addr) {
                     // this host's own login: its config entry is matched by an address
                     if let Some(h) = &this_host {
                         matched.push(h.clone());

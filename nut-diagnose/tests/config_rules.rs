@@ -488,6 +488,18 @@ fn ready_only_when_upsmon_is_logged_in_now() {
     let f = find(&r.findings, "shutdown.not-logged-in");
     assert!(f.evidence.iter().any(|e| e.value == "10.0.0.9"), "{f:#?}");
     assert!(!ids(&r.findings).contains(&"shutdown.ready".to_string()));
+    // Only the server's own upsmon (127.0.0.1 as upsd sees it) is logged in: not this client. (On
+    // real hosts this client was "logged in" while upsd refused it.)
+    let r = diagnose(
+        &logged_in(running(), "rack@server", &["127.0.0.1"], "10.0.0.7"),
+        &Thresholds::default(),
+    );
+    let got = ids(&r.findings);
+    assert!(
+        got.contains(&"shutdown.not-logged-in".to_string()),
+        "{got:?}"
+    );
+    assert!(!got.contains(&"shutdown.ready".to_string()), "{got:?}");
     // upsmon stopped: no ready, whatever LIST CLIENT said before.
     let mut stopped = logged_in(running(), "rack@server", &["10.0.0.7"], "10.0.0.7");
     stopped.services = vec![svc("nut-monitor.service", Inactive)];

@@ -180,6 +180,30 @@ fn two_clients_a_normal_user_a_loopback_upsd_and_a_missing_device() {
     let s = m["report"]["map"]["upses"][0]["secondaries"].to_string();
     assert!(s.contains("10.81.0.2") && s.contains("10.81.1.2"), "{s}");
 
+    // 1b. The second client's upsmon runs with a refused password, and the file was fixed since
+    // without a restart: doctor's own login (with the file's password) works, but upsd lists only
+    // the other client and the master's own upsmon (127.0.0.1). That 127.0.0.1 is the server's,
+    // not this client's: before, doctor said "this host will shut down" and drill "sound".
+    sh(
+        &two,
+        "sed -i 's/ remote rpw / remote wrongpw /' /etc/nut/upsmon.conf && systemctl restart nut-monitor",
+    );
+    assert!(wait_for(up, || !logged_in(&master, "10.81.1.2")).is_some());
+    sh(
+        &two,
+        "sed -i 's/ remote wrongpw / remote rpw /' /etc/nut/upsmon.conf",
+    );
+    let v = json(&two, "", "doctor --since 1h");
+    assert!(has(&v, "shutdown.not-logged-in"), "{:?}", findings(&v));
+    assert!(!has(&v, "shutdown.ready"), "{:?}", findings(&v));
+    let d = json(&two, "", "drill");
+    assert!(
+        drill_links(&d).contains(&("logged-in".into(), Value::Bool(false))),
+        "{d}"
+    );
+    assert_eq!(d["drills"][0]["verdict"], "broken", "{d}");
+    sh(&two, "systemctl restart nut-monitor");
+
     // 2. A normal user on a client (/etc/nut is root:nut 0750, the journal is closed): the role is
     // unknown, so the enumerator failing by design is no CRITICAL headline; nut.conf unreadable is
     // said once; `status` and the map say "could not read", not "no MONITOR line".

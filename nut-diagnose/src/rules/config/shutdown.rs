@@ -256,7 +256,8 @@ fn logged_in(facts: &Facts, c: &HostConfig, m: &MonitorFact) -> Option<(bool, Ve
                 || (local && f.target.host_kind() == HostKind::Loopback)
                 || f.target.host.eq_ignore_ascii_case(&m.target.host))
     })?;
-    let seen = fact.clients.iter().any(|a| facts.is_local_addr(a));
+    let here = facts.server_is_here(&m.target, local);
+    let seen = fact.clients.iter().any(|a| facts.is_own_login(here, a));
     Some((seen, fact.clients.clone()))
 }
 
