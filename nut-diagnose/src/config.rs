@@ -160,6 +160,9 @@ pub struct MonitorFact {
     pub password: Password,
     /// Primary or secondary.
     pub role: Role,
+    /// The role word when it is NUT's old one (`master`, `slave`): still accepted, worth renaming.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy_word: Option<String>,
     /// Line.
     pub line: usize,
 }
@@ -452,6 +455,8 @@ impl HostConfig {
                     user: x.user.clone(),
                     password: Password::new(x.password.clone()),
                     role: x.role.into(),
+                    legacy_word: nut_config::files::Role::is_legacy_word(&x.role_written)
+                        .then(|| x.role_written.clone()),
                     line: x.line,
                 })
                 .collect(),

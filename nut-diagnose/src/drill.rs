@@ -207,7 +207,11 @@ pub fn plan(facts: &Facts, map: &AuthorityMap) -> Vec<Drill> {
                 ));
             }
             // Every secondary on the map must be logged in now, or the primary will not wait for it.
-            if let (Some(n), Some(f)) = (node, clients) {
+            // MODE=standalone serves nobody else: no secondary link to check there (unless one is
+            // seen all the same).
+            let alone = c.mode() == Some(Mode::Standalone)
+                && node.is_some_and(|n| n.secondaries.is_empty());
+            if let (Some(n), Some(f), false) = (node, clients, alone) {
                 let others: Vec<&String> = f
                     .clients
                     .iter()

@@ -636,3 +636,29 @@ fn crlf_nut_conf_and_mode_absent_like_none() {
     assert_eq!(sev("# nothing\n", true), sev("MODE=none\n", true));
     assert_eq!(sev("# nothing\n", false), sev("MODE=none\n", false));
 }
+
+/// Tried on real hosts: `MONITOR … slave` on a client and `… master` on a server give the right
+/// role and said nothing else; the old word is now an info hint (never more than that).
+#[test]
+fn old_role_words_are_a_hint() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("nut.conf"), "MODE=netclient\n").unwrap();
+    std::fs::write(
+        d.path().join("upsmon.conf"),
+        "MONITOR rack@server 1 remote pw slave\nSHUTDOWNCMD \"/sbin/shutdown -h +0\"\n",
+    )
+    .unwrap();
+    let h = HostConfig::from_dir("nas", &ConfigDir::load(d.path()));
+    let m = &h.upsmon.as_ref().unwrap().monitors[0];
+    assert_eq!(m.role, nut_diagnose::config::Role::Secondary);
+    let r = diagnose(&facts(h, vec![], vec![]), &Thresholds::default());
+    let f = find(&r.findings, "config.role-legacy-word");
+    assert_eq!(f.severity, nut_diagnose::Severity::Info);
+    assert!(
+        f.title.contains("`slave`") && f.action.contains("`secondary`"),
+        "{f:#?}"
+    );
+    let modern = host("client", "nas");
+    let r = diagnose(&facts(modern, vec![], vec![]), &Thresholds::default());
+    assert!(!ids(&r.findings).contains(&"config.role-legacy-word".to_string()));
+}
