@@ -435,10 +435,16 @@ fn graph(n: &UpsNode, u: &str) -> Graph {
         last.push(down);
     }
     if n.primaries.is_empty() {
+        // seen from a client, the primary is in a configuration not read here (as in the text)
+        let why = if n.driven_by.is_none() {
+            "primary not known here"
+        } else {
+            "no primary"
+        };
         for k in 0..n.secondaries.len() {
             let s = format!("{u}s{k}");
             g.edges
-                .push((u.to_string(), s.clone(), Some("no primary".into()), true));
+                .push((u.to_string(), s.clone(), Some(why.into()), true));
             last.push(s);
         }
     }

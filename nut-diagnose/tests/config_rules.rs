@@ -454,7 +454,7 @@ fn map_of_two_primaries_and_a_lonely_client() {
         lonely.to_text().contains("primary: (not known from here"),
         "a client cannot read the server's upsmon.conf: not `(none)`"
     );
-    assert!(lonely.to_dot().contains("no primary"));
+    assert!(lonely.to_dot().contains("primary not known here"));
     let r = diagnose(
         &facts(host("client", "nas"), vec![], vec![]),
         &Thresholds::default(),

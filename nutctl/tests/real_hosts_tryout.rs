@@ -170,6 +170,11 @@ fn two_clients_a_normal_user_a_loopback_upsd_and_a_missing_device() {
         "{text}"
     );
     assert!(text.contains("primary: (not known from here"), "{text}");
+    let mermaid = nutctl(&one, "", "map --format mermaid").stdout;
+    assert!(
+        mermaid.contains("primary not known here") && !mermaid.contains("no primary"),
+        "{mermaid}"
+    );
     let d = json(&one, "", "doctor --since 1h");
     let secondaries = d["report"]["map"]["upses"][0]["secondaries"].to_string();
     assert!(
