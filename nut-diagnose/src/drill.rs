@@ -360,6 +360,12 @@ pub fn plan(facts: &Facts, map: &AuthorityMap) -> Vec<Drill> {
                 .and_then(|e| e.at_secs)
                 .or(if primary_here { None } else { own });
         let runtime = num("battery.runtime");
+        // Only this host's own part counts when the whole sequence is not known: the defaults
+        // assumed for the other hosts are not in that figure, so they are not named with it.
+        let whole = expected.last().and_then(|e| e.at_secs).is_some();
+        if !whole {
+            assumed.retain(|a| a.starts_with(&format!("{me}:")));
+        }
         let assumed = if assumed.is_empty() {
             String::new()
         } else {

@@ -175,6 +175,20 @@ fn two_clients_a_normal_user_a_loopback_upsd_and_a_missing_device() {
         mermaid.contains("primary not known here") && !mermaid.contains("no primary"),
         "{mermaid}"
     );
+    // the client's drill times its own part; the defaults assumed for the other client are not in
+    // that figure (they were named with it)
+    let dr = json(&one, "", "drill");
+    let timing = dr["drills"][0]["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "timing")
+        .map(|l| l["evidence"].to_string())
+        .unwrap_or_default();
+    assert!(
+        timing.contains("sequence") && !timing.contains("10.81.1.2"),
+        "{timing}"
+    );
     let d = json(&one, "", "doctor --since 1h");
     let secondaries = d["report"]["map"]["upses"][0]["secondaries"].to_string();
     assert!(
