@@ -160,6 +160,9 @@ pub struct MonitorFact {
     pub password: Password,
     /// Primary or secondary.
     pub role: Role,
+    /// The role word when it is NUT's old one (`master`, `slave`): still accepted, worth renaming.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy_word: Option<String>,
     /// Line.
     pub line: usize,
 }
@@ -363,6 +366,18 @@ pub fn own_upsd_address<'a>(
 }
 
 impl HostConfig {
+    /// The files that name UPSes (upsmon.conf, ups.conf) and could not be read, each with why
+    /// (`upsmon.conf (permission denied)`): an empty map then means "not seen", never "none".
+    pub fn unread_ups_files(&self) -> Vec<String> {
+        ["upsmon.conf", "ups.conf"]
+            .iter()
+            .filter_map(|name| match self.files.get(*name) {
+                Some(FileFact::Unreadable { reason }) => Some(format!("{name} ({reason})")),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The UPSes this host's own upsd serves (its ups.conf sections), as targets reachable from this
     /// host ([`own_upsd_address`]): what a doctor logs in to when no MONITOR line can be read, and the
     /// servers whose `LIST CLIENT` feeds the authority map.
@@ -440,6 +455,8 @@ impl HostConfig {
                     user: x.user.clone(),
                     password: Password::new(x.password.clone()),
                     role: x.role.into(),
+                    legacy_word: nut_config::files::Role::is_legacy_word(&x.role_written)
+                        .then(|| x.role_written.clone()),
                     line: x.line,
                 })
                 .collect(),

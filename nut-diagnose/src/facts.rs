@@ -81,6 +81,25 @@ impl Facts {
         addr.parse::<IpAddr>()
             .is_ok_and(|a| a.is_loopback() || self.local_addrs.contains(&a))
     }
+
+    /// Whether the upsd serving `target` runs on this host (asked over loopback or at one of this
+    /// host's addresses); `also` is the caller's own knowledge (the target names this host).
+    pub fn server_is_here(&self, target: &nut_proto::Target, also: bool) -> bool {
+        also || target.host_kind() == nut_proto::HostKind::Loopback
+            || self.is_local_addr(&target.host)
+    }
+
+    /// Whether `addr`, as the upsd serving a UPS lists it in LIST CLIENT, is this host's login. A
+    /// loopback address is the server host's own upsmon: this host only when `server_here`
+    /// ([`Facts::server_is_here`]). On real hosts a client counted the master's `127.0.0.1` as its
+    /// own login: "logged in" while its upsmon was refused.
+    pub fn is_own_login(&self, server_here: bool, addr: &str) -> bool {
+        match addr.parse::<IpAddr>() {
+            Ok(a) if a.is_loopback() => server_here,
+            Ok(a) => self.local_addrs.contains(&a),
+            Err(_) => false,
+        }
+    }
 }
 
 /// The clients upsd lists as logged in to one UPS (`LIST CLIENT <ups>`): the live half of the

@@ -213,7 +213,22 @@ impl AuthorityMap {
             // addresses beyond those are added.
             let mut unnamed: Vec<&String> = Vec::new();
             let mut matched: Vec<String> = Vec::new();
-            for addr in c.clients.iter().filter(|a| !facts.is_local_addr(a)) {
+            let here = facts.server_is_here(&c.target, false);
+            for addr in &c.clients {
+                let loopback = addr
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|a| a.is_loopback());
+                if loopback && !here {
+                    // the remote server's own upsmon (its address as upsd sees it), not this host
+                    continue;
+                }
+                if facts.is_own_login(here, addr) {
+                    // this host's own login: its config entry is matched by an address
+                    if let Some(h) = &this_host {
+                        matched.push(h.clone());
+                    }
+                    continue;
+                }
                 let name = hosts
                     .iter()
                     .find(|h| h.host.eq_ignore_ascii_case(addr))
@@ -287,7 +302,14 @@ impl AuthorityMap {
                     v.join(", ")
                 }
             };
-            out.push_str(&format!("├─ primary: {}\n", list(&n.primaries)));
+            // Seen from a client, the primary lives in a configuration this host cannot read.
+            let primary = match (n.primaries.is_empty(), &n.driven_by) {
+                (true, None) => {
+                    "(not known from here: the server's upsmon.conf was not read)".to_string()
+                }
+                _ => list(&n.primaries),
+            };
+            out.push_str(&format!("├─ primary: {primary}\n"));
             out.push_str(&format!("├─ secondaries: {}\n", list(&n.secondaries)));
             if let Some(c) = &n.live_clients {
                 out.push_str(&format!("├─ logged in now: {}\n", list(c)));
@@ -413,10 +435,16 @@ fn graph(n: &UpsNode, u: &str) -> Graph {
         last.push(down);
     }
     if n.primaries.is_empty() {
+        // seen from a client, the primary is in a configuration not read here (as in the text)
+        let why = if n.driven_by.is_none() {
+            "primary not known here"
+        } else {
+            "no primary"
+        };
         for k in 0..n.secondaries.len() {
             let s = format!("{u}s{k}");
             g.edges
-                .push((u.to_string(), s.clone(), Some("no primary".into()), true));
+                .push((u.to_string(), s.clone(), Some(why.into()), true));
             last.push(s);
         }
     }

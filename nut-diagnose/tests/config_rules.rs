@@ -421,6 +421,28 @@ fn live_clients_become_secondaries_of_the_map() {
     );
 }
 
+/// Found on real hosts: `nutctl map` on one of two clients (LIST CLIENT of the remote server:
+/// the other client, this client, and the server's own upsmon on 127.0.0.1) listed this client twice
+/// (by name and by address) and left the other client out; `doctor` left the other client out.
+#[test]
+fn a_clients_view_of_the_other_clients() {
+    let f = logged_in(
+        facts(host("client", "nas"), vec![], vec![]),
+        "rack@server",
+        &["10.0.0.9", "10.0.0.7", "127.0.0.1"],
+        "10.0.0.7",
+    );
+    let m = AuthorityMap::build(&f);
+    let n = &m.upses[0];
+    assert_eq!(
+        n.secondaries,
+        vec!["nas".to_string(), "10.0.0.9".to_string()],
+        "this host once, the other client by address, not the server's own upsmon"
+    );
+    let text = m.to_text();
+    assert!(text.contains("primary: (not known from here"), "{text}");
+}
+
 #[test]
 fn map_of_two_primaries_and_a_lonely_client() {
     let m = map_of(("two-primaries/a", "a"), &[("two-primaries/b", "b")]);
@@ -428,8 +450,11 @@ fn map_of_two_primaries_and_a_lonely_client() {
     assert_eq!(m.upses[0].primaries, vec!["a".to_string(), "b".to_string()]);
     let lonely = map_of(("client", "nas"), &[]);
     assert_eq!(lonely.upses[0].driven_by, None);
-    assert!(lonely.to_text().contains("primary: (none)"));
-    assert!(lonely.to_dot().contains("no primary"));
+    assert!(
+        lonely.to_text().contains("primary: (not known from here"),
+        "a client cannot read the server's upsmon.conf: not `(none)`"
+    );
+    assert!(lonely.to_dot().contains("primary not known here"));
     let r = diagnose(
         &facts(host("client", "nas"), vec![], vec![]),
         &Thresholds::default(),
@@ -463,6 +488,18 @@ fn ready_only_when_upsmon_is_logged_in_now() {
     let f = find(&r.findings, "shutdown.not-logged-in");
     assert!(f.evidence.iter().any(|e| e.value == "10.0.0.9"), "{f:#?}");
     assert!(!ids(&r.findings).contains(&"shutdown.ready".to_string()));
+    // Only the server's own upsmon (127.0.0.1 as upsd sees it) is logged in: not this client. (On
+    // real hosts this client was "logged in" while upsd refused it.)
+    let r = diagnose(
+        &logged_in(running(), "rack@server", &["127.0.0.1"], "10.0.0.7"),
+        &Thresholds::default(),
+    );
+    let got = ids(&r.findings);
+    assert!(
+        got.contains(&"shutdown.not-logged-in".to_string()),
+        "{got:?}"
+    );
+    assert!(!got.contains(&"shutdown.ready".to_string()), "{got:?}");
     // upsmon stopped: no ready, whatever LIST CLIENT said before.
     let mut stopped = logged_in(running(), "rack@server", &["10.0.0.7"], "10.0.0.7");
     stopped.services = vec![svc("nut-monitor.service", Inactive)];
@@ -471,6 +508,53 @@ fn ready_only_when_upsmon_is_logged_in_now() {
     assert!(
         got.contains(&"mode.unit-not-running".to_string()),
         "{got:?}"
+    );
+}
+
+/// Found on a real master whose driver failed (dummy-ups with a missing file): upsd still accepted
+/// upsmon's login, LIST CLIENT showed it, yet every read answered DRIVER-NOT-CONNECTED. upsmon then
+/// sees no power failure at all: never "this host will shut down".
+#[test]
+fn no_ready_while_the_ups_status_cannot_be_read() {
+    use nut_diagnose::facts::{NutOutcome, ProbeFact, TcpOutcome};
+    use ServiceState::*;
+    let base = || {
+        let mut f = logged_in(
+            facts(
+                host("server", "server"),
+                vec![],
+                vec![
+                    svc("nut-server.service", Active),
+                    svc("nut-monitor.service", Active),
+                    svc("nut-driver@rack.service", Active),
+                ],
+            ),
+            "rack@localhost",
+            &["127.0.0.1"],
+            "127.0.0.1",
+        );
+        let mut p = ProbeFact::new(nut_proto::Target::parse("rack@localhost").unwrap());
+        p.tcp = Some(TcpOutcome::Connected);
+        p.login = Some(NutOutcome::Ok);
+        p.query = Some(NutOutcome::Ok);
+        f.probes.push(p);
+        f
+    };
+    let r = diagnose(&base(), &Thresholds::default());
+    let ready = find(&r.findings, "shutdown.ready");
+    assert!(
+        ready.evidence.iter().any(|e| e.value == "read now"),
+        "{ready:#?}"
+    );
+    let mut stale = base();
+    stale.probes[0].query = Some(NutOutcome::Err {
+        code: nut_proto::ErrCode::DriverNotConnected,
+    });
+    let got = ids(&diagnose(&stale, &Thresholds::default()).findings);
+    assert!(!got.contains(&"shutdown.ready".to_string()), "{got:?}");
+    assert!(
+        got.contains(&"driver.not-connected".to_string()),
+        "the cause is named: {got:?}"
     );
 }
 
@@ -551,4 +635,30 @@ fn crlf_nut_conf_and_mode_absent_like_none() {
     };
     assert_eq!(sev("# nothing\n", true), sev("MODE=none\n", true));
     assert_eq!(sev("# nothing\n", false), sev("MODE=none\n", false));
+}
+
+/// Tried on real hosts: `MONITOR … slave` on a client and `… master` on a server give the right
+/// role and said nothing else; the old word is now an info hint (never more than that).
+#[test]
+fn old_role_words_are_a_hint() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("nut.conf"), "MODE=netclient\n").unwrap();
+    std::fs::write(
+        d.path().join("upsmon.conf"),
+        "MONITOR rack@server 1 remote pw slave\nSHUTDOWNCMD \"/sbin/shutdown -h +0\"\n",
+    )
+    .unwrap();
+    let h = HostConfig::from_dir("nas", &ConfigDir::load(d.path()));
+    let m = &h.upsmon.as_ref().unwrap().monitors[0];
+    assert_eq!(m.role, nut_diagnose::config::Role::Secondary);
+    let r = diagnose(&facts(h, vec![], vec![]), &Thresholds::default());
+    let f = find(&r.findings, "config.role-legacy-word");
+    assert_eq!(f.severity, nut_diagnose::Severity::Info);
+    assert!(
+        f.title.contains("`slave`") && f.action.contains("`secondary`"),
+        "{f:#?}"
+    );
+    let modern = host("client", "nas");
+    let r = diagnose(&facts(modern, vec![], vec![]), &Thresholds::default());
+    assert!(!ids(&r.findings).contains(&"config.role-legacy-word".to_string()));
 }

@@ -101,14 +101,35 @@ pub(crate) async fn default_targets(ctx: &Ctx) -> anyhow::Result<Vec<Target>> {
                 .collect());
         }
     }
+    // A file that could not be read is not a file without MONITOR lines (a normal user on a
+    // Debian host, where /etc/nut is root:nut 0750).
+    fn unread<V>(f: &nut_config::FileReport<V>) -> Option<String> {
+        match &f.state {
+            nut_config::FileState::Unreadable { reason } => {
+                Some(format!("{} could not be read ({reason})", f.path.display()))
+            }
+            _ => None,
+        }
+    }
+    let unread: Vec<String> = [unread(&dir.upsmon_conf), unread(&dir.ups_conf)]
+        .into_iter()
+        .flatten()
+        .collect();
     let mut c = ctx
         .connect_server("localhost", nut_proto::DEFAULT_PORT)
         .await
         .with_context(|| {
-            format!(
-                "no target given, no MONITOR line or UPS section in {}, and no upsd on localhost",
-                ctx.confdir.display()
-            )
+            if unread.is_empty() {
+                format!(
+                    "no target given, no MONITOR line or UPS section in {}, and no upsd on localhost",
+                    ctx.confdir.display()
+                )
+            } else {
+                format!(
+                    "no target given, {} (run as root or a member of the nut group, or name the target: `nutctl status ups@server`), and no upsd on localhost",
+                    unread.join(", ")
+                )
+            }
         })?;
     let upses = c.list_ups().await.context("LIST UPS on localhost")?;
     Ok(upses

@@ -2,7 +2,8 @@
 //!
 //! Whether an *inactive* unit is wrong depends on the host's role (nut.conf MODE): see
 //! [`super::config::mode`]. A *failed* unit is judged against the MODE's needs
-//! ([`crate::knowledge::units`]): critical when the MODE needs it (or the MODE is unknown), a warning
+//! ([`crate::knowledge::units`]): critical when the MODE needs it (or the MODE is unknown, except for a unit that fails by design
+//! on a client: a warning that waits for the MODE), a warning
 //! when it is optional or unwanted, and info with how to silence it when it fails by design
 //! (nut-driver-enumerator on a netclient without ups.conf, nut#2574).
 
@@ -95,8 +96,8 @@ pub fn service(s: &ServiceFact) -> Option<Finding> {
                 "service.restarting",
                 Severity::Warning,
                 format!("{} is (re)starting", s.unit),
-                "A driver unit in `activating` is usually in its restart loop (Restart=always, every 15 s): it cannot reach the device.",
-                format!("Read `journalctl -u {}`: look for `No matching HID UPS found` or `Can't claim USB device` (cable, USB permissions, another driver holding it).", s.unit),
+                "A driver unit in `activating` is usually in its restart loop (Restart=always, every 15 s): it cannot open the device.",
+                format!("Read `journalctl -u {}`: the driver's last lines before `Driver failed to start` name the cause (`Can't open <port>`: the port or device file in ups.conf does not exist; `No matching HID UPS found` or `Can't claim USB device`: cable, USB permissions, another driver holding it).", s.unit),
             )
             .about(s.unit.clone())
             .with(ev),
@@ -105,15 +106,40 @@ pub fn service(s: &ServiceFact) -> Option<Finding> {
     }
 }
 
+/// A failed unit while the MODE is unknown (nut.conf unreadable or absent): a unit that some role
+/// fails by design in some role is a warning that says the judgment waits for the MODE, never a
+/// critical headline (a normal user's `doctor` on a netclient saw "CRITICAL:
+/// nut-driver-enumerator.service failed"). `None` otherwise ([`service`] then says critical).
+pub fn failed_mode_unknown(s: &ServiceFact) -> Option<Finding> {
+    if s.state != ServiceState::Failed {
+        return None;
+    }
+    if units::need(Mode::Netclient, &s.unit) != Some(UnitNeed::FailsHarmlessly) {
+        return None;
+    }
+    let row = units::row(&s.unit)?;
+    Some(
+        Finding::new(
+            "service.failed-mode-unknown",
+            Severity::Warning,
+            format!("{} failed; whether that matters depends on the MODE, which is not known", s.unit),
+            format!("This unit {}; on a host that drives no UPS it fails by design and is harmless, on a server it matters, and nut.conf's MODE could not be read.", row.role),
+            format!("Run the diagnosis as root (or read nut.conf) to judge it; meanwhile `journalctl -u {}` shows why it failed.", s.unit),
+        )
+        .about(s.unit.clone())
+        .with(Evidence::new(Source::Service, s.unit.clone(), "failed")),
+    )
+}
+
 /// All service rules, MODE-aware when nut.conf was read.
 pub fn rules(facts: &Facts) -> Vec<Finding> {
     let mode = facts.config.as_ref().and_then(|c| c.mode());
     facts
         .services
         .iter()
-        .filter_map(|s| {
-            mode.and_then(|m| failed_in_mode(s, m))
-                .or_else(|| service(s))
+        .filter_map(|s| match mode {
+            Some(m) => failed_in_mode(s, m).or_else(|| service(s)),
+            None => failed_mode_unknown(s).or_else(|| service(s)),
         })
         .collect()
 }
@@ -169,5 +195,33 @@ mod tests {
         );
         let active = ServiceFact::new("nut-driver-enumerator.service", ServiceState::Active);
         assert!(failed_in_mode(&active, Mode::Netclient).is_none());
+    }
+
+    #[test]
+    fn failures_with_the_mode_unknown() {
+        let enumerator = ServiceFact::new("nut-driver-enumerator.service", ServiceState::Failed);
+        let f = failed_mode_unknown(&enumerator).unwrap_or_else(|| panic!("finding"));
+        assert_eq!(
+            (f.id.as_ref(), f.severity),
+            ("service.failed-mode-unknown", Severity::Warning)
+        );
+        let mut facts = Facts::default();
+        facts.services.push(enumerator);
+        facts.services.push(ServiceFact::new(
+            "nut-monitor.service",
+            ServiceState::Failed,
+        ));
+        let found: Vec<(String, Severity)> = rules(&facts)
+            .into_iter()
+            .map(|f| (f.id.to_string(), f.severity))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("service.failed-mode-unknown".to_string(), Severity::Warning),
+                ("service.failed".to_string(), Severity::Critical)
+            ],
+            "upsmon is needed whatever the role"
+        );
     }
 }

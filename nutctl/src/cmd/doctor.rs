@@ -224,6 +224,12 @@ async fn live_clients(ctx: &Ctx, facts: &mut Facts) {
         credentials: None,
     };
     for t in targets {
+        // the address this host logs in from (its own entry in LIST CLIENT), as doctor records it
+        if let Some(a) = nut_diagnose::probe::nut::source_address(&t).await {
+            if !facts.local_addrs.contains(&a) {
+                facts.local_addrs.push(a);
+            }
+        }
         match probe.clients(&t).await {
             Ok(clients) => facts
                 .clients
@@ -275,7 +281,20 @@ pub(crate) async fn map(ctx: &Ctx, args: MapArgs) -> anyhow::Result<Exit> {
     }
     let mut out = match args.format {
         MapFormat::Text => {
-            if map.upses.is_empty() {
+            let unread: Vec<String> = facts
+                .config
+                .iter()
+                .chain(facts.peers.iter())
+                .flat_map(|h| {
+                    let name = h.host.clone();
+                    h.unread_ups_files()
+                        .into_iter()
+                        .map(move |f| format!("{name}: {f}"))
+                })
+                .collect();
+            if map.upses.is_empty() && !unread.is_empty() {
+                format!("(not known: could not read {})\n", unread.join(", "))
+            } else if map.upses.is_empty() {
                 "(no UPS in the configuration of any host)\n".to_string()
             } else {
                 map.to_text()

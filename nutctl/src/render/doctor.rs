@@ -62,7 +62,17 @@ pub(crate) fn doctor_text(report: &Report, unavailable: &[String], color: bool) 
         findings_text(&mut out, &these, Severity::Ok, color, "  ");
     }
     let _ = writeln!(out, "\n{}", bold("Authority map", color));
-    if report.map.upses.is_empty() {
+    // the files that name UPSes and could not be read: an empty map is then "not known"
+    let unread: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.id == "config.file-unreadable")
+        .filter_map(|f| f.subject.clone())
+        .filter(|s| s == "upsmon.conf" || s == "ups.conf")
+        .collect();
+    if report.map.upses.is_empty() && !unread.is_empty() {
+        let _ = writeln!(out, "  (not known: could not read {})", unread.join(", "));
+    } else if report.map.upses.is_empty() {
         let _ = writeln!(out, "  (no UPS in the configuration)");
     } else {
         for l in report.map.to_text().lines() {

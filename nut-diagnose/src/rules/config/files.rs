@@ -42,6 +42,24 @@ pub fn diagnostics(c: &HostConfig) -> Vec<Finding> {
                 .with(Evidence::new(Source::Config, at, d.message.clone())),
         );
     }
+    // NUT 2.8 renamed master/slave to primary/secondary; the old words still work (the role comes
+    // out the same), so this is a hint, never a problem.
+    for m in c.upsmon.iter().flat_map(|u| u.monitors.iter()) {
+        if let Some(word) = &m.legacy_word {
+            let new = m.role.as_str();
+            out.push(
+                Finding::new(
+                    "config.role-legacy-word",
+                    Severity::Info,
+                    format!("upsmon.conf:{}: MONITOR {} says `{word}`, NUT's old word for `{new}`", m.line, m.target),
+                    "NUT 2.8 renamed the roles (master → primary, slave → secondary); the old word is still accepted and means the same.",
+                    format!("Write `{new}` instead of `{word}` (and `upsmon {new}` in the server's upsd.users) when you next edit the file."),
+                )
+                .about(m.target.to_string())
+                .with(cfg("upsmon.conf", m.line, format!("MONITOR {} … {word}", m.target))),
+            );
+        }
+    }
     let mode = c.mode();
     for (name, state) in &c.files {
         let needed = match name.as_str() {
@@ -51,6 +69,8 @@ pub fn diagnostics(c: &HostConfig) -> Vec<Finding> {
             _ => false,
         };
         match state {
+            // nut.conf unreadable is mode.unreadable's finding (said once)
+            crate::config::FileFact::Unreadable { .. } if name == "nut.conf" => {}
             crate::config::FileFact::Unreadable { reason } => out.push(
                 Finding::new(
                     "config.file-unreadable",

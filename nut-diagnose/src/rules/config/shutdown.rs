@@ -82,13 +82,21 @@ pub fn shutdown(facts: &Facts, c: &HostConfig) -> Vec<Finding> {
             .with(cfg("upsmon.conf", 0, "POWERDOWNFLAG absent")),
         );
     }
-    // Login accepted: from a probe with upsmon's credentials, when one was made.
+    // Login accepted: from a probe with upsmon's credentials, when one was made. The UPS's status
+    // read now: a server whose driver is gone (DRIVER-NOT-CONNECTED, DATA-STALE) still accepts the
+    // login, but upsmon then sees no power failure at all (the reality check names the cause).
     for m in &fed {
-        let login = facts
-            .probes
-            .iter()
-            .find(|p| p.target == m.target)
-            .and_then(|p| p.login.as_ref());
+        let probe = facts.probes.iter().find(|p| p.target == m.target);
+        match probe.and_then(|p| p.query.as_ref()) {
+            Some(NutOutcome::Ok) => chain.push(Evidence::new(
+                Source::Probe,
+                format!("status of {}", m.target),
+                "read now",
+            )),
+            Some(_) => broken = true,
+            None => {}
+        }
+        let login = probe.and_then(|p| p.login.as_ref());
         match login {
             Some(NutOutcome::Ok) => chain.push(Evidence::new(
                 Source::Probe,
@@ -248,7 +256,8 @@ fn logged_in(facts: &Facts, c: &HostConfig, m: &MonitorFact) -> Option<(bool, Ve
                 || (local && f.target.host_kind() == HostKind::Loopback)
                 || f.target.host.eq_ignore_ascii_case(&m.target.host))
     })?;
-    let seen = fact.clients.iter().any(|a| facts.is_local_addr(a));
+    let here = facts.server_is_here(&m.target, local);
+    let seen = fact.clients.iter().any(|a| facts.is_own_login(here, a));
     Some((seen, fact.clients.clone()))
 }
 
