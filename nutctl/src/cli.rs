@@ -88,6 +88,7 @@ pub(crate) enum Command {
   nutctl status myups@nas.local
   nutctl status --all ups@192.168.1.10:3493
   nutctl status --raw ups@localhost        # byte-for-byte what `upsc ups@localhost` prints
+  nutctl status ups@localhost ups.status   # one value, as `upsc ups@localhost ups.status`
   nutctl status --raw --json ups@localhost # the object `upsc -j` prints (NUT >= 2.8.5)")]
     Status(StatusArgs),
     /// The UPSes a server offers, with their descriptions (like `upsc -L`).
@@ -260,7 +261,8 @@ pub(crate) enum Command {
 /// Arguments of `nutctl status`.
 #[derive(Debug, Args)]
 pub(crate) struct StatusArgs {
-    /// ups[@host[:port]] (several allowed).
+    /// ups[@host[:port]] (several allowed); or `TARGET VAR` (a name with a dot): that one value,
+    /// exactly as `upsc TARGET VAR` (with --json: as `upsc -j`), exit 1 on failure.
     pub(crate) targets: Vec<String>,
     /// Also print every variable.
     #[arg(long)]

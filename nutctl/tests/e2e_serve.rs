@@ -122,7 +122,7 @@ fn list_clients_and_listings() {
     let o = run(&["list", &format!("127.0.0.1:{}", s.port)]);
     assert_eq!(code(&o), 0);
     assert!(
-        stdout(&o).starts_with("es  served by nutctl from "),
+        stdout(&o).starts_with("es: served by nutctl from "),
         "{}",
         stdout(&o)
     );

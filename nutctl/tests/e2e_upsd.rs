@@ -148,3 +148,112 @@ fn upsc_reads_nutctl_serve_like_nutctl_does() {
     assert_eq!(upsc.status.code(), Some(0), "{}", stderr(&upsc));
     assert_eq!(stdout(&ours), stdout(&upsc));
 }
+
+/// Runs NUT's own `upsc` with `args` (its SSL banner, printed by Debian's 2.8.0 on every run, removed
+/// from stderr).
+fn upsc(args: &[&str]) -> (i32, String, String) {
+    let o = std::process::Command::new("upsc")
+        .args(args)
+        .env("NUT_QUIET_INIT_SSL", "true")
+        .output()
+        .expect("upsc is installed with NUT");
+    let err = stderr(&o).replace("Init SSL without certificate database\n", "");
+    (code(&o), stdout(&o), err)
+}
+
+#[test]
+fn one_value_list_and_clients_are_upscs() {
+    let Some(lab) = start() else { return };
+    let t = target(&lab);
+    let server = format!("127.0.0.1:{}", lab.port);
+    let unknown_ups = format!("nope@{server}");
+    let refused = format!("lab0@127.0.0.1:{}", nut_lab::closed_port());
+    // (our args, upsc's args): stdout, stderr and exit code must be the same.
+    let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (vec!["status", &t, "ups.status"], vec![&t, "ups.status"]),
+        (
+            vec!["status", &t, "battery.charge"],
+            vec![&t, "battery.charge"],
+        ),
+        (vec!["status", &t, "no.such.var"], vec![&t, "no.such.var"]),
+        (
+            vec!["status", &unknown_ups, "ups.status"],
+            vec![&unknown_ups, "ups.status"],
+        ),
+        (
+            vec!["status", &refused, "ups.status"],
+            vec![&refused, "ups.status"],
+        ),
+        (vec!["list", &server], vec!["-L", &server]),
+        (vec!["clients", &t], vec!["-c", &t]),
+    ];
+    for (ours, theirs) in cases {
+        let o = run(&ours);
+        let (c, out, err) = upsc(&theirs);
+        assert_eq!(stdout(&o), out, "stdout of {ours:?} vs upsc {theirs:?}");
+        assert_eq!(stderr(&o).trim_end(), err.trim_end(), "stderr of {ours:?}");
+        assert_eq!(code(&o), c, "exit code of {ours:?}: {}", stderr(&o));
+    }
+    // And the case with a value to show is not vacuous.
+    let o = run(&["status", &t, "ups.status"]);
+    assert_eq!(stdout(&o), "OL\n");
+}
+
+/// Debian ships upsc 2.8.0, which has no `-j`: the JSON is checked against the facts of NUT
+/// 2.8.5's clients/upsc.c (layout `{\n  "k": "v",\n…\n}\n`, `"value"\n`, `{"error": "…"}`), and
+/// decoded back to compare with what the real upsc printed as text.
+#[test]
+fn upsc_json_form_matches_upsc_text_on_the_real_server() {
+    let Some(lab) = start() else { return };
+    let t = target(&lab);
+    let o = run(&["status", "--raw", "--json", &t]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.starts_with("{\n  \"") && text.ends_with("\"\n}\n"),
+        "{text}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let (_, upsc_text, _) = upsc(&[&t]);
+    let mut n = 0;
+    for line in upsc_text.lines() {
+        let (name, value) = line.split_once(": ").unwrap();
+        assert_eq!(v[name], value, "{name}");
+        n += 1;
+    }
+    assert_eq!(v.as_object().unwrap().len(), n, "same variables as upsc");
+    // Every line but the braces is `  "name": "value"` with a comma except the last.
+    let body: Vec<&str> = text.lines().collect();
+    assert!(body[1..body.len() - 2].iter().all(|l| l.ends_with("\",")));
+
+    let o = run(&["status", "--json", &t, "ups.status"]);
+    assert_eq!((code(&o), stdout(&o)), (0, "\"OL\"\n".to_string()));
+    let o = run(&["status", "--json", &t, "no.such.var"]);
+    assert_eq!(code(&o), 1);
+    let (_, _, upsc_err) = upsc(&[&t, "no.such.var"]);
+    let msg = upsc_err
+        .trim_end()
+        .strip_prefix("Error: ")
+        .unwrap()
+        .to_string();
+    assert_eq!(stdout(&o), format!("{{\"error\": \"{msg}\"}}\n"));
+    // LIST VAR refused: the error inside the object upsc had already opened.
+    let o = run(&[
+        "status",
+        "--raw",
+        "--json",
+        &format!("nope@127.0.0.1:{}", lab.port),
+    ]);
+    assert_eq!(stdout(&o), "{\n  \"error\": \"Unknown UPS\"\n}\n");
+    // No connection: the short form.
+    let o = run(&[
+        "status",
+        "--raw",
+        "--json",
+        &format!("lab0@127.0.0.1:{}", nut_lab::closed_port()),
+    ]);
+    assert_eq!(
+        stdout(&o),
+        "{\"error\": \"Connection failure: Connection refused\"}\n"
+    );
+}

@@ -75,6 +75,11 @@ pub(crate) async fn read_all(
 
 /// `nutctl status`.
 pub(crate) async fn run(ctx: &Ctx, args: StatusArgs) -> anyhow::Result<Exit> {
+    if let [target, var] = args.targets.as_slice() {
+        if is_variable_name(var) {
+            return one_value(ctx, target, var).await;
+        }
+    }
     let targets = if args.targets.is_empty() {
         default_targets(ctx).await?
     } else {
@@ -128,7 +133,9 @@ fn raw(
     for (t, r) in targets.iter().zip(results) {
         match r {
             Ok(vars) => {
-                if ctx.json {
+                if ctx.json && !several {
+                    text.push_str(&render::upsc::vars(vars));
+                } else if ctx.json {
                     let obj: serde_json::Map<String, serde_json::Value> = vars
                         .iter()
                         .map(|v| (v.name.clone(), serde_json::Value::String(v.value.clone())))
@@ -146,9 +153,18 @@ fn raw(
             }
             Err(e) => {
                 let msg = probe::upsc_error_text(e);
-                if ctx.json {
+                if ctx.json && !several {
+                    // upsc -j: the short form when connecting failed, else inside the opened object.
+                    text.push_str(&if e.is_connect() {
+                        render::upsc::error(&msg)
+                    } else {
+                        render::upsc::list_error(&msg)
+                    });
+                } else if ctx.json {
                     json.insert(t.to_string(), serde_json::json!({ "error": msg }));
-                } else {
+                }
+                // upsc says it on stderr too, with or without -j.
+                {
                     let msg = crate::render::sanitize::sanitize(&msg);
                     eprintln!(
                         "Error: {msg}{}",
@@ -165,18 +181,51 @@ fn raw(
             }
         }
     }
-    if ctx.json {
-        let doc = if several {
-            serde_json::Value::Object(json)
-        } else {
-            json.into_iter()
-                .next()
-                .map(|(_, v)| v)
-                .unwrap_or(serde_json::Value::Null)
-        };
-        render::json::emit(&doc)?;
+    if ctx.json && several {
+        render::json::emit(&serde_json::Value::Object(json))?;
+    } else if ctx.json {
+        render::emit_exact(&text)?;
     } else {
         render::emit(&text)?;
     }
     Ok(exit)
+}
+
+/// upsc's test for its second argument: a variable name has a dot and is no `ups@host` target
+/// (UPS names are ups.conf section names, which never carry a dot in practice).
+fn is_variable_name(arg: &str) -> bool {
+    arg.contains('.') && !arg.contains('@') && !arg.contains(':')
+}
+
+/// `status TARGET VAR`: upsc's one-value form. The value alone on stdout (`upsc -j`: as a JSON
+/// string); on failure `Error: <libupsclient text>` on stderr (and `{"error": …}` with --json)
+/// and exit 1, as upsc.
+async fn one_value(ctx: &Ctx, target: &str, var: &str) -> anyhow::Result<Exit> {
+    let t = parse_target(target)?;
+    let got = match ctx.connect(&t).await {
+        Ok(mut c) => {
+            let r = c.get_var(&t.ups, var).await;
+            let _ = c.logout().await;
+            r
+        }
+        Err(e) => Err(e),
+    };
+    match got {
+        Ok(value) => {
+            if ctx.json {
+                render::emit_exact(&render::upsc::value(&value))?;
+            } else {
+                render::emit(&format!("{value}\n"))?;
+            }
+            Ok(Exit::Ok)
+        }
+        Err(e) => {
+            let msg = probe::upsc_error_text(&e);
+            if ctx.json {
+                render::emit_exact(&render::upsc::error(&msg))?;
+            }
+            eprintln!("Error: {}", crate::render::sanitize::sanitize(&msg));
+            Ok(Exit::Warning)
+        }
+    }
 }
