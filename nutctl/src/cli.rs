@@ -89,6 +89,7 @@ pub(crate) enum Command {
   nutctl status --all ups@192.168.1.10:3493
   nutctl status --raw ups@localhost        # byte-for-byte what `upsc ups@localhost` prints
   nutctl status ups@localhost ups.status   # one value, as `upsc ups@localhost ups.status`
+  nutctl status ups@nas --perfdata -w charge=70 -c runtime=300   # a Nagios check
   nutctl status --raw --json ups@localhost # the object `upsc -j` prints (NUT >= 2.8.5)")]
     Status(StatusArgs),
     /// The UPSes a server offers, with their descriptions (like `upsc -L`).
@@ -270,6 +271,16 @@ pub(crate) struct StatusArgs {
     /// Print `name: value` lines exactly as upsc does (with --json: upsc -j's object).
     #[arg(long)]
     pub(crate) raw: bool,
+    /// Warning limit METRIC=NUMBER (charge %, runtime s, load %), over nut-diagnose's threshold
+    /// table; repeatable, like check_ups' -w.
+    #[arg(long = "warn", short = 'w', value_name = "METRIC=N")]
+    pub(crate) warn: Vec<String>,
+    /// Critical limit METRIC=NUMBER, as --warn (check_ups' -c).
+    #[arg(long = "crit", short = 'c', value_name = "METRIC=N")]
+    pub(crate) crit: Vec<String>,
+    /// Append Nagios performance data (charge, runtime, load with their limits) to the first line.
+    #[arg(long)]
+    pub(crate) perfdata: bool,
 }
 
 /// Arguments of `nutctl logs`.

@@ -257,3 +257,128 @@ fn upsc_json_form_matches_upsc_text_on_the_real_server() {
         "{\"error\": \"Connection failure: Connection refused\"}\n"
     );
 }
+
+/// One item of Nagios performance data, parsed by the grammar of the monitoring-plugins
+/// development guidelines: `'label'=value[UOM];[warn];[crit];[min];[max]`.
+#[derive(Debug, PartialEq)]
+struct Perf {
+    label: String,
+    value: f64,
+    uom: String,
+    warn: String,
+    crit: String,
+    min: String,
+    max: String,
+}
+
+/// The performance data after the first line's `|`, every item checked against the grammar.
+fn parse_perfdata(first_line: &str) -> Vec<Perf> {
+    let (_, perf) = first_line
+        .split_once(" | ")
+        .expect("a ` | ` on the first line");
+    let mut out = Vec::new();
+    let mut rest = perf.trim();
+    while !rest.is_empty() {
+        let (label, after) = if let Some(q) = rest.strip_prefix('\'') {
+            let end = q.find("'=").expect("closing quote");
+            (q[..end].replace("''", "'"), &q[end + 2..])
+        } else {
+            let (l, a) = rest.split_once('=').expect("label=");
+            (l.to_string(), a)
+        };
+        let (item, tail) = after.split_once(' ').unwrap_or((after, ""));
+        rest = tail.trim_start();
+        let fields: Vec<&str> = item.split(';').collect();
+        assert!(fields.len() <= 5, "{item}");
+        let num_end = fields[0]
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+            .unwrap_or(fields[0].len());
+        let (value, uom) = fields[0].split_at(num_end);
+        assert!(
+            ["", "s", "%", "B", "KB", "MB", "c"].contains(&uom),
+            "UOM {uom}"
+        );
+        let range_ok = |r: &str| {
+            r.is_empty()
+                || r.trim_start_matches('@')
+                    .split(':')
+                    .all(|p| p.is_empty() || p == "~" || p.parse::<f64>().is_ok())
+        };
+        let f = |i: usize| fields.get(i).copied().unwrap_or("").to_string();
+        assert!(range_ok(&f(1)) && range_ok(&f(2)), "{item}");
+        out.push(Perf {
+            label,
+            value: value.parse().expect("numeric value"),
+            uom: uom.into(),
+            warn: f(1),
+            crit: f(2),
+            min: f(3),
+            max: f(4),
+        });
+    }
+    out
+}
+
+#[test]
+fn perfdata_and_threshold_overrides_on_the_real_server() {
+    let Some(lab) = start() else { return };
+    let t = target(&lab);
+    let o = run(&["status", "--perfdata", &t]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let text = stdout(&o);
+    let perf = parse_perfdata(text.lines().next().unwrap());
+    let labels: Vec<&str> = perf.iter().map(|p| p.label.as_str()).collect();
+    assert_eq!(labels, ["charge", "runtime", "load"]);
+    // The values are the server's (as NUT's upsc reads them), the limits the default table's.
+    for (p, var) in perf
+        .iter()
+        .zip(["battery.charge", "battery.runtime", "ups.load"])
+    {
+        let (_, v, _) = upsc(&[&t, var]);
+        assert_eq!(p.value, v.trim().parse::<f64>().unwrap(), "{var}");
+    }
+    assert_eq!(
+        (
+            perf[0].uom.as_str(),
+            perf[0].warn.as_str(),
+            perf[0].crit.as_str()
+        ),
+        ("%", "60:", "40:")
+    );
+    assert_eq!((perf[0].min.as_str(), perf[0].max.as_str()), ("0", "100"));
+    assert_eq!(
+        (
+            perf[1].uom.as_str(),
+            perf[1].warn.as_str(),
+            perf[1].crit.as_str()
+        ),
+        ("s", "480:", "240:")
+    );
+    assert_eq!((perf[2].warn.as_str(), perf[2].crit.as_str()), ("70", "85"));
+    // Without --perfdata the first line has none.
+    assert!(!stdout(&run(&["status", &t])).contains('|'));
+
+    // check_ups' habit: limits on the command line. The lab's load is 22 %.
+    let o = run(&["status", "--perfdata", "-w", "load=20", &t]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("threshold.load.warning"),
+        "{}",
+        stdout(&o)
+    );
+    let perf = parse_perfdata(stdout(&o).lines().next().unwrap());
+    assert_eq!(perf[2].warn, "20");
+    let o = run(&["status", "-w", "load=10", "--crit", "load=20", &t]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    // A charge under the critical limit on line power is a warning that says why (status table:
+    // a low battery while on line power is not critical).
+    let o = run(&["status", "-w", "charge=101", "-c", "charge=100.5", &t]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(stdout(&o).contains("after an outage"), "{}", stdout(&o));
+    // A word that is no METRIC=NUMBER, or limits out of order, is refused: exit 3, named.
+    for bad in [["-w", "volts=3"], ["-c", "charge=70"], ["-w", "load"]] {
+        let o = run(&["status", bad[0], bad[1], &t]);
+        assert_eq!(code(&o), 3, "{bad:?}");
+        assert!(stderr(&o).contains(bad[1]), "{bad:?}: {}", stderr(&o));
+    }
+}

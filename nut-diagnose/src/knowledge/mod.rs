@@ -13,5 +13,5 @@ pub mod units;
 pub use causes::{Cause, CAUSES};
 pub use log_patterns::{EventKind, LogPattern, LOG_PATTERNS};
 pub use status::{StatusToken, STATUS_TOKENS};
-pub use thresholds::{Level, Limits, Thresholds, ThresholdsError};
+pub use thresholds::{Bound, Level, Limits, Thresholds, ThresholdsError};
 pub use units::{UnitNeed, UNITS};

@@ -2,7 +2,7 @@
 //! threshold rules, and render the quick view, every variable, or upsc's exact output.
 
 use anyhow::Context as _;
-use nut_diagnose::knowledge::Thresholds;
+use nut_diagnose::knowledge::{Bound, Thresholds};
 use nut_diagnose::rules::reality_check;
 use nut_diagnose::{Finding, Verdict};
 use nut_proto::client::{ClientError, Variable};
@@ -92,7 +92,12 @@ pub(crate) async fn run(ctx: &Ctx, args: StatusArgs) -> anyhow::Result<Exit> {
     if args.raw {
         return raw(ctx, &targets, &results);
     }
-    let thresholds = Thresholds::default();
+    let mut thresholds = Thresholds::default();
+    for (words, bound) in [(&args.warn, Bound::Warning), (&args.crit, Bound::Critical)] {
+        for w in words {
+            thresholds.set_limit(w, bound)?;
+        }
+    }
     let upses: Vec<UpsReport> = targets
         .iter()
         .zip(&results)
@@ -113,7 +118,13 @@ pub(crate) async fn run(ctx: &Ctx, args: StatusArgs) -> anyhow::Result<Exit> {
     if ctx.json {
         render::json::emit(&report)?;
     } else {
-        render::emit(&render::text::status(&report, args.all, ctx.color))?;
+        let text = render::text::status(&report, args.all, ctx.color);
+        if args.perfdata {
+            let perf = render::perfdata::perfdata(&report.upses, &thresholds);
+            render::emit(&render::perfdata::append(&text, &perf))?;
+        } else {
+            render::emit(&text)?;
+        }
     }
     Ok(exit)
 }

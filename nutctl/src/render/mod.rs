@@ -4,6 +4,7 @@
 
 pub(crate) mod drill;
 pub(crate) mod json;
+pub(crate) mod perfdata;
 pub(crate) mod report;
 pub(crate) mod sanitize;
 pub(crate) mod text;
