@@ -144,6 +144,10 @@ pub(crate) enum Command {
         /// Optional parameter of the command.
         #[arg(requires = "command")]
         value: Option<String>,
+        /// Really do it: needed for a command that cuts the load's power (load.off*, load.cycle,
+        /// shutdown.* but shutdown.stop), as for fsd.
+        #[arg(long)]
+        yes: bool,
         /// Credentials (a user with `instcmds` allowing it).
         #[command(flatten)]
         creds: CredentialArgs,

@@ -382,3 +382,94 @@ fn perfdata_and_threshold_overrides_on_the_real_server() {
         assert!(stderr(&o).contains(bad[1]), "{bad:?}: {}", stderr(&o));
     }
 }
+
+/// `upsrw UPS`'s listing, parsed: per `[variable]`, its `Type:` line (with `Maximum length: n`
+/// appended as `:n`) and its `Option: "…"` values.
+fn upsrw_listing(target: &str) -> Vec<(String, String, Vec<String>)> {
+    let o = std::process::Command::new("upsrw")
+        .arg(target)
+        .env("NUT_QUIET_INIT_SSL", "true")
+        .output()
+        .expect("upsrw is installed with NUT");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let mut out: Vec<(String, String, Vec<String>)> = Vec::new();
+    for line in stdout(&o).lines() {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            out.push((name.to_string(), String::new(), Vec::new()));
+        } else if let Some(last) = out.last_mut() {
+            if let Some(t) = line.strip_prefix("Type: ") {
+                last.1 = t.to_string();
+            } else if let Some(n) = line.strip_prefix("Maximum length: ") {
+                last.1 = format!("{}:{n}", last.1);
+            } else if let Some(opt) = line.strip_prefix("Option: \"") {
+                last.2.push(opt.split('"').next().unwrap().to_string());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn set_listing_shows_what_upsrw_shows() {
+    let Some(lab) = start() else { return };
+    let t = target(&lab);
+    let theirs = upsrw_listing(&t);
+    assert!(!theirs.is_empty(), "the lab UPS has writable variables");
+    let o = run(&["set", "--json", &t]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), theirs.len());
+    for (item, (name, ty, options)) in items.iter().zip(&theirs) {
+        assert_eq!(item["name"], name.as_str());
+        // upsrw prints `STRING` + `Maximum length: n` for `STRING:n`, and drops `RW`.
+        let ours = item["type"].as_str().unwrap().trim_start_matches("RW ");
+        assert_eq!(ours, ty, "{name}");
+        let allowed: Vec<String> = item["allowed"]
+            .as_array()
+            .map(|a| a.iter().map(|s| s.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default();
+        let ranges: Vec<String> = item["ranges"]
+            .as_array()
+            .map(|a| a.iter().map(|s| s.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default();
+        assert_eq!([allowed, ranges].concat(), *options, "{name}");
+    }
+    let text = stdout(&run(&["set", &t]));
+    assert!(text.contains("type RW "), "{text}");
+}
+
+#[test]
+fn power_cutting_commands_need_yes_and_fsd_names_upsd() {
+    let Some(lab) = start() else { return };
+    let t = target(&lab);
+    let admin = |args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--user", LAB_ADMIN.0, "--password-env", "LAB_PW"]);
+        nutctl()
+            .env("LAB_PW", LAB_ADMIN.1)
+            .args(&all)
+            .output()
+            .unwrap()
+    };
+    for cmd in ["load.off", "shutdown.return"] {
+        let o = admin(&["cmd", &t, cmd]);
+        assert_eq!(code(&o), 3, "{cmd}: {}", stdout(&o));
+        assert!(stderr(&o).contains("--yes"), "{}", stderr(&o));
+        assert!(!stdout(&o).contains("accepted"));
+    }
+    // With --yes it runs (the lab's dummy-ups offers only load.off; which commands need --yes is
+    // nut-diagnose's table, tested there).
+    let o = admin(&["cmd", &t, "load.off", "--yes"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("accepted"), "{}", stdout(&o));
+    let o = admin(&["fsd", &t, "--yes"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("FSD set by upsd"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("driver"), "{}", stdout(&o));
+    wait_for(Duration::from_secs(5), || {
+        lab.raw("GET VAR lab0 ups.status")
+            .is_ok_and(|l| l.contains("FSD"))
+    })
+    .expect("upsd shows FSD");
+}

@@ -22,6 +22,35 @@ struct Item {
     value: Option<String>,
     /// The server's description (`Description unavailable` when it has none).
     description: String,
+    /// `GET TYPE` as the server sent its flags (`RW ENUM STRING:32`), variables only; `null` when
+    /// the server refused it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    r#type: Option<String>,
+    /// `LIST ENUM`: the allowed values (variables of type ENUM only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    allowed: Vec<String>,
+    /// `LIST RANGE`: the allowed `min-max` ranges (variables of type RANGE only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    ranges: Vec<String>,
+}
+
+/// A `TYPE` reply's flags as upsd sends them: `[RW] [ENUM] [RANGE] (STRING:<n> | NUMBER)`.
+fn type_words(t: &nut_proto::VarType) -> String {
+    let mut w: Vec<String> = Vec::new();
+    if t.rw {
+        w.push("RW".into());
+    }
+    if t.enumerated {
+        w.push("ENUM".into());
+    }
+    if t.range {
+        w.push("RANGE".into());
+    }
+    w.push(match t.kind {
+        nut_proto::ValueKind::String { max_len } => format!("STRING:{max_len}"),
+        nut_proto::ValueKind::Number => "NUMBER".into(),
+    });
+    w.join(" ")
 }
 
 /// What `set`/`cmd` without a name print.
@@ -72,6 +101,18 @@ fn show_listing(ctx: &Ctx, l: &Listing) -> anyhow::Result<()> {
             Some(v) => out.push_str(&format!("{:<width$}  = {v}  ({})\n", i.name, i.description)),
             None => out.push_str(&format!("{:<width$}  {}\n", i.name, i.description)),
         }
+        // What upsrw shows under each variable: its type, and the values it accepts.
+        let pad = " ".repeat(width + 2);
+        if let Some(t) = &i.r#type {
+            out.push_str(&format!("{pad}  type {t}\n"));
+        }
+        if !i.allowed.is_empty() {
+            let list: Vec<String> = i.allowed.iter().map(|v| format!("{v:?}")).collect();
+            out.push_str(&format!("{pad}  one of {}\n", list.join(", ")));
+        }
+        if !i.ranges.is_empty() {
+            out.push_str(&format!("{pad}  range {}\n", i.ranges.join(", ")));
+        }
     }
     if l.items.is_empty() {
         out.push_str(&format!("{}: none\n", l.target));
@@ -89,9 +130,15 @@ fn show_done(ctx: &Ctx, d: &Done) -> anyhow::Result<()> {
         (Some(n), None) => format!("{} {n}", d.action),
         _ => d.action.to_string(),
     };
-    let how = match &d.tracking_id {
-        Some(id) => format!("accepted, tracking id {id}"),
-        None => "accepted (forwarded to the driver; the driver may still reject it)".to_string(),
+    let how = match (&d.tracking_id, d.action) {
+        (Some(id), _) => format!("accepted, tracking id {id}"),
+        // FSD is upsd's own flag: no driver is involved.
+        (None, "fsd") => {
+            "FSD set by upsd: every upsmon watching this UPS now shuts its host down".to_string()
+        }
+        (None, _) => {
+            "accepted (forwarded to the driver; the driver may still reject it)".to_string()
+        }
     };
     render::emit(&format!("{}: {what}: {how}\n", d.target))?;
     Ok(())
@@ -133,10 +180,28 @@ pub(crate) async fn set(
         let mut items = Vec::with_capacity(rw.len());
         for v in rw {
             let description = c.get_desc(&t.ups, &v.name).await.unwrap_or_default();
+            let vt = c.get_type(&t.ups, &v.name).await.ok();
+            let allowed = match vt {
+                Some(vt) if vt.enumerated => c.list_enum(&t.ups, &v.name).await.unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            let ranges = match vt {
+                Some(vt) if vt.range => c
+                    .list_range(&t.ups, &v.name)
+                    .await
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|r| format!("{}-{}", r.min, r.max))
+                    .collect(),
+                _ => Vec::new(),
+            };
             items.push(Item {
                 name: v.name,
                 value: Some(v.value),
                 description,
+                r#type: vt.as_ref().map(type_words),
+                allowed,
+                ranges,
             });
         }
         let _ = c.logout().await;
@@ -180,6 +245,7 @@ pub(crate) async fn cmd(
     target: &str,
     command: Option<String>,
     value: Option<String>,
+    yes: bool,
     creds: &CredentialArgs,
 ) -> anyhow::Result<Exit> {
     let t = parse_target(target)?;
@@ -193,6 +259,9 @@ pub(crate) async fn cmd(
                 name,
                 value: None,
                 description,
+                r#type: None,
+                allowed: Vec::new(),
+                ranges: Vec::new(),
             });
         }
         let _ = c.logout().await;
@@ -214,6 +283,13 @@ pub(crate) async fn cmd(
     }
     .validate()
     .with_context(|| format!("cmd {}", command.escape_debug()))?;
+    if let Some(cut) = nut_diagnose::knowledge::power_cut(&command).filter(|_| !yes) {
+        bail!(
+            "refusing to run {command} on {t} without --yes: it {}, so everything plugged into \
+             this UPS loses power",
+            cut.effect
+        );
+    }
     let creds = Credentials::required(creds, "INSTCMD")?;
     let mut c = open(ctx, &t).await?;
     creds.send(&mut c).await?;
