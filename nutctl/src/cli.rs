@@ -128,6 +128,11 @@ pub(crate) enum Command {
         /// New value.
         #[arg(requires = "var")]
         value: Option<String>,
+        /// Wait (up to SECONDS, default 10) for the driver's result (SET TRACKING ON, then GET
+        /// TRACKING until SUCCESS or FAILED), like upscmd/upsrw -w; exit 3 unless SUCCESS.
+        #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "10",
+              value_parser = seconds)]
+        wait: Option<f64>,
         /// Credentials (a user with `actions = SET`).
         #[command(flatten)]
         creds: CredentialArgs,
@@ -148,6 +153,11 @@ pub(crate) enum Command {
         /// shutdown.* but shutdown.stop), as for fsd.
         #[arg(long)]
         yes: bool,
+        /// Wait (up to SECONDS, default 10) for the driver's result (SET TRACKING ON, then GET
+        /// TRACKING until SUCCESS or FAILED), like upscmd/upsrw -w; exit 3 unless SUCCESS.
+        #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "10",
+              value_parser = seconds)]
+        wait: Option<f64>,
         /// Credentials (a user with `instcmds` allowing it).
         #[command(flatten)]
         creds: CredentialArgs,

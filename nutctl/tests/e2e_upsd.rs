@@ -473,3 +473,53 @@ fn power_cutting_commands_need_yes_and_fsd_names_upsd() {
     })
     .expect("upsd shows FSD");
 }
+
+/// `--wait` against upscmd -w / upsrw -w on the same server: the same TRACKING result.
+#[test]
+fn wait_gets_the_tracking_result_upscmd_gets() {
+    // upscmd and upsrw send PASSWORD unquoted: a user whose password has no space.
+    const OP: (&str, &str) = ("op", "oppw");
+    let Some(lab) = Lab::start(
+        LabConfig::new()
+            .prefix("nutctl-lab.")
+            .dev_file(data_file(DEV))
+            .users("[op]\n  password = oppw\n  actions = SET\n  instcmds = ALL\n"),
+    ) else {
+        return;
+    };
+    let t = target(&lab);
+    // What NUT's tools print (on stderr) as the final GET TRACKING answer: SUCCESS, ERR FAILED...
+    let nut_tool = |tool: &str, args: &[&str]| {
+        let mut all = vec!["-u", OP.0, "-p", OP.1, "-w", "-t", "10"];
+        all.extend(args);
+        let o = std::process::Command::new(tool)
+            .args(&all)
+            .env("NUT_QUIET_INIT_SSL", "true")
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        let last = err.lines().last().unwrap_or_default().to_string();
+        match last.as_str() {
+            "SUCCESS" => "success".to_string(),
+            l => l.trim_start_matches("ERR ").to_ascii_lowercase(),
+        }
+    };
+    let ours = |args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--json", "--user", OP.0, "--password-env", "LAB_PW"]);
+        let o = nutctl().env("LAB_PW", OP.1).args(&all).output().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|_| panic!("{args:?}: {} {}", stdout(&o), stderr(&o)));
+        (code(&o), v)
+    };
+    let (c, v) = ours(&["cmd", &t, "load.off", "--yes", "--wait", "10"]);
+    let theirs = nut_tool("upscmd", &[&t, "load.off"]);
+    assert_eq!(v["result"], "tracking", "{v}");
+    assert_eq!(v["outcome"], theirs.as_str(), "{v}");
+    assert_eq!(c, if theirs == "success" { 0 } else { 3 });
+
+    let theirs = nut_tool("upsrw", &["-s", "ups.status=OL", &t]);
+    let (c, v) = ours(&["set", &t, "ups.status", "OL", "--wait"]);
+    assert_eq!(v["outcome"], theirs.as_str(), "{v}");
+    assert_eq!(c, if theirs == "success" { 0 } else { 3 });
+}

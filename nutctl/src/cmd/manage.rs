@@ -82,6 +82,44 @@ struct Done {
     /// Tracking id, when the server gave one.
     #[serde(skip_serializing_if = "Option::is_none")]
     tracking_id: Option<String>,
+    /// With `--wait`: the driver's answer to `GET TRACKING` (`success`, `failed`,
+    /// `invalid-argument`, `unknown`), or `timeout` when it stayed `PENDING`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome: Option<&'static str>,
+}
+
+/// `--wait`: upscmd's / upsrw's `-w`. Polls `GET TRACKING <id>` until the driver answers or
+/// `secs` pass; `None` when the server gave no tracking id.
+async fn wait_for_result(c: &mut Client, a: &Accepted, secs: f64) -> anyhow::Result<&'static str> {
+    use nut_proto::client::TrackingStatus as T;
+    let Accepted::Tracking(id) = a else {
+        bail!("the server gave no tracking id (SET TRACKING needs upsd 2.8.0 or later)");
+    };
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs_f64(secs);
+    loop {
+        let st = c
+            .tracking_status(id)
+            .await
+            .with_context(|| format!("GET TRACKING {id}"))?;
+        match st {
+            T::Pending if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            T::Pending => return Ok("timeout"),
+            T::Success => return Ok("success"),
+            T::Failed => return Ok("failed"),
+            T::InvalidArgument => return Ok("invalid-argument"),
+            _ => return Ok("unknown"),
+        }
+    }
+}
+
+/// The exit code of an action: 0 unless `--wait` saw anything but success (3: the action failed).
+fn action_exit(d: &Done) -> Exit {
+    match d.outcome {
+        None | Some("success") => Exit::Ok,
+        Some(_) => Exit::Unknown,
+    }
 }
 
 async fn open(ctx: &Ctx, t: &Target) -> anyhow::Result<Client> {
@@ -131,6 +169,10 @@ fn show_done(ctx: &Ctx, d: &Done) -> anyhow::Result<()> {
         _ => d.action.to_string(),
     };
     let how = match (&d.tracking_id, d.action) {
+        (Some(id), _) if d.outcome.is_some() => format!(
+            "tracking id {id}: {}",
+            d.outcome.unwrap_or_default().to_ascii_uppercase()
+        ),
         (Some(id), _) => format!("accepted, tracking id {id}"),
         // FSD is upsd's own flag: no driver is involved.
         (None, "fsd") => {
@@ -162,6 +204,7 @@ fn done(
         value,
         result,
         tracking_id,
+        outcome: None,
     }
 }
 
@@ -171,6 +214,7 @@ pub(crate) async fn set(
     target: &str,
     var: Option<String>,
     value: Option<String>,
+    wait: Option<f64>,
     creds: &CredentialArgs,
 ) -> anyhow::Result<Exit> {
     let t = parse_target(target)?;
@@ -230,13 +274,24 @@ pub(crate) async fn set(
     let creds = Credentials::required(creds, "SET VAR")?;
     let mut c = open(ctx, &t).await?;
     creds.send(&mut c).await?;
+    if wait.is_some() {
+        c.set_tracking(true).await.context("SET TRACKING ON")?;
+    }
     let a = c
         .set_var(&t.ups, &var, &value)
         .await
         .with_context(|| format!("SET VAR {} {var}", t.ups))?;
+    let outcome = match wait {
+        Some(secs) => Some(wait_for_result(&mut c, &a, secs).await?),
+        None => None,
+    };
     let _ = c.logout().await;
-    show_done(ctx, &done(&t, "set", Some(var), Some(value), a))?;
-    Ok(Exit::Ok)
+    let d = Done {
+        outcome,
+        ..done(&t, "set", Some(var), Some(value), a)
+    };
+    show_done(ctx, &d)?;
+    Ok(action_exit(&d))
 }
 
 /// `nutctl cmd TARGET [COMMAND [VALUE]]`.
@@ -246,6 +301,7 @@ pub(crate) async fn cmd(
     command: Option<String>,
     value: Option<String>,
     yes: bool,
+    wait: Option<f64>,
     creds: &CredentialArgs,
 ) -> anyhow::Result<Exit> {
     let t = parse_target(target)?;
@@ -293,13 +349,24 @@ pub(crate) async fn cmd(
     let creds = Credentials::required(creds, "INSTCMD")?;
     let mut c = open(ctx, &t).await?;
     creds.send(&mut c).await?;
+    if wait.is_some() {
+        c.set_tracking(true).await.context("SET TRACKING ON")?;
+    }
     let a = c
         .instcmd(&t.ups, &command, value.as_deref())
         .await
         .with_context(|| format!("INSTCMD {} {command}", t.ups))?;
+    let outcome = match wait {
+        Some(secs) => Some(wait_for_result(&mut c, &a, secs).await?),
+        None => None,
+    };
     let _ = c.logout().await;
-    show_done(ctx, &done(&t, "cmd", Some(command), value, a))?;
-    Ok(Exit::Ok)
+    let d = Done {
+        outcome,
+        ..done(&t, "cmd", Some(command), value, a)
+    };
+    show_done(ctx, &d)?;
+    Ok(action_exit(&d))
 }
 
 /// `nutctl fsd TARGET --yes`.
