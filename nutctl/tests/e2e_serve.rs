@@ -438,3 +438,111 @@ fn a_seq_timer_out_of_range_is_an_error_naming_file_and_line() {
         "{err}"
     );
 }
+
+/// Every reply line of one request (a list up to its `END LIST`), on a fresh connection.
+fn exchange(port: u16, request: &str) -> Vec<String> {
+    use std::io::{BufRead as _, Write as _};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    s.write_all(format!("{request}\n").as_bytes()).unwrap();
+    let mut lines = Vec::new();
+    for line in std::io::BufReader::new(s).lines() {
+        let line = line.unwrap();
+        let end =
+            !line.starts_with("BEGIN LIST") && lines.is_empty() || line.starts_with("END LIST");
+        lines.push(line);
+        if end {
+            break;
+        }
+    }
+    lines
+}
+
+/// `nutctl serve` and the real upsd + dummy-ups on the same dump: the same instant commands, and
+/// the same GET TYPE (RW or not, STRING:n or NUMBER) for every variable both serve.
+#[test]
+fn serve_types_and_commands_like_upsd_and_dummy_ups() {
+    if !nut_lab::nut_available() {
+        return;
+    }
+    let Some(lab) = nut_lab::Lab::start(
+        nut_lab::LabConfig::new()
+            .prefix("nutctl-lab.")
+            .dev_file(data_file(DEV)),
+    ) else {
+        return;
+    };
+    let s = Serve::start();
+    // Replies with the UPS name replaced by `UPS`, so both servers' lines compare.
+    let ask = |port: u16, ups: &str, req: &str| {
+        exchange(port, &req.replace("UPS", ups))
+            .iter()
+            .map(|l| {
+                l.split(' ')
+                    .map(|w| if w == ups { "UPS" } else { w })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let ours = |req: &str| ask(s.port, "es", req);
+    let theirs = |req: &str| ask(lab.port, "lab0", req);
+    assert_eq!(ours("LIST CMD UPS"), theirs("LIST CMD UPS"));
+    let names = |port: u16, ups: &str| -> Vec<String> {
+        exchange(port, &format!("LIST VAR {ups}"))
+            .iter()
+            .filter_map(|l| l.strip_prefix(&format!("VAR {ups} ")))
+            .map(|l| l.split(' ').next().unwrap().to_string())
+            .collect()
+    };
+    let real = names(lab.port, "lab0");
+    let served = names(s.port, "es");
+    let mut compared = 0;
+    let mut diffs = Vec::new();
+    for n in real.iter().filter(|n| served.contains(n)) {
+        let (o, t) = (
+            ours(&format!("GET TYPE UPS {n}")),
+            theirs(&format!("GET TYPE UPS {n}")),
+        );
+        if o != t {
+            diffs.push(format!("{n}: serve {o:?}, upsd {t:?}"));
+        }
+        compared += 1;
+    }
+    assert!(compared > 20, "{compared} variables in common");
+    // driver.* is the driver's own: read-only on both.
+    let t = theirs("GET TYPE UPS driver.name");
+    assert!(
+        t.starts_with("TYPE UPS driver.name") && !t.contains("RW"),
+        "{t}"
+    );
+    assert_eq!(ours("GET TYPE UPS driver.name"), t);
+    // A wrong password then INSTCMD: both refuse the login the same way, then the command.
+    let session = |port: u16, ups: &str, user: &str| {
+        use std::io::{BufRead as _, Write as _};
+        let s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        let mut r = std::io::BufReader::new(s.try_clone().unwrap());
+        let mut w = s;
+        let mut out = Vec::new();
+        for req in [
+            format!("USERNAME {user}"),
+            "PASSWORD wrong-pw".to_string(),
+            format!("INSTCMD {ups} load.off"),
+            format!("INSTCMD {ups} no.such.cmd"),
+        ] {
+            w.write_all(format!("{req}\n").as_bytes()).unwrap();
+            let mut line = String::new();
+            r.read_line(&mut line).unwrap();
+            out.push(line.trim_end().to_string());
+        }
+        out
+    };
+    let real = session(lab.port, "lab0", nut_lab::ADMIN.0);
+    assert_eq!(session(s.port, "es", ADMIN), real);
+    assert!(real.iter().any(|l| l == "ERR ACCESS-DENIED"), "{real:?}");
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
