@@ -440,6 +440,7 @@ fn a_seq_timer_out_of_range_is_an_error_naming_file_and_line() {
 }
 
 /// Every reply line of one request (a list up to its `END LIST`), on a fresh connection.
+#[allow(clippy::unwrap_used)] // a helper outside #[test] fns; clippy.toml covers the tests themselves
 fn exchange(port: u16, request: &str) -> Vec<String> {
     use std::io::{BufRead as _, Write as _};
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
