@@ -467,14 +467,31 @@ fn serve_types_and_commands_like_upsd_and_dummy_ups() {
     if !nut_lab::nut_available() {
         return;
     }
+    // The tests' dump, and three of the NUT device dump library (nutctl/data/SOURCES.md): usbhid,
+    // Q1 and SNMP drivers, each with variables in and out of dummy-ups' table.
+    let mut devs = vec![data_file(DEV)];
+    for f in [
+        "Eaton__5P_650__usbhid-ups__2.7.4__01.dev",
+        "Digitus__DN-170041__nutdrv_qx__2.7.4__01.dev",
+        "APC__Silcon_120kW_3-3__snmp-ups__2.1.0__01.dev",
+    ] {
+        devs.push(data_file("ddl").join(f));
+    }
+    for dev in devs {
+        same_as_upsd(&dev);
+    }
+}
+
+/// One dump served by both.
+fn same_as_upsd(dev: &std::path::Path) {
     let Some(lab) = nut_lab::Lab::start(
         nut_lab::LabConfig::new()
             .prefix("nutctl-lab.")
-            .dev_file(data_file(DEV)),
+            .dev_file(dev.to_path_buf()),
     ) else {
         return;
     };
-    let s = Serve::start();
+    let s = Serve::start_dev(dev, &[]);
     // Replies with the UPS name replaced by `UPS`, so both servers' lines compare.
     let ask = |port: u16, ups: &str, req: &str| {
         exchange(port, &req.replace("UPS", ups))
@@ -512,7 +529,11 @@ fn serve_types_and_commands_like_upsd_and_dummy_ups() {
         }
         compared += 1;
     }
-    assert!(compared > 20, "{compared} variables in common");
+    assert!(
+        compared > 20,
+        "{}: {compared} variables in common",
+        dev.display()
+    );
     // driver.* is the driver's own: read-only on both.
     let t = theirs("GET TYPE UPS driver.name");
     assert!(
@@ -545,5 +566,5 @@ fn serve_types_and_commands_like_upsd_and_dummy_ups() {
     let real = session(lab.port, "lab0", nut_lab::ADMIN.0);
     assert_eq!(session(s.port, "es", ADMIN), real);
     assert!(real.iter().any(|l| l == "ERR ACCESS-DENIED"), "{real:?}");
-    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+    assert!(diffs.is_empty(), "{}:\n{}", dev.display(), diffs.join("\n"));
 }
