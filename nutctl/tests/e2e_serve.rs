@@ -483,6 +483,7 @@ fn serve_types_and_commands_like_upsd_and_dummy_ups() {
 }
 
 /// One dump served by both.
+#[allow(clippy::unwrap_used)] // a helper outside #[test] fns; clippy.toml covers the tests themselves
 fn same_as_upsd(dev: &std::path::Path) {
     let Some(lab) = nut_lab::Lab::start(
         nut_lab::LabConfig::new()
