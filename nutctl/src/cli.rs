@@ -407,6 +407,10 @@ pub(crate) struct ServeArgs {
     /// UPS name, when serving a single file.
     #[arg(long)]
     pub(crate) name: Option<String>,
+    /// The UPS description (`LIST UPS`, `GET UPSDESC`), as ups.conf's `desc` gives upsd
+    /// [default: "served by nutctl from FILE"].
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) desc: Option<String>,
     /// Cycle ups.status through these comma-separated values (a status per step).
     #[arg(long, value_name = "LIST")]
     pub(crate) cycle: Option<String>,

@@ -569,3 +569,28 @@ fn same_as_upsd(dev: &std::path::Path) {
     assert!(real.iter().any(|l| l == "ERR ACCESS-DENIED"), "{real:?}");
     assert!(diffs.is_empty(), "{}:\n{}", dev.display(), diffs.join("\n"));
 }
+
+/// `--desc`: the description upsd takes from ups.conf; `list` of both servers is then the same
+/// text as NUT's `upsc -L` prints for the real one.
+#[test]
+fn serve_desc_lists_like_upsd() {
+    if !nut_lab::nut_available() {
+        return;
+    }
+    let Some(lab) = nut_lab::Lab::start(
+        nut_lab::LabConfig::new()
+            .prefix("nutctl-lab.")
+            .dev_file(data_file(DEV)),
+    ) else {
+        return;
+    };
+    let s = Serve::start_dev(&data_file(DEV), &["--desc", "lab 0"]);
+    let upsc = std::process::Command::new("upsc")
+        .args(["-L", &format!("127.0.0.1:{}", lab.port)])
+        .output()
+        .unwrap_or_else(|e| panic!("upsc: {e}"));
+    let real = stdout(&upsc).replace("lab0:", "es:");
+    assert_eq!(real, "es: lab 0\n");
+    let o = run(&["list", &format!("127.0.0.1:{}", s.port)]);
+    assert_eq!(stdout(&o), real);
+}

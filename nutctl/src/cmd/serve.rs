@@ -90,7 +90,11 @@ pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<Exit> {
         let fr = sequence(&text).with_context(|| path.display().to_string())?;
         let first = fr.first().map(|f| f.text.as_str()).unwrap_or_default();
         let mut ups = UpsData::from_dev(&name, first);
-        ups.desc = Some(format!("served by nutctl from {}", path.display()));
+        ups.desc = Some(
+            a.desc
+                .clone()
+                .unwrap_or_else(|| format!("served by nutctl from {}", path.display())),
+        );
         store.insert_ups(ups);
         if fr.len() > 1 {
             plays.push((name, fr));
