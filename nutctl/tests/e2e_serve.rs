@@ -594,3 +594,28 @@ fn serve_desc_lists_like_upsd() {
     let o = run(&["list", &format!("127.0.0.1:{}", s.port)]);
     assert_eq!(stdout(&o), real);
 }
+
+#[test]
+fn serve_json_prints_only_json() {
+    let o = run(&[
+        "serve",
+        "--json",
+        "--listen",
+        "127.0.0.1:0",
+        "--exit-after",
+        "0.2",
+        "--dev",
+        data_file(DEV).to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(!text.trim().is_empty());
+    for line in text.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+        if let Some(addr) = v["listening"].as_str() {
+            assert!(addr.starts_with("127.0.0.1:"), "{v}");
+            assert_eq!(v["serving"][0], "apc-back-ups-es725");
+        }
+    }
+}

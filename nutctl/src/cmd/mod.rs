@@ -46,7 +46,7 @@ pub(crate) async fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Exit
             creds,
         } => manage::cmd(ctx, &target, command, value, yes, wait, &creds).await,
         Command::Fsd { target, yes, creds } => manage::fsd(ctx, &target, yes, &creds).await,
-        Command::Serve(a) => serve::run(a).await,
+        Command::Serve(a) => serve::run(ctx, a).await,
         Command::Demo { pace } => demo::run(ctx, pace).await,
         Command::Logs(a) => logs::run(ctx, a).await,
         Command::Config { action } => config::run(ctx, action),
