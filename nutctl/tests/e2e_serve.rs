@@ -619,3 +619,63 @@ fn serve_json_prints_only_json() {
         }
     }
 }
+
+/// One connection, one request per line, one reply line each.
+#[allow(clippy::unwrap_used)] // a helper outside #[test] fns; clippy.toml covers the tests themselves
+fn talk(port: u16, requests: &[String]) -> Vec<String> {
+    use std::io::{BufRead as _, Write as _};
+    let s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut r = std::io::BufReader::new(s.try_clone().unwrap());
+    let mut w = s;
+    requests
+        .iter()
+        .map(|req| {
+            w.write_all(format!("{req}\n").as_bytes()).unwrap();
+            let mut line = String::new();
+            r.read_line(&mut line).unwrap();
+            line.trim_end().to_string()
+        })
+        .collect()
+}
+
+/// SET VAR as upsd + dummy-ups answer it: TOO-LONG past the type's length, READONLY for
+/// `driver.*`, and dummy-ups' rule that an empty value deletes the variable.
+#[test]
+fn serve_set_var_like_upsd_and_dummy_ups() {
+    if !nut_lab::nut_available() {
+        return;
+    }
+    let Some(lab) = nut_lab::Lab::start(
+        nut_lab::LabConfig::new()
+            .prefix("nutctl-lab.")
+            .dev_file(data_file(DEV)),
+    ) else {
+        return;
+    };
+    let s = Serve::start();
+    let replies = |port: u16, ups: &str, user: &str, pw: &str| {
+        let long = "x".repeat(33);
+        let mut r = talk(
+            port,
+            &[
+                format!("USERNAME {user}"),
+                format!("PASSWORD \"{pw}\""),
+                format!("SET VAR {ups} ups.mfr \"{long}\""),
+                format!("SET VAR {ups} driver.name x"),
+                format!("SET VAR {ups} ups.mfr \"\""),
+            ],
+        );
+        // dummy-ups applies a SET when it next reads its socket: wait (bounded) for the deletion.
+        let gone = nut_lab::wait_for(std::time::Duration::from_secs(10), || {
+            talk(port, &[format!("GET VAR {ups} ups.mfr")])[0].starts_with("ERR")
+        });
+        r.push(talk(port, &[format!("GET VAR {ups} ups.mfr")])[0].replace(ups, "UPS"));
+        r.push(format!("deleted: {}", gone.is_some()));
+        r
+    };
+    let real = replies(lab.port, "lab0", nut_lab::ADMIN.0, nut_lab::ADMIN.1);
+    assert!(real.contains(&"ERR TOO-LONG".to_string()), "{real:?}");
+    assert_eq!(replies(s.port, "es", ADMIN, ADMIN_PW), real);
+}

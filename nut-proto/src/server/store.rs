@@ -139,6 +139,16 @@ impl UpsData {
         self.vars.get_mut(&key(name))
     }
 
+    /// A client's accepted `SET VAR`, applied as dummy-ups applies it: the new value, or, for an
+    /// empty value, the variable deleted (later requests get `VAR-NOT-SUPPORTED`).
+    pub fn set_from_client(&mut self, name: &str, value: &[u8]) {
+        if value.is_empty() {
+            self.remove_var(name);
+        } else if let Some(v) = self.var_mut(name) {
+            v.value = value.to_vec();
+        }
+    }
+
     /// Removes a variable.
     pub fn remove_var(&mut self, name: &str) -> Option<VarData> {
         self.vars.remove(&key(name))
