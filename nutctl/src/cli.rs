@@ -88,6 +88,8 @@ pub(crate) enum Command {
   nutctl status myups@nas.local
   nutctl status --all ups@192.168.1.10:3493
   nutctl status --raw ups@localhost        # byte-for-byte what `upsc ups@localhost` prints
+  nutctl status ups@localhost ups.status   # one value, as `upsc ups@localhost ups.status`
+  nutctl status ups@nas --perfdata -w charge=70 -c runtime=300   # a Nagios check
   nutctl status --raw --json ups@localhost # the object `upsc -j` prints (NUT >= 2.8.5)")]
     Status(StatusArgs),
     /// The UPSes a server offers, with their descriptions (like `upsc -L`).
@@ -126,6 +128,11 @@ pub(crate) enum Command {
         /// New value.
         #[arg(requires = "var")]
         value: Option<String>,
+        /// Wait (up to SECONDS, default 10) for the driver's result (SET TRACKING ON, then GET
+        /// TRACKING until SUCCESS or FAILED), like upscmd/upsrw -w; exit 3 unless SUCCESS.
+        #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "10",
+              value_parser = seconds)]
+        wait: Option<f64>,
         /// Credentials (a user with `actions = SET`).
         #[command(flatten)]
         creds: CredentialArgs,
@@ -142,6 +149,15 @@ pub(crate) enum Command {
         /// Optional parameter of the command.
         #[arg(requires = "command")]
         value: Option<String>,
+        /// Really do it: needed for a command that cuts the load's power (load.off*, load.cycle,
+        /// shutdown.* but shutdown.stop), as for fsd.
+        #[arg(long)]
+        yes: bool,
+        /// Wait (up to SECONDS, default 10) for the driver's result (SET TRACKING ON, then GET
+        /// TRACKING until SUCCESS or FAILED), like upscmd/upsrw -w; exit 3 unless SUCCESS.
+        #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "10",
+              value_parser = seconds)]
+        wait: Option<f64>,
         /// Credentials (a user with `instcmds` allowing it).
         #[command(flatten)]
         creds: CredentialArgs,
@@ -260,7 +276,8 @@ pub(crate) enum Command {
 /// Arguments of `nutctl status`.
 #[derive(Debug, Args)]
 pub(crate) struct StatusArgs {
-    /// ups[@host[:port]] (several allowed).
+    /// ups[@host[:port]] (several allowed); or `TARGET VAR` (a name with a dot): that one value,
+    /// exactly as `upsc TARGET VAR` (with --json: as `upsc -j`), exit 1 on failure.
     pub(crate) targets: Vec<String>,
     /// Also print every variable.
     #[arg(long)]
@@ -268,6 +285,16 @@ pub(crate) struct StatusArgs {
     /// Print `name: value` lines exactly as upsc does (with --json: upsc -j's object).
     #[arg(long)]
     pub(crate) raw: bool,
+    /// Warning limit METRIC=NUMBER (charge %, runtime s, load %), over nut-diagnose's threshold
+    /// table; repeatable, like check_ups' -w.
+    #[arg(long = "warn", short = 'w', value_name = "METRIC=N")]
+    pub(crate) warn: Vec<String>,
+    /// Critical limit METRIC=NUMBER, as --warn (check_ups' -c).
+    #[arg(long = "crit", short = 'c', value_name = "METRIC=N")]
+    pub(crate) crit: Vec<String>,
+    /// Append Nagios performance data (charge, runtime, load with their limits) to the first line.
+    #[arg(long)]
+    pub(crate) perfdata: bool,
 }
 
 /// Arguments of `nutctl logs`.
@@ -384,6 +411,10 @@ pub(crate) struct ServeArgs {
     /// UPS name, when serving a single file.
     #[arg(long)]
     pub(crate) name: Option<String>,
+    /// The UPS description (`LIST UPS`, `GET UPSDESC`), as ups.conf's `desc` gives upsd
+    /// [default: "served by nutctl from FILE"].
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) desc: Option<String>,
     /// Cycle ups.status through these comma-separated values (a status per step).
     #[arg(long, value_name = "LIST")]
     pub(crate) cycle: Option<String>,

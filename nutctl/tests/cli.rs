@@ -151,7 +151,8 @@ fn demo_runs_to_completion_and_tells_the_story() {
         .iter()
         .map(|s| s["exit_code"].as_u64().unwrap())
         .collect();
-    assert_eq!(codes, [0, 1, 2, 2, 2, 0]);
+    // "mains back" (OL CHRG, 35 %): a low charge on line power is a warning (recharging), not critical.
+    assert_eq!(codes, [0, 1, 2, 1, 2, 0]);
     let doctor_ids: Vec<&str> = v["doctor"]["findings"]
         .as_array()
         .unwrap()

@@ -122,7 +122,7 @@ fn list_clients_and_listings() {
     let o = run(&["list", &format!("127.0.0.1:{}", s.port)]);
     assert_eq!(code(&o), 0);
     assert!(
-        stdout(&o).starts_with("es  served by nutctl from "),
+        stdout(&o).starts_with("es: served by nutctl from "),
         "{}",
         stdout(&o)
     );
@@ -437,4 +437,245 @@ fn a_seq_timer_out_of_range_is_an_error_naming_file_and_line() {
         err.contains("ups.seq") && err.contains("line 4: TIMER \"1e300\""),
         "{err}"
     );
+}
+
+/// Every reply line of one request (a list up to its `END LIST`), on a fresh connection.
+#[allow(clippy::unwrap_used)] // a helper outside #[test] fns; clippy.toml covers the tests themselves
+fn exchange(port: u16, request: &str) -> Vec<String> {
+    use std::io::{BufRead as _, Write as _};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    s.write_all(format!("{request}\n").as_bytes()).unwrap();
+    let mut lines = Vec::new();
+    for line in std::io::BufReader::new(s).lines() {
+        let line = line.unwrap();
+        let end =
+            !line.starts_with("BEGIN LIST") && lines.is_empty() || line.starts_with("END LIST");
+        lines.push(line);
+        if end {
+            break;
+        }
+    }
+    lines
+}
+
+/// `nutctl serve` and the real upsd + dummy-ups on the same dump: the same instant commands, and
+/// the same GET TYPE (RW or not, STRING:n or NUMBER) for every variable both serve.
+#[test]
+fn serve_types_and_commands_like_upsd_and_dummy_ups() {
+    if !nut_lab::nut_available() {
+        return;
+    }
+    // The tests' dump, and three of the NUT device dump library (nutctl/data/SOURCES.md): usbhid,
+    // Q1 and SNMP drivers, each with variables in and out of dummy-ups' table.
+    let mut devs = vec![data_file(DEV)];
+    for f in [
+        "Eaton__5P_650__usbhid-ups__2.7.4__01.dev",
+        "Digitus__DN-170041__nutdrv_qx__2.7.4__01.dev",
+        "APC__Silcon_120kW_3-3__snmp-ups__2.1.0__01.dev",
+    ] {
+        devs.push(data_file("ddl").join(f));
+    }
+    for dev in devs {
+        same_as_upsd(&dev);
+    }
+}
+
+/// One dump served by both.
+#[allow(clippy::unwrap_used)] // a helper outside #[test] fns; clippy.toml covers the tests themselves
+fn same_as_upsd(dev: &std::path::Path) {
+    let Some(lab) = nut_lab::Lab::start(
+        nut_lab::LabConfig::new()
+            .prefix("nutctl-lab.")
+            .dev_file(dev.to_path_buf()),
+    ) else {
+        return;
+    };
+    let s = Serve::start_dev(dev, &[]);
+    // Replies with the UPS name replaced by `UPS`, so both servers' lines compare.
+    let ask = |port: u16, ups: &str, req: &str| {
+        exchange(port, &req.replace("UPS", ups))
+            .iter()
+            .map(|l| {
+                l.split(' ')
+                    .map(|w| if w == ups { "UPS" } else { w })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let ours = |req: &str| ask(s.port, "es", req);
+    let theirs = |req: &str| ask(lab.port, "lab0", req);
+    assert_eq!(ours("LIST CMD UPS"), theirs("LIST CMD UPS"));
+    let names = |port: u16, ups: &str| -> Vec<String> {
+        exchange(port, &format!("LIST VAR {ups}"))
+            .iter()
+            .filter_map(|l| l.strip_prefix(&format!("VAR {ups} ")))
+            .map(|l| l.split(' ').next().unwrap().to_string())
+            .collect()
+    };
+    let real = names(lab.port, "lab0");
+    let served = names(s.port, "es");
+    let mut compared = 0;
+    let mut diffs = Vec::new();
+    for n in real.iter().filter(|n| served.contains(n)) {
+        let (o, t) = (
+            ours(&format!("GET TYPE UPS {n}")),
+            theirs(&format!("GET TYPE UPS {n}")),
+        );
+        if o != t {
+            diffs.push(format!("{n}: serve {o:?}, upsd {t:?}"));
+        }
+        compared += 1;
+    }
+    assert!(
+        compared > 20,
+        "{}: {compared} variables in common",
+        dev.display()
+    );
+    // driver.* is the driver's own: read-only on both.
+    let t = theirs("GET TYPE UPS driver.name");
+    assert!(
+        t.starts_with("TYPE UPS driver.name") && !t.contains("RW"),
+        "{t}"
+    );
+    assert_eq!(ours("GET TYPE UPS driver.name"), t);
+    // A wrong password then INSTCMD: both refuse the login the same way, then the command.
+    let session = |port: u16, ups: &str, user: &str| {
+        use std::io::{BufRead as _, Write as _};
+        let s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        let mut r = std::io::BufReader::new(s.try_clone().unwrap());
+        let mut w = s;
+        let mut out = Vec::new();
+        for req in [
+            format!("USERNAME {user}"),
+            "PASSWORD wrong-pw".to_string(),
+            format!("INSTCMD {ups} load.off"),
+            format!("INSTCMD {ups} no.such.cmd"),
+        ] {
+            w.write_all(format!("{req}\n").as_bytes()).unwrap();
+            let mut line = String::new();
+            r.read_line(&mut line).unwrap();
+            out.push(line.trim_end().to_string());
+        }
+        out
+    };
+    let real = session(lab.port, "lab0", nut_lab::ADMIN.0);
+    assert_eq!(session(s.port, "es", ADMIN), real);
+    assert!(real.iter().any(|l| l == "ERR ACCESS-DENIED"), "{real:?}");
+    assert!(diffs.is_empty(), "{}:\n{}", dev.display(), diffs.join("\n"));
+}
+
+/// `--desc`: the description upsd takes from ups.conf; `list` of both servers is then the same
+/// text as NUT's `upsc -L` prints for the real one.
+#[test]
+fn serve_desc_lists_like_upsd() {
+    if !nut_lab::nut_available() {
+        return;
+    }
+    let Some(lab) = nut_lab::Lab::start(
+        nut_lab::LabConfig::new()
+            .prefix("nutctl-lab.")
+            .dev_file(data_file(DEV)),
+    ) else {
+        return;
+    };
+    let s = Serve::start_dev(&data_file(DEV), &["--desc", "lab 0"]);
+    let upsc = std::process::Command::new("upsc")
+        .args(["-L", &format!("127.0.0.1:{}", lab.port)])
+        .output()
+        .unwrap_or_else(|e| panic!("upsc: {e}"));
+    let real = stdout(&upsc).replace("lab0:", "es:");
+    assert_eq!(real, "es: lab 0\n");
+    let o = run(&["list", &format!("127.0.0.1:{}", s.port)]);
+    assert_eq!(stdout(&o), real);
+}
+
+#[test]
+fn serve_json_prints_only_json() {
+    let o = run(&[
+        "serve",
+        "--json",
+        "--listen",
+        "127.0.0.1:0",
+        "--exit-after",
+        "0.2",
+        "--dev",
+        data_file(DEV).to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(!text.trim().is_empty());
+    for line in text.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+        if let Some(addr) = v["listening"].as_str() {
+            assert!(addr.starts_with("127.0.0.1:"), "{v}");
+            assert_eq!(v["serving"][0], "apc-back-ups-es725");
+        }
+    }
+}
+
+/// One connection, one request per line, one reply line each.
+#[allow(clippy::unwrap_used)] // a helper outside #[test] fns; clippy.toml covers the tests themselves
+fn talk(port: u16, requests: &[String]) -> Vec<String> {
+    use std::io::{BufRead as _, Write as _};
+    let s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut r = std::io::BufReader::new(s.try_clone().unwrap());
+    let mut w = s;
+    requests
+        .iter()
+        .map(|req| {
+            w.write_all(format!("{req}\n").as_bytes()).unwrap();
+            let mut line = String::new();
+            r.read_line(&mut line).unwrap();
+            line.trim_end().to_string()
+        })
+        .collect()
+}
+
+/// SET VAR as upsd + dummy-ups answer it: TOO-LONG past the type's length, READONLY for
+/// `driver.*`, and dummy-ups' rule that an empty value deletes the variable.
+#[test]
+fn serve_set_var_like_upsd_and_dummy_ups() {
+    if !nut_lab::nut_available() {
+        return;
+    }
+    let Some(lab) = nut_lab::Lab::start(
+        nut_lab::LabConfig::new()
+            .prefix("nutctl-lab.")
+            .dev_file(data_file(DEV)),
+    ) else {
+        return;
+    };
+    let s = Serve::start();
+    let replies = |port: u16, ups: &str, user: &str, pw: &str| {
+        let long = "x".repeat(33);
+        let mut r = talk(
+            port,
+            &[
+                format!("USERNAME {user}"),
+                format!("PASSWORD \"{pw}\""),
+                format!("SET VAR {ups} ups.mfr \"{long}\""),
+                format!("SET VAR {ups} driver.name x"),
+                format!("SET VAR {ups} ups.mfr \"\""),
+            ],
+        );
+        // dummy-ups applies a SET when it next reads its socket: wait (bounded) for the deletion.
+        let gone = nut_lab::wait_for(std::time::Duration::from_secs(10), || {
+            talk(port, &[format!("GET VAR {ups} ups.mfr")])[0].starts_with("ERR")
+        });
+        r.push(talk(port, &[format!("GET VAR {ups} ups.mfr")])[0].replace(ups, "UPS"));
+        r.push(format!("deleted: {}", gone.is_some()));
+        r
+    };
+    let real = replies(lab.port, "lab0", nut_lab::ADMIN.0, nut_lab::ADMIN.1);
+    assert!(real.contains(&"ERR TOO-LONG".to_string()), "{real:?}");
+    assert_eq!(replies(s.port, "es", ADMIN, ADMIN_PW), real);
 }

@@ -148,3 +148,378 @@ fn upsc_reads_nutctl_serve_like_nutctl_does() {
     assert_eq!(upsc.status.code(), Some(0), "{}", stderr(&upsc));
     assert_eq!(stdout(&ours), stdout(&upsc));
 }
+
+/// Runs NUT's own `upsc` with `args` (its SSL banner, printed by Debian's 2.8.0 on every run, removed
+/// from stderr).
+fn upsc(args: &[&str]) -> (i32, String, String) {
+    let o = std::process::Command::new("upsc")
+        .args(args)
+        .env("NUT_QUIET_INIT_SSL", "true")
+        .output()
+        .expect("upsc is installed with NUT");
+    let err = stderr(&o).replace("Init SSL without certificate database\n", "");
+    (code(&o), stdout(&o), err)
+}
+
+#[test]
+fn one_value_list_and_clients_are_upscs() {
+    let Some(lab) = start() else { return };
+    let t = target(&lab);
+    let server = format!("127.0.0.1:{}", lab.port);
+    let unknown_ups = format!("nope@{server}");
+    let refused = format!("lab0@127.0.0.1:{}", nut_lab::closed_port());
+    // (our args, upsc's args): stdout, stderr and exit code must be the same.
+    let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (vec!["status", &t, "ups.status"], vec![&t, "ups.status"]),
+        (
+            vec!["status", &t, "battery.charge"],
+            vec![&t, "battery.charge"],
+        ),
+        (vec!["status", &t, "no.such.var"], vec![&t, "no.such.var"]),
+        (
+            vec!["status", &unknown_ups, "ups.status"],
+            vec![&unknown_ups, "ups.status"],
+        ),
+        (
+            vec!["status", &refused, "ups.status"],
+            vec![&refused, "ups.status"],
+        ),
+        (vec!["list", &server], vec!["-L", &server]),
+        (vec!["clients", &t], vec!["-c", &t]),
+    ];
+    for (ours, theirs) in cases {
+        let o = run(&ours);
+        let (c, out, err) = upsc(&theirs);
+        assert_eq!(stdout(&o), out, "stdout of {ours:?} vs upsc {theirs:?}");
+        assert_eq!(stderr(&o).trim_end(), err.trim_end(), "stderr of {ours:?}");
+        assert_eq!(code(&o), c, "exit code of {ours:?}: {}", stderr(&o));
+    }
+    // And the case with a value to show is not vacuous.
+    let o = run(&["status", &t, "ups.status"]);
+    assert_eq!(stdout(&o), "OL\n");
+}
+
+/// Debian ships upsc 2.8.0, which has no `-j`: the JSON is checked against the facts of NUT
+/// 2.8.5's clients/upsc.c (layout `{\n  "k": "v",\n…\n}\n`, `"value"\n`, `{"error": "…"}`), and
+/// decoded back to compare with what the real upsc printed as text.
+#[test]
+fn upsc_json_form_matches_upsc_text_on_the_real_server() {
+    let Some(lab) = start() else { return };
+    let t = target(&lab);
+    let o = run(&["status", "--raw", "--json", &t]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.starts_with("{\n  \"") && text.ends_with("\"\n}\n"),
+        "{text}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let (_, upsc_text, _) = upsc(&[&t]);
+    let mut n = 0;
+    for line in upsc_text.lines() {
+        let (name, value) = line.split_once(": ").unwrap();
+        assert_eq!(v[name], value, "{name}");
+        n += 1;
+    }
+    assert_eq!(v.as_object().unwrap().len(), n, "same variables as upsc");
+    // Every line but the braces is `  "name": "value"` with a comma except the last.
+    let body: Vec<&str> = text.lines().collect();
+    assert!(body[1..body.len() - 2].iter().all(|l| l.ends_with("\",")));
+
+    let o = run(&["status", "--json", &t, "ups.status"]);
+    assert_eq!((code(&o), stdout(&o)), (0, "\"OL\"\n".to_string()));
+    let o = run(&["status", "--json", &t, "no.such.var"]);
+    assert_eq!(code(&o), 1);
+    let (_, _, upsc_err) = upsc(&[&t, "no.such.var"]);
+    let msg = upsc_err
+        .trim_end()
+        .strip_prefix("Error: ")
+        .unwrap()
+        .to_string();
+    assert_eq!(stdout(&o), format!("{{\"error\": \"{msg}\"}}\n"));
+    // LIST VAR refused: the error inside the object upsc had already opened.
+    let o = run(&[
+        "status",
+        "--raw",
+        "--json",
+        &format!("nope@127.0.0.1:{}", lab.port),
+    ]);
+    assert_eq!(stdout(&o), "{\n  \"error\": \"Unknown UPS\"\n}\n");
+    // No connection: the short form.
+    let o = run(&[
+        "status",
+        "--raw",
+        "--json",
+        &format!("lab0@127.0.0.1:{}", nut_lab::closed_port()),
+    ]);
+    assert_eq!(
+        stdout(&o),
+        "{\"error\": \"Connection failure: Connection refused\"}\n"
+    );
+}
+
+/// One item of Nagios performance data, parsed by the grammar of the monitoring-plugins
+/// development guidelines: `'label'=value[UOM];[warn];[crit];[min];[max]`.
+#[derive(Debug, PartialEq)]
+struct Perf {
+    label: String,
+    value: f64,
+    uom: String,
+    warn: String,
+    crit: String,
+    min: String,
+    max: String,
+}
+
+/// The performance data after the first line's `|`, every item checked against the grammar.
+fn parse_perfdata(first_line: &str) -> Vec<Perf> {
+    let (_, perf) = first_line
+        .split_once(" | ")
+        .expect("a ` | ` on the first line");
+    let mut out = Vec::new();
+    let mut rest = perf.trim();
+    while !rest.is_empty() {
+        let (label, after) = if let Some(q) = rest.strip_prefix('\'') {
+            let end = q.find("'=").expect("closing quote");
+            (q[..end].replace("''", "'"), &q[end + 2..])
+        } else {
+            let (l, a) = rest.split_once('=').expect("label=");
+            (l.to_string(), a)
+        };
+        let (item, tail) = after.split_once(' ').unwrap_or((after, ""));
+        rest = tail.trim_start();
+        let fields: Vec<&str> = item.split(';').collect();
+        assert!(fields.len() <= 5, "{item}");
+        let num_end = fields[0]
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+            .unwrap_or(fields[0].len());
+        let (value, uom) = fields[0].split_at(num_end);
+        assert!(
+            ["", "s", "%", "B", "KB", "MB", "c"].contains(&uom),
+            "UOM {uom}"
+        );
+        let range_ok = |r: &str| {
+            r.is_empty()
+                || r.trim_start_matches('@')
+                    .split(':')
+                    .all(|p| p.is_empty() || p == "~" || p.parse::<f64>().is_ok())
+        };
+        let f = |i: usize| fields.get(i).copied().unwrap_or("").to_string();
+        assert!(range_ok(&f(1)) && range_ok(&f(2)), "{item}");
+        out.push(Perf {
+            label,
+            value: value.parse().expect("numeric value"),
+            uom: uom.into(),
+            warn: f(1),
+            crit: f(2),
+            min: f(3),
+            max: f(4),
+        });
+    }
+    out
+}
+
+#[test]
+fn perfdata_and_threshold_overrides_on_the_real_server() {
+    let Some(lab) = start() else { return };
+    let t = target(&lab);
+    let o = run(&["status", "--perfdata", &t]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let text = stdout(&o);
+    let perf = parse_perfdata(text.lines().next().unwrap());
+    let labels: Vec<&str> = perf.iter().map(|p| p.label.as_str()).collect();
+    assert_eq!(labels, ["charge", "runtime", "load"]);
+    // The values are the server's (as NUT's upsc reads them), the limits the default table's.
+    for (p, var) in perf
+        .iter()
+        .zip(["battery.charge", "battery.runtime", "ups.load"])
+    {
+        let (_, v, _) = upsc(&[&t, var]);
+        assert_eq!(p.value, v.trim().parse::<f64>().unwrap(), "{var}");
+    }
+    assert_eq!(
+        (
+            perf[0].uom.as_str(),
+            perf[0].warn.as_str(),
+            perf[0].crit.as_str()
+        ),
+        ("%", "60:", "40:")
+    );
+    assert_eq!((perf[0].min.as_str(), perf[0].max.as_str()), ("0", "100"));
+    assert_eq!(
+        (
+            perf[1].uom.as_str(),
+            perf[1].warn.as_str(),
+            perf[1].crit.as_str()
+        ),
+        ("s", "480:", "240:")
+    );
+    assert_eq!((perf[2].warn.as_str(), perf[2].crit.as_str()), ("70", "85"));
+    // Without --perfdata the first line has none.
+    assert!(!stdout(&run(&["status", &t])).contains('|'));
+
+    // check_ups' habit: limits on the command line. The lab's load is 22 %.
+    let o = run(&["status", "--perfdata", "-w", "load=20", &t]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("threshold.load.warning"),
+        "{}",
+        stdout(&o)
+    );
+    let perf = parse_perfdata(stdout(&o).lines().next().unwrap());
+    assert_eq!(perf[2].warn, "20");
+    let o = run(&["status", "-w", "load=10", "--crit", "load=20", &t]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    // A charge under the critical limit on line power is a warning that says why (status table:
+    // a low battery while on line power is not critical).
+    let o = run(&["status", "-w", "charge=101", "-c", "charge=100.5", &t]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(stdout(&o).contains("after an outage"), "{}", stdout(&o));
+    // A word that is no METRIC=NUMBER, or limits out of order, is refused: exit 3, named.
+    for bad in [["-w", "volts=3"], ["-c", "charge=70"], ["-w", "load"]] {
+        let o = run(&["status", bad[0], bad[1], &t]);
+        assert_eq!(code(&o), 3, "{bad:?}");
+        assert!(stderr(&o).contains(bad[1]), "{bad:?}: {}", stderr(&o));
+    }
+}
+
+/// `upsrw UPS`'s listing, parsed: per `[variable]`, its `Type:` line (with `Maximum length: n`
+/// appended as `:n`) and its `Option: "…"` values.
+fn upsrw_listing(target: &str) -> Vec<(String, String, Vec<String>)> {
+    let o = std::process::Command::new("upsrw")
+        .arg(target)
+        .env("NUT_QUIET_INIT_SSL", "true")
+        .output()
+        .expect("upsrw is installed with NUT");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let mut out: Vec<(String, String, Vec<String>)> = Vec::new();
+    for line in stdout(&o).lines() {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            out.push((name.to_string(), String::new(), Vec::new()));
+        } else if let Some(last) = out.last_mut() {
+            if let Some(t) = line.strip_prefix("Type: ") {
+                last.1 = t.to_string();
+            } else if let Some(n) = line.strip_prefix("Maximum length: ") {
+                last.1 = format!("{}:{n}", last.1);
+            } else if let Some(opt) = line.strip_prefix("Option: \"") {
+                last.2.push(opt.split('"').next().unwrap().to_string());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn set_listing_shows_what_upsrw_shows() {
+    let Some(lab) = start() else { return };
+    let t = target(&lab);
+    let theirs = upsrw_listing(&t);
+    assert!(!theirs.is_empty(), "the lab UPS has writable variables");
+    let o = run(&["set", "--json", &t]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), theirs.len());
+    for (item, (name, ty, options)) in items.iter().zip(&theirs) {
+        assert_eq!(item["name"], name.as_str());
+        // upsrw prints `STRING` + `Maximum length: n` for `STRING:n`, and drops `RW`.
+        let ours = item["type"].as_str().unwrap().trim_start_matches("RW ");
+        assert_eq!(ours, ty, "{name}");
+        let allowed: Vec<String> = item["allowed"]
+            .as_array()
+            .map(|a| a.iter().map(|s| s.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default();
+        let ranges: Vec<String> = item["ranges"]
+            .as_array()
+            .map(|a| a.iter().map(|s| s.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default();
+        assert_eq!([allowed, ranges].concat(), *options, "{name}");
+    }
+    let text = stdout(&run(&["set", &t]));
+    assert!(text.contains("type RW "), "{text}");
+}
+
+#[test]
+fn power_cutting_commands_need_yes_and_fsd_names_upsd() {
+    let Some(lab) = start() else { return };
+    let t = target(&lab);
+    let admin = |args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--user", LAB_ADMIN.0, "--password-env", "LAB_PW"]);
+        nutctl()
+            .env("LAB_PW", LAB_ADMIN.1)
+            .args(&all)
+            .output()
+            .unwrap()
+    };
+    for cmd in ["load.off", "shutdown.return"] {
+        let o = admin(&["cmd", &t, cmd]);
+        assert_eq!(code(&o), 3, "{cmd}: {}", stdout(&o));
+        assert!(stderr(&o).contains("--yes"), "{}", stderr(&o));
+        assert!(!stdout(&o).contains("accepted"));
+    }
+    // With --yes it runs (the lab's dummy-ups offers only load.off; which commands need --yes is
+    // nut-diagnose's table, tested there).
+    let o = admin(&["cmd", &t, "load.off", "--yes"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("accepted"), "{}", stdout(&o));
+    let o = admin(&["fsd", &t, "--yes"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("FSD set by upsd"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("driver"), "{}", stdout(&o));
+    wait_for(Duration::from_secs(5), || {
+        lab.raw("GET VAR lab0 ups.status")
+            .is_ok_and(|l| l.contains("FSD"))
+    })
+    .expect("upsd shows FSD");
+}
+
+/// `--wait` against upscmd -w / upsrw -w on the same server: the same TRACKING result.
+#[test]
+fn wait_gets_the_tracking_result_upscmd_gets() {
+    // upscmd and upsrw send PASSWORD unquoted: a user whose password has no space.
+    const OP: (&str, &str) = ("op", "oppw");
+    let Some(lab) = Lab::start(
+        LabConfig::new()
+            .prefix("nutctl-lab.")
+            .dev_file(data_file(DEV))
+            .users("[op]\n  password = oppw\n  actions = SET\n  instcmds = ALL\n"),
+    ) else {
+        return;
+    };
+    let t = target(&lab);
+    // What NUT's tools print (on stderr) as the final GET TRACKING answer: SUCCESS, ERR FAILED...
+    let nut_tool = |tool: &str, args: &[&str]| {
+        let mut all = vec!["-u", OP.0, "-p", OP.1, "-w", "-t", "10"];
+        all.extend(args);
+        let o = std::process::Command::new(tool)
+            .args(&all)
+            .env("NUT_QUIET_INIT_SSL", "true")
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        let last = err.lines().last().unwrap_or_default().to_string();
+        match last.as_str() {
+            "SUCCESS" => "success".to_string(),
+            l => l.trim_start_matches("ERR ").to_ascii_lowercase(),
+        }
+    };
+    let ours = |args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--json", "--user", OP.0, "--password-env", "LAB_PW"]);
+        let o = nutctl().env("LAB_PW", OP.1).args(&all).output().unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|_| panic!("{args:?}: {} {}", stdout(&o), stderr(&o)));
+        (code(&o), v)
+    };
+    let (c, v) = ours(&["cmd", &t, "load.off", "--yes", "--wait", "10"]);
+    let theirs = nut_tool("upscmd", &[&t, "load.off"]);
+    assert_eq!(v["result"], "tracking", "{v}");
+    assert_eq!(v["outcome"], theirs.as_str(), "{v}");
+    assert_eq!(c, if theirs == "success" { 0 } else { 3 });
+
+    let theirs = nut_tool("upsrw", &["-s", "ups.status=OL", &t]);
+    let (c, v) = ours(&["set", &t, "ups.status", "OL", "--wait"]);
+    assert_eq!(v["outcome"], theirs.as_str(), "{v}");
+    assert_eq!(c, if theirs == "success" { 0 } else { 3 });
+}

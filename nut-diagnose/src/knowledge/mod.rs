@@ -5,13 +5,15 @@
 //! the other tables are facts about NUT.
 
 pub mod causes;
+pub mod commands;
 pub mod log_patterns;
 pub mod status;
 pub mod thresholds;
 pub mod units;
 
 pub use causes::{Cause, CAUSES};
+pub use commands::{power_cut, PowerCut, POWER_CUTS};
 pub use log_patterns::{CauseId, EventKind, LogPattern, LOG_PATTERNS};
 pub use status::{StatusToken, STATUS_TOKENS};
-pub use thresholds::{Level, Limits, Thresholds, ThresholdsError};
+pub use thresholds::{Bound, Level, Limits, Thresholds, ThresholdsError};
 pub use units::{UnitNeed, UNITS};

@@ -158,9 +158,95 @@ pub enum ThresholdsError {
         /// The critical limit given.
         critical: f64,
     },
+    /// A command-line override ([`Thresholds::set_limit`]) that does not parse or leaves the
+    /// limits out of order.
+    #[error("threshold {word:?}: {reason}")]
+    Override {
+        /// The word given (`charge=50`).
+        word: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// Which limit of a metric a command-line override sets (`check_ups`' `-w` / `-c`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// The warning limit.
+    Warning,
+    /// The critical limit.
+    Critical,
 }
 
 impl Thresholds {
+    /// The limits of a NUT variable the table judges, and whether higher is worse (`ups.load`) or
+    /// lower is (`battery.runtime`, `battery.charge`); `None` for any other variable.
+    pub fn limits_for(&self, var: &str) -> Option<(Limits, bool)> {
+        match var {
+            "ups.load" => Some((self.load, true)),
+            "battery.runtime" => Some((self.runtime, false)),
+            "battery.charge" => Some((self.charge, false)),
+            _ => None,
+        }
+    }
+
+    /// Overrides one limit from a command-line word `METRIC=NUMBER` (`charge=50`, `runtime=300`,
+    /// `load=80`; the units of the table). The ideal limit moves along when the new limit passes it,
+    /// so `-w charge=90` works; limits left out of order (`-w charge=30` under a critical 40) are
+    /// refused.
+    pub fn set_limit(&mut self, word: &str, bound: Bound) -> Result<(), ThresholdsError> {
+        let bad = |reason: String| ThresholdsError::Override {
+            word: word.to_string(),
+            reason,
+        };
+        let (metric, value) = word
+            .split_once('=')
+            .ok_or_else(|| bad("expected METRIC=NUMBER (charge, runtime or load)".into()))?;
+        let value: f64 = value
+            .trim()
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite())
+            .ok_or_else(|| bad(format!("{value:?} is not a number")))?;
+        // On a copy, so a refused override leaves the table as it was.
+        let mut next = self.clone();
+        let (limits, high_is_bad) = match metric.trim() {
+            "load" => (&mut next.load, true),
+            "runtime" => (&mut next.runtime, false),
+            "charge" => (&mut next.charge, false),
+            other => {
+                return Err(bad(format!(
+                    "unknown metric {other:?} (charge, runtime or load)"
+                )))
+            }
+        };
+        match bound {
+            Bound::Warning => limits.warning = value,
+            Bound::Critical => limits.critical = value,
+        }
+        // The ideal range starts beyond the warning limit.
+        if high_is_bad {
+            limits.ideal = limits.ideal.min(limits.warning);
+        } else {
+            limits.ideal = limits.ideal.max(limits.warning);
+        }
+        next.validate().map_err(|e| match e {
+            ThresholdsError::Order {
+                warning, critical, ..
+            } => bad(format!(
+                "warning {warning} and critical {critical} are out of order ({})",
+                if high_is_bad {
+                    "higher is worse: warning <= critical"
+                } else {
+                    "lower is worse: warning >= critical"
+                }
+            )),
+            other => other,
+        })?;
+        *self = next;
+        Ok(())
+    }
+
     /// Reads a user file (JSON). Keys left out keep their default; a metric object must be given whole
     /// or partially (`{"load": {"critical": 90}}` keeps load's ideal and warning). Limits are checked for
     /// order so that a typo cannot silently turn every warning off.
@@ -328,6 +414,39 @@ mod tests {
             })
         ));
         assert!(Thresholds::from_json("not json").is_err());
+    }
+
+    #[test]
+    fn command_line_overrides() {
+        let mut t = Thresholds::default();
+        t.set_limit("charge=90", Bound::Warning).unwrap();
+        t.set_limit("charge=50", Bound::Critical).unwrap();
+        assert_eq!(
+            (t.charge.ideal, t.charge.warning, t.charge.critical),
+            (90.0, 90.0, 50.0)
+        );
+        assert_eq!(t.charge.classify_low_is_bad(85.0), Level::Warning);
+        t.set_limit("load=40", Bound::Warning).unwrap();
+        assert_eq!((t.load.ideal, t.load.warning), (40.0, 40.0));
+        t.set_limit(" runtime = 300 ", Bound::Critical).unwrap();
+        assert_eq!(t.runtime.critical, 300.0);
+        assert_eq!(t.limits_for("battery.runtime"), Some((t.runtime, false)));
+        assert_eq!(t.limits_for("ups.load"), Some((t.load, true)));
+        assert_eq!(t.limits_for("input.voltage"), None);
+        let before = t.clone();
+        for (word, bound) in [
+            ("charge", Bound::Warning),
+            ("charge=lots", Bound::Warning),
+            ("charge=NaN", Bound::Warning),
+            ("volts=3", Bound::Critical),
+            ("load=95", Bound::Warning),
+            ("charge=95", Bound::Critical),
+        ] {
+            let mut t2 = before.clone();
+            let e = t2.set_limit(word, bound).unwrap_err();
+            assert!(e.to_string().contains(word), "{e}");
+            assert_eq!(t2, before, "a refused override changes nothing");
+        }
     }
 
     #[test]

@@ -175,7 +175,7 @@ impl Metric {
                 "Reduce the load, let the battery charge, and replace it if the runtime stays short at full charge.",
             ),
             (Metric::Charge, _) => (
-                "The battery charge is low: if mains fails now the runtime will be short. Normal for a while after an outage.",
+                "The battery charge is low: if mains fails now the runtime will be short.",
                 "Let it charge; if the charge stays low on line power, test and replace the battery.",
             ),
         }
@@ -220,7 +220,20 @@ pub(crate) fn metric(s: &Snapshot, m: Metric, t: &Thresholds) -> Option<Finding>
     if matches!((m, level), (Metric::Load, Level::Acceptable)) {
         return None;
     }
-    let (meaning, action) = m.texts(level);
+    let (mut meaning, action) = m.texts(level);
+    // The status table: a low battery on line power is not critical (`LB` alone while `OL` is not),
+    // it is recharging after an outage; so a charge past the critical limit on line power is a
+    // warning, and says why. On battery, or with the power source unknown, it stays critical.
+    let on_line = s.get("ups.status").is_some_and(|st| {
+        let has = |t: &str| st.split_whitespace().any(|w| w.eq_ignore_ascii_case(t));
+        has("OL") && !has("OB")
+    });
+    let level = if matches!((m, level), (Metric::Charge, Level::Critical)) && on_line {
+        meaning = "The battery charge is low on line power: normal for a while after an outage, while it recharges; if mains fails now the runtime will be short.";
+        Level::Warning
+    } else {
+        level
+    };
     let raw = s.get(name).unwrap_or_default();
     Some(
         Finding::new(
@@ -385,6 +398,38 @@ mod tests {
                 ("threshold.charge.critical", Severity::Critical),
             ]
         );
+    }
+
+    #[test]
+    fn low_charge_on_line_power_is_a_warning_that_says_why() {
+        let t = Thresholds::default();
+        let charge = |status: &str| {
+            let f = thresholds(
+                &snap(&[("ups.status", status), ("battery.charge", "30")]),
+                &t,
+            );
+            f.into_iter()
+                .find(|f| f.id.starts_with("threshold.charge"))
+                .unwrap_or_else(|| panic!("no charge finding"))
+        };
+        let f = charge("OL CHRG");
+        assert_eq!(
+            (f.id.as_ref(), f.severity),
+            ("threshold.charge.warning", Severity::Warning)
+        );
+        assert!(f.meaning.contains("after an outage"), "{}", f.meaning);
+        // On battery the same charge is critical, and the text does not call it normal.
+        for st in ["OB DISCHRG", "OL OB"] {
+            let f = charge(st);
+            assert_eq!(
+                (f.id.as_ref(), f.severity),
+                ("threshold.charge.critical", Severity::Critical)
+            );
+            assert!(!f.meaning.contains("normal"), "{}", f.meaning);
+        }
+        // 55 % is a warning with or without line power.
+        let f = thresholds(&snap(&[("ups.status", "OL"), ("battery.charge", "55")]), &t);
+        assert!(f.iter().any(|f| f.id == "threshold.charge.warning"));
     }
 
     #[test]

@@ -943,7 +943,7 @@ fn execute(
                     return Err(ErrCode::InvalidValue);
                 }
             }
-            v.value = value.to_vec();
+            u.set_from_client(var, value);
             drop(store);
             reply_ok_tracked(shared, session, out);
         }

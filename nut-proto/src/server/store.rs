@@ -139,6 +139,16 @@ impl UpsData {
         self.vars.get_mut(&key(name))
     }
 
+    /// A client's accepted `SET VAR`, applied as dummy-ups applies it: the new value, or, for an
+    /// empty value, the variable deleted (later requests get `VAR-NOT-SUPPORTED`).
+    pub fn set_from_client(&mut self, name: &str, value: &[u8]) {
+        if value.is_empty() {
+            self.remove_var(name);
+        } else if let Some(v) = self.var_mut(name) {
+            v.value = value.to_vec();
+        }
+    }
+
     /// Removes a variable.
     pub fn remove_var(&mut self, name: &str) -> Option<VarData> {
         self.vars.remove(&key(name))
@@ -185,14 +195,15 @@ impl UpsData {
     /// Reads a dummy-ups definition file (`.dev`/`.seq`, or an `upsc` dump) into a UPS, the way
     /// dummy-ups does: parseconf tokenizing (comments, quotes, escapes, continuation lines), one
     /// `name: value words…` per line, words after the name joined by single spaces, text after the
-    /// `:` in the first word dropped, `TIMER`/`ALARM` and other lines without `:` skipped. Like
-    /// dummy-ups every variable is writable; dummy-ups types known names from its own table, which
-    /// this loader approximates: values that parse as numbers become `RW NUMBER`, others
-    /// `RW STRING:n` (n = 32 or the value's length if longer). `driver.*` lines are kept (dummy-ups
-    /// would replace them by its own) so a device dump is served as it was recorded. Never fails:
+    /// `:` in the first word dropped, `TIMER`/`ALARM` and other lines without `:` skipped. Types as dummy-ups gives them: its own
+    /// name table's (`RW NUMBER`, `RW STRING:n`), `RW STRING:32` for any other name; `driver.*`
+    /// lines are kept (dummy-ups would replace them by its own) but read-only, as the driver's own
+    /// variables are. Like dummy-ups every UPS offers the instant command `load.off`. Never fails:
     /// lines it cannot read are skipped.
     pub fn from_dev(name: &str, text: impl AsRef<[u8]>) -> UpsData {
         let mut ups = UpsData::new(name);
+        // dummy-ups' own instant command, offered whatever the file holds.
+        ups.add_command("load.off", None);
         let mut pending: Vec<u8> = Vec::new();
         let mut lines = text.as_ref().split(|&b| b == b'\n').peekable();
         while let Some(line) = lines.next() {
@@ -230,21 +241,92 @@ impl UpsData {
             return;
         }
         let value = rest.join(&b' ');
-        let numeric = std::str::from_utf8(&value)
-            .ok()
-            .is_some_and(|s| !s.is_empty() && s.parse::<f64>().is_ok_and(f64::is_finite));
-        let max_len = u32::try_from(value.len()).unwrap_or(u32::MAX).max(32);
         let var = self.set_value(name, value);
-        var.ty = VarType {
-            rw: true,
+        var.ty = dummy_ups_type(name);
+    }
+}
+
+/// dummy-ups' name table (NUT's drivers/dummy-ups.h, as facts): the variables it types itself,
+/// with `Some(n)` for `STRING:n` and `None` for `NUMBER`; all of them writable. Sorted by name.
+const DUMMY_UPS_TYPES: &[(&str, Option<u32>)] = &[
+    ("ambient.humidity", None),
+    ("ambient.humidity.alarm", None),
+    ("ambient.humidity.high", None),
+    ("ambient.humidity.low", None),
+    ("ambient.temperature", None),
+    ("ambient.temperature.alarm", None),
+    ("ambient.temperature.high", None),
+    ("ambient.temperature.low", None),
+    ("battery.charge", None),
+    ("battery.charge.low", None),
+    ("battery.charge.restart", None),
+    ("battery.current", None),
+    ("battery.runtime", None),
+    ("battery.runtime.low", None),
+    ("battery.temperature", None),
+    ("battery.voltage", None),
+    ("battery.voltage.nominal", None),
+    ("input.frequency", None),
+    ("input.quality", Some(6)),
+    ("input.sensitivity", Some(1)),
+    ("input.transfer.boost.high", None),
+    ("input.transfer.boost.low", None),
+    ("input.transfer.high", None),
+    ("input.transfer.low", None),
+    ("input.transfer.reason", Some(1)),
+    ("input.transfer.trim.high", None),
+    ("input.transfer.trim.low", None),
+    ("input.voltage", None),
+    ("input.voltage.maximum", None),
+    ("input.voltage.minimum", None),
+    ("input.voltage.nominal", None),
+    ("output.current", None),
+    ("output.frequency", None),
+    ("output.voltage", None),
+    ("ups.alarm", Some(32)),
+    ("ups.date", Some(16)),
+    ("ups.delay.reboot", None),
+    ("ups.delay.shutdown", None),
+    ("ups.delay.start", None),
+    ("ups.firmware", Some(16)),
+    ("ups.firmware.aux", Some(16)),
+    ("ups.id", Some(16)),
+    ("ups.load", None),
+    ("ups.mfr", Some(32)),
+    ("ups.mfr.date", Some(16)),
+    ("ups.model", Some(32)),
+    ("ups.serial", Some(32)),
+    ("ups.status", Some(32)),
+    ("ups.temperature", None),
+    ("ups.test.interval", None),
+    ("ups.test.result", Some(16)),
+    ("ups.time", Some(16)),
+];
+
+/// The type dummy-ups gives a variable it reads from a dump: its table's, else `RW STRING:32`;
+/// `driver.*` variables are the driver's own (dummy-ups skips them in a dump), read-only.
+fn dummy_ups_type(name: &str) -> VarType {
+    let lower = key(name);
+    if lower.starts_with("driver.") {
+        return VarType {
+            rw: false,
             enumerated: false,
             range: false,
-            kind: if numeric {
-                ValueKind::Number
-            } else {
-                ValueKind::String { max_len }
-            },
+            kind: ValueKind::Number,
         };
+    }
+    let kind = match DUMMY_UPS_TYPES.binary_search_by(|(n, _)| n.cmp(&lower.as_str())) {
+        Ok(i) => match DUMMY_UPS_TYPES.get(i).and_then(|(_, len)| *len) {
+            Some(max_len) => ValueKind::String { max_len },
+            None => ValueKind::Number,
+        },
+        Err(_) => ValueKind::String { max_len: 32 },
+    };
+    VarType {
+        rw: true,
+        enumerated: false,
+        range: false,
+        kind,
     }
 }
 
@@ -492,6 +574,31 @@ mod tests {
         assert_eq!(v("after"), "3");
         assert!(ups.var("TIMER").is_none());
         assert!(ups.vars().all(|v| v.ty.rw));
+    }
+
+    #[test]
+    fn types_and_commands_as_dummy_ups_gives_them() {
+        assert!(DUMMY_UPS_TYPES.windows(2).all(|w| w[0].0 < w[1].0));
+        let ups = UpsData::from_dev(
+            "pi",
+            "battery.charge: 96\nups.mfr: APC\ninput.quality: ok\nbattery.charge.warning: 50\n\
+             driver.name: usbhid-ups\nDriver.Version: 2.8.0\n",
+        );
+        let ty = |n: &str| ups.var(n).map(|v| v.ty).unwrap();
+        assert_eq!(ty("battery.charge").kind, ValueKind::Number);
+        assert_eq!(ty("ups.mfr").kind, ValueKind::String { max_len: 32 });
+        assert_eq!(ty("input.quality").kind, ValueKind::String { max_len: 6 });
+        // Not in dummy-ups' table: a string of 32, even when it looks like a number.
+        assert_eq!(
+            ty("battery.charge.warning").kind,
+            ValueKind::String { max_len: 32 }
+        );
+        assert!(ty("battery.charge").rw && ty("ups.mfr").rw);
+        assert!(!ty("driver.name").rw && !ty("driver.version").rw);
+        let cmds: Vec<&str> = ups.commands().map(|c| c.name.as_str()).collect();
+        assert_eq!(cmds, ["load.off"]);
+        assert_eq!(UpsData::from_dev("empty", "").commands().count(), 1);
+        assert!(UpsData::new("bare").commands().next().is_none());
     }
 
     #[test]

@@ -33,10 +33,10 @@ pub(crate) async fn run(ctx: &Ctx, server: &str) -> anyhow::Result<Exit> {
             upses,
         })?;
     } else {
-        let width = upses.iter().map(|u| u.name.len()).max().unwrap_or(0);
+        // `upsc -L`'s lines: `name: description`.
         let mut out = String::new();
         for u in &upses {
-            out.push_str(&format!("{:<width$}  {}\n", u.name, u.description));
+            out.push_str(&format!("{}: {}\n", u.name, u.description));
         }
         render::emit(&out)?;
     }

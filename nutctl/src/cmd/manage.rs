@@ -22,6 +22,35 @@ struct Item {
     value: Option<String>,
     /// The server's description (`Description unavailable` when it has none).
     description: String,
+    /// `GET TYPE` as the server sent its flags (`RW ENUM STRING:32`), variables only; `null` when
+    /// the server refused it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    r#type: Option<String>,
+    /// `LIST ENUM`: the allowed values (variables of type ENUM only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    allowed: Vec<String>,
+    /// `LIST RANGE`: the allowed `min-max` ranges (variables of type RANGE only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    ranges: Vec<String>,
+}
+
+/// A `TYPE` reply's flags as upsd sends them: `[RW] [ENUM] [RANGE] (STRING:<n> | NUMBER)`.
+fn type_words(t: &nut_proto::VarType) -> String {
+    let mut w: Vec<String> = Vec::new();
+    if t.rw {
+        w.push("RW".into());
+    }
+    if t.enumerated {
+        w.push("ENUM".into());
+    }
+    if t.range {
+        w.push("RANGE".into());
+    }
+    w.push(match t.kind {
+        nut_proto::ValueKind::String { max_len } => format!("STRING:{max_len}"),
+        nut_proto::ValueKind::Number => "NUMBER".into(),
+    });
+    w.join(" ")
 }
 
 /// What `set`/`cmd` without a name print.
@@ -53,6 +82,44 @@ struct Done {
     /// Tracking id, when the server gave one.
     #[serde(skip_serializing_if = "Option::is_none")]
     tracking_id: Option<String>,
+    /// With `--wait`: the driver's answer to `GET TRACKING` (`success`, `failed`,
+    /// `invalid-argument`, `unknown`), or `timeout` when it stayed `PENDING`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome: Option<&'static str>,
+}
+
+/// `--wait`: upscmd's / upsrw's `-w`. Polls `GET TRACKING <id>` until the driver answers or
+/// `secs` pass; `None` when the server gave no tracking id.
+async fn wait_for_result(c: &mut Client, a: &Accepted, secs: f64) -> anyhow::Result<&'static str> {
+    use nut_proto::client::TrackingStatus as T;
+    let Accepted::Tracking(id) = a else {
+        bail!("the server gave no tracking id (SET TRACKING needs upsd 2.8.0 or later)");
+    };
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs_f64(secs);
+    loop {
+        let st = c
+            .tracking_status(id)
+            .await
+            .with_context(|| format!("GET TRACKING {id}"))?;
+        match st {
+            T::Pending if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            T::Pending => return Ok("timeout"),
+            T::Success => return Ok("success"),
+            T::Failed => return Ok("failed"),
+            T::InvalidArgument => return Ok("invalid-argument"),
+            _ => return Ok("unknown"),
+        }
+    }
+}
+
+/// The exit code of an action: 0 unless `--wait` saw anything but success (3: the action failed).
+fn action_exit(d: &Done) -> Exit {
+    match d.outcome {
+        None | Some("success") => Exit::Ok,
+        Some(_) => Exit::Unknown,
+    }
 }
 
 async fn open(ctx: &Ctx, t: &Target) -> anyhow::Result<Client> {
@@ -72,6 +139,18 @@ fn show_listing(ctx: &Ctx, l: &Listing) -> anyhow::Result<()> {
             Some(v) => out.push_str(&format!("{:<width$}  = {v}  ({})\n", i.name, i.description)),
             None => out.push_str(&format!("{:<width$}  {}\n", i.name, i.description)),
         }
+        // What upsrw shows under each variable: its type, and the values it accepts.
+        let pad = " ".repeat(width + 2);
+        if let Some(t) = &i.r#type {
+            out.push_str(&format!("{pad}  type {t}\n"));
+        }
+        if !i.allowed.is_empty() {
+            let list: Vec<String> = i.allowed.iter().map(|v| format!("{v:?}")).collect();
+            out.push_str(&format!("{pad}  one of {}\n", list.join(", ")));
+        }
+        if !i.ranges.is_empty() {
+            out.push_str(&format!("{pad}  range {}\n", i.ranges.join(", ")));
+        }
     }
     if l.items.is_empty() {
         out.push_str(&format!("{}: none\n", l.target));
@@ -89,9 +168,19 @@ fn show_done(ctx: &Ctx, d: &Done) -> anyhow::Result<()> {
         (Some(n), None) => format!("{} {n}", d.action),
         _ => d.action.to_string(),
     };
-    let how = match &d.tracking_id {
-        Some(id) => format!("accepted, tracking id {id}"),
-        None => "accepted (forwarded to the driver; the driver may still reject it)".to_string(),
+    let how = match (&d.tracking_id, d.action) {
+        (Some(id), _) if d.outcome.is_some() => format!(
+            "tracking id {id}: {}",
+            d.outcome.unwrap_or_default().to_ascii_uppercase()
+        ),
+        (Some(id), _) => format!("accepted, tracking id {id}"),
+        // FSD is upsd's own flag: no driver is involved.
+        (None, "fsd") => {
+            "FSD set by upsd: every upsmon watching this UPS now shuts its host down".to_string()
+        }
+        (None, _) => {
+            "accepted (forwarded to the driver; the driver may still reject it)".to_string()
+        }
     };
     render::emit(&format!("{}: {what}: {how}\n", d.target))?;
     Ok(())
@@ -115,6 +204,7 @@ fn done(
         value,
         result,
         tracking_id,
+        outcome: None,
     }
 }
 
@@ -124,6 +214,7 @@ pub(crate) async fn set(
     target: &str,
     var: Option<String>,
     value: Option<String>,
+    wait: Option<f64>,
     creds: &CredentialArgs,
 ) -> anyhow::Result<Exit> {
     let t = parse_target(target)?;
@@ -133,10 +224,28 @@ pub(crate) async fn set(
         let mut items = Vec::with_capacity(rw.len());
         for v in rw {
             let description = c.get_desc(&t.ups, &v.name).await.unwrap_or_default();
+            let vt = c.get_type(&t.ups, &v.name).await.ok();
+            let allowed = match vt {
+                Some(vt) if vt.enumerated => c.list_enum(&t.ups, &v.name).await.unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            let ranges = match vt {
+                Some(vt) if vt.range => c
+                    .list_range(&t.ups, &v.name)
+                    .await
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|r| format!("{}-{}", r.min, r.max))
+                    .collect(),
+                _ => Vec::new(),
+            };
             items.push(Item {
                 name: v.name,
                 value: Some(v.value),
                 description,
+                r#type: vt.as_ref().map(type_words),
+                allowed,
+                ranges,
             });
         }
         let _ = c.logout().await;
@@ -165,13 +274,24 @@ pub(crate) async fn set(
     let creds = Credentials::required(creds, "SET VAR")?;
     let mut c = open(ctx, &t).await?;
     creds.send(&mut c).await?;
+    if wait.is_some() {
+        c.set_tracking(true).await.context("SET TRACKING ON")?;
+    }
     let a = c
         .set_var(&t.ups, &var, &value)
         .await
         .with_context(|| format!("SET VAR {} {var}", t.ups))?;
+    let outcome = match wait {
+        Some(secs) => Some(wait_for_result(&mut c, &a, secs).await?),
+        None => None,
+    };
     let _ = c.logout().await;
-    show_done(ctx, &done(&t, "set", Some(var), Some(value), a))?;
-    Ok(Exit::Ok)
+    let d = Done {
+        outcome,
+        ..done(&t, "set", Some(var), Some(value), a)
+    };
+    show_done(ctx, &d)?;
+    Ok(action_exit(&d))
 }
 
 /// `nutctl cmd TARGET [COMMAND [VALUE]]`.
@@ -180,6 +300,8 @@ pub(crate) async fn cmd(
     target: &str,
     command: Option<String>,
     value: Option<String>,
+    yes: bool,
+    wait: Option<f64>,
     creds: &CredentialArgs,
 ) -> anyhow::Result<Exit> {
     let t = parse_target(target)?;
@@ -193,6 +315,9 @@ pub(crate) async fn cmd(
                 name,
                 value: None,
                 description,
+                r#type: None,
+                allowed: Vec::new(),
+                ranges: Vec::new(),
             });
         }
         let _ = c.logout().await;
@@ -214,16 +339,34 @@ pub(crate) async fn cmd(
     }
     .validate()
     .with_context(|| format!("cmd {}", command.escape_debug()))?;
+    if let Some(cut) = nut_diagnose::knowledge::power_cut(&command).filter(|_| !yes) {
+        bail!(
+            "refusing to run {command} on {t} without --yes: it {}, so everything plugged into \
+             this UPS loses power",
+            cut.effect
+        );
+    }
     let creds = Credentials::required(creds, "INSTCMD")?;
     let mut c = open(ctx, &t).await?;
     creds.send(&mut c).await?;
+    if wait.is_some() {
+        c.set_tracking(true).await.context("SET TRACKING ON")?;
+    }
     let a = c
         .instcmd(&t.ups, &command, value.as_deref())
         .await
         .with_context(|| format!("INSTCMD {} {command}", t.ups))?;
+    let outcome = match wait {
+        Some(secs) => Some(wait_for_result(&mut c, &a, secs).await?),
+        None => None,
+    };
     let _ = c.logout().await;
-    show_done(ctx, &done(&t, "cmd", Some(command), value, a))?;
-    Ok(Exit::Ok)
+    let d = Done {
+        outcome,
+        ..done(&t, "cmd", Some(command), value, a)
+    };
+    show_done(ctx, &d)?;
+    Ok(action_exit(&d))
 }
 
 /// `nutctl fsd TARGET --yes`.

@@ -70,7 +70,7 @@ fn plaintext_warning(listen: std::net::SocketAddr, user: Option<&str>) -> String
 }
 
 /// `nutctl serve`.
-pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<Exit> {
+pub(crate) async fn run(ctx: &crate::ctx::Ctx, a: ServeArgs) -> anyhow::Result<Exit> {
     if a.name.is_some() && a.devs.len() > 1 {
         bail!("--name names the UPS of a single --dev file");
     }
@@ -90,7 +90,11 @@ pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<Exit> {
         let fr = sequence(&text).with_context(|| path.display().to_string())?;
         let first = fr.first().map(|f| f.text.as_str()).unwrap_or_default();
         let mut ups = UpsData::from_dev(&name, first);
-        ups.desc = Some(format!("served by nutctl from {}", path.display()));
+        ups.desc = Some(
+            a.desc
+                .clone()
+                .unwrap_or_else(|| format!("served by nutctl from {}", path.display())),
+        );
         store.insert_ups(ups);
         if fr.len() > 1 {
             plays.push((name, fr));
@@ -131,11 +135,17 @@ pub(crate) async fn run(a: ServeArgs) -> anyhow::Result<Exit> {
             .with_context(|| format!("cannot listen on {}", a.listen))?,
     );
     // The first line is machine-readable on purpose: scripts and tests read the port from it.
-    crate::render::emit(&format!(
-        "listening on {} serving {}\n",
-        handle.addr(),
-        names.join(" ")
-    ))?;
+    if ctx.json {
+        // --json: the same as one JSON line, and no text at all.
+        let line = serde_json::json!({ "listening": handle.addr().to_string(), "serving": names });
+        crate::render::emit_exact(&format!("{line}\n"))?;
+    } else {
+        crate::render::emit(&format!(
+            "listening on {} serving {}\n",
+            handle.addr(),
+            names.join(" ")
+        ))?;
+    }
 
     let mut tasks = tokio::task::JoinSet::new();
     for (ups, fr) in plays {

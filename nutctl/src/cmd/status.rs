@@ -1,7 +1,7 @@
 //! `nutctl status`: read UPSes (concurrently), judge each snapshot with nut-diagnose's status and
 //! threshold rules, and render the quick view, every variable, or upsc's exact output.
 
-use nut_diagnose::knowledge::Thresholds;
+use nut_diagnose::knowledge::{Bound, Thresholds};
 use nut_diagnose::rules::reality_check;
 use nut_diagnose::{Finding, Verdict};
 use nut_proto::client::{ClientError, Variable};
@@ -41,6 +41,11 @@ pub(crate) async fn read_all(
 
 /// `nutctl status`.
 pub(crate) async fn run(ctx: &Ctx, args: StatusArgs) -> anyhow::Result<Exit> {
+    if let [target, var] = args.targets.as_slice() {
+        if is_variable_name(var) {
+            return one_value(ctx, target, var).await;
+        }
+    }
     let targets = if args.targets.is_empty() {
         default_targets(ctx).await?
     } else {
@@ -53,7 +58,12 @@ pub(crate) async fn run(ctx: &Ctx, args: StatusArgs) -> anyhow::Result<Exit> {
     if args.raw {
         return raw(ctx, &targets, &results);
     }
-    let thresholds = Thresholds::default();
+    let mut thresholds = Thresholds::default();
+    for (words, bound) in [(&args.warn, Bound::Warning), (&args.crit, Bound::Critical)] {
+        for w in words {
+            thresholds.set_limit(w, bound)?;
+        }
+    }
     let upses: Vec<UpsReport> = targets
         .iter()
         .zip(&results)
@@ -74,7 +84,13 @@ pub(crate) async fn run(ctx: &Ctx, args: StatusArgs) -> anyhow::Result<Exit> {
     if ctx.json {
         render::json::emit(&report)?;
     } else {
-        render::emit(&render::text::status(&report, args.all, ctx.color))?;
+        let text = render::text::status(&report, args.all, ctx.color);
+        if args.perfdata {
+            let perf = render::perfdata::perfdata(&report.upses, &thresholds);
+            render::emit(&render::perfdata::append(&text, &perf))?;
+        } else {
+            render::emit(&text)?;
+        }
     }
     Ok(exit)
 }
@@ -94,7 +110,9 @@ fn raw(
     for (t, r) in targets.iter().zip(results) {
         match r {
             Ok(vars) => {
-                if ctx.json {
+                if ctx.json && !several {
+                    text.push_str(&render::upsc::vars(vars));
+                } else if ctx.json {
                     let obj: serde_json::Map<String, serde_json::Value> = vars
                         .iter()
                         .map(|v| (v.name.clone(), serde_json::Value::String(v.value.clone())))
@@ -112,9 +130,18 @@ fn raw(
             }
             Err(e) => {
                 let msg = probe::upsc_error_text(e);
-                if ctx.json {
+                if ctx.json && !several {
+                    // upsc -j: the short form when connecting failed, else inside the opened object.
+                    text.push_str(&if e.is_connect() {
+                        render::upsc::error(&msg)
+                    } else {
+                        render::upsc::list_error(&msg)
+                    });
+                } else if ctx.json {
                     json.insert(t.to_string(), serde_json::json!({ "error": msg }));
-                } else {
+                }
+                // upsc says it on stderr too, with or without -j.
+                {
                     let msg = crate::render::sanitize::sanitize(&msg);
                     eprintln!(
                         "Error: {msg}{}",
@@ -131,18 +158,51 @@ fn raw(
             }
         }
     }
-    if ctx.json {
-        let doc = if several {
-            serde_json::Value::Object(json)
-        } else {
-            json.into_iter()
-                .next()
-                .map(|(_, v)| v)
-                .unwrap_or(serde_json::Value::Null)
-        };
-        render::json::emit(&doc)?;
+    if ctx.json && several {
+        render::json::emit(&serde_json::Value::Object(json))?;
+    } else if ctx.json {
+        render::emit_exact(&text)?;
     } else {
         render::emit(&text)?;
     }
     Ok(exit)
+}
+
+/// upsc's test for its second argument: a variable name has a dot and is no `ups@host` target
+/// (UPS names are ups.conf section names, which never carry a dot in practice).
+fn is_variable_name(arg: &str) -> bool {
+    arg.contains('.') && !arg.contains('@') && !arg.contains(':')
+}
+
+/// `status TARGET VAR`: upsc's one-value form. The value alone on stdout (`upsc -j`: as a JSON
+/// string); on failure `Error: <libupsclient text>` on stderr (and `{"error": …}` with --json)
+/// and exit 1, as upsc.
+async fn one_value(ctx: &Ctx, target: &str, var: &str) -> anyhow::Result<Exit> {
+    let t = parse_target(target)?;
+    let got = match ctx.connect(&t).await {
+        Ok(mut c) => {
+            let r = c.get_var(&t.ups, var).await;
+            let _ = c.logout().await;
+            r
+        }
+        Err(e) => Err(e),
+    };
+    match got {
+        Ok(value) => {
+            if ctx.json {
+                render::emit_exact(&render::upsc::value(&value))?;
+            } else {
+                render::emit(&format!("{value}\n"))?;
+            }
+            Ok(Exit::Ok)
+        }
+        Err(e) => {
+            let msg = probe::upsc_error_text(&e);
+            if ctx.json {
+                render::emit_exact(&render::upsc::error(&msg))?;
+            }
+            eprintln!("Error: {}", crate::render::sanitize::sanitize(&msg));
+            Ok(Exit::Warning)
+        }
+    }
 }

@@ -6,9 +6,11 @@ pub(crate) mod doctor;
 pub(crate) mod drill;
 pub(crate) mod episodes;
 pub(crate) mod json;
+pub(crate) mod perfdata;
 pub(crate) mod report;
 pub(crate) mod sanitize;
 pub(crate) mod text;
+pub(crate) mod upsc;
 pub(crate) mod watch;
 
 use std::io::Write;
@@ -19,8 +21,8 @@ pub(crate) fn emit(text: &str) -> std::io::Result<()> {
     emit_exact(&sanitize::sanitize(text))
 }
 
-/// Writes `text` to stdout as it is: JSON only (serde escapes control characters itself).
-fn emit_exact(text: &str) -> std::io::Result<()> {
+/// Writes `text` to stdout as it is: JSON only (serde and [`upsc`] escape control characters).
+pub(crate) fn emit_exact(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()

@@ -71,10 +71,14 @@ impl Serve {
 
     /// Same, with extra arguments.
     pub fn start_with(extra: &[&str]) -> Serve {
-        let dev = data_file(DEV);
+        Serve::start_dev(&data_file(DEV), extra)
+    }
+
+    /// Serves another dump as UPS `es`, with the admin user and extra arguments.
+    pub fn start_dev(dev: &Path, extra: &[&str]) -> Serve {
         let mut child = nutctl()
             .args(["serve", "--listen", "127.0.0.1:0", "--name", "es", "--dev"])
-            .arg(&dev)
+            .arg(dev)
             .args(["--user", ADMIN, "--password-env", PW_ENV])
             .args(extra)
             .stdout(Stdio::piped())
