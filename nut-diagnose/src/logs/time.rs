@@ -162,10 +162,13 @@ impl fmt::Display for Timestamp {
 
 /// All-digit string to a number (no sign, no spaces), at most 18 digits.
 pub(crate) fn digits(s: &str) -> Option<u64> {
-    if s.is_empty() || s.len() > 18 || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if s.is_empty() || s.len() > 18 {
         return None;
     }
-    s.parse().ok()
+    // At most 18 digits never overflow a u64; one pass checks and accumulates.
+    s.bytes().try_fold(0u64, |v, b| {
+        b.is_ascii_digit().then(|| v * 10 + u64::from(b - b'0'))
+    })
 }
 
 /// Fraction digits (1–9) to microseconds.
