@@ -112,13 +112,17 @@ pub(crate) fn parse_json(s: &str) -> Result<LogEvent<'_>, LineError> {
 /// One `-o export` field line: `MESSAGE=…` is the message; any other `FIELD=value` (upper-case name)
 /// is the entry's structure, read as a marker.
 pub(crate) fn export_field(s: &str) -> Option<LogEvent<'_>> {
-    let (key, value) = s.split_once('=')?;
-    if key.is_empty()
-        || !key
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-        || !key.starts_with(|c: char| c.is_ascii_uppercase() || c == '_')
-    {
+    // The key is the run of `A-Z0-9_` at the start, and `=` must follow it: no scan of the whole
+    // line for a `=` when it starts like any other line.
+    let n = s
+        .bytes()
+        .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+        .count();
+    if s.as_bytes().get(n) != Some(&b'=') {
+        return None;
+    }
+    let (key, value) = (s.get(..n)?, s.get(n + 1..)?);
+    if key.is_empty() || !key.starts_with(|c: char| c.is_ascii_uppercase() || c == '_') {
         return None;
     }
     if key == "MESSAGE" {

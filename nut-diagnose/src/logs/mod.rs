@@ -235,8 +235,11 @@ fn parse_str(s: &str) -> Result<LogEvent<'_>, LineError> {
         let inner = prefix::strip_priority(rest);
         // Cheap shape check first: an inner stamp starts with a digit, or is `Mmm dd`.
         let maybe_stamp = inner.starts_with(|c: char| c.is_ascii_digit() || c == ' ')
-            || inner.split_once(' ').is_some_and(|(w, r)| {
-                w.len() <= 6 && r.trim_start().starts_with(|c: char| c.is_ascii_digit())
+            || time::space(inner).is_some_and(|w| {
+                w <= 6
+                    && inner
+                        .get(w + 1..)
+                        .is_some_and(|r| r.trim_start().starts_with(|c: char| c.is_ascii_digit()))
             });
         let inner_stamp = if maybe_stamp {
             time::relative(inner)

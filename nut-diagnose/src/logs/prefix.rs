@@ -3,7 +3,7 @@
 //! shapes, or failing that a NUT program's name anywhere in the line.
 
 use super::ident::is_nut_ident;
-use super::time::digits;
+use super::time::{digits, space};
 
 /// The header found before a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +69,7 @@ fn grep_prefix(s: &str) -> Option<&str> {
 
 /// `service-name  | rest` (docker compose logs; also `name_1 |`).
 fn compose_prefix(s: &str) -> Option<&str> {
-    let end = s.find(' ')?;
+    let end = space(s)?;
     let name = s.get(..end)?;
     if name.is_empty()
         || name.len() > 64
@@ -136,7 +136,7 @@ pub(crate) fn header(s: &str, stamped: bool) -> Option<Header<'_>> {
         let skip = rest.len() - rest.trim_start_matches(' ').len();
         let start = pos + skip;
         let w = s.get(start..)?;
-        let end = w.find(' ').unwrap_or(w.len());
+        let end = space(w).unwrap_or(w.len());
         let word = w.get(..end)?;
         if word.is_empty() {
             break;

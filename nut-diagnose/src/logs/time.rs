@@ -162,10 +162,13 @@ impl fmt::Display for Timestamp {
 
 /// All-digit string to a number (no sign, no spaces), at most 18 digits.
 pub(crate) fn digits(s: &str) -> Option<u64> {
-    if s.is_empty() || s.len() > 18 || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if s.is_empty() || s.len() > 18 {
         return None;
     }
-    s.parse().ok()
+    // At most 18 digits never overflow a u64; one pass checks and accumulates.
+    s.bytes().try_fold(0u64, |v, b| {
+        b.is_ascii_digit().then(|| v * 10 + u64::from(b - b'0'))
+    })
 }
 
 /// Fraction digits (1–9) to microseconds.
@@ -281,10 +284,16 @@ fn parse_clock(s: &str) -> Option<i64> {
     Some(((h * 60 + m) * 60 + sec) * 1_000_000 + frac)
 }
 
+/// Where the first space of `s` is: `s.find(' ')` with memchr's vectorised search (`str::find` of a
+/// `char` walks the bytes one by one, and every line is split at spaces many times).
+pub(crate) fn space(s: &str) -> Option<usize> {
+    memchr::memchr(b' ', s.as_bytes())
+}
+
 /// Splits off the first space-separated word (and the spaces after it).
 fn word(s: &str) -> Option<(&str, &str)> {
     let s = s.trim_start_matches(' ');
-    let end = s.find(' ').unwrap_or(s.len());
+    let end = space(s).unwrap_or(s.len());
     let (w, rest) = s.split_at(end);
     (!w.is_empty()).then(|| (w, rest.trim_start_matches(' ')))
 }
@@ -292,6 +301,9 @@ fn word(s: &str) -> Option<(&str, &str)> {
 /// `Mmm dd HH:MM:SS[.f] ` (day space-padded, month possibly localized) at the start of a syslog /
 /// `-o short` / `-o short-precise` line. Also `dd Mmm HH:MM:SS` (some localized rsyslog templates).
 pub(crate) fn syslog(s: &str) -> Option<(Timestamp, &str)> {
+    if let Some(fast) = syslog_fixed(s) {
+        return Some(fast);
+    }
     let (a, rest) = word(s)?;
     let (b, rest) = word(rest)?;
     let (month0, day) = match (month_of(a), digits(b.strip_suffix('.').unwrap_or(b))) {
@@ -312,6 +324,47 @@ pub(crate) fn syslog(s: &str) -> Option<(Timestamp, &str)> {
             micros,
         },
         rest,
+    ))
+}
+
+/// [`syslog`] for its most common shape, byte by byte: `Mmm dd HH:MM:SS ` with an English month and
+/// the day space- or zero-padded. Gives exactly what the general path gives for such a stamp, and
+/// `None` (the general path decides) for anything else.
+fn syslog_fixed(s: &str) -> Option<(Timestamp, &str)> {
+    let b = s.as_bytes();
+    let d = |i: usize| -> Option<i64> {
+        let c = *b.get(i)?;
+        c.is_ascii_digit().then(|| i64::from(c - b'0'))
+    };
+    if b.get(3) != Some(&b' ')
+        || b.get(6) != Some(&b' ')
+        || b.get(9) != Some(&b':')
+        || b.get(12) != Some(&b':')
+        || b.get(15) != Some(&b' ')
+    {
+        return None;
+    }
+    let month0 = MONTHS
+        .iter()
+        .position(|m| Some(m.as_bytes()) == b.get(..3))?;
+    let tens = if b.get(4) == Some(&b' ') { 0 } else { d(4)? };
+    let day = tens * 10 + d(5)?;
+    let (h, m, sec) = (
+        d(7)? * 10 + d(8)?,
+        d(10)? * 10 + d(11)?,
+        d(13)? * 10 + d(14)?,
+    );
+    if day == 0 || day > days_in_month(month0, true) || h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    let before = *DAYS_BEFORE.get(month0)?;
+    let micros = (before + day - 1) * DAY_MICROS + ((h * 60 + m) * 60 + sec) * 1_000_000;
+    Some((
+        Timestamp {
+            clock: Clock::Yearless,
+            micros,
+        },
+        s.get(16..)?.trim_start_matches(' '),
     ))
 }
 
@@ -366,10 +419,7 @@ pub(crate) fn iso(s: &str) -> Option<(Timestamp, &str)> {
     }
     // The stamp ends at the first space after the time (or at the end of the line).
     let time_start = 11;
-    let end = s
-        .get(time_start..)?
-        .find(' ')
-        .map_or(s.len(), |i| i + time_start);
+    let end = space(s.get(time_start..)?).map_or(s.len(), |i| i + time_start);
     let stamp = s.get(..end)?;
     let rest = s.get(end..)?.trim_start_matches(' ');
     if let Some(t) = iso_fast(stamp) {
@@ -461,7 +511,7 @@ pub(crate) fn time_of_day(s: &str) -> Option<(Timestamp, &str)> {
     let (stamp, rest) = match s.strip_prefix('[') {
         Some(r) => r.split_once(']')?,
         None => {
-            let end = s.find(' ')?;
+            let end = space(s)?;
             (s.get(..end)?, s.get(end..)?)
         }
     };
@@ -479,7 +529,10 @@ pub(crate) fn time_of_day(s: &str) -> Option<(Timestamp, &str)> {
 pub(crate) fn epoch(s: &str) -> Option<(Timestamp, &str)> {
     let (stamp, rest) = match s.strip_prefix('[') {
         Some(r) => r.split_once(']')?,
-        None => s.split_once(' ')?,
+        None => {
+            let end = space(s)?;
+            (s.get(..end)?, s.get(end + 1..)?)
+        }
     };
     let (secs, frac) = match stamp.split_once('.') {
         Some((a, f)) => (a, frac_micros(f)?),
