@@ -427,9 +427,15 @@ impl Lab {
             self.upsd = Some(self.spawn(UPSD, &[], "upsd.log")?);
         }
         for ups in &self.names {
+            // dummy-ups publishes its file line by line: wait for the status and for the last
+            // variable the file sets before its first TIMER, so a test never sees half a dump.
+            let last = last_dump_var(&self.etc_dir().join(format!("{ups}.dev")));
             let ok = wait_for(READY, || {
                 matches!(self.raw(&format!("GET VAR {ups} ups.status")),
                     Ok(l) if l.starts_with("VAR ") && !l.ends_with("\"WAIT\""))
+                    && last.as_deref().map_or(true, |v| {
+                        matches!(self.raw(&format!("GET VAR {ups} {v}")), Ok(l) if l.starts_with("VAR "))
+                    })
             });
             if ok.is_none() {
                 return Err(std::io::Error::other(format!(
@@ -719,9 +725,42 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
+/// The last variable a dummy-ups dump sets before its first `TIMER` line (what the driver
+/// publishes last at start-up); `None` when the file cannot be read or sets none.
+fn last_dump_var(dev: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dev).ok()?;
+    text.lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("TIMER"))
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once(':').map(|(name, _)| name.trim()))
+        .filter(|n| {
+            !n.is_empty()
+                && n.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+        })
+        .last()
+        .map(str::to_string)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_last_variable_before_the_first_timer() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.dev");
+        std::fs::write(
+            &p,
+            "# c: d\nups.status: OL\noutlet.desc: Main Outlet\nTIMER 5\nups.status: OB\n",
+        )
+        .unwrap();
+        assert_eq!(last_dump_var(&p).as_deref(), Some("outlet.desc"));
+        std::fs::write(&p, "# only a comment: here\n").unwrap();
+        assert_eq!(last_dump_var(&p), None);
+        assert_eq!(last_dump_var(&d.path().join("missing.dev")), None);
+    }
 
     #[test]
     fn closed_port_refuses_and_stays_reserved() {
