@@ -726,7 +726,8 @@ fn is_root() -> bool {
 }
 
 /// The last variable a dummy-ups dump sets before its first `TIMER` line (what the driver
-/// publishes last at start-up); `None` when the file cannot be read or sets none.
+/// publishes last at start-up), `driver.*` aside (dummy-ups sets those itself); `None` when the
+/// file cannot be read or sets none.
 fn last_dump_var(dev: &Path) -> Option<String> {
     let text = std::fs::read_to_string(dev).ok()?;
     text.lines()
@@ -734,6 +735,8 @@ fn last_dump_var(dev: &Path) -> Option<String> {
         .take_while(|l| !l.starts_with("TIMER"))
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| l.split_once(':').map(|(name, _)| name.trim()))
+        // dummy-ups sets driver.* itself and ignores the file's
+        .filter(|n| !n.starts_with("driver."))
         .filter(|n| {
             !n.is_empty()
                 && n.bytes()
@@ -753,7 +756,7 @@ mod tests {
         let p = d.path().join("x.dev");
         std::fs::write(
             &p,
-            "# c: d\nups.status: OL\noutlet.desc: Main Outlet\nTIMER 5\nups.status: OB\n",
+            "# c: d\nups.status: OL\noutlet.desc: Main Outlet\ndriver.version: x\nTIMER 5\nups.status: OB\n",
         )
         .unwrap();
         assert_eq!(last_dump_var(&p).as_deref(), Some("outlet.desc"));
