@@ -135,25 +135,16 @@ pub fn mode(facts: &Facts, c: &HostConfig) -> Vec<Finding> {
                 );
             }
             if configured {
-                let mut f = Finding::new(
-                    "mode.none-configured",
-                    Severity::Critical,
-                    "MODE=none, yet UPSes and monitors are configured",
-                    "With MODE=none nothing starts at boot: the configured UPS is not watched and this host will not shut down on a power failure.",
-                    "Set MODE in nut.conf to what the files describe (netserver or standalone with ups.conf sections, netclient with only MONITOR lines).",
-                )
-                .with(mode_ev(c));
-                if let Some(u) = upses.first() {
-                    f = f.with(cfg("ups.conf", 0, format!("[{u}]")));
-                }
-                if let Some(mo) = monitors.first() {
-                    f = f.with(cfg(
-                        "upsmon.conf",
-                        mo.line,
-                        format!("MONITOR {}", mo.target),
-                    ));
-                }
-                out.push(f);
+                out.push(with_configured(
+                    Finding::new(
+                        "mode.none-configured",
+                        Severity::Critical,
+                        "MODE=none, yet UPSes and monitors are configured",
+                        "With MODE=none nothing starts at boot: the configured UPS is not watched and this host will not shut down on a power failure.",
+                        "Set MODE in nut.conf to what the files describe (netserver or standalone with ups.conf sections, netclient with only MONITOR lines).",
+                    )
+                    .with(mode_ev(c)),
+                ));
             }
         }
         Mode::Netclient => {
