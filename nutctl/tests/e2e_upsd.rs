@@ -9,12 +9,38 @@ use std::time::Duration;
 use common::*;
 use nut_lab::{wait_for, Lab, LabConfig, ADMIN as LAB_ADMIN, MON};
 
-fn start() -> Option<Lab> {
+/// One lab at a time in this file: ten real upsd + dummy-ups pairs at once, with the nutctl and upsc
+/// processes of each, on two cores made the real tools miss their time now and then (upsc exit 1, a
+/// SET published late).
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A lab and this test's turn (the lab is dropped first).
+struct SerialLab {
+    lab: Lab,
+    _turn: std::sync::MutexGuard<'static, ()>,
+}
+
+impl std::ops::Deref for SerialLab {
+    type Target = Lab;
+    fn deref(&self) -> &Lab {
+        &self.lab
+    }
+}
+
+impl std::ops::DerefMut for SerialLab {
+    fn deref_mut(&mut self) -> &mut Lab {
+        &mut self.lab
+    }
+}
+
+fn start() -> Option<SerialLab> {
+    let turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     Lab::start(
         LabConfig::new()
             .prefix("nutctl-lab.")
             .dev_file(data_file(DEV)),
     )
+    .map(|lab| SerialLab { lab, _turn: turn })
 }
 
 fn target(lab: &Lab) -> String {
@@ -57,7 +83,7 @@ fn raw_is_byte_for_byte_upsc() {
         .env("NUT_QUIET_INIT_SSL", "true")
         .output()
         .expect("upsc is installed with NUT");
-    assert_eq!(upsc.status.code(), Some(0));
+    assert_eq!(upsc.status.code(), Some(0), "upsc: {}", stderr(&upsc));
     assert!(!ours.stdout.is_empty());
     assert_eq!(stdout(&ours), stdout(&upsc), "nutctl --raw and upsc differ");
     // The same for a single error: both fail with the same text when the UPS is unknown.
