@@ -30,7 +30,10 @@
 //!   kept losslessly as [`FileKind::Other`].
 // No panic site reachable from input: every unwrap/expect/panic of this crate is in a test module
 // (checked here, so a new one outside tests fails clippy -D warnings).
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 #![deny(missing_docs)]
 
 pub mod dir;

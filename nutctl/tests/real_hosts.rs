@@ -9,6 +9,8 @@
 //! minute on an idle machine (two boots of ~4 s, upsmon's 5 s polls, the client's reconnects).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod hosts;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -16,25 +18,13 @@ use nut_lab::host::{hosts_available, running_hosts, Host};
 use nut_lab::wait_for;
 use serde_json::Value;
 
+use hosts::{boot, findings, has, logged_in, sh, write};
+
 const NET: &str = "10.77.0";
 const MASTER_IP: &str = "10.77.0.1";
 const CLIENT_IP: &str = "10.77.0.2";
 
 const DEV: &str = "ups.status: OL\nbattery.charge: 100\nbattery.runtime: 1800\nups.delay.shutdown: 20\nups.load: 20\ndevice.model: Lab UPS\n";
-
-/// Boots a host that sees the binary under test at its path (bind-mounted when it lives on another
-/// filesystem than the overlay's root).
-fn boot(name: &str, etc: &Path) -> Host {
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_nutctl"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    Host::boot_sharing(name, Some(etc), &[bin_dir]).unwrap_or_else(|e| panic!("{name} boots: {e}"))
-}
-
-fn write(dir: &Path, name: &str, text: &str) {
-    std::fs::write(dir.join(name), text).unwrap();
-}
 
 fn master_etc(dir: &Path) {
     write(dir, "nut.conf", "MODE=netserver\n");
@@ -88,27 +78,6 @@ fn drill(h: &Host, extra: &str) -> Value {
         .unwrap_or_else(|e| panic!("{}: drill JSON: {e}\n{}\n{}", h.name(), r.stdout, r.stderr))
 }
 
-fn findings(v: &Value) -> Vec<(String, String, String)> {
-    v["report"]["findings"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|f| {
-                    (
-                        f["id"].as_str().unwrap_or("").to_string(),
-                        f["severity"].as_str().unwrap_or("").to_string(),
-                        f["subject"].as_str().unwrap_or("").to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn has(v: &Value, id: &str) -> bool {
-    findings(v).iter().any(|f| f.0 == id)
-}
-
 fn severity(v: &Value, id: &str) -> Option<String> {
     findings(v).into_iter().find(|f| f.0 == id).map(|f| f.1)
 }
@@ -127,25 +96,6 @@ fn doctor_until(h: &Host, limit: Duration, pred: impl Fn(&Value) -> bool) -> Val
         findings(&last)
     );
     last
-}
-
-fn sh(h: &Host, cmd: &str) {
-    let r = h.run(cmd);
-    assert!(
-        r.ok(),
-        "{}: `{cmd}` failed: {}{}",
-        h.name(),
-        r.stdout,
-        r.stderr
-    );
-}
-
-fn logged_in(master: &Host, who: &str) -> bool {
-    master
-        .run("upsc -c ups@localhost 2>/dev/null")
-        .stdout
-        .lines()
-        .any(|l| l.trim() == who)
 }
 
 #[test]

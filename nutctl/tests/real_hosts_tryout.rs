@@ -11,6 +11,8 @@
 //! upsmon's 2 s polls, a driver restart).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod hosts;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -18,19 +20,9 @@ use nut_lab::host::{hosts_available, running_hosts, Host, Run};
 use nut_lab::wait_for;
 use serde_json::Value;
 
+use hosts::{boot, findings, has, logged_in, sh, write};
+
 const DEV: &str = "ups.status: OL\nbattery.charge: 100\nbattery.runtime: 1800\nups.delay.shutdown: 20\nups.load: 20\n";
-
-fn boot(name: &str, etc: &Path) -> Host {
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_nutctl"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    Host::boot_sharing(name, Some(etc), &[bin_dir]).unwrap_or_else(|e| panic!("{name} boots: {e}"))
-}
-
-fn write(dir: &Path, name: &str, text: &str) {
-    std::fs::write(dir.join(name), text).unwrap();
-}
 
 fn master_etc(dir: &Path) {
     write(dir, "nut.conf", "MODE=netserver\n");
@@ -84,35 +76,6 @@ fn json(h: &Host, pre: &str, args: &str) -> Value {
     })
 }
 
-fn findings(v: &Value) -> Vec<(String, String, String)> {
-    v["report"]["findings"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|f| {
-                    (
-                        f["id"].as_str().unwrap_or("").to_string(),
-                        f["severity"].as_str().unwrap_or("").to_string(),
-                        f["subject"].as_str().unwrap_or("").to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn has(v: &Value, id: &str) -> bool {
-    findings(v).iter().any(|f| f.0 == id)
-}
-
-fn logged_in(master: &Host, who: &str) -> bool {
-    master
-        .run("upsc -c ups@localhost 2>/dev/null")
-        .stdout
-        .lines()
-        .any(|l| l.trim() == who)
-}
-
 fn drill_links(d: &Value) -> Vec<(String, Value)> {
     d["drills"][0]["links"]
         .as_array()
@@ -120,11 +83,6 @@ fn drill_links(d: &Value) -> Vec<(String, Value)> {
         .iter()
         .map(|l| (l["id"].as_str().unwrap().to_string(), l["ok"].clone()))
         .collect()
-}
-
-fn sh(h: &Host, cmd: &str) {
-    let r = h.run(cmd);
-    assert!(r.ok(), "{}: `{cmd}`: {}{}", h.name(), r.stdout, r.stderr);
 }
 
 #[test]
