@@ -128,7 +128,7 @@ async fn doctor_part(ctx: &Ctx, color: bool) -> anyhow::Result<nut_diagnose::Rep
              this is what `nutctl doctor` says there:\n",
             bold("part 4: `nutctl doctor` on a misconfigured client", color)
         );
-        let text = render::doctor::doctor_text(&report, &[], color);
+        let text = render::doctor::doctor_text(&report, &[], &[], color);
         for l in text.lines() {
             out.push_str(&format!("  | {l}\n"));
         }

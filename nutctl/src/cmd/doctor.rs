@@ -72,7 +72,17 @@ pub(crate) async fn doctor(ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<Exit> 
             exit_code: exit.code(),
         })?;
     } else {
-        render::emit(&doctor_text(&report, &facts.unavailable, ctx.color))?;
+        let unread = facts
+            .config
+            .as_ref()
+            .map(|c| c.unread_ups_files())
+            .unwrap_or_default();
+        render::emit(&doctor_text(
+            &report,
+            &facts.unavailable,
+            &unread,
+            ctx.color,
+        ))?;
     }
     Ok(exit)
 }

@@ -30,7 +30,16 @@ fn verdict_line(report: &Report, color: bool) -> String {
 }
 
 /// The doctor's text report: verdict, findings by severity, the map, the timeline, the gaps.
-pub(crate) fn doctor_text(report: &Report, unavailable: &[String], color: bool) -> String {
+/// `unread_ups_files`: the files naming UPSes that could not be read ([`HostConfig::unread_ups_files`],
+/// as `map` uses it): an empty map is then "not known", never "no UPS".
+///
+/// [`HostConfig::unread_ups_files`]: nut_diagnose::config::HostConfig::unread_ups_files
+pub(crate) fn doctor_text(
+    report: &Report,
+    unavailable: &[String],
+    unread_ups_files: &[String],
+    color: bool,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", verdict_line(report, color));
     let v = &report.verdict;
@@ -62,16 +71,12 @@ pub(crate) fn doctor_text(report: &Report, unavailable: &[String], color: bool) 
         findings_text(&mut out, &these, Severity::Ok, color, "  ");
     }
     let _ = writeln!(out, "\n{}", bold("Authority map", color));
-    // the files that name UPSes and could not be read: an empty map is then "not known"
-    let unread: Vec<String> = report
-        .findings
-        .iter()
-        .filter(|f| f.id == "config.file-unreadable")
-        .filter_map(|f| f.subject.clone())
-        .filter(|s| s == "upsmon.conf" || s == "ups.conf")
-        .collect();
-    if report.map.upses.is_empty() && !unread.is_empty() {
-        let _ = writeln!(out, "  (not known: could not read {})", unread.join(", "));
+    if report.map.upses.is_empty() && !unread_ups_files.is_empty() {
+        let _ = writeln!(
+            out,
+            "  (not known: could not read {})",
+            unread_ups_files.join(", ")
+        );
     } else if report.map.upses.is_empty() {
         let _ = writeln!(out, "  (no UPS in the configuration)");
     } else {
