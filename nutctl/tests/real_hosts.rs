@@ -18,34 +18,13 @@ use nut_lab::host::{hosts_available, running_hosts, Host};
 use nut_lab::wait_for;
 use serde_json::Value;
 
-use hosts::{boot, findings, has, logged_in, sh, write};
+use hosts::{boot, findings, has, logged_in, master_etc, sh, write};
 
 const NET: &str = "10.77.0";
 const MASTER_IP: &str = "10.77.0.1";
 const CLIENT_IP: &str = "10.77.0.2";
 
 const DEV: &str = "ups.status: OL\nbattery.charge: 100\nbattery.runtime: 1800\nups.delay.shutdown: 20\nups.load: 20\ndevice.model: Lab UPS\n";
-
-fn master_etc(dir: &Path) {
-    write(dir, "nut.conf", "MODE=netserver\n");
-    write(
-        dir,
-        "ups.conf",
-        "[ups]\n driver = dummy-ups\n port = ups.dev\n desc = \"lab\"\n",
-    );
-    write(dir, "ups.dev", DEV);
-    write(dir, "upsd.conf", "LISTEN 0.0.0.0 3493\n");
-    write(
-        dir,
-        "upsd.users",
-        "[mon]\n password = monpw\n upsmon primary\n[remote]\n password = rpw\n upsmon secondary\n",
-    );
-    write(
-        dir,
-        "upsmon.conf",
-        "MONITOR ups@localhost 1 mon monpw primary\nSHUTDOWNCMD \"/sbin/shutdown -h +0\"\nPOWERDOWNFLAG /etc/killpower\nPOLLFREQ 2\nPOLLFREQALERT 2\nHOSTSYNC 10\nFINALDELAY 2\n",
-    );
-}
 
 fn client_upsmon(role: &str, password: &str) -> String {
     format!(
@@ -107,7 +86,7 @@ fn master_and_client_over_a_cable() {
     let (me, ce) = (etc.path().join("master"), etc.path().join("client"));
     std::fs::create_dir_all(&me).unwrap();
     std::fs::create_dir_all(&ce).unwrap();
-    master_etc(&me);
+    master_etc(&me, DEV);
     client_etc(&ce);
     let master = boot("rh-master", &me);
     let client = boot("rh-client", &ce);
@@ -426,7 +405,7 @@ fn drill_fsd_powers_the_client_off_before_the_master() {
     let (me, ce) = (etc.path().join("master"), etc.path().join("client"));
     std::fs::create_dir_all(&me).unwrap();
     std::fs::create_dir_all(&ce).unwrap();
-    master_etc(&me);
+    master_etc(&me, DEV);
     // the master waits long enough for the drill to watch the client go
     let upsmon = std::fs::read_to_string(me.join("upsmon.conf")).unwrap();
     write(

@@ -20,30 +20,9 @@ use nut_lab::host::{hosts_available, running_hosts, Host, Run};
 use nut_lab::wait_for;
 use serde_json::Value;
 
-use hosts::{boot, findings, has, logged_in, sh, write};
+use hosts::{boot, findings, has, logged_in, master_etc, sh, write};
 
 const DEV: &str = "ups.status: OL\nbattery.charge: 100\nbattery.runtime: 1800\nups.delay.shutdown: 20\nups.load: 20\n";
-
-fn master_etc(dir: &Path) {
-    write(dir, "nut.conf", "MODE=netserver\n");
-    write(
-        dir,
-        "ups.conf",
-        "[ups]\n driver = dummy-ups\n port = ups.dev\n desc = \"lab\"\n",
-    );
-    write(dir, "ups.dev", DEV);
-    write(dir, "upsd.conf", "LISTEN 0.0.0.0 3493\n");
-    write(
-        dir,
-        "upsd.users",
-        "[mon]\n password = monpw\n upsmon primary\n[remote]\n password = rpw\n upsmon secondary\n",
-    );
-    write(
-        dir,
-        "upsmon.conf",
-        "MONITOR ups@localhost 1 mon monpw primary\nSHUTDOWNCMD \"/sbin/shutdown -h +0\"\nPOWERDOWNFLAG /etc/killpower\nPOLLFREQ 2\nPOLLFREQALERT 2\nHOSTSYNC 10\nFINALDELAY 2\n",
-    );
-}
 
 fn client_etc(dir: &Path, server: &str) {
     write(dir, "nut.conf", "MODE=netclient\n");
@@ -97,7 +76,7 @@ fn two_clients_a_normal_user_a_loopback_upsd_and_a_missing_device() {
         p
     };
     let (me, c1, c2) = (dir("m"), dir("c1"), dir("c2"));
-    master_etc(&me);
+    master_etc(&me, DEV);
     client_etc(&c1, "10.81.0.1");
     client_etc(&c2, "10.81.1.1");
     let master = boot("tm", &me);
@@ -304,7 +283,7 @@ fn a_standalone_host_with_the_old_master_word() {
         return;
     }
     let etc = tempfile::tempdir().unwrap();
-    master_etc(etc.path());
+    master_etc(etc.path(), DEV);
     write(etc.path(), "nut.conf", "MODE=standalone\n");
     write(etc.path(), "upsd.conf", "LISTEN 127.0.0.1 3493\n");
     let upsmon = std::fs::read_to_string(etc.path().join("upsmon.conf")).unwrap();

@@ -60,3 +60,26 @@ pub fn sh(h: &Host, cmd: &str) {
         r.stderr
     );
 }
+
+/// A master's /etc/nut: MODE=netserver, one dummy-ups UPS `ups` replaying `dev`, upsd on every
+/// address, `mon` (primary, local) and `remote` (secondary) accounts, upsmon as primary.
+pub fn master_etc(dir: &Path, dev: &str) {
+    write(dir, "nut.conf", "MODE=netserver\n");
+    write(
+        dir,
+        "ups.conf",
+        "[ups]\n driver = dummy-ups\n port = ups.dev\n desc = \"lab\"\n",
+    );
+    write(dir, "ups.dev", dev);
+    write(dir, "upsd.conf", "LISTEN 0.0.0.0 3493\n");
+    write(
+        dir,
+        "upsd.users",
+        "[mon]\n password = monpw\n upsmon primary\n[remote]\n password = rpw\n upsmon secondary\n",
+    );
+    write(
+        dir,
+        "upsmon.conf",
+        "MONITOR ups@localhost 1 mon monpw primary\nSHUTDOWNCMD \"/sbin/shutdown -h +0\"\nPOWERDOWNFLAG /etc/killpower\nPOLLFREQ 2\nPOLLFREQALERT 2\nHOSTSYNC 10\nFINALDELAY 2\n",
+    );
+}
