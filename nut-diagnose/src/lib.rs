@@ -9,6 +9,8 @@
 //! - [`timeline`]: log events → episodes (comms lost → established, on battery → on line, shutdown).
 //! - [`watch`]: transitions between two observations of a UPS, for live views (`nutctl watch`).
 //! - [`rules`]: pure functions `Facts → Vec<Finding>`, one family per file.
+//! - [`fleet`]: many servers and UPSes polled together (`nutctl exporter`): targets, the poller,
+//!   snapshots with each UPS's status and threshold judgement.
 //! - [`finding`]: [`Finding`] (stable id, severity, evidence, action) and [`Verdict`].
 //! - [`config`]: the host's configuration as facts (from nut-config's typed views; passwords redacted).
 //! - [`map`]: the authority map (UPS → primary → secondaries → power cut) and its text/Mermaid/DOT forms.
@@ -40,6 +42,7 @@ pub mod config;
 pub mod drill;
 pub mod facts;
 pub mod finding;
+pub mod fleet;
 pub mod knowledge;
 pub mod logs;
 pub mod map;

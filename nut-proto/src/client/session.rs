@@ -348,6 +348,53 @@ impl Client {
         Ok(out)
     }
 
+    /// `LIST VAR` for many UPSes in one round trip (per [`PIPELINE_BATCH`] UPSes): the requests are
+    /// written together and the lists read in order. One entry per UPS, in order: its variables, or
+    /// that UPS's server error (`DATA-STALE`, `UNKNOWN-UPS` …), which leaves the stream in step. The
+    /// outer error is for failures that end the exchange (timeout, protocol, I/O); each batch runs
+    /// under the request timeout.
+    pub async fn list_vars_pipelined(
+        &mut self,
+        upses: &[&str],
+    ) -> Result<Vec<Result<Vec<Variable>, ClientError>>, ClientError> {
+        let mut out = Vec::with_capacity(upses.len());
+        for batch in upses.chunks(PIPELINE_BATCH) {
+            self.conn.check_ready()?;
+            self.wbuf.clear();
+            for ups in batch {
+                Command::ListVar { ups }.encode(&mut self.wbuf)?;
+            }
+            let after = self.conn.opts.request_timeout;
+            let max = self.conn.opts.max_line;
+            let max_items = self.conn.opts.max_list_items;
+            let conn = &mut self.conn;
+            let wbuf = &self.wbuf;
+            let out_ref = &mut out;
+            let fut = async move {
+                conn.send(wbuf).await?;
+                for ups in batch {
+                    let header = ListHeader::new(reply::ListKind::Var, Some(ups), None);
+                    let mut item = |r: Reply<'_>| match r {
+                        Reply::Var { var, value, .. } => Some(Variable {
+                            name: var.to_string(),
+                            value: text(&value),
+                        }),
+                        _ => None,
+                    };
+                    match read_list(conn, &header, max, max_items, &mut item).await {
+                        Ok(vars) => out_ref.push(Ok(vars)),
+                        Err(e @ ClientError::Server { .. }) => out_ref.push(Err(e)),
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(())
+            };
+            let r = tokio::time::timeout(after, fut).await;
+            self.conn.finish("LIST VAR (pipelined)", r)?;
+        }
+        Ok(out)
+    }
+
     // ----- authentication and control ------------------------------------------------------------
 
     /// `USERNAME <name>`. upsd does not check it until an action needs it.
