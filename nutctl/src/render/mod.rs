@@ -5,6 +5,7 @@
 pub(crate) mod doctor;
 pub(crate) mod drill;
 pub(crate) mod episodes;
+pub(crate) mod html;
 pub(crate) mod json;
 pub(crate) mod perfdata;
 pub(crate) mod report;

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use nut_diagnose::facts::Snapshot;
 use nut_diagnose::knowledge::{status as status_table, Thresholds};
 use nut_diagnose::rules::{self, reality_check, Assessment, MetricJudgement};
 use nut_diagnose::{Finding, Severity, Verdict};
@@ -107,14 +108,7 @@ pub(crate) fn assess(
             })
             .collect(),
     });
-    let model = ["device", "ups"].iter().find_map(|p| {
-        let mfr = snap.get(&format!("{p}.mfr"));
-        let model = snap.get(&format!("{p}.model"))?;
-        Some(match mfr {
-            Some(m) if !model.starts_with(m) => format!("{m} {model}"),
-            _ => model.to_string(),
-        })
-    });
+    let model = model_of(&snap);
     UpsReport {
         target: target.to_string(),
         severity: Verdict::of(&findings).worst,
@@ -125,4 +119,17 @@ pub(crate) fn assess(
         findings,
         variables: keep_vars.then(|| snap.vars.clone()),
     }
+}
+
+/// `device.mfr` + `device.model` (else `ups.mfr` + `ups.model`), the maker left out when the model
+/// already starts with it: the heading of a UPS in `status` and on the exporter's page.
+pub(crate) fn model_of(snap: &Snapshot) -> Option<String> {
+    ["device", "ups"].iter().find_map(|p| {
+        let mfr = snap.get(&format!("{p}.mfr"));
+        let model = snap.get(&format!("{p}.model"))?;
+        Some(match mfr {
+            Some(m) if !model.starts_with(m) => format!("{m} {model}"),
+            _ => model.to_string(),
+        })
+    })
 }
