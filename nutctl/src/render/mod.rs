@@ -7,6 +7,7 @@ pub(crate) mod drill;
 pub(crate) mod episodes;
 pub(crate) mod json;
 pub(crate) mod perfdata;
+pub(crate) mod prometheus;
 pub(crate) mod report;
 pub(crate) mod sanitize;
 pub(crate) mod text;
