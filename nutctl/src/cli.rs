@@ -262,6 +262,18 @@ pub(crate) enum Command {
   nutctl map --host nas=/srv/cfg/nas --host pc1=/srv/cfg/pc1 --format mermaid
   nutctl map --confdir ./nas --confdir ./pc1 --format dot | dot -Tsvg > map.svg")]
     Map(MapArgs),
+    /// A Prometheus exporter for every UPS of many NUT servers: /metrics (all targets) and
+    /// /ups_metrics?target=HOST:PORT (one target, for Prometheus' service discovery). `exporter
+    /// rules` prints alerting rules generated from the same status and threshold tables.
+    ///
+    /// TARGET is host[:port] (every UPS of that server, via LIST UPS) or ups@host[:port] (one UPS).
+    /// Each scrape polls every target concurrently, each within --timeout; connections are kept
+    /// between scrapes. Metric names: nutctl/README.md.
+    #[command(after_help = "Examples:
+  nutctl exporter localhost nas.local:3493 ups@10.0.0.5
+  nutctl exporter --targets /etc/nutctl/targets --listen 127.0.0.1:9199 --names druggeri
+  nutctl exporter rules > /etc/prometheus/rules/nut.yml")]
+    Exporter(crate::cmd::exporter::ExporterArgs),
     /// Print a shell completion script.
     #[command(after_help = "Example:\n  nutctl completions bash > /etc/bash_completion.d/nutctl")]
     Completions {

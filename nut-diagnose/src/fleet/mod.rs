@@ -30,6 +30,7 @@ use serde::Serialize;
 
 use crate::facts::Snapshot;
 use crate::finding::{Finding, Severity};
+use crate::knowledge::Thresholds;
 use crate::rules::Assessment;
 
 /// What a [`FleetTarget`] names.
@@ -212,6 +213,46 @@ impl UpsSnapshot {
             .map(|f| f.severity)
             .max()
             .unwrap_or(Severity::Ok)
+    }
+
+    /// A UPS's snapshot from its variables (`Ok`: name/value pairs as read) or the error that
+    /// stopped them being read, judged by the status and threshold tables ([`crate::rules::assess`]).
+    pub fn judge(
+        thresholds: &Thresholds,
+        target: Target,
+        description: Option<String>,
+        vars: Result<Vec<(String, String)>, String>,
+    ) -> UpsSnapshot {
+        let name = target.ups.clone();
+        match vars {
+            Ok(vars) => {
+                let snapshot = Snapshot::new(target, vars);
+                let flags = snapshot
+                    .get("ups.status")
+                    .map(status_flags)
+                    .unwrap_or_default();
+                let assessment = crate::rules::assess(&snapshot, thresholds);
+                UpsSnapshot {
+                    name,
+                    description,
+                    error: None,
+                    snapshot,
+                    flags,
+                    assessment,
+                }
+            }
+            Err(error) => UpsSnapshot {
+                name,
+                description,
+                error: Some(error),
+                snapshot: Snapshot::new(target, Vec::<(String, String)>::new()),
+                flags: Vec::new(),
+                assessment: Assessment {
+                    findings: Vec::new(),
+                    metrics: Vec::new(),
+                },
+            },
+        }
     }
 
     /// A numeric variable, when present and a number.

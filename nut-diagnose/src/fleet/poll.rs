@@ -12,14 +12,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, Instant};
 
-use nut_proto::client::{Client, ClientError, Options, UpsInfo, Variable};
+use nut_proto::client::{Client, ClientError, Options, UpsInfo};
 use nut_proto::{Secret, Target};
 
-use super::{status_flags, FleetSnapshot, FleetTarget, FleetTargetError, TargetKind};
+use super::{FleetSnapshot, FleetTarget, FleetTargetError, TargetKind};
 use super::{TargetSnapshot, UpsSnapshot};
-use crate::facts::Snapshot;
 use crate::knowledge::Thresholds;
-use crate::rules::{assess, reality_check, Assessment};
+use crate::rules::reality_check;
 
 /// Most targets polled on demand ([`Poller::poll_target`]) whose connections are kept; past it an
 /// on-demand target still works, with a connection of its own for that poll.
@@ -296,51 +295,13 @@ async fn read(
         .iter()
         .zip(vars)
         .map(|(info, vars)| {
-            ups_snapshot(
+            UpsSnapshot::judge(
                 &inner.thresholds,
                 Target::new(info.name.clone(), host, port),
                 (!single).then(|| info.description.clone()),
-                vars,
+                vars.map(|v| v.into_iter().map(|v| (v.name, v.value)).collect())
+                    .map_err(|e| e.to_string()),
             )
         })
         .collect())
-}
-
-/// One UPS's snapshot, judged by the status and threshold tables.
-pub(crate) fn ups_snapshot(
-    thresholds: &Thresholds,
-    target: Target,
-    description: Option<String>,
-    vars: Result<Vec<Variable>, ClientError>,
-) -> UpsSnapshot {
-    let name = target.ups.clone();
-    match vars {
-        Ok(vars) => {
-            let snapshot = Snapshot::new(target, vars.into_iter().map(|v| (v.name, v.value)));
-            let flags = snapshot
-                .get("ups.status")
-                .map(status_flags)
-                .unwrap_or_default();
-            let assessment = assess(&snapshot, thresholds);
-            UpsSnapshot {
-                name,
-                description,
-                error: None,
-                snapshot,
-                flags,
-                assessment,
-            }
-        }
-        Err(e) => UpsSnapshot {
-            name,
-            description,
-            error: Some(e.to_string()),
-            snapshot: Snapshot::new(target, Vec::<(String, String)>::new()),
-            flags: Vec::new(),
-            assessment: Assessment {
-                findings: Vec::new(),
-                metrics: Vec::new(),
-            },
-        },
-    }
 }

@@ -8,6 +8,7 @@ mod config;
 mod demo;
 mod doctor;
 mod drill;
+pub(crate) mod exporter;
 mod list;
 mod logs;
 mod manage;
@@ -55,6 +56,7 @@ pub(crate) async fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Exit
         Command::Drill(a) => drill::run(ctx, a).await,
         Command::Mode => doctor::mode(ctx).await,
         Command::Map(a) => doctor::map(ctx, a).await,
+        Command::Exporter(a) => exporter::run(ctx, a).await,
         Command::Completions { shell } => meta::completions(shell),
         Command::Man => meta::man(),
     }

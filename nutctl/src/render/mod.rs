@@ -8,6 +8,7 @@ pub(crate) mod episodes;
 pub(crate) mod html;
 pub(crate) mod json;
 pub(crate) mod perfdata;
+pub(crate) mod prometheus;
 pub(crate) mod report;
 pub(crate) mod sanitize;
 pub(crate) mod text;
