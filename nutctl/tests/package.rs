@@ -1,7 +1,8 @@
 //! The Debian package (`nutctl/packaging/build-deb.sh`, cargo-deb): built from the binary under test,
 //! its contents checked with `dpkg-deb`, then installed with `apt-get install ./nutctl_*.deb` into a
 //! throw-away real-systemd host (nut-lab's real-host lab), where the exporter's unit is checked
-//! (`systemd-analyze verify` / `security`), started with `systemctl` and scraped over loopback.
+//! (`systemd-analyze verify` / `security`), started with `systemctl` (its dynamic user, capabilities,
+//! seccomp and mount namespace read from /proc) and scraped over loopback with the host's curl.
 //!
 //! Why the debug binary: a release build of nutctl inside the test suite takes minutes on two cores.
 //! The package is made of the binary cargo already built for these tests (`CARGO_BIN_EXE_nutctl`),
@@ -13,14 +14,19 @@
 //! `CI=true`, where `.ci/run` installs them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod hosts;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use nut_lab::host::{hosts_available, running_hosts, Host};
+use nut_lab::wait_for;
 
 const UNIT: &str = "nutctl-exporter.service";
+/// The host's UPS (dummy-ups behind Debian's own nut-server units): on battery.
+const DEV: &str = "ups.status: OB DISCHRG\nbattery.charge: 80\nbattery.runtime: 1500\nups.load: 25\nups.delay.shutdown: 20\n";
 
 fn in_ci() -> bool {
     std::env::var("CI").as_deref() == Ok("true")
@@ -193,6 +199,16 @@ fn the_package_holds_binary_docs_completions_unit_and_conffiles() {
     );
 }
 
+/// The value of the first sample of `metric` (`name{`) whose labels hold every one of `labels`.
+fn sample(exposition: &str, metric: &str, labels: &[&str]) -> Option<f64> {
+    exposition
+        .lines()
+        .filter(|l| l.starts_with(metric))
+        .find(|l| labels.iter().all(|x| l.contains(x)))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
 /// `sh -c` in the host; panics with its output when it fails.
 fn sh(h: &Host, cmd: &str) -> String {
     let r = h.run(cmd);
@@ -207,7 +223,12 @@ fn the_package_installs_on_a_real_systemd_host() {
         return;
     }
     let dir = deb.parent().unwrap().to_path_buf();
-    let host = Host::boot_sharing("pkg", None, &[dir]).unwrap_or_else(|e| panic!("boots: {e}"));
+    // A NUT server in the host (netserver, dummy-ups `ups`): what the packaged default targets
+    // file (`localhost:3493`) points at.
+    let etc = tempfile::tempdir().unwrap();
+    hosts::master_etc(etc.path(), DEV);
+    let host = Host::boot_sharing("pkg", Some(etc.path()), &[dir])
+        .unwrap_or_else(|e| panic!("boots: {e}"));
     let install = host.run_as(
         &format!(
             "cd '{}' && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ./nutctl_*.deb",
@@ -268,6 +289,95 @@ fn the_package_installs_on_a_real_systemd_host() {
         score <= 2.0,
         "exposure {score} (want <= 2.0, 'OK'):\n{security}"
     );
+
+    // Started with systemctl, it runs as its dynamic user with the hardening applied, listens on
+    // loopback only, and serves the host's UPS.
+    let up = Duration::from_secs(40);
+    assert!(
+        host.wait_unit("nut-server.service", "active", up),
+        "{}",
+        host.unit_journal("nut-server")
+    );
+    sh(&host, &format!("systemctl start {UNIT}"));
+    assert!(
+        host.wait_unit(UNIT, "active", up),
+        "{}",
+        host.unit_journal(UNIT)
+    );
+    let pid = sh(&host, &format!("systemctl show -p MainPID --value {UNIT}"));
+    let pid = pid.trim();
+    let status = sh(&host, &format!("cat /proc/{pid}/status"));
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let uid: u32 = field("Uid:")
+        .split_whitespace()
+        .next()
+        .and_then(|u| u.parse().ok())
+        .unwrap();
+    // systemd's dynamic users are allocated from 61184-65519.
+    assert!((61184..=65519).contains(&uid), "DynamicUser uid, got {uid}");
+    assert_eq!(field("NoNewPrivs:"), "1");
+    assert_eq!(field("CapEff:"), "0000000000000000");
+    assert_eq!(field("CapBnd:"), "0000000000000000");
+    assert_eq!(
+        field("Seccomp:"),
+        "2",
+        "SystemCallFilter= applies a seccomp filter"
+    );
+    // The service's own mount namespace: / read-only (ProtectSystem=strict), /home and /root
+    // hidden (ProtectHome=yes), its own /tmp (PrivateTmp=yes).
+    let mounts = sh(&host, &format!("cat /proc/{pid}/mountinfo"));
+    let opts = |mp: &str| -> Vec<String> {
+        mounts
+            .lines()
+            .filter(|l| l.split_whitespace().nth(4) == Some(mp))
+            .filter_map(|l| l.split_whitespace().nth(5).map(str::to_string))
+            .collect()
+    };
+    assert!(
+        opts("/")
+            .last()
+            .is_some_and(|o| o.split(',').any(|x| x == "ro")),
+        "/ is read-only for the service: {:?}",
+        opts("/")
+    );
+    for mp in ["/home", "/root", "/tmp"] {
+        assert!(!opts(mp).is_empty(), "{mp} is its own mount:\n{mounts}");
+    }
+    let listening = sh(&host, "ss -ltnH");
+    assert!(
+        listening.contains("127.0.0.1:9199") && !listening.contains("0.0.0.0:9199"),
+        "loopback only: {listening}"
+    );
+    // Scraped over loopback inside the host, with the host's own curl.
+    let mut metrics = String::new();
+    let seen = wait_for(up, || {
+        metrics = host
+            .run("curl -sS --max-time 10 http://127.0.0.1:9199/metrics")
+            .stdout;
+        sample(&metrics, "nut_target_up{", &["target=\"localhost:3493\""]) == Some(1.0)
+    });
+    assert!(
+        seen.is_some(),
+        "the exporter reads the host's upsd:\n{metrics}"
+    );
+    assert_eq!(
+        sample(&metrics, "nut_ups_status{", &["ups=\"ups\"", "flag=\"OB\""]),
+        Some(1.0),
+        "{metrics}"
+    );
+    let page = sh(&host, "curl -sS --max-time 10 http://127.0.0.1:9199/");
+    assert!(
+        page.contains("data-ups=\"ups\" data-status=\"OB DISCHRG\""),
+        "{page}"
+    );
+    sh(&host, &format!("systemctl stop {UNIT}"));
+    assert!(host.wait_unit(UNIT, "inactive", up));
 
     // Removal takes everything but the conffiles away; purge those too.
     sh(

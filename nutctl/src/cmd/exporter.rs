@@ -210,27 +210,7 @@ async fn root(State(app): State<Arc<App>>) -> Response {
         .into_response()
 }
 
-/// The page `/` serves. The hook for `render::html` (the page for people): until it lands this is a
-/// minimal index naming each target and linking the expositions.
-fn root_page(snap: &FleetSnapshot, _thresholds: &Thresholds) -> String {
-    let mut items = String::new();
-    for t in &snap.targets {
-        let state = if t.up { "up" } else { "down" };
-        items.push_str(&format!(
-            "<li>{} — {state}, {} UPS</li>",
-            html_escape(&t.target),
-            t.ups.len()
-        ));
-    }
-    format!(
-        "<!doctype html><meta charset=utf-8><title>nutctl exporter</title>\
-         <h1>nutctl exporter</h1><ul>{items}</ul><p><a href=\"/metrics\">/metrics</a></p>\n"
-    )
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// The page `/` serves: [`crate::render::html`], from the same snapshot as `/metrics`.
+fn root_page(snap: &FleetSnapshot, thresholds: &Thresholds) -> String {
+    crate::render::html::page(snap, thresholds)
 }

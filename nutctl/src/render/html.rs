@@ -117,7 +117,7 @@ pub(crate) fn page(snap: &FleetSnapshot, thresholds: &Thresholds) -> String {
     let _ = write!(
         h,
         "<header><h1>UPS status <span class=\"badge {}\" id=\"worst\">{}</span></h1>\
-         <p>{upses} UPS on {} server{}{} · polled in {:.2} s · reloads every {REFRESH_SECS} s</p></header>\n<main>\n",
+         <p>{upses} UPS on {} server{}{} · polled in {} · reloads every {REFRESH_SECS} s</p></header>\n<main>\n",
         worst.as_str(),
         word(worst),
         snap.targets.len(),
@@ -127,7 +127,7 @@ pub(crate) fn page(snap: &FleetSnapshot, thresholds: &Thresholds) -> String {
         } else {
             String::new()
         },
-        snap.duration.as_secs_f64()
+        millis(snap.duration)
     );
     if snap.targets.is_empty() {
         h.push_str("<p>No target configured.</p>\n");
@@ -168,18 +168,17 @@ fn target(h: &mut String, t: &TargetSnapshot, thresholds: &Thresholds) {
         esc(&t.target)
     );
     if t.up {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<span class=\"badge {}\">{}</span><span class=\"muted\">{} UPS · {:.0} ms</span></h2>\n",
+            "<span class=\"badge {}\">{}</span><span class=\"muted\">{} UPS · {}</span></h2>",
             worst.as_str(),
             word(worst),
             t.ups.len(),
-            t.duration.as_secs_f64() * 1000.0
+            millis(t.duration)
         );
     } else {
-        let _ = write!(
-            h,
-            "<span class=\"badge critical\">NOT ANSWERING</span><span class=\"muted\">server down or unreachable</span></h2>\n"
+        h.push_str(
+            "<span class=\"badge critical\">NOT ANSWERING</span><span class=\"muted\">server down or unreachable</span></h2>\n",
         );
         if let Some(e) = &t.error {
             let _ = writeln!(h, "<p class=\"error\">{}</p>", esc(e));
@@ -192,7 +191,7 @@ fn target(h: &mut String, t: &TargetSnapshot, thresholds: &Thresholds) {
     } else {
         h.push_str("<div class=\"upses\">\n");
         for u in &t.ups {
-            ups(h, t, u, thresholds);
+            ups(h, u, thresholds);
         }
         h.push_str("</div>\n");
     }
@@ -217,7 +216,7 @@ fn status_words(flags: &[String]) -> String {
     s
 }
 
-fn ups(h: &mut String, t: &TargetSnapshot, u: &UpsSnapshot, thresholds: &Thresholds) {
+fn ups(h: &mut String, u: &UpsSnapshot, thresholds: &Thresholds) {
     let worst = u.worst();
     let _ = write!(
         h,
@@ -228,9 +227,9 @@ fn ups(h: &mut String, t: &TargetSnapshot, u: &UpsSnapshot, thresholds: &Thresho
         worst.as_str(),
         esc(&u.name)
     );
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<span class=\"badge {}\">{}</span></h3>\n",
+        "<span class=\"badge {}\">{}</span></h3>",
         worst.as_str(),
         word(worst)
     );
@@ -284,6 +283,15 @@ fn ups(h: &mut String, t: &TargetSnapshot, u: &UpsSnapshot, thresholds: &Thresho
             .filter(|f| f.severity > Severity::Ok),
     );
     h.push_str("</article>\n");
+}
+
+/// A poll's duration: `3 ms`, `1.25 s`.
+fn millis(d: std::time::Duration) -> String {
+    if d.as_millis() < 1000 {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.2} s", d.as_secs_f64())
+    }
 }
 
 /// A seconds count as people read it: `45 s`, `12 min 30 s`, `2 h 5 min`.
@@ -459,7 +467,10 @@ mod tests {
     fn every_ups_and_the_dead_server_show() {
         let p = page(&fleet(), &Thresholds::default());
         assert!(p.starts_with("<!DOCTYPE html>"));
-        assert!(p.contains("data-ups=\"rack\" data-status=\"OB DISCHRG\""), "{p}");
+        assert!(
+            p.contains("data-ups=\"rack\" data-status=\"OB DISCHRG\""),
+            "{p}"
+        );
         assert!(p.contains(">On battery, discharging<"), "{p}");
         assert!(p.contains("data-ups=\"desk\""));
         assert!(p.contains(">On line power<"));
@@ -482,7 +493,10 @@ mod tests {
         assert!(!p.contains('\x1b'));
         assert!(p.contains("connection refused\\x1b[2J"));
         assert!(!p.contains("<script"));
-        assert!(!p.contains("http://") && !p.contains("https://"), "no external asset");
+        assert!(
+            !p.contains("http://") && !p.contains("https://"),
+            "no external asset"
+        );
     }
 
     #[test]
@@ -491,5 +505,7 @@ mod tests {
         assert_eq!(duration(120.0), "2 min");
         assert_eq!(duration(750.0), "12 min 30 s");
         assert_eq!(duration(7500.0), "2 h 5 min");
+        assert_eq!(millis(Duration::from_millis(3)), "3 ms");
+        assert_eq!(millis(Duration::from_millis(1250)), "1.25 s");
     }
 }
