@@ -10,6 +10,10 @@
 //! `CARGO_TARGET_DIR=<staging>` — the same script and `[package.metadata.deb]` a user runs, only the
 //! compiler profile differs. Packaging takes a few seconds (cargo-deb strips and compresses it).
 //!
+//! Wall time: ~6 s to package, then one host boot, the install, and the exporter started three
+//! times (plain, with an unreadable password file — it fails and systemd retries every 5 s —, and
+//! with the documented root-only environment file): 30-60 s in all.
+//!
 //! Skips with a message when cargo-deb (or, for the host test, root/systemd) is missing, except under
 //! `CI=true`, where `.ci/run` installs them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -375,6 +379,52 @@ fn the_package_installs_on_a_real_systemd_host() {
     assert!(
         page.contains("data-ups=\"ups\" data-status=\"OB DISCHRG\""),
         "{page}"
+    );
+
+    // A login towards upsd, as /etc/default/nutctl-exporter documents it. The password file is
+    // root's (0600): the dynamic user cannot read it directly...
+    sh(
+        &host,
+        "printf 'monpw\\n' > /etc/nutctl/nut-password && chmod 600 /etc/nutctl/nut-password",
+    );
+    let direct = "--user mon --password-file /etc/nutctl/nut-password";
+    sh(
+        &host,
+        &format!("echo 'NUTCTL_EXPORTER_ARGS={direct}' >> /etc/default/nutctl-exporter && systemctl restart {UNIT}"),
+    );
+    let refused = wait_for(up, || {
+        host.unit_journal(UNIT)
+            .contains("cannot read the password file")
+    });
+    assert!(refused.is_some(), "{}", host.unit_journal(UNIT));
+    // ...but gets the password through the root-only environment file systemd reads before it
+    // drops privileges, as /etc/default/nutctl-exporter documents.
+    sh(
+        &host,
+        &format!(
+            "umask 077 && echo NUTCTL_EXPORTER_PASSWORD=monpw > /etc/nutctl/exporter.env && \
+             sed -i 's|^NUTCTL_EXPORTER_ARGS=.*|NUTCTL_EXPORTER_ARGS=--user mon --password-env NUTCTL_EXPORTER_PASSWORD|' /etc/default/nutctl-exporter && \
+             systemctl restart {UNIT}"
+        ),
+    );
+    assert!(
+        host.wait_unit(UNIT, "active", up),
+        "{}",
+        host.unit_journal(UNIT)
+    );
+    let seen = wait_for(up, || {
+        let m = host
+            .run("curl -sS --max-time 10 http://127.0.0.1:9199/metrics")
+            .stdout;
+        sample(&m, "nut_target_up{", &["target=\"localhost:3493\""]) == Some(1.0)
+    });
+    assert!(seen.is_some(), "{}", host.unit_journal(UNIT));
+    let shown = host.run(&format!(
+        "systemctl show {UNIT}; systemctl status --no-pager {UNIT}"
+    ));
+    assert!(
+        !host.unit_journal(UNIT).contains("monpw") && !shown.stdout.contains("monpw"),
+        "no password in the journal or in systemctl's output"
     );
     sh(&host, &format!("systemctl stop {UNIT}"));
     assert!(host.wait_unit(UNIT, "inactive", up));
