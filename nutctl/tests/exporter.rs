@@ -7,6 +7,7 @@
 //! promtool and prometheus come from Debian's `prometheus` package (.ci/run installs it): without it
 //! the Prometheus parts say "skipped", except under CI=true, where that is a failure. The Prometheus
 //! test takes ~10 s (Prometheus' start, a few 1 s scrape and rule-evaluation rounds).
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns; clippy.toml covers the tests themselves
 
 mod common;
 
