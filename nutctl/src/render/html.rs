@@ -500,6 +500,35 @@ mod tests {
     }
 
     #[test]
+    fn a_stale_ups_and_an_empty_server_say_so() {
+        let mut f = fleet();
+        let mut stale = ups("old", &[]);
+        stale.error = Some("DATA-STALE".into());
+        f.targets[0].ups.push(stale);
+        f.targets.push(TargetSnapshot {
+            target: "empty:3493".into(),
+            up: true,
+            error: None,
+            finding: None,
+            duration: Duration::from_millis(2),
+            reconnected: false,
+            ups: Vec::new(),
+        });
+        let p = page(&f, &Thresholds::default());
+        let old = p.split("data-ups=\"old\"").nth(1).unwrap_or_default();
+        assert!(
+            old.contains(">Could not be read<") && old.contains(">DATA-STALE<"),
+            "{p}"
+        );
+        assert!(
+            p.contains("data-severity=\"critical\""),
+            "a UPS not read is critical"
+        );
+        assert!(p.contains("The server lists no UPS."));
+        assert!(p.contains("<span class=\"badge critical\" id=\"worst\">CRITICAL</span>"));
+    }
+
+    #[test]
     fn durations_read_as_people_say_them() {
         assert_eq!(duration(45.0), "45 s");
         assert_eq!(duration(120.0), "2 min");
