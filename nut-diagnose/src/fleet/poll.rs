@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, Instant};
 
 use nut_proto::client::{Client, ClientError, Options, UpsInfo};
-use nut_proto::{Secret, Target};
+use nut_proto::Target;
 
 use super::{FleetSnapshot, FleetTarget, FleetTargetError, TargetKind};
 use super::{TargetSnapshot, UpsSnapshot};
@@ -48,7 +48,6 @@ struct Inner {
     opts: Options,
     thresholds: Thresholds,
     timeout: Duration,
-    credentials: Option<(String, Secret)>,
 }
 
 /// Polls a fleet. Cheap to share (`&self` everywhere; concurrent polls of one target wait for each
@@ -76,20 +75,10 @@ impl Poller {
                 opts,
                 thresholds,
                 timeout,
-                credentials: None,
             }),
             slots: targets.into_iter().map(Slot::new).collect(),
             on_demand: StdMutex::new(HashMap::new()),
         }
-    }
-
-    /// Credentials for targets polled on demand ([`Poller::poll_target`]) that are not among the
-    /// configured ones.
-    pub fn with_default_credentials(mut self, user: String, password: Secret) -> Poller {
-        if let Some(inner) = Arc::get_mut(&mut self.inner) {
-            inner.credentials = Some((user, password));
-        }
-        self
     }
 
     /// The configured targets, in order.
@@ -109,8 +98,10 @@ impl Poller {
     }
 
     /// Polls one target by name (`host:port` or `ups@host:port`, as `/ups_metrics?target=` gives
-    /// it): a configured target with its credentials and connection, else an on-demand one with the
-    /// default credentials, whose connection is kept too (up to [`MAX_KEPT_ON_DEMAND`]).
+    /// it): a configured target with its credentials and connection, else an on-demand one, whose
+    /// connection is kept too (up to [`MAX_KEPT_ON_DEMAND`]). An on-demand target never logs in:
+    /// whoever can reach the caller chooses it, and configured credentials must not be sent to a
+    /// server of their choosing.
     pub async fn poll_target(&self, name: &str) -> Result<FleetSnapshot, FleetTargetError> {
         let parsed = FleetTarget::parse(name)?;
         let key = parsed.name();
@@ -124,9 +115,7 @@ impl Poller {
                 match map.get(&key) {
                     Some(s) => Arc::clone(s),
                     None => {
-                        let mut t = parsed;
-                        t.credentials.clone_from(&self.inner.credentials);
-                        let s = Slot::new(t);
+                        let s = Slot::new(parsed);
                         if map.len() < MAX_KEPT_ON_DEMAND {
                             map.insert(key, Arc::clone(&s));
                         }
