@@ -421,6 +421,10 @@ pub(crate) struct ServeArgs {
     /// Seconds per --cycle step.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = seconds)]
     pub(crate) step: f64,
+    /// Directory of NUT's cmdvartab, the descriptions of GET DESC/CMDDESC, as upsd.conf's DATAPATH
+    /// [default: /usr/share/nut; without the file: "Description unavailable"].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) datapath: Option<PathBuf>,
     /// Stop after this many seconds (default: run until interrupted).
     #[arg(long, value_name = "SECONDS", value_parser = seconds)]
     pub(crate) exit_after: Option<f64>,
