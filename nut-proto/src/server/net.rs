@@ -860,8 +860,9 @@ fn execute(
             encode::begin_list(out, &h);
             for v in u.vars() {
                 if rw_only {
+                    // upsd adds the FSD prefix to GET VAR and LIST VAR only, not to LIST RW.
                     if v.ty.rw {
-                        encode::rw(out, ups, &v.name, &u.reported_value(v));
+                        encode::rw(out, ups, &v.name, &v.value);
                     }
                 } else {
                     encode::var(out, ups, &v.name, &u.reported_value(v));

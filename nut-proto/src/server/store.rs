@@ -386,7 +386,8 @@ fn status_join(words: &[Cow<'_, [u8]>]) -> Vec<u8> {
 }
 
 /// Calls `f` with the words of each logical line of parseconf text (dummy-ups' definition files,
-/// NUT's cmdvartab): comments, quotes, escapes and continuation lines as parseconf reads them. A
+/// NUT's cmdvartab): comments, quotes, escapes and continuation lines as parseconf reads them, and
+/// bytes outside 0x20..=0x7F dropped from words as parseconf drops them. A
 /// line that cannot be tokenized is skipped, and a logical line longer than
 /// [`MAX_DEV_LOGICAL_LINE`] (a stray quote swallowing the file) is dropped, so the cost stays linear.
 pub(crate) fn for_each_logical_line(text: &[u8], mut f: impl FnMut(&[Cow<'_, [u8]>])) {
@@ -395,7 +396,21 @@ pub(crate) fn for_each_logical_line(text: &[u8], mut f: impl FnMut(&[Cow<'_, [u8
     while let Some(line) = lines.next() {
         pending.extend_from_slice(line);
         match tokenize(&pending) {
-            Ok(Tokenized::Complete(words)) => f(&words),
+            Ok(Tokenized::Complete(mut words)) => {
+                // parseconf keeps only bytes 0x20..=0x7F in a word (NUT's CVE-2012-2944 fix);
+                // upsd's request reader here keeps them, on purpose (server/request.rs).
+                for w in words.iter_mut() {
+                    if w.iter().any(|b| !(0x20..=0x7f).contains(b)) {
+                        *w = Cow::Owned(
+                            w.iter()
+                                .copied()
+                                .filter(|b| (0x20..=0x7f).contains(b))
+                                .collect(),
+                        );
+                    }
+                }
+                f(&words)
+            }
             Ok(Tokenized::Partial { keep })
                 if lines.peek().is_some() && pending.len() <= MAX_DEV_LOGICAL_LINE =>
             {
@@ -831,6 +846,17 @@ mod tests {
         assert_eq!(value_join(&w(&[&"x".repeat(126), "y"])).len(), 126);
         assert_eq!(status_join(&w(&["", "OL", "", "LB"])), b"OL  LB");
         assert_eq!(status_join(&w(&[&big, &big])).len(), 254);
+    }
+
+    #[test]
+    fn bytes_parseconf_discards_are_dropped() {
+        // A real dump (Tripp Lite SU1500RTXL2UA) pads ups.model with U+00A0.
+        let ups = UpsData::from_dev(
+            "t",
+            b"ups.model: \xc2\xa0 \xc2\xa0 TRIPP LITE U\nups.id: a\x7fb\x01c\n",
+        );
+        assert_eq!(ups.var("ups.model").unwrap().value, b"  TRIPP LITE U");
+        assert_eq!(ups.var("ups.id").unwrap().value, b"a\x7fbc");
     }
 
     #[test]

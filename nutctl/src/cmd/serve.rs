@@ -64,9 +64,10 @@ fn descriptions(datapath: Option<&Path>) -> Descriptions {
         Ok(bytes) => Descriptions::parse(bytes),
         Err(e) => {
             if datapath.is_some() || e.kind() != std::io::ErrorKind::NotFound {
+                // safe_file's errors name the file.
                 eprintln!(
-                    "nutctl: warning: {}: {e}; every description is \"Description unavailable\"",
-                    path.display()
+                    "nutctl: warning: descriptions from cmdvartab: {e}; every description is \
+                     \"Description unavailable\""
                 );
             }
             Descriptions::new()
