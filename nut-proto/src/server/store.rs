@@ -322,7 +322,7 @@ impl UpsData {
             return;
         }
         if name.starts_with("driver.") {
-            let var = self.set_value(name, rest.join(&b' '));
+            let var = self.set_value(name, value_join(rest));
             var.ty = dummy_ups_type(name);
             return;
         }
