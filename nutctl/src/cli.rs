@@ -508,6 +508,10 @@ pub(crate) struct ServeArgs {
     /// [default: "served by nutctl from FILE"].
     #[arg(long, value_name = "TEXT")]
     pub(crate) desc: Option<String>,
+    /// An instant command every UPS offers besides dummy-ups' load.off (repeatable); the simulated
+    /// driver handles it (GET TRACKING: SUCCESS), where dummy-ups answers every command ERR UNKNOWN.
+    #[arg(long = "cmd", value_name = "NAME")]
+    pub(crate) cmds: Vec<String>,
     /// Cycle ups.status through these comma-separated values (a status per step).
     #[arg(long, value_name = "LIST")]
     pub(crate) cycle: Option<String>,

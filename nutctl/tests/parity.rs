@@ -574,3 +574,58 @@ fn client_tls_options_only_on_client_commands() {
     assert!(!opts_of("serve").contains("--cafile"));
     assert!(opts_of("serve").contains("--tls-cert"));
 }
+
+/// `--cmd NAME` adds an instant command: `upscmd -l` lists it with the description upsd gives
+/// that name (both read the installed cmdvartab), and the simulated driver handles it
+/// (`upscmd -w`: SUCCESS), where dummy-ups would answer `ERR UNKNOWN`.
+#[test]
+fn extra_commands_are_listed_with_upsds_descriptions() {
+    if !nut_lab::nut_available() {
+        println!("skipped: no NUT installed");
+        return;
+    }
+    let Some(both) = start(
+        &data_file(DEV),
+        nut_lab::LabConfig::new().users(&users()),
+        &[
+            "--cmd",
+            "beeper.toggle",
+            "--cmd",
+            "test.battery.start.quick",
+        ],
+    ) else {
+        return;
+    };
+    let desc = |cmd: &str| {
+        let r = session(both.lab.port, &[&format!("GET CMDDESC lab0 {cmd}")]);
+        let start = r.find('"').unwrap();
+        r[start + 1..r.trim_end().len() - 1].to_string()
+    };
+    let listed = client(both.serve.port, "upscmd", &["-l", "{T}"]);
+    for cmd in ["beeper.toggle", "load.off", "test.battery.start.quick"] {
+        let line = format!("{cmd} - {}\n", desc(cmd));
+        assert!(listed.contains(&line), "{line:?} in {listed}");
+    }
+    let o = client(
+        both.serve.port,
+        "upscmd",
+        &[
+            "-u",
+            ADMIN,
+            "-p",
+            ADMIN_PW,
+            "-w",
+            "-t",
+            "5",
+            "{T}",
+            "beeper.toggle",
+        ],
+    );
+    assert!(
+        o.starts_with("exit Some(0)") && o.contains("SUCCESS"),
+        "{o}"
+    );
+    let o = run(&["serve", "--dev", "x.dev", "--cmd", "bad name"]);
+    assert_eq!(code(&o), 3);
+    assert!(stderr(&o).contains("--cmd"), "{}", stderr(&o));
+}

@@ -43,6 +43,14 @@ fn name_of(path: &Path) -> String {
     }
 }
 
+/// Whether `name` can be an instant command's name on the wire (one word, no quoting needed).
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+}
+
 /// Applies one state to a UPS of the running server, as dummy-ups reads the next part of a `.seq`.
 pub(crate) fn apply(handle: &ServerHandle, ups: &str, text: &str) {
     handle.with_store(|s| {
@@ -98,6 +106,9 @@ pub(crate) async fn run(ctx: &crate::ctx::Ctx, a: ServeArgs) -> anyhow::Result<E
     if !(a.step.is_finite() && a.step > 0.0) {
         bail!("--step must be a positive number of seconds");
     }
+    if let Some(bad) = a.cmds.iter().find(|c| !valid_name(c)) {
+        bail!("--cmd {bad:?}: a command name is letters, digits, '.', '-' and '_'");
+    }
     let mut store = Store::new();
     store.descriptions = descriptions(a.datapath.as_deref());
     let mut plays: Vec<(String, Vec<Frame>)> = Vec::new();
@@ -112,6 +123,9 @@ pub(crate) async fn run(ctx: &crate::ctx::Ctx, a: ServeArgs) -> anyhow::Result<E
         let fr = sequence(&text).with_context(|| path.display().to_string())?;
         let first = fr.first().map(|f| f.text.as_str()).unwrap_or_default();
         let mut ups = UpsData::from_dev(&name, first);
+        for c in &a.cmds {
+            ups.add_command(c, None);
+        }
         ups.desc = Some(
             a.desc
                 .clone()
