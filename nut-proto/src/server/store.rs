@@ -218,7 +218,7 @@ impl UpsData {
     /// starting with `ups.status` (case-sensitive, as dummy-ups compares) sets the status to the value
     /// as sent, an empty one included; otherwise an empty value deletes the variable (later requests
     /// get `VAR-NOT-SUPPORTED`) and any other value replaces the old one, typed from dummy-ups' name
-    /// table ([`dummy_ups_type`]).
+    /// table.
     pub fn set_from_client(&mut self, name: &str, value: &[u8]) {
         if name.starts_with("ups.status") {
             self.set_status(status_join(&[Cow::Borrowed(value)]));
