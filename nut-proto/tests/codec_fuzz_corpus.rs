@@ -84,3 +84,27 @@ fn proto_roundtrip_seeds_are_total() {
         }
     }
 }
+
+#[test]
+fn proto_datafiles_seeds_load_within_dummy_ups_bounds() {
+    use nut_proto::server::{Descriptions, UpsData};
+    let mut vars = 0;
+    for (path, bytes) in corpus("proto_datafiles") {
+        let ups = UpsData::from_dev("f", &bytes);
+        for v in ups.vars() {
+            assert!(v.value.len() <= 255, "{}: {}", path.display(), v.name);
+            assert!(v.value.iter().all(|b| (0x20..=0x7f).contains(b)));
+            vars += 1;
+        }
+        let _ = Descriptions::parse(&bytes);
+    }
+    assert!(vars > 50, "{vars}");
+    let d = Descriptions::parse(
+        std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../fuzz/corpus/proto_datafiles/cmdvartab-grammar"),
+        )
+        .unwrap(),
+    );
+    assert_eq!(d.var("ups.status"), Some(&b"later  joined"[..]));
+}

@@ -526,7 +526,13 @@ async fn serves_real_device_dumps() {
     let server = Server::bind(Store::from_dev("2e", &text)).await.unwrap();
     let mut c = Conn::open(&server).await;
     let list = c.ask("LIST VAR 2e").await;
-    assert_eq!(list.lines().count(), var_lines + 2);
+    // dummy-ups adds ups.mfr and ups.model (its defaults; the dump has neither) and the driver
+    // core mirrors them to device.mfr and device.model.
+    assert_eq!(list.lines().count(), var_lines + 4 + 2);
+    assert!(
+        list.contains("VAR 2e device.mfr \"Dummy Manufacturer\"\n"),
+        "{list}"
+    );
     assert!(list.contains("VAR 2e battery.charge \"76\"\n"), "{list}");
     assert!(list.contains("VAR 2e driver.parameter.runtimecal \"8640,100,17280,50\"\n"));
     assert_eq!(
@@ -541,19 +547,21 @@ async fn serves_real_device_dumps() {
     .unwrap();
     let server = Server::bind(Store::from_dev("pw", &text)).await.unwrap();
     let mut c = Conn::open(&server).await;
-    // `\\ 1000i` is a backslash then a word; `\ 1000i` escapes the space into the word.
-    assert_eq!(
-        c.ask("GET VAR pw device.model").await,
-        "VAR pw device.model \"POWERWARE UPS \\\\ 1000i\"\n"
-    );
-    assert_eq!(
-        c.ask("GET VAR pw ups.model").await,
-        "VAR pw ups.model \"POWERWARE UPS  1000i\"\n"
-    );
-    assert_eq!(
-        c.ask("GET VAR pw ups.serial").await,
-        "VAR pw ups.serial \"\"\n"
-    );
+    // `\ 1000i` escapes the space into the word; device.model (`\\ 1000i` in the dump: a
+    // backslash then a word) is replaced by ups.model's value, as the driver core mirrors it.
+    for var in ["ups.model", "device.model"] {
+        assert_eq!(
+            c.ask(&format!("GET VAR pw {var}")).await,
+            format!("VAR pw {var} \"POWERWARE UPS  1000i\"\n")
+        );
+    }
+    // `ups.serial:` without a value: dummy-ups reuses the previous line's (ups.power.nominal).
+    for var in ["ups.serial", "device.serial"] {
+        assert_eq!(
+            c.ask(&format!("GET VAR pw {var}")).await,
+            format!("VAR pw {var} \"1000\"\n")
+        );
+    }
     assert_eq!(
         c.ask("GET VAR pw output.current").await,
         "VAR pw output.current \"0.0\"\n"

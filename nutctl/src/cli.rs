@@ -29,6 +29,99 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
+/// The subcommands that never connect to a server as a client, and the client's TLS options
+/// (global ones) that they therefore neither show nor accept.
+pub(crate) const NOT_CLIENTS: [&str; 6] = ["serve", "demo", "logs", "config", "completions", "man"];
+const CLIENT_TLS: [&str; 3] = ["cafile", "tls_server_name", "insecure_skip_verify"];
+
+/// The command line as parsed: [`Cli`]'s definitions, with the client's TLS options hidden on
+/// [`NOT_CLIENTS`] (and refused there by [`parse`]).
+pub(crate) fn command() -> clap::Command {
+    let (cmd, tls) = split_client_tls();
+    let hidden: Vec<clap::Arg> = tls.iter().map(|a| a.clone().hide(true)).collect();
+    each_subcommand(cmd, |sc, client| {
+        if client {
+            sc
+        } else {
+            sc.args(hidden.iter().cloned())
+        }
+    })
+}
+
+/// The command line as completions and the man page show it: the client's TLS options on the
+/// commands that connect to a server, and nowhere else (clap_complete lists hidden options too).
+pub(crate) fn docs_command() -> clap::Command {
+    let (mut cmd, tls) = split_client_tls();
+    for id in CLIENT_TLS {
+        cmd = cmd.mut_arg(id, |a| a.global(false));
+    }
+    each_subcommand(cmd, |sc, client| {
+        if client {
+            sc.args(tls.iter().cloned())
+        } else {
+            sc
+        }
+    })
+}
+
+/// Applies `f` to every subcommand in order (clap's `mut_subcommand` moves the one it changes to
+/// the end; changing all keeps the order), telling whether it connects as a client.
+fn each_subcommand(
+    mut cmd: clap::Command,
+    f: impl Fn(clap::Command, bool) -> clap::Command,
+) -> clap::Command {
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        let client = !NOT_CLIENTS.contains(&name.as_str());
+        cmd = cmd.mut_subcommand(name, |sc| f(sc, client));
+    }
+    cmd
+}
+
+/// [`Cli`]'s command and copies of its client TLS options that are not global. clap propagates a
+/// global option to every subcommand lacking an argument of that id, so a subcommand given its
+/// own copy (same parser) keeps it as that copy says.
+fn split_client_tls() -> (clap::Command, Vec<clap::Arg>) {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let tls = cmd
+        .get_arguments()
+        .filter(|a| CLIENT_TLS.contains(&a.get_id().as_str()))
+        .map(|a| a.clone().global(false))
+        .collect();
+    (cmd, tls)
+}
+
+/// Parses the command line with [`command`]; a client TLS option given to one of [`NOT_CLIENTS`]
+/// is a usage error naming the option.
+pub(crate) fn parse() -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches as _;
+    let mut cmd = command();
+    let m = cmd.try_get_matches_from_mut(std::env::args_os())?;
+    if let Some((name, sub)) = m.subcommand().filter(|(n, _)| NOT_CLIENTS.contains(n)) {
+        let given = |id: &str| {
+            [&m, sub]
+                .iter()
+                .any(|m| m.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
+        };
+        if let Some(id) = CLIENT_TLS.into_iter().find(|id| given(id)) {
+            let msg = format!(
+                "--{} is an option of the commands that connect to a server; `{name}` does not{}",
+                id.replace('_', "-"),
+                if name == "serve" {
+                    " (its own certificate: --tls-cert FILE --tls-key FILE)"
+                } else {
+                    ""
+                }
+            );
+            return Err(cmd.error(clap::error::ErrorKind::ArgumentConflict, msg));
+        }
+    }
+    Cli::from_arg_matches(&m)
+}
+
 /// Options shared by every command.
 #[derive(Debug, Args)]
 pub(crate) struct GlobalArgs {
@@ -427,12 +520,20 @@ pub(crate) struct ServeArgs {
     /// [default: "served by nutctl from FILE"].
     #[arg(long, value_name = "TEXT")]
     pub(crate) desc: Option<String>,
+    /// An instant command every UPS offers besides dummy-ups' load.off (repeatable); the simulated
+    /// driver handles it (GET TRACKING: SUCCESS), where dummy-ups answers every command ERR UNKNOWN.
+    #[arg(long = "cmd", value_name = "NAME")]
+    pub(crate) cmds: Vec<String>,
     /// Cycle ups.status through these comma-separated values (a status per step).
     #[arg(long, value_name = "LIST")]
     pub(crate) cycle: Option<String>,
     /// Seconds per --cycle step.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = seconds)]
     pub(crate) step: f64,
+    /// Directory of NUT's cmdvartab, the descriptions of GET DESC/CMDDESC, as upsd.conf's DATAPATH
+    /// [default: /usr/share/nut; without the file: "Description unavailable"].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) datapath: Option<PathBuf>,
     /// Stop after this many seconds (default: run until interrupted).
     #[arg(long, value_name = "SECONDS", value_parser = seconds)]
     pub(crate) exit_after: Option<f64>,

@@ -47,9 +47,10 @@ use crate::command::Command;
 use crate::error::ErrCode;
 use crate::reply::{ListHeader, ListKind, OkReply, ValueKind};
 use crate::server::admit::{default_max_connections, source_key, Admit, AuthLimiter, Slots};
+use crate::server::cmdvartab::NO_DESCRIPTION;
 use crate::server::encode;
 use crate::server::request::{parse_command, tokenize, RequestError, Tokenized, Verb};
-use crate::server::store::{DriverState, Store, UpsData, UpsmonRole, User};
+use crate::server::store::{DriverReply, DriverState, Store, UpsData, UpsmonRole, User};
 use crate::server::tls::{ServerTls, Stream};
 
 /// Settings of an embedded server. `Default` gives upsd-like behaviour on `127.0.0.1:0`.
@@ -128,7 +129,7 @@ struct Shared {
     store: Mutex<Store>,
     config: ServerConfig,
     instcmds: Mutex<Vec<InstCmdRecord>>,
-    tracking: Mutex<Vec<String>>,
+    tracking: Mutex<Vec<(String, DriverReply)>>,
     next_id: AtomicU64,
     slots: Slots,
     auth: AuthLimiter,
@@ -588,7 +589,8 @@ fn new_tracking_id(shared: &Shared) -> String {
         .map_or(0, |d| d.as_nanos() as u64);
     let mixed = seed ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     format!(
-        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        // Upper-case hex, as upsd 2.8 writes its ids.
+        "{:08X}-{:04X}-4{:03X}-8{:03X}-{:012X}",
         (mixed >> 32) as u32,
         (mixed >> 16) as u16,
         (n >> 4) & 0xfff,
@@ -781,8 +783,10 @@ fn execute(
             let desc = u
                 .var(var)
                 .and_then(|v| v.desc.as_deref())
-                .unwrap_or("Description unavailable");
-            encode::desc(out, ups, var, desc.as_bytes());
+                .map(str::as_bytes)
+                .or_else(|| store.descriptions.var(var))
+                .unwrap_or(NO_DESCRIPTION.as_bytes());
+            encode::desc(out, ups, var, desc);
         }
         Command::GetCmdDesc { ups, cmd } => {
             let store = shared.store();
@@ -790,8 +794,10 @@ fn execute(
             let desc = u
                 .command(cmd)
                 .and_then(|c| c.desc.as_deref())
-                .unwrap_or("Description unavailable");
-            encode::cmd_desc(out, ups, cmd, desc.as_bytes());
+                .map(str::as_bytes)
+                .or_else(|| store.descriptions.cmd(cmd))
+                .unwrap_or(NO_DESCRIPTION.as_bytes());
+            encode::cmd_desc(out, ups, cmd, desc);
         }
         Command::GetUpsDesc { ups } => {
             let store = shared.store();
@@ -819,8 +825,11 @@ fn execute(
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .iter()
-                .any(|t| t == id);
-            encode::text(out, if known { b"SUCCESS" } else { b"ERR UNKNOWN" });
+                .find(|(t, _)| t.eq_ignore_ascii_case(id))
+                .map(|(_, r)| *r);
+            // upsd: an id it never gave (or forgot) is "ERR UNKNOWN" too.
+            let text = known.map_or("ERR UNKNOWN", DriverReply::tracking_text);
+            encode::text(out, text.as_bytes());
         }
         Command::SetTracking(on) => {
             session.tracking = on;
@@ -834,10 +843,7 @@ fn execute(
                 encode::ups_item(
                     out,
                     &u.name,
-                    u.desc
-                        .as_deref()
-                        .unwrap_or("Description unavailable")
-                        .as_bytes(),
+                    u.desc.as_deref().unwrap_or(NO_DESCRIPTION).as_bytes(),
                 );
             }
             encode::end_list(out, &h);
@@ -854,8 +860,9 @@ fn execute(
             encode::begin_list(out, &h);
             for v in u.vars() {
                 if rw_only {
+                    // upsd adds the FSD prefix to GET VAR and LIST VAR only, not to LIST RW.
                     if v.ty.rw {
-                        encode::rw(out, ups, &v.name, &u.reported_value(v));
+                        encode::rw(out, ups, &v.name, &v.value);
                     }
                 } else {
                     encode::var(out, ups, &v.name, &u.reported_value(v));
@@ -945,7 +952,7 @@ fn execute(
             }
             u.set_from_client(var, value);
             drop(store);
-            reply_ok_tracked(shared, session, out);
+            reply_ok_tracked(shared, session, out, DriverReply::Handled);
         }
         Command::InstCmd {
             ups,
@@ -957,6 +964,7 @@ fn execute(
             if u.command(name).is_none() {
                 return Err(ErrCode::CmdNotSupported);
             }
+            let reply = u.command(name).map(|c| c.reply).unwrap_or_default();
             let user = user_of(&store, session)
                 .filter(|u| u.may_instcmd(name))
                 .ok_or(ErrCode::AccessDenied)?;
@@ -972,13 +980,13 @@ fn execute(
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .push(record);
-            reply_ok_tracked(shared, session, out);
+            reply_ok_tracked(shared, session, out, reply);
         }
     }
     Ok(After::Continue)
 }
 
-fn reply_ok_tracked(shared: &Shared, session: &Session, out: &mut Vec<u8>) {
+fn reply_ok_tracked(shared: &Shared, session: &Session, out: &mut Vec<u8>, reply: DriverReply) {
     if session.tracking {
         let id = new_tracking_id(shared);
         encode::ok(out, &OkReply::Tracking(&id));
@@ -987,7 +995,7 @@ fn reply_ok_tracked(shared: &Shared, session: &Session, out: &mut Vec<u8>) {
         if ids.len() >= 1024 {
             ids.remove(0);
         }
-        ids.push(id);
+        ids.push((id, reply));
     } else {
         encode::ok(out, &OkReply::Plain);
     }

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use crate::reply::{ValueKind, VarType};
 use crate::secret::Secret;
+use crate::server::cmdvartab::Descriptions;
 use crate::server::request::{tokenize, Tokenized};
 
 /// Whether the (imaginary) driver behind a UPS is answering: drives upsd's `ERR DRIVER-NOT-CONNECTED`
@@ -36,7 +37,7 @@ pub struct VarData {
     pub value: Vec<u8>,
     /// Flags for GET TYPE; `rw` decides whether SET VAR is allowed.
     pub ty: VarType,
-    /// Text for GET DESC (`Description unavailable` when `None`).
+    /// Text for GET DESC; `None`: the store's [`Store::descriptions`], as upsd answers.
     pub desc: Option<String>,
     /// Allowed values (LIST ENUM); SET VAR must pick one when `ty.enumerated`.
     pub enum_values: Vec<Vec<u8>>,
@@ -70,8 +71,36 @@ impl VarData {
 pub struct CmdData {
     /// Name as listed.
     pub name: String,
-    /// Text for GET CMDDESC.
+    /// Text for GET CMDDESC; `None`: the store's [`Store::descriptions`], as upsd answers.
     pub desc: Option<String>,
+    /// What the (imaginary) driver answers when it runs: the result GET TRACKING reports.
+    pub reply: DriverReply,
+}
+
+/// A driver's answer to an instant command or a SET, as upsd reports it to GET TRACKING.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DriverReply {
+    /// Done: `SUCCESS`.
+    #[default]
+    Handled,
+    /// The driver does not know it (dummy-ups' answer to every command): `ERR UNKNOWN`.
+    Unknown,
+    /// Bad argument: `ERR INVALID-ARGUMENT`.
+    Invalid,
+    /// Tried and failed: `ERR FAILED`.
+    Failed,
+}
+
+impl DriverReply {
+    /// The GET TRACKING line upsd 2.8 sends for this result.
+    pub fn tracking_text(self) -> &'static str {
+        match self {
+            DriverReply::Handled => "SUCCESS",
+            DriverReply::Unknown => "ERR UNKNOWN",
+            DriverReply::Invalid => "ERR INVALID-ARGUMENT",
+            DriverReply::Failed => "ERR FAILED",
+        }
+    }
 }
 
 /// One UPS section: what upsd knows from ups.conf plus what its driver publishes.
@@ -139,16 +168,6 @@ impl UpsData {
         self.vars.get_mut(&key(name))
     }
 
-    /// A client's accepted `SET VAR`, applied as dummy-ups applies it: the new value, or, for an
-    /// empty value, the variable deleted (later requests get `VAR-NOT-SUPPORTED`).
-    pub fn set_from_client(&mut self, name: &str, value: &[u8]) {
-        if value.is_empty() {
-            self.remove_var(name);
-        } else if let Some(v) = self.var_mut(name) {
-            v.value = value.to_vec();
-        }
-    }
-
     /// Removes a variable.
     pub fn remove_var(&mut self, name: &str) -> Option<VarData> {
         self.vars.remove(&key(name))
@@ -159,15 +178,18 @@ impl UpsData {
         self.vars.values()
     }
 
-    /// Adds an instant command.
-    pub fn add_command(&mut self, name: &str, desc: Option<&str>) {
-        self.cmds.insert(
-            key(name),
-            CmdData {
-                name: name.to_owned(),
-                desc: desc.map(str::to_owned),
-            },
-        );
+    /// Adds (or replaces) an instant command that the driver handles; the returned entry may be
+    /// changed (its [`CmdData::reply`]).
+    pub fn add_command(&mut self, name: &str, desc: Option<&str>) -> &mut CmdData {
+        let k = key(name);
+        let cmd = CmdData {
+            name: name.to_owned(),
+            desc: desc.map(str::to_owned),
+            reply: DriverReply::Handled,
+        };
+        self.cmds.insert(k.clone(), cmd.clone());
+        // invariant: just inserted under `k`; the fallback is never taken.
+        self.cmds.entry(k).or_insert(cmd)
     }
 
     /// An instant command, by name ignoring case.
@@ -192,57 +214,212 @@ impl UpsData {
         }
     }
 
-    /// Reads a dummy-ups definition file (`.dev`/`.seq`, or an `upsc` dump) into a UPS, the way
-    /// dummy-ups does: parseconf tokenizing (comments, quotes, escapes, continuation lines), one
-    /// `name: value words…` per line, words after the name joined by single spaces, text after the
-    /// `:` in the first word dropped, `TIMER`/`ALARM` and other lines without `:` skipped. Types as dummy-ups gives them: its own
-    /// name table's (`RW NUMBER`, `RW STRING:n`), `RW STRING:32` for any other name; `driver.*`
-    /// lines are kept (dummy-ups would replace them by its own) but read-only, as the driver's own
-    /// variables are. Like dummy-ups every UPS offers the instant command `load.off`. Never fails:
-    /// lines it cannot read are skipped.
+    /// A client's accepted `SET VAR`, applied as dummy-ups 2.8.0 applies it (its `setvar`): a name
+    /// starting with `ups.status` (case-sensitive, as dummy-ups compares) sets the status to the value
+    /// as sent, an empty one included; otherwise an empty value deletes the variable (later requests
+    /// get `VAR-NOT-SUPPORTED`) and any other value replaces the old one, typed from dummy-ups' name
+    /// table.
+    pub fn set_from_client(&mut self, name: &str, value: &[u8]) {
+        if name.starts_with("ups.status") {
+            self.set_status(status_join(&[Cow::Borrowed(value)]));
+        } else {
+            // The driver core keeps 255 bytes of a value (a 256-byte buffer with the NUL).
+            self.driver_setvar(name, value.get(..255).unwrap_or(value).to_vec());
+        }
+    }
+
+    /// dummy-ups' `setvar` for a name that is not the status.
+    fn driver_setvar(&mut self, name: &str, value: Vec<u8>) {
+        if value.is_empty() {
+            self.remove_var(name);
+        } else {
+            self.set_value(name, value).ty = dummy_ups_type(name);
+        }
+    }
+
+    /// Sets a value the driver core publishes without flags (upsd: read-only `NUMBER`); an existing
+    /// variable keeps its type.
+    fn set_core(&mut self, name: &str, value: Vec<u8>) {
+        let exists = self.var(name).is_some();
+        let var = self.set_value(name, value);
+        if !exists {
+            var.ty = dummy_ups_type("driver.");
+        }
+    }
+
+    /// Sets `ups.status`, keeping its type (dummy-ups' status path never retypes it).
+    fn set_status(&mut self, value: Vec<u8>) {
+        let exists = self.var("ups.status").is_some();
+        let var = self.set_value("ups.status", value);
+        if !exists {
+            var.ty = dummy_ups_type("ups.status");
+        }
+    }
+
+    /// Reads a dummy-ups definition file (`.dev`/`.seq`, or an `upsc` dump) into a UPS, as
+    /// dummy-ups 2.8.0 and the driver core publish it (facts of NUT's drivers/dummy-ups.c,
+    /// dummy-ups.h and main.c, each checked against the real dummy-ups + upsd by nutctl's
+    /// `e2e_serve` tests):
+    /// - `device.type` is `ups` (read-only) unless the file sets it; `ups.mfr`, `ups.model` and
+    ///   `ups.status` start as dummy-ups' defaults (`Dummy Manufacturer`, `Dummy UPS`, `OL`);
+    /// - then every line as [`UpsData::apply_dev_text`] reads it;
+    /// - then `device.mfr`, `device.model` and `device.serial` are copied from `ups.mfr`,
+    ///   `ups.model` and `ups.serial` where those exist (read-only when the file did not have them).
+    ///
+    /// Types as dummy-ups gives them: its own name table's (`RW NUMBER`, `RW STRING:n`),
+    /// `RW STRING:32` for any other name. One difference on purpose: `driver.*` lines, which
+    /// dummy-ups skips to publish its own (`driver.name: dummy-ups`…), are kept read-only, so the
+    /// served UPS shows the driver of the device the dump came from. Like dummy-ups every UPS offers
+    /// the instant command `load.off`. Never fails: lines it cannot read are skipped.
     pub fn from_dev(name: &str, text: impl AsRef<[u8]>) -> UpsData {
         let mut ups = UpsData::new(name);
-        // dummy-ups' own instant command, offered whatever the file holds.
-        ups.add_command("load.off", None);
-        let mut pending: Vec<u8> = Vec::new();
-        let mut lines = text.as_ref().split(|&b| b == b'\n').peekable();
-        while let Some(line) = lines.next() {
-            pending.extend_from_slice(line);
-            let words = match tokenize(&pending) {
-                Ok(Tokenized::Complete(words)) => words,
-                Ok(Tokenized::Partial { keep })
-                    if lines.peek().is_some() && pending.len() <= MAX_DEV_LOGICAL_LINE =>
-                {
-                    pending.truncate(keep);
-                    continue;
-                }
-                Ok(Tokenized::Partial { .. }) | Err(_) => {
-                    pending.clear();
-                    continue;
-                }
-            };
-            ups.apply_dev_words(&words);
-            pending.clear();
+        // dummy-ups' own instant command, offered whatever the file holds; its driver answers
+        // every command "unknown".
+        ups.add_command("load.off", None).reply = DriverReply::Unknown;
+        ups.set_core("device.type", b"ups".to_vec());
+        for (var, value) in DUMMY_UPS_DEFAULTS {
+            ups.set_value(var, value.as_bytes().to_vec()).ty = dummy_ups_type(var);
+        }
+        ups.apply_dev_text(text);
+        for (from, to) in [
+            ("ups.mfr", "device.mfr"),
+            ("ups.model", "device.model"),
+            ("ups.serial", "device.serial"),
+        ] {
+            if let Some(value) = ups.var(from).map(|v| v.value.clone()) {
+                ups.set_core(to, value);
+            }
         }
         ups
     }
 
-    fn apply_dev_words(&mut self, words: &[Cow<'_, [u8]>]) {
+    /// Applies the lines of a definition file (or one state of a `.seq`) as dummy-ups' parser does:
+    /// parseconf tokenizing (comments, quotes, escapes, continuation lines); the first word is the
+    /// name, cut at its first `:` (a line without `:` names a variable too); `driver.*` lines are
+    /// kept read-only (see [`UpsData::from_dev`]); a name starting with `ups.status` sets the status
+    /// to the other words joined by single spaces; any other name gets the other words joined by
+    /// single spaces, cut to dummy-ups' 127-byte buffer, through dummy-ups' `setvar` (an empty
+    /// value deletes the variable). A line with no word after the name reuses the value of the
+    /// previous such line, as dummy-ups' parser reuses its value buffer (before any, the value is
+    /// empty; dummy-ups' buffer is then uninitialised).
+    pub fn apply_dev_text(&mut self, text: impl AsRef<[u8]>) {
+        let mut last = Vec::new();
+        for_each_logical_line(text.as_ref(), |words| {
+            self.apply_dev_words(words, &mut last);
+        });
+    }
+
+    fn apply_dev_words(&mut self, words: &[Cow<'_, [u8]>], last: &mut Vec<u8>) {
         let Some((first, rest)) = words.split_first() else {
             return;
         };
-        let Some(colon) = memchr::memchr(b':', first) else {
+        let cut = memchr::memchr(b':', first).unwrap_or(first.len());
+        let Ok(name) = std::str::from_utf8(first.get(..cut).unwrap_or_default()) else {
             return;
         };
-        let Ok(name) = std::str::from_utf8(first.get(..colon).unwrap_or_default()) else {
-            return;
-        };
-        if name.is_empty() {
+        // A `TIMER` line pauses dummy-ups' parser (`.seq` playback splits there, see [`sequence`]).
+        if name.is_empty() || name.starts_with("TIMER") {
             return;
         }
-        let value = rest.join(&b' ');
-        let var = self.set_value(name, value);
-        var.ty = dummy_ups_type(name);
+        if name.starts_with("driver.") {
+            let var = self.set_value(name, value_join(rest));
+            var.ty = dummy_ups_type(name);
+            return;
+        }
+        if name.starts_with("ups.status") {
+            self.set_status(status_join(rest));
+            return;
+        }
+        if !rest.is_empty() {
+            *last = value_join(rest);
+        }
+        self.driver_setvar(name, last.clone());
+    }
+}
+
+/// dummy-ups' variables set before the file is read (`DU_FLAG_INIT` in drivers/dummy-ups.h).
+const DUMMY_UPS_DEFAULTS: [(&str, &str); 3] = [
+    ("ups.mfr", "Dummy Manufacturer"),
+    ("ups.model", "Dummy UPS"),
+    ("ups.status", "OL"),
+];
+
+/// Appends `piece` to `out` as NUT's `snprintfcat(out, size, "%s", piece)` does: the result holds at
+/// most `size - 2` bytes (one for the NUL, one lost to its `size--`), and nothing is appended once
+/// that is reached.
+fn snprintfcat(out: &mut Vec<u8>, piece: &[u8], size: usize) {
+    let room = size.saturating_sub(2).saturating_sub(out.len());
+    out.extend_from_slice(piece.get(..room).unwrap_or(piece));
+}
+
+/// A value as dummy-ups' parser builds it in its 128-byte buffer: the first word by `snprintf`
+/// (127 bytes at most), each further one appended as ` word` by `snprintfcat`.
+fn value_join(words: &[Cow<'_, [u8]>]) -> Vec<u8> {
+    const SIZE: usize = 128;
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        if i == 0 {
+            out.extend_from_slice(w.get(..SIZE - 1).unwrap_or(w));
+        } else if out.len() < SIZE - 1 {
+            let mut piece = vec![b' '];
+            piece.extend_from_slice(w);
+            snprintfcat(&mut out, &piece, SIZE);
+        }
+    }
+    out
+}
+
+/// A status as the driver core builds it (`status_set` per word into a 256-byte buffer): words
+/// separated by a space once the buffer holds something.
+fn status_join(words: &[Cow<'_, [u8]>]) -> Vec<u8> {
+    const SIZE: usize = 256;
+    let mut out = Vec::new();
+    for w in words {
+        let mut piece = Vec::with_capacity(w.len() + 1);
+        if !out.is_empty() {
+            piece.push(b' ');
+        }
+        piece.extend_from_slice(w);
+        snprintfcat(&mut out, &piece, SIZE);
+    }
+    out
+}
+
+/// Calls `f` with the words of each logical line of parseconf text (dummy-ups' definition files,
+/// NUT's cmdvartab): comments, quotes, escapes and continuation lines as parseconf reads them, and
+/// bytes outside 0x20..=0x7F dropped from words as parseconf drops them. A
+/// line that cannot be tokenized is skipped, and a logical line longer than
+/// [`MAX_DEV_LOGICAL_LINE`] (a stray quote swallowing the file) is dropped, so the cost stays linear.
+pub(crate) fn for_each_logical_line(text: &[u8], mut f: impl FnMut(&[Cow<'_, [u8]>])) {
+    let mut pending: Vec<u8> = Vec::new();
+    let mut lines = text.split(|&b| b == b'\n').peekable();
+    while let Some(line) = lines.next() {
+        pending.extend_from_slice(line);
+        match tokenize(&pending) {
+            Ok(Tokenized::Complete(mut words)) => {
+                // parseconf keeps only bytes 0x20..=0x7F in a word (NUT's CVE-2012-2944 fix);
+                // upsd's request reader here keeps them, on purpose (server/request.rs).
+                for w in words.iter_mut() {
+                    if w.iter().any(|b| !(0x20..=0x7f).contains(b)) {
+                        *w = Cow::Owned(
+                            w.iter()
+                                .copied()
+                                .filter(|b| (0x20..=0x7f).contains(b))
+                                .collect(),
+                        );
+                    }
+                }
+                f(&words)
+            }
+            Ok(Tokenized::Partial { keep })
+                if lines.peek().is_some() && pending.len() <= MAX_DEV_LOGICAL_LINE =>
+            {
+                pending.truncate(keep);
+                continue;
+            }
+            Ok(Tokenized::Partial { .. }) | Err(_) => {}
+        }
+        pending.clear();
     }
 }
 
@@ -484,6 +661,9 @@ impl fmt::Debug for User {
 pub struct Store {
     upses: BTreeMap<String, UpsData>,
     users: BTreeMap<String, User>,
+    /// What GET DESC / GET CMDDESC answer for names whose [`VarData::desc`] / [`CmdData::desc`]
+    /// is unset (upsd's cmdvartab; empty: `Description unavailable`).
+    pub descriptions: Descriptions,
 }
 
 impl Store {
@@ -573,7 +753,110 @@ mod tests {
         assert_eq!(v("bad.mfr"), "Exideswallowed: 2");
         assert_eq!(v("after"), "3");
         assert!(ups.var("TIMER").is_none());
-        assert!(ups.vars().all(|v| v.ty.rw));
+        // A line without `:` names a variable, as in dummy-ups.
+        assert_eq!(v("ALARM"), "x");
+        // Only what the driver core adds itself is read-only.
+        let ro: Vec<&str> = ups
+            .vars()
+            .filter(|v| !v.ty.rw)
+            .map(|v| v.name.as_str())
+            .collect();
+        assert_eq!(ro, ["device.mfr", "device.model", "device.type"]);
+    }
+
+    #[test]
+    fn dummy_ups_value_rules() {
+        let long = format!("{} {}", "M".repeat(60), "N".repeat(80));
+        let text = format!(
+            "ups.firmware:\nplain.word value here\nlonely\nups.mfr: \"\"\nups.model: {long}\n\
+             ups.status.extra: OB  LB\nUps.Serial: S1\ndevice.Model: dm\ndevice.serial: DS\n\
+             battery.charge: 7\nups.alarm:\ndriver.name: usbhid-ups\nTIMERX 3\n"
+        );
+        let ups = UpsData::from_dev("pi", text);
+        let v = |n: &str| {
+            ups.var(n)
+                .map(|v| String::from_utf8(v.value.clone()).unwrap())
+        };
+        // No value before any: empty, so deleted (dummy-ups reads an uninitialised buffer).
+        assert_eq!(v("ups.firmware"), None);
+        assert_eq!(v("plain.word").as_deref(), Some("value here"));
+        // No value: the previous line's.
+        assert_eq!(v("lonely").as_deref(), Some("value here"));
+        assert_eq!(v("ups.alarm").as_deref(), Some("7"));
+        // An empty value deletes, the default included; then there is nothing to mirror.
+        assert_eq!(v("ups.mfr"), None);
+        assert_eq!(v("device.mfr"), None);
+        // 127-byte buffer: the first word whole, then ` word`s up to 126 bytes.
+        let model = v("ups.model").unwrap();
+        assert_eq!(model.len(), 126);
+        assert_eq!(v("device.model").as_deref(), Some(model.as_str()));
+        assert_eq!(ups.var("device.model").unwrap().name, "device.Model");
+        assert!(
+            ups.var("device.model").unwrap().ty.rw,
+            "the file's own line typed it"
+        );
+        assert_eq!(v("ups.status").as_deref(), Some("OB LB"));
+        assert!(ups.var("ups.status.extra").is_none());
+        assert_eq!(v("device.serial").as_deref(), Some("S1"));
+        assert_eq!(v("device.type").as_deref(), Some("ups"));
+        assert!(!ups.var("device.type").unwrap().ty.rw);
+        assert_eq!(v("driver.name").as_deref(), Some("usbhid-ups"));
+        assert!(v("TIMERX").is_none());
+        // The defaults stand when the file does not set them.
+        let bare = UpsData::from_dev("b", "battery.charge: 5\n");
+        let b = |n: &str| bare.var(n).map(|v| (v.value.clone(), v.ty.rw));
+        assert_eq!(b("ups.mfr"), Some((b"Dummy Manufacturer".to_vec(), true)));
+        assert_eq!(
+            b("device.mfr"),
+            Some((b"Dummy Manufacturer".to_vec(), false))
+        );
+        assert_eq!(b("ups.model"), Some((b"Dummy UPS".to_vec(), true)));
+        assert_eq!(b("ups.status"), Some((b"OL".to_vec(), true)));
+        assert_eq!(b("device.serial"), None);
+    }
+
+    #[test]
+    fn client_set_as_dummy_ups_setvar() {
+        let mut ups = UpsData::from_dev("pi", "ups.status: OL\nups.mfr: APC\nbattery.charge: 9\n");
+        ups.set_from_client("ups.status", b"OB  LB");
+        assert_eq!(ups.var("ups.status").unwrap().value, b"OB  LB");
+        // The status is never deleted: an empty value is an empty status.
+        ups.set_from_client("ups.status", b"");
+        assert_eq!(ups.var("ups.status").unwrap().value, b"");
+        ups.set_from_client("ups.mfr", b"");
+        assert!(ups.var("ups.mfr").is_none());
+        ups.set_from_client("battery.charge", b"10");
+        assert_eq!(
+            ups.var("battery.charge").unwrap().ty.kind,
+            ValueKind::Number
+        );
+        // dummy-ups compares `ups.status` case-sensitively: another spelling is a plain variable.
+        ups.set_from_client("UPS.STATUS", b"");
+        assert!(ups.var("ups.status").is_none());
+    }
+
+    #[test]
+    fn joins_follow_nuts_snprintfcat() {
+        fn w<'a>(ws: &[&'a str]) -> Vec<Cow<'a, [u8]>> {
+            ws.iter().map(|s| Cow::Borrowed(s.as_bytes())).collect()
+        }
+        assert_eq!(value_join(&w(&["a", "b", "c"])), b"a b c");
+        let big = "x".repeat(200);
+        assert_eq!(value_join(&w(&[&big, "y"])).len(), 127);
+        assert_eq!(value_join(&w(&[&"x".repeat(126), "y"])).len(), 126);
+        assert_eq!(status_join(&w(&["", "OL", "", "LB"])), b"OL  LB");
+        assert_eq!(status_join(&w(&[&big, &big])).len(), 254);
+    }
+
+    #[test]
+    fn bytes_parseconf_discards_are_dropped() {
+        // A real dump (Tripp Lite SU1500RTXL2UA) pads ups.model with U+00A0.
+        let ups = UpsData::from_dev(
+            "t",
+            b"ups.model: \xc2\xa0 \xc2\xa0 TRIPP LITE U\nups.id: a\x7fb\x01c\n",
+        );
+        assert_eq!(ups.var("ups.model").unwrap().value, b"  TRIPP LITE U");
+        assert_eq!(ups.var("ups.id").unwrap().value, b"a\x7fbc");
     }
 
     #[test]

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
+use nut_proto::server::cmdvartab::{CMDVARTAB, DEFAULT_DATAPATH};
 use nut_proto::server::{
-    sequence, Frame, Server, ServerConfig, ServerHandle, ServerTls, Store, UpsData, UpsmonRole,
-    User,
+    sequence, Descriptions, Frame, Server, ServerConfig, ServerHandle, ServerTls, Store, UpsData,
+    UpsmonRole, User,
 };
 
 use crate::cli::ServeArgs;
@@ -42,16 +43,44 @@ fn name_of(path: &Path) -> String {
     }
 }
 
-/// Applies one state to a UPS of the running server.
+/// Whether `name` can be an instant command's name on the wire (one word, no quoting needed).
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+}
+
+/// Applies one state to a UPS of the running server, as dummy-ups reads the next part of a `.seq`.
 pub(crate) fn apply(handle: &ServerHandle, ups: &str, text: &str) {
-    let next = UpsData::from_dev(ups, text);
     handle.with_store(|s| {
         if let Some(u) = s.ups_mut(ups) {
-            for v in next.vars() {
-                u.set_value(&v.name, v.value.clone());
-            }
+            u.apply_dev_text(text);
         }
     });
+}
+
+/// Upper bound on the size of a cmdvartab (NUT's is ~20 KiB).
+const MAX_CMDVARTAB_SIZE: u64 = 1024 * 1024;
+
+/// The descriptions upsd would give: `<datapath>/cmdvartab`, read at start as upsd reads it. A
+/// missing file at the default place means none, as for upsd; any other failure is said on stderr.
+fn descriptions(datapath: Option<&Path>) -> Descriptions {
+    let dir = datapath.unwrap_or(Path::new(DEFAULT_DATAPATH));
+    let path = dir.join(CMDVARTAB);
+    match nut_proto::safe_file::read_regular(&path, MAX_CMDVARTAB_SIZE) {
+        Ok(bytes) => Descriptions::parse(bytes),
+        Err(e) => {
+            if datapath.is_some() || e.kind() != std::io::ErrorKind::NotFound {
+                // safe_file's errors name the file.
+                eprintln!(
+                    "nutctl: warning: descriptions from cmdvartab: {e}; every description is \
+                     \"Description unavailable\""
+                );
+            }
+            Descriptions::new()
+        }
+    }
 }
 
 /// What binding a non-loopback address without TLS exposes.
@@ -77,7 +106,11 @@ pub(crate) async fn run(ctx: &crate::ctx::Ctx, a: ServeArgs) -> anyhow::Result<E
     if !(a.step.is_finite() && a.step > 0.0) {
         bail!("--step must be a positive number of seconds");
     }
+    if let Some(bad) = a.cmds.iter().find(|c| !valid_name(c)) {
+        bail!("--cmd {bad:?}: a command name is letters, digits, '.', '-' and '_'");
+    }
     let mut store = Store::new();
+    store.descriptions = descriptions(a.datapath.as_deref());
     let mut plays: Vec<(String, Vec<Frame>)> = Vec::new();
     for path in &a.devs {
         let bytes = nut_proto::safe_file::read_regular(path, MAX_DEV_SIZE)
@@ -90,6 +123,9 @@ pub(crate) async fn run(ctx: &crate::ctx::Ctx, a: ServeArgs) -> anyhow::Result<E
         let fr = sequence(&text).with_context(|| path.display().to_string())?;
         let first = fr.first().map(|f| f.text.as_str()).unwrap_or_default();
         let mut ups = UpsData::from_dev(&name, first);
+        for c in &a.cmds {
+            ups.add_command(c, None);
+        }
         ups.desc = Some(
             a.desc
                 .clone()

@@ -76,11 +76,17 @@ impl Serve {
 
     /// Serves another dump as UPS `es`, with the admin user and extra arguments.
     pub fn start_dev(dev: &Path, extra: &[&str]) -> Serve {
+        let mut args = vec!["--name", "es", "--user", ADMIN, "--password-env", PW_ENV];
+        args.extend_from_slice(extra);
+        Serve::start_args(dev, "es", &args)
+    }
+
+    /// Serves a dump with exactly these arguments after `--dev FILE`; `ups` is the name it serves.
+    pub fn start_args(dev: &Path, ups: &str, args: &[&str]) -> Serve {
         let mut child = nutctl()
-            .args(["serve", "--listen", "127.0.0.1:0", "--name", "es", "--dev"])
+            .args(["serve", "--listen", "127.0.0.1:0", "--dev"])
             .arg(dev)
-            .args(["--user", ADMIN, "--password-env", PW_ENV])
-            .args(extra)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -98,7 +104,7 @@ impl Serve {
         Serve {
             child,
             port,
-            ups: "es".into(),
+            ups: ups.into(),
         }
     }
 
