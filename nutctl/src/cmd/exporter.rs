@@ -190,12 +190,26 @@ pub(crate) async fn run(ctx: &Ctx, a: ExporterArgs) -> anyhow::Result<Exit> {
         "nutctl exporter: listening on http://{addr}/metrics\n"
     ))?;
     axum::serve(listener, router)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(stopped())
         .await
         .context("HTTP server failed")?;
     Ok(Exit::Ok)
+}
+
+/// Ctrl-C or SIGTERM (what `systemctl stop` sends): the listener stops, in-flight scrapes finish.
+async fn stopped() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
 }
 
 fn exposition(text: String) -> Response {
