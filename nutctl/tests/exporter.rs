@@ -2,7 +2,8 @@
 //! beside a live one, /ups_metrics?target=, DRuggeri names, the exposition checked by `promtool
 //! check metrics` and the generated rules by `promtool check rules`; then a real Prometheus on
 //! loopback scraping the exporter every second while the UPS goes OB LB, asserted through
-//! Prometheus' query API (series and the generated alert firing).
+//! Prometheus' query API (series and the generated alert firing); STARTTLS towards upsd with the
+//! global `--cafile` (verified, and refused with a CA that did not sign upsd's certificate).
 //!
 //! promtool and prometheus come from Debian's `prometheus` package (.ci/run installs it): without it
 //! the Prometheus parts say "skipped", except under CI=true, where that is a failure. The Prometheus
@@ -360,4 +361,56 @@ fn prometheus_sees_on_battery_low_and_fires_the_generated_alert() {
         "nut_finding{id=\"status.on-battery-low\",severity=\"critical\"} == 1",
     );
     assert_eq!(finding.len(), 1, "{finding:?}");
+}
+
+fn tls_data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../nut-proto/tests/data")
+        .join(name)
+}
+
+#[test]
+fn starttls_towards_a_real_upsd() {
+    let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(lab) = Lab::start(
+        LabConfig::new()
+            .prefix("nutctl-exporter.")
+            .dev_file(data_file(DEV))
+            .tls(nut_lab::TlsFiles {
+                cert: tls_data("client-tls-server.pem"),
+                key: tls_data("client-tls-server.key"),
+                ca: tls_data("client-tls-ca.pem"),
+            }),
+    ) else {
+        return;
+    };
+    let live = format!("127.0.0.1:{}", lab.port);
+    let b = format!("target=\"{live}\",ups=\"lab0\"");
+    let ca = tls_data("client-tls-ca.pem");
+    let (_exp, addr) = exporter(&["--cafile", ca.to_str().unwrap(), &live]);
+    let (_, m) = get(&addr, "/metrics");
+    assert!(
+        has_line(&m, &format!("nut_target_up{{target=\"{live}\"}} 1.0")),
+        "{m}"
+    );
+    assert!(
+        has_line(&m, &format!("nut_battery_runtime_seconds{{{b}}} 1777.0")),
+        "{m}"
+    );
+
+    // A CA that did not sign upsd's certificate: down, with the TLS finding, nothing read.
+    let other = tls_data("client-tls-other-ca.pem");
+    let (_exp2, addr2) = exporter(&["--cafile", other.to_str().unwrap(), &live]);
+    let (_, m) = get(&addr2, "/metrics");
+    assert!(
+        has_line(&m, &format!("nut_target_up{{target=\"{live}\"}} 0.0")),
+        "{m}"
+    );
+    assert!(
+        m.contains(&format!(
+            "nut_finding{{target=\"{live}\",ups=\"\",id=\"tls."
+        )),
+        "{m}"
+    );
+    assert!(!m.contains("nut_battery_runtime_seconds"), "{m}");
 }

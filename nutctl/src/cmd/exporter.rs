@@ -34,7 +34,8 @@ pub(crate) struct ExporterArgs {
     /// host[:port] (every UPS of that server) or ups@host[:port] (one UPS); several allowed.
     #[arg(value_name = "TARGET")]
     pub(crate) targets: Vec<String>,
-    /// Read the targets from FILE: one per line, `#` starts a comment.
+    /// Read the targets from FILE: one per line, `#` starts a comment; a line may add that target's
+    /// own `user=NAME password-file=PATH` (or `password-env=VAR`).
     #[arg(long = "targets", value_name = "FILE")]
     pub(crate) targets_file: Option<PathBuf>,
     /// Address to listen on (port 0 picks a free one; the address is printed).
@@ -93,7 +94,9 @@ fn thresholds(warn: &[String], crit: &[String]) -> anyhow::Result<Thresholds> {
     Ok(t)
 }
 
-/// Targets from a file: one per line, `#` comments, blank lines skipped; a bad one names its line.
+/// Targets from a file: one per line, `#` comments, blank lines skipped; after the target, optional
+/// `user=NAME` with `password-file=PATH` or `password-env=VAR` (that target's own login, over
+/// `--user`). A bad line is named `FILE:LINE`.
 fn read_targets(path: &Path) -> anyhow::Result<Vec<FleetTarget>> {
     let bytes = nut_proto::safe_file::read_regular(path, MAX_TARGETS_FILE)
         .with_context(|| format!("cannot read the targets file {}", path.display()))?;
@@ -101,13 +104,38 @@ fn read_targets(path: &Path) -> anyhow::Result<Vec<FleetTarget>> {
         .with_context(|| format!("targets file {} is not UTF-8", path.display()))?;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
+        let at = || format!("{}:{}", path.display(), i + 1);
         let line = line.split('#').next().unwrap_or_default().trim();
-        if line.is_empty() {
+        let mut words = line.split_whitespace();
+        let Some(first) = words.next() else {
             continue;
+        };
+        let mut t = FleetTarget::parse(first).with_context(at)?;
+        let mut a = CredentialArgs::default();
+        for w in words {
+            match w.split_once('=') {
+                Some(("user", v)) => a.user = Some(v.to_string()),
+                Some(("password-file", v)) => a.password_file = Some(PathBuf::from(v)),
+                Some(("password-env", v)) => a.password_env = Some(v.to_string()),
+                _ => bail!(
+                    "{}: unknown word {w:?} (expected user=NAME, password-file=PATH or password-env=VAR)",
+                    at()
+                ),
+            }
         }
-        out.push(
-            FleetTarget::parse(line).with_context(|| format!("{}:{}", path.display(), i + 1))?,
-        );
+        if a.user.is_some() && a.password_file.is_none() && a.password_env.is_none() {
+            bail!(
+                "{}: user= needs password-file=PATH or password-env=VAR",
+                at()
+            );
+        }
+        if a.user.is_none() && (a.password_file.is_some() || a.password_env.is_some()) {
+            bail!("{}: a password without user=NAME", at());
+        }
+        if let Some(c) = Credentials::from_args(&a).with_context(at)? {
+            t.credentials = Some((c.user, c.password));
+        }
+        out.push(t);
     }
     Ok(out)
 }
@@ -136,7 +164,7 @@ pub(crate) async fn run(ctx: &Ctx, a: ExporterArgs) -> anyhow::Result<Exit> {
     }
     let creds = Credentials::from_args(&a.creds)?;
     if let Some(c) = &creds {
-        for t in &mut targets {
+        for t in targets.iter_mut().filter(|t| t.credentials.is_none()) {
             t.credentials = Some((c.user.clone(), c.password.clone()));
         }
     }
@@ -162,12 +190,26 @@ pub(crate) async fn run(ctx: &Ctx, a: ExporterArgs) -> anyhow::Result<Exit> {
         "nutctl exporter: listening on http://{addr}/metrics\n"
     ))?;
     axum::serve(listener, router)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(stopped())
         .await
         .context("HTTP server failed")?;
     Ok(Exit::Ok)
+}
+
+/// Ctrl-C or SIGTERM (what `systemctl stop` sends): the listener stops, in-flight scrapes finish.
+async fn stopped() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
 }
 
 fn exposition(text: String) -> Response {
@@ -210,4 +252,52 @@ async fn root(State(app): State<Arc<App>>) -> Response {
 /// The page `/` serves: [`crate::render::html`], from the same snapshot as `/metrics`.
 fn root_page(snap: &FleetSnapshot, thresholds: &Thresholds) -> String {
     crate::render::html::page(snap, thresholds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
+        p
+    }
+
+    #[test]
+    fn targets_file_with_per_target_logins() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let pw = file(dir.path(), "pw", "s3cr3t-xyz\n");
+        let list = file(
+            dir.path(),
+            "targets",
+            &format!(
+                "# fleet\n\nnas.lan   # a whole server\nups@10.0.0.5:3494 user=mon password-file={}\n",
+                pw.display()
+            ),
+        );
+        let t = read_targets(&list).unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(
+            t.iter().map(FleetTarget::name).collect::<Vec<_>>(),
+            ["nas.lan:3493", "ups@10.0.0.5:3494"]
+        );
+        assert!(t[0].credentials.is_none());
+        let (user, secret) = t[1].credentials.clone().unwrap_or_default();
+        assert_eq!((user.as_str(), secret.expose()), ("mon", "s3cr3t-xyz"));
+        assert!(!format!("{t:?}").contains("s3cr3t"));
+
+        for (text, says) in [
+            ("a\nh:0\n", ":2"),
+            ("h user=mon\n", "needs password-file"),
+            ("h password-env=X\n", "without user"),
+            ("h colour=red\n", "unknown word"),
+        ] {
+            let f = file(dir.path(), "bad", text);
+            let e = format!(
+                "{:#}",
+                read_targets(&f).err().unwrap_or_else(|| panic!("{text}"))
+            );
+            assert!(e.contains(says) && e.contains("bad:"), "{text}: {e}");
+        }
+    }
 }
