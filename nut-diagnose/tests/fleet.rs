@@ -183,3 +183,41 @@ fn a_frozen_driver_is_an_error_on_its_ups_not_on_the_server() {
     })
     .expect("the thawed driver's UPS never came back");
 }
+
+#[test]
+fn credentials_go_to_configured_targets_only() {
+    use std::io::{BufRead, BufReader};
+    // A fake server that records the first request line of each connection and hangs up.
+    let fake = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = fake.local_addr().unwrap().port();
+    let seen = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for _ in 0..2 {
+            let (s, _) = fake.accept().unwrap();
+            let mut line = String::new();
+            let _ = BufReader::new(s).read_line(&mut line);
+            lines.push(line);
+        }
+        lines
+    });
+    let configured = FleetTarget::parse(&format!("ups@127.0.0.1:{port}"))
+        .unwrap()
+        .with_credentials("mon", Secret::new("pw-xyz"));
+    let p = Poller::new(
+        vec![configured],
+        Options::default(),
+        Thresholds::default(),
+        Duration::from_secs(2),
+    );
+    let rt = rt();
+    // Configured: logs in first. On demand (same server, another UPS name): never does.
+    let s = rt.block_on(p.poll_all());
+    assert!(!s.targets[0].up);
+    let s = rt
+        .block_on(p.poll_target(&format!("other@127.0.0.1:{port}")))
+        .unwrap();
+    assert!(!s.targets[0].up);
+    let lines = seen.join().unwrap();
+    assert_eq!(lines[0].trim_end(), "USERNAME mon", "{lines:?}");
+    assert!(lines[1].starts_with("LIST VAR other"), "{lines:?}");
+}

@@ -1,8 +1,9 @@
 //! The fleet poller: every target concurrently (one tokio task each), each under its own timeout,
 //! one kept connection per target.
 //!
-//! A server costs two round trips per poll whatever its number of UPSes (`LIST UPS`, then every
-//! `LIST VAR` pipelined with [`Client::list_vars_pipelined`]); a single UPS one. A connection that
+//! A server costs one round trip per poll whatever its number of UPSes: `LIST UPS` goes out with the
+//! `LIST VAR` of every UPS the previous poll listed ([`Client::list_ups_and_vars`]); only a UPS new
+//! since then costs a second one ([`Client::list_vars_pipelined`]). A single UPS is one. A connection that
 //! fails (closed by a restarted upsd, a timeout, a protocol error) is dropped; a kept connection
 //! that fails is replaced by a new one within the same poll, so a restarted server costs one poll
 //! nothing. A connection is taken out of its slot while in use and put back only after a clean
@@ -13,7 +14,7 @@ use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, Instant};
 
 use nut_proto::client::{Client, ClientError, Options, UpsInfo};
-use nut_proto::{Secret, Target};
+use nut_proto::Target;
 
 use super::{FleetSnapshot, FleetTarget, FleetTargetError, TargetKind};
 use super::{TargetSnapshot, UpsSnapshot};
@@ -28,6 +29,9 @@ pub const MAX_KEPT_ON_DEMAND: usize = 256;
 struct Slot {
     target: FleetTarget,
     conn: tokio::sync::Mutex<Option<Client>>,
+    /// The UPS names of the last `LIST UPS` (a server target): their `LIST VAR`s go out with the
+    /// next `LIST UPS` in one write.
+    known: StdMutex<Vec<String>>,
 }
 
 impl Slot {
@@ -35,6 +39,7 @@ impl Slot {
         Arc::new(Slot {
             target,
             conn: tokio::sync::Mutex::new(None),
+            known: StdMutex::new(Vec::new()),
         })
     }
 }
@@ -43,7 +48,6 @@ struct Inner {
     opts: Options,
     thresholds: Thresholds,
     timeout: Duration,
-    credentials: Option<(String, Secret)>,
 }
 
 /// Polls a fleet. Cheap to share (`&self` everywhere; concurrent polls of one target wait for each
@@ -71,20 +75,10 @@ impl Poller {
                 opts,
                 thresholds,
                 timeout,
-                credentials: None,
             }),
             slots: targets.into_iter().map(Slot::new).collect(),
             on_demand: StdMutex::new(HashMap::new()),
         }
-    }
-
-    /// Credentials for targets polled on demand ([`Poller::poll_target`]) that are not among the
-    /// configured ones.
-    pub fn with_default_credentials(mut self, user: String, password: Secret) -> Poller {
-        if let Some(inner) = Arc::get_mut(&mut self.inner) {
-            inner.credentials = Some((user, password));
-        }
-        self
     }
 
     /// The configured targets, in order.
@@ -104,8 +98,10 @@ impl Poller {
     }
 
     /// Polls one target by name (`host:port` or `ups@host:port`, as `/ups_metrics?target=` gives
-    /// it): a configured target with its credentials and connection, else an on-demand one with the
-    /// default credentials, whose connection is kept too (up to [`MAX_KEPT_ON_DEMAND`]).
+    /// it): a configured target with its credentials and connection, else an on-demand one, whose
+    /// connection is kept too (up to [`MAX_KEPT_ON_DEMAND`]). An on-demand target never logs in:
+    /// whoever can reach the caller chooses it, and configured credentials must not be sent to a
+    /// server of their choosing.
     pub async fn poll_target(&self, name: &str) -> Result<FleetSnapshot, FleetTargetError> {
         let parsed = FleetTarget::parse(name)?;
         let key = parsed.name();
@@ -119,9 +115,7 @@ impl Poller {
                 match map.get(&key) {
                     Some(s) => Arc::clone(s),
                     None => {
-                        let mut t = parsed;
-                        t.credentials.clone_from(&self.inner.credentials);
-                        let s = Slot::new(t);
+                        let s = Slot::new(parsed);
                         if map.len() < MAX_KEPT_ON_DEMAND {
                             map.insert(key, Arc::clone(&s));
                         }
@@ -207,14 +201,14 @@ async fn poll_one(inner: &Inner, slot: &Slot) -> TargetSnapshot {
             Some(c) => c,
             None => connect(inner, t).await?,
         };
-        let first = read(inner, t, &mut client).await;
+        let first = read(inner, slot, &mut client).await;
         let (ups, client, reconnected) = match first {
             Ok(ups) => (ups, client, !reused),
             // A kept connection may have died between polls (upsd restarted): one fresh try.
             Err(e) if reused && e.is_fatal() => {
                 drop(client);
                 let mut fresh = connect(inner, t).await?;
-                let ups = read(inner, t, &mut fresh).await?;
+                let ups = read(inner, slot, &mut fresh).await?;
                 (ups, fresh, true)
             }
             Err(e) => {
@@ -271,30 +265,62 @@ async fn connect(inner: &Inner, t: &FleetTarget) -> Result<Client, ClientError> 
 }
 
 /// One exchange: the UPSes of the target and their variables. A UPS whose `LIST VAR` gets a server
-/// error is kept with that error; any other failure fails the whole target.
-async fn read(
-    inner: &Inner,
-    t: &FleetTarget,
-    c: &mut Client,
-) -> Result<Vec<UpsSnapshot>, ClientError> {
-    let (list, host, port): (Vec<UpsInfo>, &str, u16) = match &t.kind {
-        TargetKind::Server { host, port } => (c.list_ups().await?, host, *port),
-        TargetKind::Ups { target } => (
-            vec![UpsInfo {
-                name: target.ups.clone(),
-                description: String::new(),
-            }],
-            &target.host,
-            target.port,
-        ),
-    };
-    let names: Vec<&str> = list.iter().map(|u| u.name.as_str()).collect();
-    let vars = c.list_vars_pipelined(&names).await?;
+/// error is kept with that error; any other failure fails the whole target. A server whose UPS list
+/// did not change since the last poll costs one round trip (`LIST UPS` with the known UPSes'
+/// `LIST VAR`s); new UPSes cost one more.
+async fn read(inner: &Inner, slot: &Slot, c: &mut Client) -> Result<Vec<UpsSnapshot>, ClientError> {
+    type Vars = Result<Vec<nut_proto::client::Variable>, ClientError>;
+    let t = &slot.target;
+    let (list, mut got, host, port): (Vec<UpsInfo>, HashMap<String, Vars>, &str, u16) =
+        match &t.kind {
+            TargetKind::Server { host, port } => {
+                let known = slot
+                    .known
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .clone();
+                let refs: Vec<&str> = known.iter().map(String::as_str).collect();
+                let (list, vars) = if refs.is_empty() {
+                    (c.list_ups().await?, Vec::new())
+                } else {
+                    c.list_ups_and_vars(&refs).await?
+                };
+                (list, known.into_iter().zip(vars).collect(), host, *port)
+            }
+            TargetKind::Ups { target } => (
+                vec![UpsInfo {
+                    name: target.ups.clone(),
+                    description: String::new(),
+                }],
+                HashMap::new(),
+                &target.host,
+                target.port,
+            ),
+        };
+    let missing: Vec<&str> = list
+        .iter()
+        .map(|u| u.name.as_str())
+        .filter(|n| !got.contains_key(*n))
+        .collect();
+    if !missing.is_empty() {
+        let vars = c.list_vars_pipelined(&missing).await?;
+        let names: Vec<String> = missing.iter().map(|n| (*n).to_string()).collect();
+        got.extend(names.into_iter().zip(vars));
+    }
+    if matches!(t.kind, TargetKind::Server { .. }) {
+        *slot
+            .known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            list.iter().map(|u| u.name.clone()).collect();
+    }
     let single = matches!(t.kind, TargetKind::Ups { .. });
     Ok(list
         .iter()
-        .zip(vars)
-        .map(|(info, vars)| {
+        .map(|info| {
+            let vars = got
+                .remove(&info.name)
+                .unwrap_or_else(|| Err(ClientError::Unusable));
             UpsSnapshot::judge(
                 &inner.thresholds,
                 Target::new(info.name.clone(), host, port),

@@ -54,6 +54,17 @@ fn parse<'l>(line: &'l [u8], max: usize) -> Result<Reply<'l>, ClientError> {
     })
 }
 
+/// One `VAR` item of a `LIST VAR`.
+fn var_item(r: Reply<'_>) -> Option<Variable> {
+    match r {
+        Reply::Var { var, value, .. } => Some(Variable {
+            name: var.to_string(),
+            value: text(&value),
+        }),
+        _ => None,
+    }
+}
+
 /// Accepts any `OK …` reply.
 fn ok_any(line: &[u8], r: Reply<'_>) -> Result<(), ClientError> {
     match r {
@@ -175,14 +186,7 @@ impl Client {
 
     /// `LIST VAR <ups>`: every variable and its value, in the server's order (sorted by name).
     pub async fn list_vars(&mut self, ups: &str) -> Result<Vec<Variable>, ClientError> {
-        self.list(Command::ListVar { ups }, |r| match r {
-            Reply::Var { var, value, .. } => Some(Variable {
-                name: var.to_string(),
-                value: text(&value),
-            }),
-            _ => None,
-        })
-        .await
+        self.list(Command::ListVar { ups }, var_item).await
     }
 
     /// `LIST RW <ups>`: the writable variables and their values.
@@ -374,14 +378,7 @@ impl Client {
                 conn.send(wbuf).await?;
                 for ups in batch {
                     let header = ListHeader::new(reply::ListKind::Var, Some(ups), None);
-                    let mut item = |r: Reply<'_>| match r {
-                        Reply::Var { var, value, .. } => Some(Variable {
-                            name: var.to_string(),
-                            value: text(&value),
-                        }),
-                        _ => None,
-                    };
-                    match read_list(conn, &header, max, max_items, &mut item).await {
+                    match read_list(conn, &header, max, max_items, &mut var_item).await {
                         Ok(vars) => out_ref.push(Ok(vars)),
                         Err(e @ ClientError::Server { .. }) => out_ref.push(Err(e)),
                         Err(e) => return Err(e),
@@ -393,6 +390,62 @@ impl Client {
             self.conn.finish("LIST VAR (pipelined)", r)?;
         }
         Ok(out)
+    }
+
+    /// `LIST UPS` and the `LIST VAR` of each of `upses` (the UPSes a poller saw last time) in one
+    /// round trip when `upses` has at most `PIPELINE_BATCH - 1` names (more go through
+    /// [`Client::list_vars_pipelined`]). The caller compares the fresh list with `upses` and reads
+    /// the new ones itself. An `ERR` to `LIST UPS` is returned after every pipelined reply has been
+    /// read, so the connection stays usable.
+    pub async fn list_ups_and_vars(
+        &mut self,
+        upses: &[&str],
+    ) -> Result<(Vec<UpsInfo>, Vec<Result<Vec<Variable>, ClientError>>), ClientError> {
+        let (first, rest) = upses.split_at(upses.len().min(PIPELINE_BATCH - 1));
+        self.conn.check_ready()?;
+        self.wbuf.clear();
+        Command::ListUps.encode(&mut self.wbuf)?;
+        for ups in first {
+            Command::ListVar { ups }.encode(&mut self.wbuf)?;
+        }
+        let after = self.conn.opts.request_timeout;
+        let max = self.conn.opts.max_line;
+        let max_items = self.conn.opts.max_list_items;
+        let conn = &mut self.conn;
+        let wbuf = &self.wbuf;
+        let fut = async move {
+            conn.send(wbuf).await?;
+            let header = ListHeader::new(reply::ListKind::Ups, None, None);
+            let mut ups_item = |r: Reply<'_>| match r {
+                Reply::Ups { ups, desc } => Some(UpsInfo {
+                    name: ups.to_string(),
+                    description: text(&desc),
+                }),
+                _ => None,
+            };
+            let list = match read_list(conn, &header, max, max_items, &mut ups_item).await {
+                Ok(l) => Ok(l),
+                Err(e @ ClientError::Server { .. }) => Err(e),
+                Err(e) => return Err(e),
+            };
+            let mut vars = Vec::with_capacity(first.len());
+            for ups in first {
+                let header = ListHeader::new(reply::ListKind::Var, Some(ups), None);
+                match read_list(conn, &header, max, max_items, &mut var_item).await {
+                    Ok(v) => vars.push(Ok(v)),
+                    Err(e @ ClientError::Server { .. }) => vars.push(Err(e)),
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok((list, vars))
+        };
+        let r = tokio::time::timeout(after, fut).await;
+        let (list, mut vars) = self.conn.finish("LIST UPS + LIST VAR (pipelined)", r)?;
+        let list = list?;
+        if !rest.is_empty() {
+            vars.extend(self.list_vars_pipelined(rest).await?);
+        }
+        Ok((list, vars))
     }
 
     // ----- authentication and control ------------------------------------------------------------

@@ -141,10 +141,7 @@ pub(crate) async fn run(ctx: &Ctx, a: ExporterArgs) -> anyhow::Result<Exit> {
         }
     }
     let timeout = ctx.opts.request_timeout;
-    let mut poller = Poller::new(targets, ctx.opts.clone(), thresholds, timeout);
-    if let Some(c) = creds {
-        poller = poller.with_default_credentials(c.user, c.password);
-    }
+    let poller = Poller::new(targets, ctx.opts.clone(), thresholds, timeout);
     let app = Arc::new(App {
         poller,
         metrics: MetricOptions {

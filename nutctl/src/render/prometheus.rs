@@ -618,6 +618,34 @@ mod tests {
     }
 
     #[test]
+    fn a_ups_that_cannot_be_read_is_down_with_nothing_else() {
+        let mut s = snap();
+        s.targets[0].ups[0] = nut_diagnose::fleet::UpsSnapshot::judge(
+            &Thresholds::default(),
+            nut_proto::Target::new("ups1", "127.0.0.1", 3493),
+            None,
+            Err("ERR DATA-STALE".into()),
+        );
+        for names in [Names::Nutctl, Names::Druggeri] {
+            let o = metrics(
+                &s,
+                MetricOptions {
+                    names,
+                    all_vars: true,
+                },
+            );
+            assert!(!o.contains("flag="), "{o}");
+            assert!(!o.contains("battery"), "{o}");
+            if names == Names::Nutctl {
+                assert!(
+                    has(&o, "nut_ups_up{target=\"127.0.0.1:3493\",ups=\"ups1\"} 0.0"),
+                    "{o}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn druggeri_names() {
         let o = metrics(
             &snap(),
