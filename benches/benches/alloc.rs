@@ -15,7 +15,7 @@ use nut_benches::alloc::{count, Counting};
 use nut_benches::{lines, list_var_body};
 use nut_proto::client::{Client, Options};
 use nut_proto::reply::parse_reply;
-use nut_proto::server::{Server, Store, UpsData};
+use nut_proto::server::{Server, Store};
 
 #[global_allocator]
 static A: Counting = Counting;
@@ -76,8 +76,8 @@ fn main() {
         .build()
         .unwrap();
     let mut store = Store::new();
-    store.insert_ups(UpsData::from_dev("small", nut_benches::dev_with(20)));
-    store.insert_ups(UpsData::from_dev("big", nut_benches::dev_with(1000)));
+    store.insert_ups(nut_benches::ups_with("small", 20));
+    store.insert_ups(nut_benches::ups_with("big", 1000));
     let server = server_rt.block_on(Server::bind(store)).unwrap();
     let addr = server.addr();
     let mut o = Options::default();

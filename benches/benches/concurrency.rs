@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use nut_proto::client::{Client, Options};
-use nut_proto::server::{Server, ServerHandle, Store, UpsData};
+use nut_proto::server::{Server, ServerHandle, Store};
 use tokio::task::JoinSet;
 
 const NS: [usize; 3] = [1, 10, 100];
@@ -55,13 +55,12 @@ struct Layout {
 }
 
 fn layouts(server_rt: &tokio::runtime::Runtime, n: usize) -> [Layout; 2] {
-    let dev = nut_benches::dev_with(20);
     let mut servers = Vec::new();
     let mut targets = Vec::new();
     for _ in 0..n {
-        let s = server_rt
-            .block_on(Server::bind(Store::from_dev("ups", &dev)))
-            .unwrap();
+        let mut store = Store::new();
+        store.insert_ups(nut_benches::ups_with("ups", 20));
+        let s = server_rt.block_on(Server::bind(store)).unwrap();
         targets.push((s.addr(), "ups".to_string()));
         servers.push(s);
     }
@@ -72,7 +71,7 @@ fn layouts(server_rt: &tokio::runtime::Runtime, n: usize) -> [Layout; 2] {
     };
     let mut store = Store::new();
     for i in 0..n {
-        store.insert_ups(UpsData::from_dev(&format!("ups{i}"), &dev));
+        store.insert_ups(nut_benches::ups_with(&format!("ups{i}"), 20));
     }
     let s = server_rt.block_on(Server::bind(store)).unwrap();
     let targets = (0..n).map(|i| (s.addr(), format!("ups{i}"))).collect();

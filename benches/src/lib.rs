@@ -54,6 +54,17 @@ pub fn dev_with(n: usize) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// A UPS holding exactly the `n` variables of [`dev_with`]`(n)`: the lines themselves, without
+/// what `UpsData::from_dev` adds as dummy-ups does (its defaults, `device.*` mirrored from `ups.*`),
+/// so a bench's "n variables" stays n.
+pub fn ups_with(name: &str, n: usize) -> nut_proto::server::UpsData {
+    let mut ups = nut_proto::server::UpsData::new(name);
+    for (var, value) in pairs(n) {
+        ups.set_value(&var, value.into_bytes());
+    }
+    ups
+}
+
 fn pairs(n: usize) -> Vec<(String, String)> {
     let base = real_pairs();
     (0..n)
