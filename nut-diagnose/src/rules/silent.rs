@@ -188,6 +188,7 @@ pub fn episodes(t: &Timeline, now: Option<i64>) -> Vec<Finding> {
                     .with(episode_evidence(e))
                     .with(Evidence::new(Source::Derived, "lines", what.join(", ")))
                     .with_all(root_evidence(e))
+                    .with_all(candidate_evidence(e))
                     .with_all(e.fsd_client.as_ref().map(|c| Evidence::new(Source::Log, "FSD set by", c.clone()))),
                 );
             }
@@ -271,6 +272,36 @@ fn root_evidence(e: &Episode) -> Option<Evidence> {
     ))
 }
 
+/// The other causes the episode's evidence fits (`could also be`: the cause, why, what to check).
+fn candidate_evidence(e: &Episode) -> Vec<Evidence> {
+    e.candidates
+        .iter()
+        .map(|c| {
+            let at = c.line.map(|l| format!(" (line {l})")).unwrap_or_default();
+            Evidence::new(
+                Source::Derived,
+                "could also be",
+                format!(
+                    "{}: {}{at}; check: {}",
+                    c.cause.as_str(),
+                    c.why,
+                    c.cause.advice().1
+                ),
+            )
+        })
+        .collect()
+}
+
+/// A cause named with the ones its line cannot be told apart from (`server-not-running or firewall`).
+fn cause_names(e: &Episode, cause: CauseId) -> String {
+    let mut s = cause.as_str().to_string();
+    for c in e.candidates.iter().filter(|c| c.line.is_none()) {
+        s.push_str(" or ");
+        s.push_str(c.cause.as_str());
+    }
+    s
+}
+
 /// How an episode ended, in words (`after the restart of nut-monitor at 10:02:00`).
 fn ended(e: &Episode) -> String {
     match (&e.ending, e.verdict) {
@@ -308,13 +339,14 @@ fn incident(e: &Episode) -> Finding {
     Finding::new(
         cause.finding_id(),
         severity,
-        format!("{ups}: {} — {what}{}", cause.as_str(), ended(e)),
+        format!("{ups}: {} — {what}{}", cause_names(e, cause), ended(e)),
         meaning,
         action,
     )
     .about(ups)
     .with(episode_evidence(e))
     .with_all(root_evidence(e))
+    .with_all(candidate_evidence(e))
 }
 
 /// Battery replacement, overload, OFF, bypass, calibration.
@@ -340,6 +372,7 @@ fn ups_state(e: &Episode, ups: &str) -> Finding {
     )
     .about(ups)
     .with(episode_evidence(e))
+    .with_all(candidate_evidence(e))
 }
 
 fn comms_unresolved(
@@ -392,7 +425,8 @@ fn comms_unresolved(
         action,
     )
     .about(ups)
-    .with(episode_evidence(e));
+    .with(episode_evidence(e))
+    .with_all(candidate_evidence(e));
     if id == "ups.unknown-name" && !ups.starts_with("ups@") {
         f = f.with(Evidence::new(
             Source::Derived,
@@ -489,7 +523,6 @@ mod tests {
                 ("log.shutdown", Severity::Warning),
                 ("log.comms-recovered", Severity::Info),
                 ("log.power-outage", Severity::Info),
-                ("log.unclassified", Severity::Info),
             ]
         );
         assert!(
