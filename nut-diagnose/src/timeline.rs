@@ -157,6 +157,9 @@ pub struct Episode {
     pub cause: Option<CauseId>,
     /// The line that names the root cause.
     pub cause_line: Option<u64>,
+    /// That line's message (cut to [`SAMPLE_LEN`] bytes), so a finding can quote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause_message: Option<String>,
     /// For a recovery after a restart or reload: which, and when.
     pub ending: Option<Ending>,
     /// For a shutdown: the client that set FSD (upsd's `Client u@h set FSD on UPS [x]`).
@@ -326,6 +329,7 @@ impl Open {
                 verdict: EpisodeVerdict::StillDown,
                 cause: None,
                 cause_line: None,
+                cause_message: None,
                 ending: None,
                 fsd_client: None,
                 first_line: ev.line,
@@ -388,6 +392,7 @@ impl Open {
                 self.tier = tier;
                 self.ep.cause = Some(c);
                 self.ep.cause_line = Some(ev.line);
+                self.ep.cause_message = Some(cut(&ev.message).to_string());
                 self.alts = causes::alternatives(c, ev.kind, ev.detail.as_deref());
             } else {
                 self.note_also(c, ev.line);
@@ -438,6 +443,7 @@ impl Open {
             self.tier = other.tier;
             self.ep.cause = other.ep.cause;
             self.ep.cause_line = other.ep.cause_line;
+            self.ep.cause_message = other.ep.cause_message;
             self.alts = other.alts;
         } else if let (Some(c), Some(line)) = (other.ep.cause, other.ep.cause_line) {
             self.note_also(c, line);
@@ -502,6 +508,15 @@ struct Restart {
     at: Option<Timestamp>,
     line: u64,
     reload: bool,
+}
+
+/// `msg` cut to at most [`SAMPLE_LEN`] bytes, on a character boundary.
+fn cut(msg: &str) -> &str {
+    let mut end = msg.len().min(SAMPLE_LEN);
+    while !msg.is_char_boundary(end) {
+        end -= 1;
+    }
+    msg.get(..end).unwrap_or("")
 }
 
 /// FNV-1a: the open-episode maps are looked up on every line with a short UPS name as key, where
@@ -782,12 +797,8 @@ impl TimelineBuilder {
             Unclassified => {
                 self.stats.unclassified += 1;
                 if self.samples.len() < SAMPLES {
-                    let mut end = ev.message.len().min(SAMPLE_LEN);
-                    while !ev.message.is_char_boundary(end) {
-                        end -= 1;
-                    }
                     // A config file fed to `logs` by mistake must not echo its passwords.
-                    let sample = ev.message.get(..end).unwrap_or("");
+                    let sample = cut(&ev.message);
                     self.samples
                         .push(nut_config::document::redact_any_line(sample).into_owned());
                 }

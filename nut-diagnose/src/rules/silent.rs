@@ -265,10 +265,15 @@ fn root_evidence(e: &Episode) -> Option<Evidence> {
         .cause_line
         .map(|l| format!(" (line {l})"))
         .unwrap_or_default();
+    let quote = e
+        .cause_message
+        .as_deref()
+        .map(|m| format!(": {}", nut_config::document::redact_any_line(m)))
+        .unwrap_or_default();
     Some(Evidence::new(
         Source::Derived,
         "cause",
-        format!("{}: {}{at}", c.as_str(), c.advice().0),
+        format!("{}: {}{at}{quote}", c.as_str(), c.advice().0),
     ))
 }
 
@@ -375,6 +380,20 @@ fn ups_state(e: &Episode, ups: &str) -> Finding {
     .with_all(candidate_evidence(e))
 }
 
+/// How an unresolved comms episode stands, in words.
+fn state_words(e: &Episode, v: EpisodeVerdict, now: Option<i64>) -> String {
+    match v {
+        EpisodeVerdict::StillDown => {
+            let d = open_for(e, now)
+                .map(|d| format!(" for {d}"))
+                .unwrap_or_default();
+            format!("still down when the log ends{d}")
+        }
+        EpisodeVerdict::ShutdownInitiated => "down when a shutdown started".into(),
+        _ => "unresolved when upsmon stopped".into(),
+    }
+}
+
 fn comms_unresolved(
     e: &Episode,
     ups: &str,
@@ -385,6 +404,26 @@ fn comms_unresolved(
     // A refused login is reported by `login_not_retried`, more precisely.
     if cause.is_some_and(|c| c.id == "auth.access-denied") {
         return None;
+    }
+    // A root-level cause (a file, the configuration, a device, a permission) named by another line
+    // than the most frequent one: the finding is about it, not about the symptom repeated on every
+    // poll ("Driver not connected" after the driver refused its definition file).
+    let symptom = e
+        .lines
+        .iter()
+        .find(|k| causes::cause_of_event(k.kind).is_some())
+        .and_then(|k| k.kind.cause(None));
+    if let Some(root) = e
+        .cause
+        .filter(|c| c.tier() == 0 && *c != CauseId::LoginRefused && Some(*c) != symptom)
+    {
+        let mut f = incident(e);
+        f.title = format!(
+            "{ups}: communication {}: {}",
+            state_words(e, v, now),
+            cause_names(e, root)
+        );
+        return Some(f);
     }
     let (id, severity, title, meaning, action) = match cause {
         Some(c) => {
@@ -407,16 +446,7 @@ fn comms_unresolved(
             "Probe the target (upsc <ups>@<host>) to see which step fails.",
         ),
     };
-    let state = match v {
-        EpisodeVerdict::StillDown => {
-            let d = open_for(e, now)
-                .map(|d| format!(" for {d}"))
-                .unwrap_or_default();
-            format!("still down when the log ends{d}")
-        }
-        EpisodeVerdict::ShutdownInitiated => "down when a shutdown started".into(),
-        _ => "unresolved when upsmon stopped".into(),
-    };
+    let state = state_words(e, v, now);
     let mut f = Finding::new(
         id,
         severity,
