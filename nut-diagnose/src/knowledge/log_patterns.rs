@@ -476,6 +476,7 @@ macro_rules! p {
 #[rustfmt::skip]
 pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("common.cant-open", CantOpen, "Can't open {_}: {detail}"),
+    p!("common.debug-default", Noise, "Defaulting debug verbosity to NUT_DEBUG_LEVEL={_} since none was requested by command-line options"),
     p!("common.fopen", CantOpen, "fopen {_}: {detail}"),
     p!("common.fopen-pid", Noise, "fopen {_}.pid: No such file or directory"),
     p!("common.invalid-pid", Noise, "Ignoring invalid pid number {_}"),
@@ -486,6 +487,7 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("common.upsnotify.notech", Noise, "upsnotify: failed to notify about state {_}: no notification tech defined, will not spam more about it"),
     p!("common.upsnotify.watchdog", Noise, "upsnotify: logged the systemd watchdog situation once, will not spam more about it"),
     p!("common.writepid", CantOpen, "writepid: fopen {_}: {detail}"),
+    p!("driver.apcupsd.no-comm", DriverLostUps, "can't communicate with apcupsd!"),
     p!("driver.async", Noise, "{_}: enabling asynchronous mode ({_})"),
     p!("driver.blazer.back", DriverUpsBack, "Communications with UPS re-established"),
     p!("driver.blazer.lost", DriverLostUps, "Communications with UPS lost: {detail}"),
@@ -505,7 +507,7 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("driver.qx-init-failed", DriverInitFailed, "Can't initialise data from the UPS"),
     p!("driver.qx.back", DriverUpsBack, "Communications with the UPS re-established"),
     p!("driver.qx.no-device", DriverNoDevice, "No supported devices found. Please check your device availability with 'lsusb'"),
-    p!("driver.qx.no-device.help-1", Noise, "and make sure you have an up-to-date version of NUT. If this does not help,"),
+    p!("driver.qx.no-device.help-1", Noise, "and make sure you have an up-to-date version of NUT. If this does not help"),
     p!("driver.qx.no-device.help-2", Noise, "try running the driver with at least 'subdriver', 'vendorid' and 'productid'"),
     p!("driver.qx.no-device.help-3", Noise, "options specified. Please refer to the man page for details about these options"),
     p!("driver.qx.no-device.help-4", Noise, "(man 8 nutdrv_qx)."),
@@ -549,6 +551,14 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("driver.usbhid.unsupported", DriverUnsupported, "This {_} device ({_}:{_}) is not (or perhaps not yet) supported"),
     p!("driver.wrong-driver", ConfigError, "Error: UPS [{ups}] is for driver '{detail}'{_}"),
     p!("dummy-ups.no-definition-file", CantOpen, "Can't open dummy-ups definition file {_}: {detail}"),
+    p!("ha-addon.s6-legacy", Noise, "services-up: info: copying legacy longrun {_} (no readiness notification)"),
+    p!("ha-addon.s6-rc-started", Noise, "s6-rc: info: service {_} successfully started"),
+    p!("ha-addon.start-drivers", Noise, "INFO: Starting the UPS drivers..."),
+    p!("ha-addon.start-upsd", Noise, "INFO: Starting the UPS information server..."),
+    p!("ha-addon.start-upsmon", Noise, "INFO: Starting the UPS monitor and shutdown controller..."),
+    p!("ha-addon.upsmon-crashed", Noise, "WARNING: upsmon crashed, halting add-on"),
+    p!("ha-addon.upsmon-crashed-app", Noise, "WARNING: upsmon crashed, halting app"),
+    p!("ha-addon.upsmon-restart", Noise, "INFO: upsmon stopped, restarting..."),
     p!("os.kernel.link-down", LinkDown, "{_}: link state changed to DOWN"),
     p!("os.kernel.link-down-linux", LinkDown, "{_}: Link is Down"),
     p!("os.kernel.link-up", Noise, "{_}: link state changed to UP"),
@@ -1113,6 +1123,7 @@ mod tests {
             ("nut-2.8.5", include_str!("catalog/nut-2.8.5.txt")),
             ("nut-master", include_str!("catalog/nut-master-6c63f77.txt")),
             ("nut-composed", include_str!("catalog/nut-composed.txt")),
+            ("ha-addon", include_str!("catalog/ha-addon.txt")),
             ("os", include_str!("catalog/os.txt")),
         ];
         let mut out = Vec::new();
@@ -1134,6 +1145,11 @@ mod tests {
                     // `%s`, `%s: %s`: formats of almost only conversions would match any row.
                     if toks.iter().filter(|t| matches!(t, Tok::Lit(_))).count() < 4 {
                         continue;
+                    }
+                    // The reader drops a line's trailing comma (a paste's list punctuation), so a
+                    // continuation line ending in one is read without it.
+                    if let Some(bare) = piece.trim().strip_suffix(',') {
+                        out.push((format!("{file} {prog} {call}: {bare}"), c_format(bare)));
                     }
                     out.push((format!("{file} {prog} {call}: {piece}"), toks));
                 }

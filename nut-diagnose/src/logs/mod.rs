@@ -279,15 +279,19 @@ fn headed<'a>(
     match h {
         Some(mut h) => {
             // upsmon -D output kept by the journal: its own seconds-since-start after the header.
+            // Only NUT's programs stamp their lines so: under any ident (Unraid's `logger` writes
+            // `root:`) the line is NUT's.
+            let mut stamped_by_nut = false;
             if let Some((_, r)) = time::relative(h.msg) {
                 h.msg = r;
+                stamped_by_nut = true;
             }
             let format = if format == Format::Bare {
                 Format::Ident
             } else {
                 format
             };
-            let nut = ident::is_nut_ident(h.ident);
+            let nut = stamped_by_nut || ident::is_nut_ident(h.ident);
             let mut e = build_scoped(
                 format,
                 time,

@@ -29,6 +29,7 @@ FILES = {
     "common/common.c": "common", "clients/upsclient.c": "upsclient",
     "drivers/libusb.c": "driver-usb", "drivers/libhid.c": "driver-usb",
     "drivers/apc-hid.c": "usbhid-ups", "drivers/powercom.c": "powercom",
+    "drivers/apcupsd-ups.c": "apcupsd-ups",
 }
 CALLS = r"\b(upslogx|upslog_with_errno|fatalx|fatal_with_errno|upsdebugx|upsdebug_with_errno|printf|fprintf|snprintf)"
 # The calls whose text reaches the log at default settings (debug calls are not logged unless -D):
