@@ -572,6 +572,9 @@ pub struct TimelineBuilder {
     restart: Option<Restart>,
     /// Line of the last "on battery".
     last_on_battery: Option<u64>,
+    /// The last UPS whose flags did not hold together: a driver's `OL+DISCHRG` warning, or a low
+    /// battery reported while the UPS was not on battery (its key, the line).
+    flags_doubtful: Option<(String, u64)>,
 }
 
 impl Default for TimelineBuilder {
@@ -593,6 +596,7 @@ impl Default for TimelineBuilder {
             seen_full: None,
             restart: None,
             last_on_battery: None,
+            flags_doubtful: None,
         }
     }
 }
@@ -862,13 +866,29 @@ impl TimelineBuilder {
                 }
             }
             LowBattery => {
-                if let Some(o) = key.and_then(|k| self.open[idx(EpisodeKind::Power)].get_mut(k)) {
-                    o.add(ev, time, cause);
-                    o.ep.low_battery = true;
+                match key.and_then(|k| self.open[idx(EpisodeKind::Power)].get_mut(k)) {
+                    Some(o) => {
+                        o.add(ev, time, cause);
+                        o.ep.low_battery = true;
+                    }
+                    // LB while not on battery: a flag that does not hold (or a log cut after the
+                    // "on battery" line; only an RB next to it is judged by it).
+                    None => self.flags_doubtful = key.map(|k| (k.to_string(), ev.line)),
                 }
             }
+            StatusInconsistent => self.flags_doubtful = key.map(|k| (k.to_string(), ev.line)),
             OnLine => self.close_one(EpisodeKind::Power, key, ev, time),
             ReplaceBattery | Overload | Off | Bypass | Calibrating => {
+                // RB next to flags that did not hold (LB on line power, OL+DISCHRG) is likely as
+                // spurious as they are; the RB itself stays the other candidate.
+                let doubtful = ev.kind == ReplaceBattery
+                    && matches!((&self.flags_doubtful, key), (Some((k, l)), Some(me))
+                        if k == me && ev.line.saturating_sub(*l) <= WINDOW_LINES);
+                let cause = if doubtful {
+                    Some(CauseId::Other)
+                } else {
+                    cause
+                };
                 let kind = match ev.kind {
                     ReplaceBattery => EpisodeKind::Battery,
                     Overload => EpisodeKind::Overload,
@@ -1506,5 +1526,37 @@ mod tests {
             .collect();
         let t = timeline(&fwd.join(&b'\n'));
         assert_eq!(t.headline().unwrap().cause, Some(CauseId::DriverNotRunning));
+    }
+
+    #[test]
+    fn replace_battery_next_to_flags_that_do_not_hold_is_doubtful() {
+        let rb = "Jan  1 10:00:01 h upsmon[1]: UPS apc@localhost battery needs to be replaced\n";
+        // Alone: the UPS says so, and so does the verdict.
+        let t = timeline(rb.as_bytes());
+        assert_eq!(t.episodes[0].cause, Some(CauseId::BatteryReplace));
+        // Next to a low battery while not on battery: likely spurious, RB the other candidate.
+        let log = format!("Jan  1 10:00:00 h upsmon[1]: UPS apc@localhost battery is low\n{rb}");
+        let t = timeline(log.as_bytes());
+        let e = &t.episodes[0];
+        assert_eq!(
+            (e.kind, e.cause),
+            (EpisodeKind::Battery, Some(CauseId::Other))
+        );
+        assert_eq!(
+            e.candidates.first().map(|c| c.cause),
+            Some(CauseId::BatteryReplace)
+        );
+        // On battery, LB is real and does not make RB doubtful.
+        let log = format!(
+            "Jan  1 09:59:00 h upsmon[1]: UPS apc@localhost on battery\n\
+             Jan  1 10:00:00 h upsmon[1]: UPS apc@localhost battery is low\n{rb}"
+        );
+        let t = timeline(log.as_bytes());
+        let b = t
+            .episodes
+            .iter()
+            .find(|e| e.kind == EpisodeKind::Battery)
+            .unwrap();
+        assert_eq!(b.cause, Some(CauseId::BatteryReplace));
     }
 }

@@ -30,7 +30,6 @@ const HONEST: &[(&str, Honest, &str)] = &[
     ("013-resume-from-standby-broken-pipe.log", Honest::Among, "nothing in the excerpt says the host slept: stale data that recovers by itself fits a sleep as well as a USB blip"),
     ("029-nutdrv-qx-274-no-supported-devices.log", Honest::Among, "'No supported devices found' is the same line for an unsupported device (the thread's cause) and an absent one"),
     ("031-mail-redacted-login-denied.log", Honest::NoClaim, "the mail redaction replaced '[ups@host]' by '***@***.***', so the line is no longer NUT's message format"),
-    ("036-apc-bx-spurious-lb-rb.log", Honest::Among, "the UPS itself reported RB (and LB); that the flags were spurious is the thread's conclusion, offered as the other candidate"),
     ("037-ha-addon-journal-fsd-shutdowncmd-loop.log", Honest::Among, "'Unable to call shutdown command' is a wrong SHUTDOWNCMD or one that cannot work where upsmon runs (the container): both are named"),
     ("042-docker-tripplite-stale-then-connect-timeout.log", Honest::Among, "two failures hours apart with no recovery between: the first (stale data) is the cause, the later upsd timeout a candidate"),
     ("056-secondary-fsd-reverse-order-shutdownexit-test.log", Honest::Among, "a deliberate FSD test: the lines show a forced shutdown without an outage; a test is the other candidate"),

@@ -197,6 +197,7 @@ pub fn alternatives(
         ),
     ];
     const RB: &[Alternative] = &[alt(C::Other, "some UPS firmware raises RB (often with LB) spuriously while on line power; a battery test (upscmd <ups> test.battery.start.quick) settles it")];
+    const RB_DOUBTFUL: &[Alternative] = &[alt(C::BatteryReplace, "the UPS does report RB; if a battery test (upscmd <ups> test.battery.start.quick) fails, replace the battery")];
     const FSD: &[Alternative] = &[alt(
         C::Other,
         "a deliberate test (upsmon -c fsd, a primary set FSD on purpose) looks the same",
@@ -214,6 +215,7 @@ pub fn alternatives(
         (_, PollDriverNotConnected | UpsdDriverMissing) => DRIVER_GONE,
         (_, DriverNoDevice) => NO_DEVICE,
         (_, PollDataStale | UpsdDataStale) => STALE,
+        (C::Other, ReplaceBattery) => RB_DOUBTFUL,
         (_, ReplaceBattery) => RB,
         (C::FsdUnexpected, _) => FSD,
         (C::ConfigError, ShutdownCmdFailed) => SHUTDOWNCMD,

@@ -357,6 +357,7 @@ fn incident(e: &Episode) -> Finding {
 /// Battery replacement, overload, OFF, bypass, calibration.
 fn ups_state(e: &Episode, ups: &str) -> Finding {
     let (id, sev, title, meaning, action) = match e.kind {
+        EpisodeKind::Battery if e.cause == Some(CauseId::Other) => ("log.replace-battery", Severity::Info, "replace-battery flag, likely spurious (next to a low battery on line power or OL+DISCHRG)", "The UPS raised RB while its other flags did not hold together (LB without being on battery, or the driver's OL+DISCHRG warning): some firmware reports such flags spuriously.", "Run a battery test (upscmd <ups> test.battery.start.quick) and read ups.test.result; replace the battery if it fails. usbhid-ups's lbrb_log_delay_sec option (NUT 2.8.3+) can ignore short LB+RB blips."),
         EpisodeKind::Battery => ("log.replace-battery", Severity::Warning, "battery needs to be replaced", CauseId::BatteryReplace.advice().0, CauseId::BatteryReplace.advice().1),
         EpisodeKind::Overload => ("log.overload", Severity::Warning, "overloaded", CauseId::Overload.advice().0, CauseId::Overload.advice().1),
         EpisodeKind::Off => ("log.ups-off", Severity::Critical, "administratively OFF or asleep", "The UPS output is off (or the UPS sleeps): whatever it feeds is unprotected or without power.", "Check why the UPS was switched off (a shutdown.return, the front panel, a test) and switch it back on."),
