@@ -370,7 +370,7 @@ impl CauseId {
             LoginRefused => ("upsd refused the login: the user/password of the MONITOR line does not match upsd.users, or the user lacks the upsmon role", "make MONITOR's user and password match upsd.users (with `upsmon primary|secondary`), reload upsd, restart nut-monitor"),
             UnknownUps => ("the server has no UPS by that name", "upsc -l <server> lists the names; fix the MONITOR line"),
             NetworkUnreachable => ("the server cannot be reached: no route, network down, or the name does not resolve", "check the address in MONITOR, the network path, and order nut-monitor after network-online.target"),
-            ServerNotRunning => ("nothing accepts connections on the NUT port: upsd is not running or listens elsewhere", "systemctl status nut-server; LISTEN lines of upsd.conf; ss -ltnp | grep 3493"),
+            ServerNotRunning => ("upsd is not there for this client: not running, listening elsewhere, or gone (restarted, crashed) under an open connection", "systemctl status nut-server; LISTEN lines of upsd.conf; ss -ltnp | grep 3493"),
             ServerTimeout => ("the server does not answer in time (dropped packets, a firewall DROP rule, an overloaded host)", "check firewalls for TCP 3493 and that the server is up"),
             Firewall => ("a firewall on the server or on the way rejects (connection refused) or drops (timeout) TCP port 3493", "open TCP 3493 from this client on the server's firewall (nft/iptables/firewalld, the NAS or router GUI), then retry `upsc <ups>@<server>`"),
             DataStale => ("the driver runs but has no fresh data from the UPS", "check the cable and the driver's log; restart the driver; some UPS firmware needs pollinterval/interruptonly tuning"),
