@@ -28,6 +28,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
+use crate::knowledge::causes::{self, Alternative};
 use crate::knowledge::{CauseId, EventKind};
 use crate::logs::{self, Clock, LineError, LogEvent, Timestamp};
 
@@ -156,6 +157,9 @@ pub struct Episode {
     pub cause: Option<CauseId>,
     /// The line that names the root cause.
     pub cause_line: Option<u64>,
+    /// That line's message (cut to [`SAMPLE_LEN`] bytes), so a finding can quote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause_message: Option<String>,
     /// For a recovery after a restart or reload: which, and when.
     pub ending: Option<Ending>,
     /// For a shutdown: the client that set FSD (upsd's `Client u@h set FSD on UPS [x]`).
@@ -168,6 +172,23 @@ pub struct Episode {
     pub lines: Vec<KindCount>,
     /// For a power episode: the battery was reported low during it.
     pub low_battery: bool,
+    /// Other causes the evidence fits as well ([`crate::knowledge::causes::alternatives`]: the cause
+    /// line cannot tell them apart) or that other lines of the incident point to. Empty when the
+    /// cause line is unambiguous and nothing else was seen.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<Candidate>,
+}
+
+/// A cause the episode's evidence also fits, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// The cause.
+    pub cause: CauseId,
+    /// Why the evidence fits it.
+    pub why: String,
+    /// The line that points to it, when another line than the cause line does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
 }
 
 impl Episode {
@@ -282,7 +303,14 @@ struct Open {
     /// When the root-cause line was logged.
     cause_time: Option<Timestamp>,
     last_time: Option<Timestamp>,
+    /// The causes the root-cause line fits besides its own.
+    alts: &'static [Alternative],
+    /// Other causes other lines of the episode named (first line of each), bounded by [`MAX_ALSO`].
+    also: Vec<(CauseId, u64)>,
 }
+
+/// Most other causes one episode remembers.
+const MAX_ALSO: usize = 4;
 
 impl Open {
     fn new(
@@ -301,18 +329,22 @@ impl Open {
                 verdict: EpisodeVerdict::StillDown,
                 cause: None,
                 cause_line: None,
+                cause_message: None,
                 ending: None,
                 fsd_client: None,
                 first_line: ev.line,
                 last_line: ev.line,
                 lines: Vec::new(),
                 low_battery: false,
+                candidates: Vec::new(),
             },
             counts: Vec::new(),
             shutdown: false,
             tier: u8::MAX,
             cause_time: None,
             last_time: time,
+            alts: &[],
+            also: Vec::new(),
         }
     }
 
@@ -339,20 +371,43 @@ impl Open {
             // the earlier one named only a symptom; a power line never replaces a failure.
             // Lines of the same moment (kernel, driver and upsd log the same event within a second
             // or two, in any order) are ranked by tier instead.
-            let same_moment = match (self.cause_time, time) {
-                (Some(a), Some(b)) => a.until(&b).is_some_and(|d| d.abs() <= SAME_MOMENT_MICROS),
-                _ => false,
+            let since = match (self.cause_time, time) {
+                (Some(a), Some(b)) => a.until(&b),
+                _ => None,
             };
+            let same_moment = since.is_some_and(|d| d.abs() <= SAME_MOMENT_MICROS);
+            // A log read newest first (journalctl -r, a GUI's table): a line logged earlier than the
+            // root-cause line, and as decisive, is the root.
+            let earlier = since.is_some_and(|d| d < -SAME_MOMENT_MICROS);
             let replace = self.ep.cause.is_none()
                 || (tier == 0 && self.tier > 0)
                 || (self.tier == 3 && tier < 3)
-                || (same_moment && tier < self.tier);
+                || (same_moment && tier < self.tier)
+                || (earlier && tier <= self.tier);
             if replace {
+                if let (Some(old), Some(line)) = (self.ep.cause, self.ep.cause_line) {
+                    self.note_also(old, line);
+                }
                 self.cause_time = time;
                 self.tier = tier;
                 self.ep.cause = Some(c);
                 self.ep.cause_line = Some(ev.line);
+                self.ep.cause_message = Some(cut(&ev.message).to_string());
+                self.alts = causes::alternatives(c, ev.kind, ev.detail.as_deref());
+            } else {
+                self.note_also(c, ev.line);
             }
+        }
+    }
+
+    /// Remembers that a line named cause `c` (not the power situation, not the episode's own cause).
+    fn note_also(&mut self, c: CauseId, line: u64) {
+        if c.tier() < 3
+            && self.ep.cause != Some(c)
+            && self.also.len() < MAX_ALSO
+            && !self.also.iter().any(|(a, _)| *a == c)
+        {
+            self.also.push((c, line));
         }
     }
 
@@ -377,11 +432,21 @@ impl Open {
                     && (self.ep.cause.is_none() || other.ep.cause_line < self.ep.cause_line)
             }
         };
+        for (c, line) in other.also {
+            self.note_also(c, line);
+        }
         if better {
+            if let (Some(old), Some(line)) = (self.ep.cause, self.ep.cause_line) {
+                self.note_also(old, line);
+            }
             self.cause_time = other.cause_time;
             self.tier = other.tier;
             self.ep.cause = other.ep.cause;
             self.ep.cause_line = other.ep.cause_line;
+            self.ep.cause_message = other.ep.cause_message;
+            self.alts = other.alts;
+        } else if let (Some(c), Some(line)) = (other.ep.cause, other.ep.cause_line) {
+            self.note_also(c, line);
         }
         if self.ep.ups.is_none() {
             self.ep.ups = other.ep.ups;
@@ -412,6 +477,26 @@ impl Open {
         let mut lines = self.counts;
         lines.sort_by(|a, b| b.count.cmp(&a.count).then(a.kind.cmp(&b.kind)));
         self.ep.lines = lines;
+        let cause = self.ep.cause;
+        let mut candidates: Vec<Candidate> = Vec::new();
+        let inherent = self.alts.iter().map(|a| (a.cause, a.why.to_string(), None));
+        let seen = self.also.iter().map(|&(c, line)| {
+            (
+                c,
+                "another line of this incident points to it".to_string(),
+                Some(line),
+            )
+        });
+        for (c, why, line) in inherent.chain(seen) {
+            if Some(c) != cause && !candidates.iter().any(|k| k.cause == c) {
+                candidates.push(Candidate {
+                    cause: c,
+                    why,
+                    line,
+                });
+            }
+        }
+        self.ep.candidates = candidates;
         self.ep
     }
 }
@@ -423,6 +508,15 @@ struct Restart {
     at: Option<Timestamp>,
     line: u64,
     reload: bool,
+}
+
+/// `msg` cut to at most [`SAMPLE_LEN`] bytes, on a character boundary.
+fn cut(msg: &str) -> &str {
+    let mut end = msg.len().min(SAMPLE_LEN);
+    while !msg.is_char_boundary(end) {
+        end -= 1;
+    }
+    msg.get(..end).unwrap_or("")
 }
 
 /// FNV-1a: the open-episode maps are looked up on every line with a short UPS name as key, where
@@ -478,6 +572,9 @@ pub struct TimelineBuilder {
     restart: Option<Restart>,
     /// Line of the last "on battery".
     last_on_battery: Option<u64>,
+    /// The last UPS whose flags did not hold together: a driver's `OL+DISCHRG` warning, or a low
+    /// battery reported while the UPS was not on battery (its key, the line).
+    flags_doubtful: Option<(String, u64)>,
 }
 
 impl Default for TimelineBuilder {
@@ -499,6 +596,7 @@ impl Default for TimelineBuilder {
             seen_full: None,
             restart: None,
             last_on_battery: None,
+            flags_doubtful: None,
         }
     }
 }
@@ -703,12 +801,8 @@ impl TimelineBuilder {
             Unclassified => {
                 self.stats.unclassified += 1;
                 if self.samples.len() < SAMPLES {
-                    let mut end = ev.message.len().min(SAMPLE_LEN);
-                    while !ev.message.is_char_boundary(end) {
-                        end -= 1;
-                    }
                     // A config file fed to `logs` by mistake must not echo its passwords.
-                    let sample = ev.message.get(..end).unwrap_or("");
+                    let sample = cut(&ev.message);
                     self.samples
                         .push(nut_config::document::redact_any_line(sample).into_owned());
                 }
@@ -772,13 +866,29 @@ impl TimelineBuilder {
                 }
             }
             LowBattery => {
-                if let Some(o) = key.and_then(|k| self.open[idx(EpisodeKind::Power)].get_mut(k)) {
-                    o.add(ev, time, cause);
-                    o.ep.low_battery = true;
+                match key.and_then(|k| self.open[idx(EpisodeKind::Power)].get_mut(k)) {
+                    Some(o) => {
+                        o.add(ev, time, cause);
+                        o.ep.low_battery = true;
+                    }
+                    // LB while not on battery: a flag that does not hold (or a log cut after the
+                    // "on battery" line; only an RB next to it is judged by it).
+                    None => self.flags_doubtful = key.map(|k| (k.to_string(), ev.line)),
                 }
             }
+            StatusInconsistent => self.flags_doubtful = key.map(|k| (k.to_string(), ev.line)),
             OnLine => self.close_one(EpisodeKind::Power, key, ev, time),
             ReplaceBattery | Overload | Off | Bypass | Calibrating => {
+                // RB next to flags that did not hold (LB on line power, OL+DISCHRG) is likely as
+                // spurious as they are; the RB itself stays the other candidate.
+                let doubtful = ev.kind == ReplaceBattery
+                    && matches!((&self.flags_doubtful, key), (Some((k, l)), Some(me))
+                        if k == me && ev.line.saturating_sub(*l) <= WINDOW_LINES);
+                let cause = if doubtful {
+                    Some(CauseId::Other)
+                } else {
+                    cause
+                };
                 let kind = match ev.kind {
                     ReplaceBattery => EpisodeKind::Battery,
                     Overload => EpisodeKind::Overload,
@@ -1164,12 +1274,9 @@ mod tests {
         let sd = &t.episodes[3];
         assert_eq!(sd.count(EventKind::ShutdownStarted), 1);
         assert_eq!(sd.count(EventKind::ShutdownProceeding), 1);
-        // "kill: No such process" is the only line nothing explains.
-        assert_eq!(t.stats.unclassified, 1);
-        assert_eq!(
-            t.unclassified_samples,
-            vec!["kill: No such process".to_string()]
-        );
+        // Every line is understood, "kill: No such process" (upsmon finding no old instance) too.
+        assert_eq!(t.stats.unclassified, 0);
+        assert!(t.unclassified_samples.is_empty());
         assert_eq!(t.stats.unparsed, 0);
     }
 
@@ -1367,5 +1474,89 @@ mod tests {
             (t.episodes.len(), t.stats.episodes_dropped),
             (MAX_EPISODES, 3)
         );
+    }
+
+    #[test]
+    fn ambiguous_lines_name_their_candidates() {
+        let t = timeline(b"Jan  1 10:00:00 c upsmon[1]: UPS [u@nas]: connect failed: Connection failure: Connection refused\n");
+        let e = &t.episodes[0];
+        assert_eq!(e.cause, Some(CauseId::ServerNotRunning));
+        let c: Vec<_> = e.candidates.iter().map(|c| c.cause).collect();
+        assert_eq!(c, vec![CauseId::Firewall]);
+        // An unambiguous line has none.
+        let t = timeline(
+            b"Jan  1 10:00:00 c upsmon[1]: Login on UPS [u@nas] failed - got [ERR ACCESS-DENIED]\n",
+        );
+        assert!(t.episodes[0].candidates.is_empty(), "{:?}", t.episodes[0]);
+    }
+
+    #[test]
+    fn a_later_failure_of_another_kind_is_a_candidate() {
+        let log = b"Jan  1 10:00:00 c upsmon[1]: Poll UPS [u@localhost] failed - Data stale\n\
+                    Jan  1 16:00:00 c upsmon[1]: UPS [u@localhost]: connect failed: Connection failure: Connection timed out\n";
+        let t = timeline(log);
+        assert_eq!(t.episodes.len(), 1);
+        let e = &t.episodes[0];
+        assert_eq!(e.cause, Some(CauseId::DataStale));
+        let timeout = e
+            .candidates
+            .iter()
+            .find(|c| c.cause == CauseId::ServerTimeout);
+        assert_eq!(timeout.and_then(|c| c.line), Some(2), "{:?}", e.candidates);
+    }
+
+    #[test]
+    fn newest_first_logs_take_the_earliest_line_as_root() {
+        // An OPNsense log table, newest first: the driver failure (rc precmd) is logged before the
+        // timeouts although it is the last line.
+        let log = b"2021-03-06T12:47:17 fw upsmon[3]: UPS [f@localhost]: connect failed: Connection failure: Operation timed out\n\
+                    2021-03-06T12:45:57 fw upsmon[3]: UPS [f@localhost]: connect failed: Connection failure: Operation timed out\n\
+                    2021-03-06T12:44:42 fw root[8]: /usr/local/etc/rc.d/nut: WARNING: failed precmd routine for nut\n";
+        let t = timeline(log);
+        let e = t.headline().unwrap();
+        assert_eq!(
+            (e.cause, e.cause_line),
+            (Some(CauseId::DriverNotRunning), Some(3))
+        );
+        // Read oldest first, the same lines name the same root.
+        let fwd: Vec<&[u8]> = log
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .rev()
+            .collect();
+        let t = timeline(&fwd.join(&b'\n'));
+        assert_eq!(t.headline().unwrap().cause, Some(CauseId::DriverNotRunning));
+    }
+
+    #[test]
+    fn replace_battery_next_to_flags_that_do_not_hold_is_doubtful() {
+        let rb = "Jan  1 10:00:01 h upsmon[1]: UPS apc@localhost battery needs to be replaced\n";
+        // Alone: the UPS says so, and so does the verdict.
+        let t = timeline(rb.as_bytes());
+        assert_eq!(t.episodes[0].cause, Some(CauseId::BatteryReplace));
+        // Next to a low battery while not on battery: likely spurious, RB the other candidate.
+        let log = format!("Jan  1 10:00:00 h upsmon[1]: UPS apc@localhost battery is low\n{rb}");
+        let t = timeline(log.as_bytes());
+        let e = &t.episodes[0];
+        assert_eq!(
+            (e.kind, e.cause),
+            (EpisodeKind::Battery, Some(CauseId::Other))
+        );
+        assert_eq!(
+            e.candidates.first().map(|c| c.cause),
+            Some(CauseId::BatteryReplace)
+        );
+        // On battery, LB is real and does not make RB doubtful.
+        let log = format!(
+            "Jan  1 09:59:00 h upsmon[1]: UPS apc@localhost on battery\n\
+             Jan  1 10:00:00 h upsmon[1]: UPS apc@localhost battery is low\n{rb}"
+        );
+        let t = timeline(log.as_bytes());
+        let b = t
+            .episodes
+            .iter()
+            .find(|e| e.kind == EpisodeKind::Battery)
+            .unwrap();
+        assert_eq!(b.cause, Some(CauseId::BatteryReplace));
     }
 }

@@ -6,7 +6,7 @@
 //! the probe-based reality check and the log-based episode findings read this one table.
 
 use crate::finding::{Category, Severity};
-use crate::knowledge::log_patterns::EventKind;
+use crate::knowledge::log_patterns::{CauseId, EventKind};
 use nut_proto::ErrCode;
 
 /// One failure cause.
@@ -53,9 +53,9 @@ pub const CAUSES: &[Cause] = &[
     Cause { id: "net.refused", severity: Severity::Critical, title: "connection refused",
         meaning: "The host answers but nothing accepts connections on that port: upsd is not running, listens only on 127.0.0.1 or another port (LISTEN), or a firewall rejects.",
         action: "On the server: `systemctl status nut-server`, `ss -ltnp | grep 3493`, and the LISTEN lines of upsd.conf; check the firewall.", category: Category::ServerOffline },
-    Cause { id: "net.server-gone", severity: Severity::Warning, title: "server closed the connection",
-        meaning: "upsd dropped an established connection (restarted, killed, or the client was idle too long).",
-        action: "Check that nut-server is running and why it restarted (its log).", category: Category::ServerOffline },
+    Cause { id: "net.server-gone", severity: Severity::Warning, title: "server closed the connection (or did not answer in time)",
+        meaning: "upsd dropped an established connection (restarted, killed, or the client was idle too long), or did not answer a request within the client's timeout: libupsclient reports both as 'Server disconnected'.",
+        action: "Check that nut-server is running and why it restarted (its log); if it runs, check the network path and the server's load (a request that times out looks the same).", category: Category::ServerOffline },
     Cause { id: "net.server-hung", severity: Severity::Critical, title: "server not answering (accepts connections but hangs)",
         meaning: "The TCP connection is accepted, but upsd does not answer a request within the timeout: the process is stopped, frozen or overloaded. upsmon gets no data and cannot learn of a power failure.",
         action: "On the server: `systemctl status nut-server` (a stopped process shows state T in `ps -o stat -C upsd`), its journal, then restart nut-server.", category: Category::ServerOffline },
@@ -130,6 +130,97 @@ pub fn cause_of_err_code(code: &ErrCode) -> Option<&'static Cause> {
         _ => "nut.error",
     };
     cause(id)
+}
+
+/// Another cause the same evidence fits, and why: a log line often cannot tell two causes apart (a
+/// firewall's reject is a closed port to the client), and a verdict must not be surer than its line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Alternative {
+    /// The other cause.
+    pub cause: CauseId,
+    /// Why the evidence fits it too.
+    pub why: &'static str,
+}
+
+const fn alt(cause: CauseId, why: &'static str) -> Alternative {
+    Alternative { cause, why }
+}
+
+/// The causes a root-cause line of `kind` (with its `detail`) fits besides `cause`, the one it is
+/// named after. Facts: libupsclient reports a read that timed out as "Server disconnected" (its
+/// select() returned nothing), just as an orderly close; a refused TCP connect is the same RST whether
+/// no process listens or a firewall rejects; a dropped SYN is the same timeout whether a firewall drops
+/// it or the host is off; nutdrv_qx/blazer's "No supported devices found" and usbhid-ups's "No matching
+/// HID UPS found" are printed when no device matches, present and unsupported or absent alike.
+pub fn alternatives(
+    cause: CauseId,
+    kind: EventKind,
+    detail: Option<&str>,
+) -> &'static [Alternative] {
+    use CauseId as C;
+    use EventKind::*;
+    const REFUSED: &[Alternative] = &[alt(
+        C::Firewall,
+        "a firewall that rejects TCP 3493 answers exactly like a port nothing listens on",
+    )];
+    const TIMED_OUT: &[Alternative] = &[
+        alt(
+            C::Firewall,
+            "a firewall that drops TCP 3493 makes the connect time out the same way",
+        ),
+        alt(
+            C::NetworkUnreachable,
+            "a server host that is off (or a wrong address) gives the same timeout",
+        ),
+    ];
+    const DISCONNECTED: &[Alternative] = &[
+        alt(C::ServerTimeout, "upsmon reports a request that got no answer within its timeout as 'Server disconnected' too"),
+        alt(C::HostResumed, "connections also break this way while the host sleeps"),
+    ];
+    const BROKEN: &[Alternative] = &[alt(
+        C::HostResumed,
+        "connections also break this way while the host sleeps",
+    )];
+    const DRIVER_GONE: &[Alternative] = &[alt(
+        C::UsbDeviceGone,
+        "a driver exits when it loses its USB device; the driver's own lines would say",
+    )];
+    const NO_DEVICE: &[Alternative] = &[alt(C::DriverNotRunning, "the same line is printed for a device that is present but not supported by this driver or version (or not matched by vendorid/productid/subdriver)")];
+    const STALE: &[Alternative] = &[
+        alt(
+            C::UsbDeviceGone,
+            "a USB link that dropped for a moment leaves the data stale",
+        ),
+        alt(
+            C::HostResumed,
+            "a host that slept leaves the driver's data stale until its next poll",
+        ),
+    ];
+    const RB: &[Alternative] = &[alt(C::Other, "some UPS firmware raises RB (often with LB) spuriously while on line power; a battery test (upscmd <ups> test.battery.start.quick) settles it")];
+    const RB_DOUBTFUL: &[Alternative] = &[alt(C::BatteryReplace, "the UPS does report RB; if a battery test (upscmd <ups> test.battery.start.quick) fails, replace the battery")];
+    const FSD: &[Alternative] = &[alt(
+        C::Other,
+        "a deliberate test (upsmon -c fsd, a primary set FSD on purpose) looks the same",
+    )];
+    const SHUTDOWNCMD: &[Alternative] = &[alt(C::Other, "the command may be right but fail where upsmon runs it (a container without the init it signals, missing privileges)")];
+    let d = detail.unwrap_or("");
+    match (cause, kind) {
+        (_, ConnectRefused) => REFUSED,
+        (C::ServerNotRunning, ConnectFailed) if d.contains("refused") => REFUSED,
+        (_, ConnectTimedOut) => TIMED_OUT,
+        (C::ServerTimeout, ConnectFailed) => TIMED_OUT,
+        // "Server disconnected" and "Connection timed out" carry no detail; the write and read errors do.
+        (_, PollServerGone) if detail.is_none() => DISCONNECTED,
+        (_, PollServerGone | LoginIo) => BROKEN,
+        (_, PollDriverNotConnected | UpsdDriverMissing) => DRIVER_GONE,
+        (_, DriverNoDevice) => NO_DEVICE,
+        (_, PollDataStale | UpsdDataStale) => STALE,
+        (C::Other, ReplaceBattery) => RB_DOUBTFUL,
+        (_, ReplaceBattery) => RB,
+        (C::FsdUnexpected, _) => FSD,
+        (C::ConfigError, ShutdownCmdFailed) => SHUTDOWNCMD,
+        _ => &[],
+    }
 }
 
 #[cfg(test)]

@@ -78,6 +78,9 @@ pub enum EventKind {
     OtherStatus,
     /// `UPS x has no unclassified status tokens anymore`.
     NotOtherStatus,
+    /// A driver sees contradicting status flags (`seems that UPS [x] is in OL+DISCHRG state now`): a
+    /// calibration, or firmware reporting flags that do not hold (a spurious LB/RB is then likely).
+    StatusInconsistent,
     // --- communication (upsmon) ---
     /// `Communications with UPS x lost` (COMMBAD).
     CommLost,
@@ -175,6 +178,9 @@ pub enum EventKind {
     /// A NUT program refuses its configuration (`Fatal error: unusable configuration`, parse errors,
     /// MINSUPPLIES, an old-style MONITOR line, a section missing from ups.conf).
     ConfigError,
+    /// upsmon: `Unable to call shutdown command: CMD`: the SHUTDOWNCMD failed (a wrong command, or one
+    /// that cannot work where upsmon runs).
+    ShutdownCmdFailed,
     /// `Can't open FILE: reason`: a missing or unreadable file.
     CantOpen,
     /// upsd cannot listen (`not listening on ADDR port P: reason`, `no listening interface available`).
@@ -256,6 +262,8 @@ pub enum CauseId {
     ServerNotRunning,
     /// The server is reachable but does not answer in time.
     ServerTimeout,
+    /// A firewall rejects or drops connections to the NUT port.
+    Firewall,
     /// The driver runs but its data is stale.
     DataStale,
     /// A NUT program refuses its configuration.
@@ -293,6 +301,7 @@ impl CauseId {
             NetworkUnreachable => "log.network-unreachable",
             ServerNotRunning => "log.server-not-running",
             ServerTimeout => "log.server-timeout",
+            Firewall => "log.firewall",
             DataStale => "log.data-stale",
             ConfigError => "log.config-error",
             ListenFailed => "log.listen-failed",
@@ -319,6 +328,7 @@ impl CauseId {
             NetworkUnreachable => "network-unreachable",
             ServerNotRunning => "server-not-running",
             ServerTimeout => "server-timeout",
+            Firewall => "firewall",
             DataStale => "data-stale",
             ConfigError => "config-error",
             ListenFailed => "listen-failed",
@@ -343,9 +353,8 @@ impl CauseId {
             UsbPermission | LoginRefused | UnknownUps | NetworkUnreachable | ConfigError
             | ListenFailed | FilePermission | TlsError | HostResumed => 0,
             // A device gone is often what a permission or an unsupported device looks like next.
-            UsbDeviceGone | DriverNotRunning | ServerNotRunning | ServerTimeout | FsdUnexpected => {
-                1
-            }
+            UsbDeviceGone | DriverNotRunning | ServerNotRunning | ServerTimeout | Firewall
+            | FsdUnexpected => 1,
             DataStale | Other => 2,
             PowerOutage | BatteryReplace | Overload => 3,
         }
@@ -361,8 +370,9 @@ impl CauseId {
             LoginRefused => ("upsd refused the login: the user/password of the MONITOR line does not match upsd.users, or the user lacks the upsmon role", "make MONITOR's user and password match upsd.users (with `upsmon primary|secondary`), reload upsd, restart nut-monitor"),
             UnknownUps => ("the server has no UPS by that name", "upsc -l <server> lists the names; fix the MONITOR line"),
             NetworkUnreachable => ("the server cannot be reached: no route, network down, or the name does not resolve", "check the address in MONITOR, the network path, and order nut-monitor after network-online.target"),
-            ServerNotRunning => ("nothing accepts connections on the NUT port: upsd is not running or listens elsewhere", "systemctl status nut-server; LISTEN lines of upsd.conf; ss -ltnp | grep 3493"),
+            ServerNotRunning => ("upsd is not there for this client: not running, listening elsewhere, or gone (restarted, crashed) under an open connection", "systemctl status nut-server; LISTEN lines of upsd.conf; ss -ltnp | grep 3493"),
             ServerTimeout => ("the server does not answer in time (dropped packets, a firewall DROP rule, an overloaded host)", "check firewalls for TCP 3493 and that the server is up"),
+            Firewall => ("a firewall on the server or on the way rejects (connection refused) or drops (timeout) TCP port 3493", "open TCP 3493 from this client on the server's firewall (nft/iptables/firewalld, the NAS or router GUI), then retry `upsc <ups>@<server>`"),
             DataStale => ("the driver runs but has no fresh data from the UPS", "check the cable and the driver's log; restart the driver; some UPS firmware needs pollinterval/interruptonly tuning"),
             ConfigError => ("a NUT program refused its configuration", "read the line: it names the file and the directive; `nutctl config check` shows the same"),
             ListenFailed => ("upsd could not listen on an address (not up yet at boot, or already in use)", "LISTEN only on addresses the host has; order nut-server after network-online.target; check nothing else uses the port"),
@@ -404,6 +414,8 @@ impl EventKind {
             LinkDown => CauseId::NetworkUnreachable,
             UsbPermission => CauseId::UsbPermission,
             UsbClaimFailed if perm => CauseId::UsbPermission,
+            // Busy: another process (a second driver, a kernel driver) holds the device.
+            UsbClaimFailed if d.contains("busy") => CauseId::Other,
             UsbClaimFailed => CauseId::UsbDeviceGone,
             LoginAccessDenied | PrimaryRefused => CauseId::LoginRefused,
             LoginFailed if d.contains("UNKNOWN-UPS") || d.contains("Unknown UPS") => {
@@ -424,7 +436,7 @@ impl EventKind {
             ConnectFailed if d.contains("SSL") || d.contains("TLS") => CauseId::TlsError,
             PollServerGone | LoginIo => CauseId::ServerNotRunning,
             PollDataStale | UpsdDataStale => CauseId::DataStale,
-            ConfigError => CauseId::ConfigError,
+            ConfigError | ShutdownCmdFailed => CauseId::ConfigError,
             CantOpen if perm => CauseId::FilePermission,
             CantOpen => CauseId::ConfigError,
             ListenFailed => CauseId::ListenFailed,
@@ -464,42 +476,98 @@ macro_rules! p {
 #[rustfmt::skip]
 pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("common.cant-open", CantOpen, "Can't open {_}: {detail}"),
+    p!("common.debug-default", Noise, "Defaulting debug verbosity to NUT_DEBUG_LEVEL={_} since none was requested by command-line options"),
     p!("common.fopen", CantOpen, "fopen {_}: {detail}"),
     p!("common.fopen-pid", Noise, "fopen {_}.pid: No such file or directory"),
+    p!("common.invalid-pid", Noise, "Ignoring invalid pid number {_}"),
+    p!("common.kill", Noise, "kill: No such process"),
+    p!("common.pid.not-found-driver", Noise, "Could not {_} PID file '{_}' to see if previous driver instance is already running or not!"),
+    p!("common.pid.not-found-upsd", Noise, "Could not {_} PID file '{_}' to see if previous upsd instance is already running or not!"),
     p!("common.startup", Banner, "Startup successful"),
     p!("common.upsnotify.notech", Noise, "upsnotify: failed to notify about state {_}: no notification tech defined, will not spam more about it"),
     p!("common.upsnotify.watchdog", Noise, "upsnotify: logged the systemd watchdog situation once, will not spam more about it"),
     p!("common.writepid", CantOpen, "writepid: fopen {_}: {detail}"),
+    p!("driver.apcupsd.no-comm", DriverLostUps, "can't communicate with apcupsd!"),
+    p!("driver.async", Noise, "{_}: enabling asynchronous mode ({_})"),
     p!("driver.blazer.back", DriverUpsBack, "Communications with UPS re-established"),
     p!("driver.blazer.lost", DriverLostUps, "Communications with UPS lost: {detail}"),
+    p!("driver.debug-min", Noise, "Applying debug_min={_} from ups.conf driver section"),
+    p!("driver.debug-min-global", Noise, "Applying debug_min={_} from ups.conf global section"),
     p!("driver.disconnected-by-other", DriverLostUps, "Got disconnected by another driver"),
     p!("driver.exiting", Exiting, "Exiting."),
     p!("driver.hid-init-failed", DriverInitFailed, "Can't initialize data from HID UPS"),
     p!("driver.invalid-variable", ConfigError, "Fatal error: '{detail}' is not a valid {_} for this driver."),
+    p!("driver.invalid-variable.help-1", Noise, "Look in the man page or call this driver with -h for a list of"),
+    p!("driver.invalid-variable.help-2", Noise, "valid variable names and flags."),
+    p!("driver.libusb.access-denied", UsbPermission, "{_}: Access denied (insufficient permissions)"),
+    p!("driver.libusb.io-error", DriverLostUps, "{_}: Input/Output Error"),
+    p!("driver.libusb.no-device", UsbDisconnect, "{_}: No such device (it may have been disconnected)"),
     p!("driver.no-hid-device", DriverNoDevice, "No matching HID UPS found"),
     p!("driver.no-port", ConfigError, "Error: you must specify a port name in ups.conf{_}"),
+    p!("driver.powercom.receive", DriverLostUps, "data receiving error ({_} instead of {_} bytes)"),
     p!("driver.qx-init-failed", DriverInitFailed, "Can't initialise data from the UPS"),
     p!("driver.qx.back", DriverUpsBack, "Communications with the UPS re-established"),
     p!("driver.qx.no-device", DriverNoDevice, "No supported devices found. Please check your device availability with 'lsusb'"),
+    p!("driver.qx.no-device.help-1", Noise, "and make sure you have an up-to-date version of NUT. If this does not help"),
+    p!("driver.qx.no-device.help-2", Noise, "try running the driver with at least 'subdriver', 'vendorid' and 'productid'"),
+    p!("driver.qx.no-device.help-3", Noise, "options specified. Please refer to the man page for details about these options"),
+    p!("driver.qx.no-device.help-4", Noise, "(man 8 nutdrv_qx)."),
+    p!("driver.qx.no-device.help-4-blazer", Noise, "(man 8 blazer_usb)."),
     p!("driver.section-missing", ConfigError, "Error: Section {detail} not found in ups.conf"),
+    p!("driver.serial.group", Noise, "Serial port group: {_} ({_})"),
+    p!("driver.serial.mode", Noise, "Mode of port: {_}"),
+    p!("driver.serial.owner", Noise, "Serial port owner: {_} ({_})"),
     p!("driver.serial.unable-open", DeviceOpenFailed, "Unable to open {_}: {detail}"),
+    p!("driver.serial.user", Noise, "Current user id: {_} ({_})"),
+    p!("driver.snmp.classic", Noise, "Going back to the classic MIB detection method."),
+    p!("driver.snmp.detected", Noise, "Detected {_} on host {_} (mib: {_} {_})"),
+    p!("driver.snmp.no-device", DriverUnsupported, "No supported device detected"),
+    p!("driver.snmp.no-device-at", DriverUnsupported, "No supported device detected at [{_}] (host {_})"),
+    p!("driver.snmp.no-mib", Noise, "No matching MIB found for sysOID '{_}'!"),
+    p!("driver.snmp.report", Noise, "Please report it to NUT developers, with an 'upsc' output for your device."),
     p!("driver.start-failed", DriverStartFailed, "Driver failed to start (exit status={detail})"),
     p!("driver.startup-timer", DriverStartFailed, "Startup timer elapsed, continuing..."),
     p!("driver.ups-not-in-conf", ConfigError, "UPS {detail} not found in ups.conf"),
+    p!("driver.usb.banner", Banner, "USB communication driver {_}"),
+    p!("driver.usb.bus", Noise, "- Bus: {_}"),
+    p!("driver.usb.checking", Noise, "Checking device ({_}/{_}) ({_}/{_})"),
     p!("driver.usb.claim", UsbClaimFailed, "Can't claim USB device [{_}]@{_}: {detail}"),
+    p!("driver.usb.claim-debug", UsbClaimFailed, "failed to claim USB device: {detail}"),
+    p!("driver.usb.detach-debug", Noise, "failed to detach kernel driver from USB device: {_}"),
+    p!("driver.usb.manufacturer", Noise, "- Manufacturer: {_}"),
+    p!("driver.usb.matches", Noise, "Device matches"),
     p!("driver.usb.no-bus", DriverNoDevice, "{_}: Could not open any HID devices: no USB buses found"),
     p!("driver.usb.no-bus-or-device", DriverNoDevice, "{_}: Could not open any HID devices: no USB buses (or devices) found"),
     p!("driver.usb.permissions", UsbPermission, "{_}: Could not open any HID devices: insufficient permissions on everything"),
     p!("driver.usb.permissions-qx", UsbPermission, "Permissions problem"),
+    p!("driver.usb.product", Noise, "- Product: {_}"),
+    p!("driver.usb.product-id", Noise, "- ProductID: {_}"),
+    p!("driver.usb.release", Noise, "- Device release number: {_}"),
+    p!("driver.usb.serial", Noise, "- Serial Number: {_}"),
+    p!("driver.usb.trying", Noise, "Trying to match device"),
+    p!("driver.usb.vendor-id", Noise, "- VendorID: {_}"),
+    p!("driver.usbhid.apc-product-null", Noise, "device->Product is NULL so it is not possible to determine whether to activate max_report_size workaround"),
+    p!("driver.usbhid.ol-dischrg", StatusInconsistent, "{_}: seems that UPS [{ups}] is in OL+DISCHRG state now. {_}"),
     p!("driver.usbhid.subdriver", Noise, "Using subdriver: {_}"),
     p!("driver.usbhid.unsupported", DriverUnsupported, "This {_} device ({_}:{_}) is not (or perhaps not yet) supported"),
     p!("driver.wrong-driver", ConfigError, "Error: UPS [{ups}] is for driver '{detail}'{_}"),
+    p!("dummy-ups.no-definition-file", CantOpen, "Can't open dummy-ups definition file {_}: {detail}"),
+    p!("ha-addon.s6-legacy", Noise, "services-up: info: copying legacy longrun {_} (no readiness notification)"),
+    p!("ha-addon.s6-rc-started", Noise, "s6-rc: info: service {_} successfully started"),
+    p!("ha-addon.start-drivers", Noise, "INFO: Starting the UPS drivers..."),
+    p!("ha-addon.start-upsd", Noise, "INFO: Starting the UPS information server..."),
+    p!("ha-addon.start-upsmon", Noise, "INFO: Starting the UPS monitor and shutdown controller..."),
+    p!("ha-addon.upsmon-crashed", Noise, "WARNING: upsmon crashed, halting add-on"),
+    p!("ha-addon.upsmon-crashed-app", Noise, "WARNING: upsmon crashed, halting app"),
+    p!("ha-addon.upsmon-restart", Noise, "INFO: upsmon stopped, restarting..."),
     p!("os.kernel.link-down", LinkDown, "{_}: link state changed to DOWN"),
     p!("os.kernel.link-down-linux", LinkDown, "{_}: Link is Down"),
     p!("os.kernel.link-up", Noise, "{_}: link state changed to UP"),
     p!("os.kernel.usb-connect", UsbConnect, "usb {_}: new {_} USB device number {_} using {_}"),
     p!("os.kernel.usb-disconnect", UsbDisconnect, "usb {_}: USB disconnect, device number {_}"),
     p!("os.kernel.usb-serial-gone", UsbDisconnect, "{_}: {_} converter now disconnected from {_}"),
+    p!("os.rc.nut-precmd", DriverStartFailed, "{_}: WARNING: failed precmd routine for nut"),
+    p!("os.rc.nut-precmd-bare", DriverStartFailed, "WARNING: failed precmd routine for nut"),
     p!("os.resume", HostResumed, "System returned from sleep state."),
     p!("os.resume-pm", HostResumed, "PM: suspend exit"),
     p!("systemd.dependency-failed", UnitFailed, "Dependency failed for Network UPS Tools - {detail}."),
@@ -511,6 +579,7 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("systemd.failed-start", UnitFailed, "Failed to start Network UPS Tools - {detail}."),
     p!("systemd.repeated", UnitFailed, "nut-{detail}: Start request repeated too quickly."),
     p!("systemd.unit.control-exited", UnitFailed, "nut-{detail}: Control process exited, code={_}, status={_}"),
+    p!("systemd.unit.deactivated", UnitStopped, "nut-{detail}: Deactivated successfully."),
     p!("systemd.unit.failed-result", UnitFailed, "nut-{detail}: Failed with result '{_}'."),
     p!("systemd.unit.main-exited", UnitFailed, "nut-{detail}: Main process exited, code={_}, status={_}"),
     p!("systemd.unit.pid-file", Noise, "nut-{detail}: Can't open PID file {_} (yet?) after start: {_}"),
@@ -519,17 +588,23 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("systemd.unit.starting", Noise, "Starting Network UPS Tools - {detail}..."),
     p!("systemd.unit.stopped", UnitStopped, "Stopped Network UPS Tools - {detail}."),
     p!("systemd.unit.stopping", Noise, "Stopping Network UPS Tools - {detail}..."),
+    p!("systemd.unit.succeeded", UnitStopped, "nut-{detail}: Succeeded."),
     p!("upsc.connect-failed", ConnectFailed, "Error: Connection failure: {detail}"),
     p!("upsc.data-stale", PollDataStale, "Error: Data stale"),
     p!("upsc.driver-not-connected", PollDriverNotConnected, "Error: Driver not connected"),
     p!("upsc.no-such-host", ConnectNoSuchHost, "Error: No such host"),
     p!("upsc.unknown-ups", PollUnknownUps, "Error: Unknown UPS"),
+    p!("upsclient.tls.disconnect", TlsError, "Can not connect to {_} in SSL, disconnect"),
+    p!("upsclient.tls.eof", TlsError, "ssl_error() EOF from client"),
+    p!("upsclient.tls.handshake", TlsError, "SSL_connect do not accept handshake.: {detail}"),
     p!("upsd.client-fsd", UpsdSetFsd, "Client {detail} set FSD on UPS [{ups}]"),
     p!("upsd.config.fatal-parse", ConfigError, "Fatal error in parseconf({_}): {detail}"),
     p!("upsd.config.no-ups", ConfigError, "Fatal error: at least one UPS must be defined in ups.conf"),
     p!("upsd.config.no-ups-warning", ConfigError, "Warning: no UPS definitions in ups.conf"),
     p!("upsd.driver-connected", UpsdDriverConnected, "Connected to UPS [{ups}]: {_}"),
     p!("upsd.driver-missing", UpsdDriverMissing, "Can't connect to UPS [{ups}] ({_}): {detail}"),
+    p!("upsd.foreground", Noise, "Running as foreground process, not saving a PID file"),
+    p!("upsd.foreground-pid", Noise, "Running as foreground process, but saving a PID file anyway"),
     p!("upsd.listen.failed", ListenFailed, "not listening on {_} port {_}: {detail}"),
     p!("upsd.listen.failed-bare", ListenFailed, "not listening on {_} port {detail}"),
     p!("upsd.listen.getaddrinfo", ListenFailed, "getaddrinfo: {detail}"),
@@ -537,6 +612,7 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsd.listen.none", ListenFailed, "no listening interface available"),
     p!("upsd.listen.ok", Listening, "listening on {_} port {_}"),
     p!("upsd.listen.some", ListenFailed, "Fatal error: some listening interfaces were not available"),
+    p!("upsd.pid.not-found", Noise, "Could not {_} PID file '{_}' to see if previous upsd instance is already running!"),
     p!("upsd.stale", UpsdDataStale, "Data for UPS [{ups}] is stale - check driver"),
     p!("upsd.stale-cleared", UpsdDataOk, "UPS [{ups}] data is no longer stale"),
     p!("upsd.tls.accept-failed", TlsError, "{_}: SSL_accept failed (SSL_ERROR {detail})"),
@@ -566,6 +642,7 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsmon.config.monitor-args", ConfigError, "MONITOR configuration directives require five arguments."),
     p!("upsmon.config.monitor-invalid", ConfigError, "Ignoring invalid MONITOR line in {_}!"),
     p!("upsmon.config.old-monitor", ConfigError, "Unable to use old-style MONITOR line without a username"),
+    p!("upsmon.config.old-monitor-convert", ConfigError, "Convert it and add a username to upsd.users - see the documentation"),
     p!("upsmon.config.parse", ConfigError, "Parse error: {_}"),
     p!("upsmon.config.power", ConfigError, "Impossible power configuration, unable to continue"),
     p!("upsmon.config.power-sum", ConfigError, "Sum of power values........: {_}"),
@@ -588,6 +665,7 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsmon.dead.calibrating", CriticalUps, "UPS [{ups}] was last known to be calibrating and currently is not communicating, assuming dead"),
     p!("upsmon.dead.not-online", CriticalUps, "UPS [{ups}] was last known to be not fully online and currently is not communicating, assuming dead"),
     p!("upsmon.dead.off", CriticalUps, "UPS [{ups}] was last known to be (administratively) OFF and currently is not communicating, assuming dead"),
+    p!("upsmon.debug-min", Noise, "Applying debug_min={_} from upsmon.conf"),
     p!("upsmon.debug.connecting", Connecting, "Trying to connect to UPS [{ups}]"),
     p!("upsmon.debug.critical", CriticalUps, "Critical UPS: {ups}"),
     p!("upsmon.debug.logged-in", LoggedIn, "Logged into UPS {ups}"),
@@ -608,12 +686,21 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsmon.lowbatt", LowBattery, "UPS {ups} battery is low"),
     p!("upsmon.monitor.monitoring-only", Monitoring, "UPS: {ups} (monitoring only)"),
     p!("upsmon.monitor.primary", Monitoring, "UPS: {ups} (primary) (power value {_})"),
+    p!("upsmon.monitor.role", Monitoring, "UPS: {ups} ({_}) (power value {_})"),
     p!("upsmon.monitor.secondary", Monitoring, "UPS: {ups} (secondary) (power value {_})"),
     p!("upsmon.no-parent", Noise, "Parent died - shutdown impossible"),
     p!("upsmon.nocomm", NoComm, "UPS {ups} is unavailable"),
+    p!("upsmon.noise.debug-level", Noise, "debug level is '{_}'"),
+    p!("upsmon.noise.drop-connection", Noise, "Dropping connection to UPS [{ups}]"),
+    p!("upsmon.noise.drop-connection-online", Noise, "Dropping connection to UPS [{ups}], last seen as fully online."),
     p!("upsmon.noise.flag-file", Noise, "Using power down flag file {_}"),
+    p!("upsmon.noise.get-var", Noise, "get_var: {ups} / {_}"),
     p!("upsmon.noise.no-pid-file", Noise, "Could not find PID file to see if previous upsmon instance is already running!"),
+    p!("upsmon.noise.no-pid-file-or-not", Noise, "Could not {_} PID file to see if previous upsmon instance is already running or not!{_}"),
+    p!("upsmon.noise.notify", Noise, "do_notify: ntype {_} ({_})"),
     p!("upsmon.noise.one-root-process", Noise, "Warning: running as one big root process by request (upsmon -p)"),
+    p!("upsmon.noise.pollups", Noise, "pollups: {ups}"),
+    p!("upsmon.noise.pollups-ssl", Noise, "pollups: {ups} [SSL]"),
     p!("upsmon.noise.ssl-init", Noise, "Init SSL without certificate database"),
     p!("upsmon.notalarm", NotAlarm, "UPS {ups} is no longer in an alarm state (no active alarms)"),
     p!("upsmon.notboost", NotBoost, "UPS {ups}: no longer boosting incoming voltage"),
@@ -641,6 +728,7 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsmon.poll.server-disconnected", PollServerGone, "Poll UPS [{ups}] failed - Server disconnected"),
     p!("upsmon.poll.state-changed", PollFailureState, "Poll UPS [{ups}] failure state code changed from {detail} to {_}; report below will not be repeated to syslog:"),
     p!("upsmon.poll.state-changed-every", PollFailureState, "Poll UPS [{ups}] failure state code changed from {detail} to {_}; report below will only be repeated to syslog every {_} polling loop cycles ({_} sec):"),
+    p!("upsmon.poll.state-changed-every-old", PollFailureState, "Poll UPS [{ups}] failure state code changed from {detail} to {_}; report below will only be repeated to syslog every {_} polling loop cycles:"),
     p!("upsmon.poll.timeout", PollServerGone, "Poll UPS [{ups}] failed - Connection timed out"),
     p!("upsmon.poll.unknown-ups", PollUnknownUps, "Poll UPS [{ups}] failed - [{_}] does not exist on server {detail}"),
     p!("upsmon.poll.unknown-ups-err", PollUnknownUps, "Poll UPS [{ups}] failed - Unknown UPS"),
@@ -649,7 +737,11 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsmon.replbatt", ReplaceBattery, "UPS {ups} battery needs to be replaced"),
     p!("upsmon.shutdown", ShutdownProceeding, "Auto logout and shutdown proceeding"),
     p!("upsmon.shutdown-executing", ShutdownStarted, "Executing automatic power-fail shutdown"),
-    p!("upsmon.shutdowncmd-failed", ConfigError, "Unable to call shutdown command: {detail}"),
+    p!("upsmon.shutdown.no-exit", Noise, "Configured to not exit upsmon after initiating shutdown"),
+    p!("upsmon.shutdown.parent-pipe", Noise, "{_}: call parent pipe for shutdown (async)"),
+    p!("upsmon.shutdowncmd-failed", ShutdownCmdFailed, "Unable to call shutdown command: {detail}"),
+    p!("upsmon.shutdowncmd-failed-parent", ShutdownCmdFailed, "parent: Unable to call shutdown command: {detail}"),
+    p!("upsmon.shutdowncmd-failed-upsmon-parent", ShutdownCmdFailed, "upsmon parent: Unable to call shutdown command: {detail}"),
     p!("upsmon.too-few-healthy", TooFewHealthy, "Too few UPS(es) are healthy ({_}<{_}), initiating forced shutdown"),
     p!("upsmon.trim", Trim, "UPS {ups}: trimming incoming voltage"),
     p!("upsmon.user-fsd", UserFsd, "Signal {_}: User requested FSD"),
@@ -1029,10 +1121,14 @@ mod tests {
     /// `*_with_errno` ones.
     fn catalog_formats() -> Vec<(String, Vec<Tok>)> {
         const FILES: &[(&str, &str)] = &[
+            ("nut-2.7.4", include_str!("catalog/nut-2.7.4.txt")),
             ("nut-2.8.0", include_str!("catalog/nut-2.8.0.txt")),
+            ("nut-2.8.1", include_str!("catalog/nut-2.8.1.txt")),
             ("nut-2.8.2", include_str!("catalog/nut-2.8.2.txt")),
             ("nut-2.8.5", include_str!("catalog/nut-2.8.5.txt")),
             ("nut-master", include_str!("catalog/nut-master-6c63f77.txt")),
+            ("nut-composed", include_str!("catalog/nut-composed.txt")),
+            ("ha-addon", include_str!("catalog/ha-addon.txt")),
             ("os", include_str!("catalog/os.txt")),
         ];
         let mut out = Vec::new();
@@ -1044,7 +1140,8 @@ mod tests {
                     panic!("{file}: malformed line {line:?}");
                 };
                 for piece in fmt.split("\\n").filter(|p| !p.trim().is_empty()) {
-                    let toks = c_format(piece.trim_end());
+                    // Readers drop a line's leading blanks (the serial port report indents its lines).
+                    let toks = c_format(piece.trim());
                     if call.contains("with_errno") {
                         let mut e = toks.clone();
                         e.extend([Tok::Lit(b':'), Tok::Lit(b' '), Tok::Any]);
@@ -1053,6 +1150,11 @@ mod tests {
                     // `%s`, `%s: %s`: formats of almost only conversions would match any row.
                     if toks.iter().filter(|t| matches!(t, Tok::Lit(_))).count() < 4 {
                         continue;
+                    }
+                    // The reader drops a line's trailing comma (a paste's list punctuation), so a
+                    // continuation line ending in one is read without it.
+                    if let Some(bare) = piece.trim().strip_suffix(',') {
+                        out.push((format!("{file} {prog} {call}: {bare}"), c_format(bare)));
                     }
                     out.push((format!("{file} {prog} {call}: {piece}"), toks));
                 }

@@ -279,15 +279,19 @@ fn headed<'a>(
     match h {
         Some(mut h) => {
             // upsmon -D output kept by the journal: its own seconds-since-start after the header.
+            // Only NUT's programs stamp their lines so: under any ident (Unraid's `logger` writes
+            // `root:`) the line is NUT's.
+            let mut stamped_by_nut = false;
             if let Some((_, r)) = time::relative(h.msg) {
                 h.msg = r;
+                stamped_by_nut = true;
             }
             let format = if format == Format::Bare {
                 Format::Ident
             } else {
                 format
             };
-            let nut = ident::is_nut_ident(h.ident);
+            let nut = stamped_by_nut || ident::is_nut_ident(h.ident);
             let mut e = build_scoped(
                 format,
                 time,
@@ -531,8 +535,13 @@ mod tests {
             (EventKind::LoggedIn, Some("pi@127.0.0.1:34930"))
         );
         assert_eq!(d.message, "Logged into UPS pi@127.0.0.1:34930");
+        // A debug line the table knows takes the table's kind; one it does not is `Debug`.
         assert_eq!(
             one("   0.000021\t[D1] debug level is '1'").kind,
+            EventKind::Noise
+        );
+        assert_eq!(
+            one("   0.000021\t[D1] something new").kind,
             EventKind::Debug
         );
         let bare = one("Network UPS Tools upsmon 2.8.0");
@@ -540,7 +549,9 @@ mod tests {
             (bare.format, bare.kind, bare.time),
             (Format::Bare, EventKind::Banner, None)
         );
-        assert_eq!(one("kill: No such process").kind, EventKind::Unclassified);
+        // common.c's perror("kill") when no old instance is running: known, harmless.
+        assert_eq!(one("kill: No such process").kind, EventKind::Noise);
+        assert_eq!(one("kill: it happened").kind, EventKind::Unclassified);
     }
 
     #[test]

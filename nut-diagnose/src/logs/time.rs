@@ -580,11 +580,15 @@ pub(crate) fn relative(s: &str) -> Option<(Timestamp, &str)> {
     }
     // The TAB upsmon writes, or the spaces a paste turned it into (two or more).
     let t = s.trim_start_matches(' ');
-    let end = t.find(['\t', ' '])?;
+    let end = t.find(['\t', ' ', '#'])?;
     let (stamp, after) = t.split_at(end);
     // One space only when the stamp is upsmon's `%.6f` (a paste that squeezed the TAB).
     let six = stamp.split_once('.').is_some_and(|(_, f)| f.len() == 6);
-    let rest = match after.strip_prefix('\t') {
+    // rsyslog's escape of the TAB (`#011`, $EscapeControlCharactersOnReceive) counts as one.
+    let rest = match after
+        .strip_prefix('\t')
+        .or_else(|| after.strip_prefix("#011"))
+    {
         Some(r) => r,
         None if after.starts_with("  ") || (six && after.starts_with(' ')) => {
             after.trim_start_matches(' ')

@@ -188,6 +188,7 @@ pub fn episodes(t: &Timeline, now: Option<i64>) -> Vec<Finding> {
                     .with(episode_evidence(e))
                     .with(Evidence::new(Source::Derived, "lines", what.join(", ")))
                     .with_all(root_evidence(e))
+                    .with_all(candidate_evidence(e))
                     .with_all(e.fsd_client.as_ref().map(|c| Evidence::new(Source::Log, "FSD set by", c.clone()))),
                 );
             }
@@ -264,11 +265,46 @@ fn root_evidence(e: &Episode) -> Option<Evidence> {
         .cause_line
         .map(|l| format!(" (line {l})"))
         .unwrap_or_default();
+    let quote = e
+        .cause_message
+        .as_deref()
+        .map(|m| format!(": {}", nut_config::document::redact_any_line(m)))
+        .unwrap_or_default();
     Some(Evidence::new(
         Source::Derived,
         "cause",
-        format!("{}: {}{at}", c.as_str(), c.advice().0),
+        format!("{}: {}{at}{quote}", c.as_str(), c.advice().0),
     ))
+}
+
+/// The other causes the episode's evidence fits (`could also be`: the cause, why, what to check).
+fn candidate_evidence(e: &Episode) -> Vec<Evidence> {
+    e.candidates
+        .iter()
+        .map(|c| {
+            let at = c.line.map(|l| format!(" (line {l})")).unwrap_or_default();
+            Evidence::new(
+                Source::Derived,
+                "could also be",
+                format!(
+                    "{}: {}{at}; check: {}",
+                    c.cause.as_str(),
+                    c.why,
+                    c.cause.advice().1
+                ),
+            )
+        })
+        .collect()
+}
+
+/// A cause named with the ones its line cannot be told apart from (`server-not-running or firewall`).
+fn cause_names(e: &Episode, cause: CauseId) -> String {
+    let mut s = cause.as_str().to_string();
+    for c in e.candidates.iter().filter(|c| c.line.is_none()) {
+        s.push_str(" or ");
+        s.push_str(c.cause.as_str());
+    }
+    s
 }
 
 /// How an episode ended, in words (`after the restart of nut-monitor at 10:02:00`).
@@ -308,18 +344,20 @@ fn incident(e: &Episode) -> Finding {
     Finding::new(
         cause.finding_id(),
         severity,
-        format!("{ups}: {} — {what}{}", cause.as_str(), ended(e)),
+        format!("{ups}: {} — {what}{}", cause_names(e, cause), ended(e)),
         meaning,
         action,
     )
     .about(ups)
     .with(episode_evidence(e))
     .with_all(root_evidence(e))
+    .with_all(candidate_evidence(e))
 }
 
 /// Battery replacement, overload, OFF, bypass, calibration.
 fn ups_state(e: &Episode, ups: &str) -> Finding {
     let (id, sev, title, meaning, action) = match e.kind {
+        EpisodeKind::Battery if e.cause == Some(CauseId::Other) => ("log.replace-battery", Severity::Info, "replace-battery flag, likely spurious (next to a low battery on line power or OL+DISCHRG)", "The UPS raised RB while its other flags did not hold together (LB without being on battery, or the driver's OL+DISCHRG warning): some firmware reports such flags spuriously.", "Run a battery test (upscmd <ups> test.battery.start.quick) and read ups.test.result; replace the battery if it fails. usbhid-ups's lbrb_log_delay_sec option (NUT 2.8.3+) can ignore short LB+RB blips."),
         EpisodeKind::Battery => ("log.replace-battery", Severity::Warning, "battery needs to be replaced", CauseId::BatteryReplace.advice().0, CauseId::BatteryReplace.advice().1),
         EpisodeKind::Overload => ("log.overload", Severity::Warning, "overloaded", CauseId::Overload.advice().0, CauseId::Overload.advice().1),
         EpisodeKind::Off => ("log.ups-off", Severity::Critical, "administratively OFF or asleep", "The UPS output is off (or the UPS sleeps): whatever it feeds is unprotected or without power.", "Check why the UPS was switched off (a shutdown.return, the front panel, a test) and switch it back on."),
@@ -340,6 +378,21 @@ fn ups_state(e: &Episode, ups: &str) -> Finding {
     )
     .about(ups)
     .with(episode_evidence(e))
+    .with_all(candidate_evidence(e))
+}
+
+/// How an unresolved comms episode stands, in words.
+fn state_words(e: &Episode, v: EpisodeVerdict, now: Option<i64>) -> String {
+    match v {
+        EpisodeVerdict::StillDown => {
+            let d = open_for(e, now)
+                .map(|d| format!(" for {d}"))
+                .unwrap_or_default();
+            format!("still down when the log ends{d}")
+        }
+        EpisodeVerdict::ShutdownInitiated => "down when a shutdown started".into(),
+        _ => "unresolved when upsmon stopped".into(),
+    }
 }
 
 fn comms_unresolved(
@@ -352,6 +405,26 @@ fn comms_unresolved(
     // A refused login is reported by `login_not_retried`, more precisely.
     if cause.is_some_and(|c| c.id == "auth.access-denied") {
         return None;
+    }
+    // A root-level cause (a file, the configuration, a device, a permission) named by another line
+    // than the most frequent one: the finding is about it, not about the symptom repeated on every
+    // poll ("Driver not connected" after the driver refused its definition file).
+    let symptom = e
+        .lines
+        .iter()
+        .find(|k| causes::cause_of_event(k.kind).is_some())
+        .and_then(|k| k.kind.cause(None));
+    if let Some(root) = e
+        .cause
+        .filter(|c| c.tier() == 0 && *c != CauseId::LoginRefused && Some(*c) != symptom)
+    {
+        let mut f = incident(e);
+        f.title = format!(
+            "{ups}: communication {}: {}",
+            state_words(e, v, now),
+            cause_names(e, root)
+        );
+        return Some(f);
     }
     let (id, severity, title, meaning, action) = match cause {
         Some(c) => {
@@ -374,16 +447,7 @@ fn comms_unresolved(
             "Probe the target (upsc <ups>@<host>) to see which step fails.",
         ),
     };
-    let state = match v {
-        EpisodeVerdict::StillDown => {
-            let d = open_for(e, now)
-                .map(|d| format!(" for {d}"))
-                .unwrap_or_default();
-            format!("still down when the log ends{d}")
-        }
-        EpisodeVerdict::ShutdownInitiated => "down when a shutdown started".into(),
-        _ => "unresolved when upsmon stopped".into(),
-    };
+    let state = state_words(e, v, now);
     let mut f = Finding::new(
         id,
         severity,
@@ -392,7 +456,8 @@ fn comms_unresolved(
         action,
     )
     .about(ups)
-    .with(episode_evidence(e));
+    .with(episode_evidence(e))
+    .with_all(candidate_evidence(e));
     if id == "ups.unknown-name" && !ups.starts_with("ups@") {
         f = f.with(Evidence::new(
             Source::Derived,
@@ -489,7 +554,6 @@ mod tests {
                 ("log.shutdown", Severity::Warning),
                 ("log.comms-recovered", Severity::Info),
                 ("log.power-outage", Severity::Info),
-                ("log.unclassified", Severity::Info),
             ]
         );
         assert!(

@@ -27,6 +27,9 @@ FILES = {
     "drivers/snmp-ups.c": "snmp-ups", "drivers/dummy-ups.c": "dummy-ups",
     "drivers/serial.c": "driver-serial", "drivers/usb-common.c": "driver-usb",
     "common/common.c": "common", "clients/upsclient.c": "upsclient",
+    "drivers/libusb.c": "driver-usb", "drivers/libhid.c": "driver-usb",
+    "drivers/apc-hid.c": "usbhid-ups", "drivers/powercom.c": "powercom",
+    "drivers/apcupsd-ups.c": "apcupsd-ups",
 }
 CALLS = r"\b(upslogx|upslog_with_errno|fatalx|fatal_with_errno|upsdebugx|upsdebug_with_errno|printf|fprintf|snprintf)"
 # The calls whose text reaches the log at default settings (debug calls are not logged unless -D):
@@ -46,6 +49,7 @@ def show(git_dir, tag, path):
 
 
 def strip_comments(src):
+    src = src.replace("\\\n", " ")  # backslash line continuations between literals
     src = re.sub(r"/\*.*?\*/", " ", src, flags=re.S)
     return re.sub(r"//[^\n]*", " ", src)
 
