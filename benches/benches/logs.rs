@@ -9,6 +9,7 @@
 //! syslog of the same size is in BENCHMARKS.md).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use nut_diagnose::knowledge::log_patterns;
 use nut_diagnose::{logs, timeline};
 
 const LINES: usize = 2_000_000;
@@ -72,6 +73,19 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("line_count", |b| {
         b.iter(|| memchr::memchr_iter(b'\n', &data).count())
+    });
+    // The message table's prefilter alone: every anchor of the journal found, as LogReader::feed
+    // walks a chunk (the floor of what reading costs past the line count).
+    g.bench_function("prefilter", |b| {
+        b.iter(|| {
+            let mut n = 0u32;
+            let mut next = log_patterns::next_anchor(&data, 0);
+            while let Some((at, _)) = next {
+                n += 1;
+                next = log_patterns::next_anchor(&data, at + 1);
+            }
+            n
+        })
     });
     g.bench_function("parse", |b| {
         b.iter(|| logs::events(&data).filter(|(_, e)| e.is_ok()).count())

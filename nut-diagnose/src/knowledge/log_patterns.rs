@@ -776,6 +776,9 @@ struct Compiled {
     /// rejection of most templates of a bucket (see [`head8`]).
     head: u64,
     head_mask: u64,
+    /// The bit of the [`AnchorSet`] that must be set for this row to be tried: its anchor (one of
+    /// its literal pieces contains it), or every bit when there is no prefilter.
+    anchor_bit: u128,
 }
 
 /// The first 8 bytes of `b` as a little-endian word, zero-padded.
@@ -852,6 +855,7 @@ fn compile(t: &'static str, kind: EventKind) -> Compiled {
         generic: false,
         head: 0,
         head_mask: 0,
+        anchor_bit: u128::MAX,
     }
 }
 
@@ -862,6 +866,13 @@ struct Table {
     rows: Vec<Compiled>,
     /// For each first byte, indices into `rows`, most specific first.
     buckets: Vec<Vec<u16>>,
+    /// Fragments of which every text a row matches contains at least one ([`anchors`]).
+    anchors: Vec<&'static str>,
+    /// A searcher for any of `anchors` (`None`: some row has no literal, every text may match).
+    prefilter: Option<Prefilter>,
+    /// For each anchor, the rows it stands for (indices into `rows`, in order): a text with one
+    /// anchor is tried against those rows only.
+    by_anchor: Vec<Vec<u16>>,
 }
 
 fn table() -> &'static Table {
@@ -897,8 +908,313 @@ fn table() -> &'static Table {
                 None => buckets.iter_mut().for_each(|v| v.push(i)),
             }
         }
-        Table { rows, buckets }
+        let derived = derive_anchors(&rows).filter(|(a, _)| a.len() <= 128);
+        let prefilter = derived.as_ref().and_then(|(a, _)| Prefilter::new(a));
+        let mut by_anchor = Vec::new();
+        if let (Some((a, of_row)), Some(_)) = (&derived, &prefilter) {
+            by_anchor = vec![Vec::new(); a.len()];
+            for (r, c) in rows.iter_mut().enumerate() {
+                // The anchor that covered the row (one of its pieces contains it).
+                let i = of_row.get(r).copied().unwrap_or(usize::MAX);
+                if let Some(v) = by_anchor.get_mut(i) {
+                    c.anchor_bit = 1 << i;
+                    v.push(u16::try_from(r).unwrap_or(u16::MAX));
+                }
+            }
+        }
+        let anchors = derived.map(|(a, _)| a);
+        Table {
+            rows,
+            buckets,
+            anchors: anchors.unwrap_or_default(),
+            prefilter,
+            by_anchor,
+        }
     })
+}
+
+/// Shortest fragment [`derive_anchors`] takes: shorter ones (`: `, ` (`) are in most lines of every
+/// program, so they would let everything through.
+const ANCHOR_MIN: usize = 4;
+
+/// Past this length a fragment is rare enough: a shorter one more rows share is worth more.
+const ANCHOR_ENOUGH: usize = 16;
+
+/// The prefilter's fragments, derived from the rows (never a list of its own, so a new row is covered
+/// the moment it is added): a row matches a text only if every literal piece of its template is in
+/// that text, so one substring of one piece per row is enough. The candidates are runs of whole
+/// words of the pieces ([`word_runs`]: `UPS `, `Fatal error: `, `Poll UPS [`); chosen greedily, the one with the most (rows not yet covered × bytes, up to
+/// [`ANCHOR_ENOUGH`]) first, so a run many rows share is taken once and otherwise a row's longest
+/// (rarest) run. A row no candidate covers
+/// gets its longest piece. `None` when a row has no literal at all (it would match any text).
+fn derive_anchors(rows: &[Compiled]) -> Option<(Vec<&'static str>, Vec<usize>)> {
+    use std::collections::HashMap;
+    let words = rows.len().div_ceil(64);
+    // Every candidate with the rows it is in (as a run of whole words; an occurrence elsewhere is
+    // only not counted, which never makes a row look covered when it is not).
+    let mut covers: HashMap<&'static str, Vec<u64>> = HashMap::new();
+    for (r, c) in rows.iter().enumerate() {
+        for p in &c.pieces {
+            for run in word_runs(p) {
+                let v = covers.entry(run).or_insert_with(|| vec![0; words]);
+                if let Some(w) = v.get_mut(r / 64) {
+                    *w |= 1 << (r % 64);
+                }
+            }
+        }
+    }
+    let cands: Vec<(&'static str, Vec<u64>)> = covers.into_iter().collect();
+    // (No sort needed: the heap below orders by key, then by the text itself.)
+    let mut uncovered = vec![u64::MAX; words];
+    if let Some(last) = uncovered.last_mut() {
+        if rows.len() % 64 != 0 {
+            *last = (1u64 << (rows.len() % 64)) - 1;
+        }
+    }
+    let count = |cov: &[u64], un: &[u64]| -> usize {
+        cov.iter()
+            .zip(un)
+            .map(|(a, b)| (a & b).count_ones() as usize)
+            .sum()
+    };
+    // Lazy greedy: a candidate's key only falls as rows get covered, so the stored key of each is an
+    // upper bound; the top one, its key brought up to date, is the best when it still beats the
+    // next one's bound. The same choice as comparing every candidate each round, in far less time.
+    let key = |n: usize, c: &str| (n * c.len().min(ANCHOR_ENOUGH), n, c.len());
+    // (key, the text reversed so the first in byte order wins a tie, index into cands)
+    type Entry<'s> = ((usize, usize, usize), std::cmp::Reverse<&'s str>, usize);
+    let mut heap: std::collections::BinaryHeap<Entry<'_>> = cands
+        .iter()
+        .enumerate()
+        .map(|(i, (c, cov))| (key(count(cov, &uncovered), c), std::cmp::Reverse(*c), i))
+        .collect();
+    let mut anchors = Vec::new();
+    // owner[r]: the anchor (index into `anchors`) that covered row r.
+    let mut owner = vec![usize::MAX; rows.len()];
+    while uncovered.iter().any(|w| *w != 0) {
+        // Most (rows × bytes), then the most rows (fewer fragments), then the longer, then the
+        // first in byte order: deterministic.
+        let mut best: Option<(&'static str, &[u64])> = None;
+        while let Some((_, name, i)) = heap.pop() {
+            let Some((c, cov)) = cands.get(i) else {
+                continue;
+            };
+            let n = count(cov, &uncovered);
+            if n == 0 {
+                continue;
+            }
+            let now = (key(n, c), name, i);
+            if heap.peek().map_or(true, |top| now >= *top) {
+                best = Some((c, cov));
+                break;
+            }
+            heap.push(now);
+        }
+        match best {
+            Some((c, cov)) => {
+                anchors.push(c);
+                for (r, slot) in owner.iter_mut().enumerate() {
+                    let bit = 1u64 << (r % 64);
+                    let newly = cov.get(r / 64).zip(uncovered.get(r / 64));
+                    if newly.is_some_and(|(c, u)| c & u & bit != 0) {
+                        *slot = anchors.len() - 1;
+                    }
+                }
+                uncovered.iter_mut().zip(cov).for_each(|(u, c)| *u &= !c);
+            }
+            None => {
+                // A row of short pieces only: its longest piece, however common.
+                let r = uncovered
+                    .iter()
+                    .enumerate()
+                    .find(|(_, w)| **w != 0)
+                    .map(|(i, w)| i * 64 + w.trailing_zeros() as usize)?;
+                let piece = rows
+                    .get(r)?
+                    .pieces
+                    .iter()
+                    .map(|p| p.trim_start_matches(|c: char| c.is_ascii_punctuation() || c == ' '))
+                    .max_by_key(|p| p.len())?;
+                if piece.is_empty() {
+                    return None;
+                }
+                anchors.push(piece);
+                for (i, c) in rows.iter().enumerate() {
+                    let Some(w) = uncovered.get_mut(i / 64) else {
+                        continue;
+                    };
+                    if *w & (1 << (i % 64)) != 0 && c.pieces.iter().any(|p| p.contains(piece)) {
+                        *w &= !(1 << (i % 64));
+                        if let Some(slot) = owner.get_mut(i) {
+                            *slot = anchors.len() - 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // A fragment that contains another is found whenever it is: only the shorter is needed (and
+    // so no anchor starts where another does, which anchors_in relies on).
+    let all = anchors.clone();
+    let keep = |a: &str| !all.iter().any(|b| b.len() < a.len() && a.contains(b));
+    let mut kept: Vec<&'static str> = all.iter().copied().filter(|a| keep(a)).collect();
+    kept.sort_unstable();
+    kept.dedup();
+    let index = |a: &str| -> Option<usize> {
+        let a = if keep(a) {
+            a
+        } else {
+            all.iter()
+                .copied()
+                .find(|b| b.len() < a.len() && a.contains(b) && keep(b))?
+        };
+        kept.binary_search(&a).ok()
+    };
+    let of_row = owner
+        .iter()
+        .map(|&o| all.get(o).and_then(|a| index(a)).unwrap_or(usize::MAX))
+        .collect();
+    Some((kept, of_row))
+}
+
+/// Finds any of the anchors: Teddy (SIMD, up to 128 fragments) where the CPU has it, else an
+/// Aho-Corasick automaton.
+enum Prefilter {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(aho_corasick::AhoCorasick),
+}
+
+impl Prefilter {
+    fn new(anchors: &[&str]) -> Option<Prefilter> {
+        // Teddy takes up to 128 fragments; its own limit of 64 is a guess for sets of short ones,
+        // and these are 4 bytes and more.
+        let mut packed = aho_corasick::packed::Config::new()
+            .heuristic_pattern_limits(false)
+            .builder();
+        if let Some(p) = packed.extend(anchors).build() {
+            return Some(Prefilter::Packed(p));
+        }
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(anchors)
+            .ok()
+            .map(Prefilter::Automaton)
+    }
+
+    fn find(&self, text: &[u8], from: usize) -> Option<usize> {
+        self.find_pattern(text, from).map(|(at, _)| at)
+    }
+
+    /// Where the next anchor starts, and which one it is.
+    fn find_pattern(&self, text: &[u8], from: usize) -> Option<(usize, usize)> {
+        let span = from.min(text.len())..text.len();
+        let m = match self {
+            Prefilter::Packed(p) => p.find_in(text, span.into())?,
+            Prefilter::Automaton(a) => a.find(aho_corasick::Input::new(text).span(span))?,
+        };
+        Some((m.start(), m.pattern().as_usize()))
+    }
+}
+
+/// The candidate fragments of one piece for [`derive_anchors`]: runs of one to three words (with the
+/// space after them, if any), and the whole piece, without leading punctuation; only those of at
+/// least [`ANCHOR_MIN`] bytes that start with a capital (`UPS `, `Fatal error: `). The prefilter
+/// (Teddy) looks at the first bytes of each fragment, and text starting with a lower-case letter or
+/// a space is everywhere in a syslog: such fragments cost a check at most places of every line.
+fn word_runs(piece: &'static str) -> impl Iterator<Item = &'static str> {
+    let b = piece.as_bytes();
+    let starts = (0..b.len()).filter(move |&i| i == 0 || b.get(i - 1) == Some(&b' '));
+    starts
+        .flat_map(move |s| {
+            let mut ends = Vec::with_capacity(6);
+            let mut e = s;
+            for _ in 0..3 {
+                match memchr::memchr(b' ', b.get(e..).unwrap_or_default()) {
+                    Some(i) => {
+                        ends.push(e + i);
+                        ends.push(e + i + 1);
+                        e += i + 1;
+                    }
+                    None => {
+                        ends.push(b.len());
+                        break;
+                    }
+                }
+            }
+            ends.into_iter().filter_map(move |e| piece.get(s..e))
+        })
+        .chain(std::iter::once(piece))
+        .map(|run| run.trim_start_matches(|c: char| c.is_ascii_punctuation() || c == ' '))
+        .filter(|run| {
+            run.len() >= ANCHOR_MIN && run.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
+        })
+}
+
+/// The fragments the prefilter looks for (see [`may_match`]).
+pub fn anchors() -> &'static [&'static str] {
+    &table().anchors
+}
+
+/// False only when no row of the table can match `text` or any part of it: none of the
+/// [`anchors`] is in it. One vectorised pass over the bytes, so a log reader can skip the table for
+/// the lines of other programs (most of a syslog) without looking at them further.
+pub fn may_match(text: &[u8]) -> bool {
+    match &table().prefilter {
+        Some(p) => p.find(text, 0).is_some(),
+        None => true,
+    }
+}
+
+/// Which of the [`anchors`] a text holds: the rows whose anchor is missing cannot match it, so
+/// classifying it tries only the others ([`classify_in`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnchorSet(u128);
+
+impl AnchorSet {
+    /// No anchor: no row can match.
+    pub const NONE: AnchorSet = AnchorSet(0);
+    /// Every row may match (no prefilter, or a text the prefilter cannot judge).
+    pub const ALL: AnchorSet = AnchorSet(u128::MAX);
+
+    /// Whether no row can match.
+    pub fn is_none(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The anchors of both.
+    pub fn union(self, other: AnchorSet) -> AnchorSet {
+        AnchorSet(self.0 | other.0)
+    }
+}
+
+/// The anchors `text` holds. No anchor is part of another (the longer is dropped), so two never
+/// start at one place, and one search from each start after the last finds them all.
+pub fn anchors_in(text: &[u8]) -> AnchorSet {
+    let Some(p) = &table().prefilter else {
+        return AnchorSet::ALL;
+    };
+    let mut set = 0u128;
+    let mut from = 0;
+    while let Some((at, i)) = p.find_pattern(text, from) {
+        set |= 1u128
+            .checked_shl(u32::try_from(i).unwrap_or(u32::MAX))
+            .unwrap_or(0);
+        from = at + 1;
+    }
+    AnchorSet(set)
+}
+
+/// The next place at or after `from` in `text` where one of the [`anchors`] starts, and that
+/// anchor as a set of one ([`AnchorSet::ALL`] at `from` when there is no prefilter): a reader
+/// walks a whole chunk of lines with it, one search per anchor found rather than one per line.
+pub fn next_anchor(text: &[u8], from: usize) -> Option<(usize, AnchorSet)> {
+    match &table().prefilter {
+        Some(p) => p.find_pattern(text, from).map(|(at, i)| {
+            let bit = 1u128.checked_shl(u32::try_from(i).unwrap_or(u32::MAX));
+            (at, AnchorSet(bit.unwrap_or(0)))
+        }),
+        None => (from < text.len()).then_some((from, AnchorSet::ALL)),
+    }
 }
 
 /// Which rows a line may match, by who logged it (see [`crate::logs`]).
@@ -986,12 +1302,32 @@ pub fn classify(msg: &str) -> Option<Match> {
 
 /// [`classify`] restricted to the rows of a [`Scope`].
 pub fn classify_scoped(msg: &str, scope: Scope) -> Option<Match> {
+    classify_in(msg, scope, AnchorSet::ALL)
+}
+
+/// [`classify_scoped`] trying only the rows whose anchor is in `anchors` (those of a text `msg` is
+/// part of: [`anchors_in`]); the others cannot match.
+pub fn classify_in(msg: &str, scope: Scope, anchors: AnchorSet) -> Option<Match> {
     let t = table();
-    let first = usize::from(*msg.as_bytes().first()?);
+    let first = *msg.as_bytes().first()?;
     let head = head8(msg.as_bytes());
-    t.buckets.get(first)?.iter().find_map(|&i| {
+    let bucket = t.buckets.get(usize::from(first))?;
+    // One anchor (most lines): its own rows, when they are fewer than the bucket's. Both lists are
+    // in table order, so the first match is the same.
+    let rows = match t.by_anchor.get(anchors.0.trailing_zeros() as usize) {
+        Some(own) if anchors.0.count_ones() == 1 && own.len() < bucket.len() => own,
+        _ => bucket,
+    };
+    rows.iter().find_map(|&i| {
         let c = t.rows.get(usize::from(i))?;
-        if head & c.head_mask != c.head || (scope == Scope::Distinctive && c.generic) {
+        if head & c.head_mask != c.head
+            || c.anchor_bit & anchors.0 == 0
+            || (scope == Scope::Distinctive && c.generic)
+            || c.pieces
+                .first()
+                .and_then(|p| p.as_bytes().first())
+                .is_some_and(|&f| f != first)
+        {
             return None;
         }
         try_match(c, msg)
@@ -1002,8 +1338,21 @@ pub fn classify_scoped(msg: &str, scope: Scope) -> Option<Match> {
 /// `] `, `| `, `> ` and TAB (at most 16 places), and at the start unless `skip_start`. Byte ranges are
 /// of `text`.
 pub fn classify_anywhere(text: &str, skip_start: bool, scope: Scope) -> Option<Match> {
+    classify_anywhere_in(text, skip_start, scope, AnchorSet::ALL)
+}
+
+/// [`classify_anywhere`] with the rows limited as in [`classify_in`].
+pub fn classify_anywhere_in(
+    text: &str,
+    skip_start: bool,
+    scope: Scope,
+    anchors: AnchorSet,
+) -> Option<Match> {
+    if anchors.is_none() {
+        return None;
+    }
     if !skip_start {
-        if let Some(m) = classify_scoped(text, scope) {
+        if let Some(m) = classify_in(text, scope, anchors) {
             return Some(m);
         }
     }
@@ -1022,7 +1371,7 @@ pub fn classify_anywhere(text: &str, skip_start: bool, scope: Scope) -> Option<M
             tries += 1;
             let rest = text.get(at..)?.trim_start_matches(' ');
             let at = text.len() - rest.len();
-            if let Some(m) = classify_scoped(rest, scope) {
+            if let Some(m) = classify_in(rest, scope, anchors) {
                 let shift = |r: std::ops::Range<usize>| (r.start + at)..(r.end + at);
                 return Some(Match {
                     kind: m.kind,
@@ -1198,6 +1547,43 @@ mod tests {
                 .map(|(n, _)| n)
                 .collect();
             assert!(hit.is_empty(), "{made_up}: {hit:?}");
+        }
+    }
+
+    #[test]
+    fn every_row_contains_an_anchor() {
+        let t = table();
+        assert!(t.prefilter.is_some(), "every row has a literal");
+        let a = anchors();
+        assert!(!a.is_empty() && a.len() < 128, "{} anchors: {a:?}", a.len());
+        assert!(matches!(t.prefilter, Some(Prefilter::Packed(_))) || !cfg!(target_arch = "x86_64"));
+        assert!(
+            a.iter().all(|x| !x.contains('\n')),
+            "lines are searched one by one"
+        );
+        for c in &t.rows {
+            let own = a.get(c.anchor_bit.trailing_zeros() as usize);
+            assert!(
+                c.anchor_bit.count_ones() == 1
+                    && own.is_some_and(|x| c.pieces.iter().any(|p| p.contains(x))),
+                "{:?}: its anchor {own:?} is not in it",
+                c.pieces
+            );
+        }
+        for p in LOG_PATTERNS {
+            for text in samples(p.template) {
+                assert!(may_match(text.as_bytes()), "{}: {text:?}", p.id);
+                let framed = format!("Nov 26 15:20:01 nas x[1]: {text}");
+                assert!(next_anchor(framed.as_bytes(), 0).is_some());
+                assert!(!anchors_in(framed.as_bytes()).is_none());
+            }
+        }
+        // The lines of other programs most syslogs are made of pass no anchor.
+        for foreign in [
+            "Nov 26 15:20:01 nas sshd[4242]: Accepted publickey for admin from 192.0.2.7 port 50022 ssh2",
+            "Nov 26 15:20:01 nas CRON[99]: (root) CMD (command -v debian-sa1 > /dev/null && debian-sa1 1 1)",
+        ] {
+            assert!(!may_match(foreign.as_bytes()), "{foreign}: {:?}", anchors());
         }
     }
 

@@ -46,7 +46,10 @@ names!(
 /// Assistant add-on `addon_*_nut`, Synology's `synoups`/`upsmon`, containers named `nut-upsd`…). A
 /// path (`/lib/nut/upsd`) counts by its last part.
 pub fn is_nut_ident(ident: &str) -> bool {
-    let ident = memchr::memrchr(b'/', ident.as_bytes())
+    let ident = ident
+        .as_bytes()
+        .iter()
+        .rposition(|&c| c == b'/')
         .and_then(|i| ident.get(i + 1..))
         .unwrap_or(ident);
     if ident.is_empty() {

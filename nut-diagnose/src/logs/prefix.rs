@@ -17,11 +17,8 @@ pub(crate) struct Header<'a> {
 /// Strips what a viewer added in front of the log line itself, repeatedly: a mail quote (`> `),
 /// `grep -n` / `grep -H` (`123:`, `123-`, `/var/log/syslog:123:`, `/var/log/syslog:`), and a `docker
 /// compose` service column (`nut-upsd-1  | `).
-pub(crate) fn strip_wrappers(mut s: &str) -> &str {
-    // A pasted block quoted as a string or code (`"…"`, a backtick) or as a list item (`…,`).
-    s = s.trim_end_matches([' ', '\t']);
-    s = s.strip_suffix(',').unwrap_or(s);
-    s = s.strip_suffix(['"', '`']).unwrap_or(s);
+pub(crate) fn strip_wrappers(s: &str) -> &str {
+    let mut s = strip_end(s);
     for _ in 0..4 {
         let before = s.len();
         s = s
@@ -39,6 +36,14 @@ pub(crate) fn strip_wrappers(mut s: &str) -> &str {
         }
     }
     s
+}
+
+/// What [`strip_wrappers`] takes off the end: trailing blanks, and the quote or comma of a pasted
+/// block quoted as a string or code (`"…"`, a backtick) or as a list item (`…,`).
+pub(crate) fn strip_end(s: &str) -> &str {
+    let s = s.trim_end_matches([' ', '\t']);
+    let s = s.strip_suffix(',').unwrap_or(s);
+    s.strip_suffix(['"', '`']).unwrap_or(s)
 }
 
 /// `123:` or `123-` (grep -n, context lines) not followed by a digit (so `10:12:01` stays a time), and
@@ -102,14 +107,21 @@ const FACILITIES: &[&str] = &[
 ];
 
 fn is_facility(w: &str) -> bool {
-    w.split_once('.')
-        .is_some_and(|(f, _)| FACILITIES.contains(&f))
+    memchr::memchr(b'.', w.as_bytes())
+        .and_then(|i| w.get(..i))
+        .is_some_and(|f| FACILITIES.contains(&f))
 }
 
 /// `ident[pid]` or `ident` → (ident, pid), when it looks like a program name.
 fn ident_pid(tag: &str) -> Option<(&str, Option<u32>)> {
-    let (ident, pid) = match tag.strip_suffix(']').and_then(|t| t.split_once('[')) {
-        Some((i, p)) => (i, Some(u32::try_from(digits(p)?).ok()?)),
+    let bracket = tag
+        .strip_suffix(']')
+        .and_then(|t| Some((t, memchr::memchr(b'[', t.as_bytes())?)));
+    let (ident, pid) = match bracket {
+        Some((t, i)) => (
+            t.get(..i)?,
+            Some(u32::try_from(digits(t.get(i + 1..)?)?).ok()?),
+        ),
         None => (tag, None),
     };
     let mut b = ident.bytes();
@@ -128,22 +140,19 @@ fn ident_pid(tag: &str) -> Option<(&str, Option<u32>)> {
 /// A first word without host is taken as an ident only when it has a pid, is a NUT program, or (after a
 /// timestamp) is a plain lower-case program name, so `UPS: ups@h (primary)…` stays a message.
 pub(crate) fn header(s: &str, stamped: bool) -> Option<Header<'_>> {
+    let b = s.as_bytes();
     let mut words: [&str; 3] = [""; 3];
-    let mut starts = [0usize; 3];
     let mut pos = 0;
     for i in 0..3 {
-        let rest = s.get(pos..)?;
-        let skip = rest.len() - rest.trim_start_matches(' ').len();
-        let start = pos + skip;
-        let w = s.get(start..)?;
-        let end = space(w).unwrap_or(w.len());
-        let word = w.get(..end)?;
+        // Words are a few bytes: a plain scan beats a vectorised search's setup here.
+        let start = pos + b.get(pos..)?.iter().take_while(|&&c| c == b' ').count();
+        let end = start + b.get(start..)?.iter().take_while(|&&c| c != b' ').count();
+        let word = s.get(start..end)?;
         if word.is_empty() {
             break;
         }
         words[i] = word;
-        starts[i] = start;
-        pos = start + end;
+        pos = end;
         let Some(tag) = word.strip_suffix(':') else {
             continue;
         };
@@ -158,7 +167,7 @@ pub(crate) fn header(s: &str, stamped: bool) -> Option<Header<'_>> {
                             .bytes()
                             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-'))
             }
-            1 => !words[0].contains(':'),
+            1 => !words[0].as_bytes().contains(&b':'),
             _ => is_facility(words[1]) || is_facility(words[0]),
         };
         if !ok {

@@ -16,7 +16,9 @@ use crate::knowledge::EventKind;
 use crate::rules::silent;
 use crate::timeline::{Episode, Timeline, TimelineBuilder};
 
-use super::{parse_line, Format, LogEvent, MAX_LINE};
+use crate::knowledge::log_patterns;
+
+use super::{parse_line, parse_line_as, Format, LogEvent, MAX_LINE};
 
 /// Most events kept for the login rule (refused / succeeded logins, MONITOR lines); past it the oldest
 /// are dropped (counted in [`LogReader::dropped`]).
@@ -58,6 +60,9 @@ pub struct LogReader {
     fresh: VecDeque<LogEvent<'static>>,
     /// An unclassified line held back one line: the next may be its continuation (mail wrapping).
     pending: Option<(Vec<u8>, LogEvent<'static>)>,
+    /// Every line tried against the whole table, prefilter or not (only the test that compares both
+    /// ways sets it).
+    unfiltered: bool,
 }
 
 /// Longest line held back as a possible wrapped first half.
@@ -74,26 +79,47 @@ impl LogReader {
     }
 
     /// Feeds a chunk of input.
+    ///
+    /// The message table's prefilter runs over the whole chunk, not line by line: one vectorised
+    /// search finds the next line that holds one of the table's fragments, and the lines before it
+    /// (most of a syslog: other programs' lines) are read for their envelope only
+    /// ([`super::parse_line_as`]).
     pub fn feed(&mut self, chunk: &[u8]) {
-        let mut rest = chunk;
-        while let Some(i) = memchr::memchr(b'\n', rest) {
-            let (head, tail) = rest.split_at(i);
-            rest = tail.get(1..).unwrap_or_default();
+        let mut start = 0;
+        // The next anchor in the chunk (at or after the start of the current line; `None`: none in
+        // the rest of the chunk). No anchor holds an LF, so one found before a line's end is in it.
+        let mut next = log_patterns::next_anchor(chunk, 0);
+        while let Some(i) = memchr::memchr(b'\n', chunk.get(start..).unwrap_or_default()) {
+            let end = start + i;
+            let head = chunk.get(start..end).unwrap_or_default();
+            let line_start = start;
+            start = end + 1;
+            // Every anchor of this line (searching again from one past each: none is part of
+            // another, so none is skipped).
+            let mut table = log_patterns::AnchorSet::NONE;
+            while let Some((at, a)) = next.filter(|(at, _)| *at < end) {
+                if at >= line_start {
+                    table = table.union(a);
+                }
+                next = log_patterns::next_anchor(chunk, at + 1);
+            }
             if self.skipping {
                 self.skipping = false;
                 self.partial.clear();
                 continue;
             }
             if self.partial.is_empty() {
-                self.line(head);
+                self.line(head, table);
             } else {
                 let mut line = std::mem::take(&mut self.partial);
                 line.extend_from_slice(head);
-                self.line(&line);
+                let table = log_patterns::anchors_in(&line);
+                self.line(&line, table);
                 line.clear();
                 self.partial = line;
             }
         }
+        let rest = chunk.get(start..).unwrap_or_default();
         if !self.skipping {
             self.partial.extend_from_slice(rest);
             if self.partial.len() > MAX_LINE {
@@ -111,19 +137,26 @@ impl LogReader {
     pub fn finish_input(&mut self) {
         if !self.skipping && !self.partial.is_empty() {
             let line = std::mem::take(&mut self.partial);
-            self.line(&line);
+            let table = log_patterns::anchors_in(&line);
+            self.line(&line, table);
         }
         self.skipping = false;
         self.flush_pending();
     }
 
-    fn line(&mut self, raw: &[u8]) {
+    /// One line; `table`: the message table's anchors the prefilter found in it.
+    fn line(&mut self, raw: &[u8], table: log_patterns::AnchorSet) {
         self.line_no += 1;
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         if raw.iter().all(u8::is_ascii_whitespace) {
             return;
         }
-        match parse_line(raw) {
+        let table = if self.unfiltered {
+            log_patterns::AnchorSet::ALL
+        } else {
+            table
+        };
+        match parse_line_as(raw, table) {
             Err(e) => {
                 self.flush_pending();
                 self.builder.push_error(self.line_no, &e);
@@ -371,5 +404,257 @@ Nov 26 10:01:00 h upsmon[1]: UPS u@h on battery\n";
         assert_eq!((t.stats.lines, t.stats.unparsed), (3, 1));
         assert_eq!(t.episodes.len(), 1);
         assert_eq!(t.episodes[0].last_line, 3);
+    }
+}
+
+/// The prefilter and the syslog fast path change nothing: every line of the real-world corpus, the
+/// fuzz seeds and a generated syslog (and, in a proptest, generated lines of every shape) reads the
+/// same with the whole table and the general parser as with the prefilter's rows and the fast path.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod prefilter_tests {
+    use std::path::Path;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::knowledge::log_patterns::{anchors_in, AnchorSet};
+    use crate::logs::{parse_general, syslog_fast, Lines};
+
+    /// Every way one line can be read, compared.
+    fn same_line(l: &[u8]) {
+        let whole = parse_line_as(l, AnchorSet::ALL);
+        assert_eq!(parse_line(l), whole, "{:?}", String::from_utf8_lossy(l));
+        if anchors_in(l).is_none() {
+            // What the prefilter lets by is truly not classifiable.
+            assert_eq!(
+                parse_line_as(l, AnchorSet::NONE),
+                whole,
+                "{:?}",
+                String::from_utf8_lossy(l)
+            );
+        }
+        if let Ok(s) = std::str::from_utf8(l) {
+            if s.len() <= MAX_LINE {
+                if let Some(fast) = syslog_fast(s, AnchorSet::ALL) {
+                    assert_eq!(Ok(fast), parse_general(s, AnchorSet::ALL), "{s:?}");
+                }
+            }
+        }
+    }
+
+    /// The reader with and without the prefilter, fed whole and in small chunks.
+    fn same_report(input: &[u8]) {
+        let mut plain = LogReader::new(ReadOptions::default());
+        plain.unfiltered = true;
+        plain.feed(input);
+        let expected = plain.judge(None);
+        for size in [input.len().max(1), 4096, 61] {
+            let mut r = LogReader::new(ReadOptions::default());
+            for c in input.chunks(size) {
+                r.feed(c);
+            }
+            assert_eq!(r.judge(None), expected, "chunks of {size}");
+        }
+    }
+
+    fn files(dir: &Path) -> Vec<Vec<u8>> {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        let mut out: Vec<_> = rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .filter_map(|p| std::fs::read(p).ok())
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// A syslog like `examples/gen_syslog.rs` writes (other programs' lines with NUT's between),
+    /// plus the shapes the fast path must leave alone.
+    fn generated() -> Vec<u8> {
+        let mut out = String::new();
+        let nut = [
+            "upsmon[812]: UPS ups@localhost on battery",
+            "upsd[700]: Data for UPS [ups] is stale - check driver",
+            "usbhid-ups[640]: libusb1: Could not open any HID devices: insufficient permissions on everything",
+            "upsmon[812]: Poll UPS [ups@localhost] failed - Data stale",
+            "upsmon[812]: UPS [rack@192.168.1.10]: connect failed: Connection failure: Connection refused",
+            "upsmon[812]: Login on UPS [pi@127.0.0.1:3493] failed - got [ERR ACCESS-DENIED]",
+            "upsmon[812]: something this table has never seen",
+            "upsd[700]: User monuser@127.0.0.1 logged into UPS [ups]",
+            "kernel: [1795706401.000997] usb 1-1: new full-speed USB device number 3 using xhci_hcd",
+            "kernel: usb 1-1: USB disconnect, device number 3",
+            "systemd[1]: nut-driver@ups.service: Main process exited, code=exited, status=1/FAILURE",
+            "systemd[1]: Started Network UPS Tools - power device monitor and shutdown controller.",
+            "myups-wrapper[9]: UPS ups@h: forced shutdown in progress",
+            "sshd[1]: Signal 15: exiting",
+            "upsmon: Signal 15: exiting",
+            "Fatal: error: unusable configuration",
+            "error: Fatal error: unusable configuration",
+            "nas upsmon[1]: UPS u@h on battery",
+            "2026 upsmon[1]: UPS u@h on battery",
+            "12 upsmon[1]: UPS u@h on battery",
+            "nas 26 15:20:01 nas upsmon[1]: UPS u@h on battery",
+            "daemon.err upsd[1]: Data for UPS [ups] is stale - check driver",
+            "nas: [D1] Trying to connect to UPS [u@h]",
+            "upsmon[1]:    26.009406\tUPS pi@127.0.0.1:34930 on battery",
+            "upsmon[1]: [D1] debug level is '1'",
+            "upsmon[1]: UPS 【u@h】 on battery",
+            "upsmon[1]: Poll UPS 【u@h】 failed - Data stale",
+            "upsmon[1]: UPS [u@h]: connect failed: Connection fai",
+            "upsmon[1]: UPS u@h on battery,",
+            "upsmon[1]: UPS u@h on battery\"",
+            "ups-nut-1  | upsd[1]: Data for UPS [ups] is stale - check driver",
+        ];
+        let foreign = [
+            "sshd[1003]: Accepted publickey for admin from 192.0.2.7 port 40007 ssh2: ED25519 SHA256:x",
+            "CRON[1005]: (root) CMD (test -x /usr/sbin/anacron || ( cd / && run-parts --report /etc/cron.daily ))",
+            "systemd[1]: Started session-7.scope - Session 7 of User admin.",
+            "dhcpcd[1006]: eth0: rebinding lease of 192.168.1.7",
+            "smartd[1002]: Device: /dev/sda [SAT], SMART Usage Attribute: 194 Temperature_Celsius changed from 34 to 35",
+            "postfix/smtpd[1001]: connect from localhost[127.0.0.1]",
+            "kernel: [ 12.5] EXT4-fs (sda1): mounted filesystem",
+            "nginx: 10.0.0.1 - - \"GET / HTTP/1.1\" 200",
+            "cupsd[77]: REQUEST localhost - - \"POST / HTTP/1.1\" 200",
+        ];
+        let months = ["Nov", "Dec", "Jan", "Feb"];
+        for i in 0..3000usize {
+            let month = months[i / 700 % 4];
+            let day = 1 + i / 100 % 28;
+            let (h, m, s) = (i / 3600 % 24, i / 60 % 60, i % 60);
+            let msg = if i % 10 == 0 {
+                nut[i / 10 % nut.len()]
+            } else {
+                foreign[i % foreign.len()]
+            };
+            out.push_str(&format!("{month} {day:2} {h:02}:{m:02}:{s:02} nas {msg}\n"));
+            if i % 97 == 0 {
+                out.push_str(&format!("{month} {day:02} {h:02}:{m:02}:{s:02} {msg}\n"));
+                out.push_str("tion refused\n");
+            }
+        }
+        let mut b = out.into_bytes();
+        b.extend_from_slice(b"Nov 26 15:20:01 nas sshd[1]: \xff\xfe bytes\nNov 26 15:20:01 nas upsmon[1]: UPS a\xff on battery\n");
+        b
+    }
+
+    #[test]
+    fn corpus_seeds_and_a_generated_syslog_read_the_same() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut inputs = files(&root.join("tests/real-world/logs"));
+        assert!(inputs.len() >= 40, "the real-world corpus is in the crate");
+        inputs.extend(files(&root.join("../fuzz/corpus/diag_logs")));
+        inputs.push(generated());
+        let mut lines = 0;
+        let mut skipped = 0;
+        for input in &inputs {
+            for (_, l) in Lines::new(input) {
+                same_line(l);
+                lines += 1;
+                skipped += usize::from(anchors_in(l).is_none());
+            }
+            same_report(input);
+        }
+        // The comparison means something only if both kinds of line are there.
+        assert!(
+            lines > 3000 && skipped > 2000 && lines - skipped > 500,
+            "{lines} / {skipped}"
+        );
+    }
+
+    fn any_line() -> impl Strategy<Value = String> {
+        let stamp = prop_oneof![
+            Just(String::new()),
+            (0usize..12, 0u32..40, 0u32..26, 0u32..62, 0u32..62).prop_map(|(m, d, h, mi, s)| {
+                let mon = [
+                    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                    "Dec",
+                ][m];
+                format!("{mon} {d:2} {h:02}:{mi:02}:{s:02} ")
+            }),
+            Just("Thu Nov 26 15:20:01 2026 ".to_string()),
+            Just("Nov 26 15:20:01.250000 ".to_string()),
+            Just("2026-11-26T15:20:01+00:00 ".to_string()),
+        ];
+        let host = prop_oneof![
+            Just(String::new()),
+            Just("nas ".to_string()),
+            Just("2026 ".to_string()),
+            Just("h:x ".to_string()),
+            Just("daemon.err ".to_string()),
+            Just("ab  ".to_string()),
+            "[a-z0-9:.]{1,8} ",
+        ];
+        let ident = prop_oneof![
+            Just(String::new()),
+            Just("upsmon[812]: ".to_string()),
+            Just("sshd[1]: ".to_string()),
+            Just("kernel: ".to_string()),
+            Just("systemd[1]: ".to_string()),
+            Just("usbhid-ups: ".to_string()),
+            Just("addon_x_nut[3]: ".to_string()),
+            "[a-zA-Z/][a-z0-9_@.-]{0,8}(\\[[0-9]{1,5}\\])?: ",
+        ];
+        let texts: Vec<String> = crate::knowledge::LOG_PATTERNS
+            .iter()
+            .map(|p| {
+                p.template
+                    .replace("{ups}", "ups@h")
+                    .replace("{detail}", "x 1")
+                    .replace("{_}", "y")
+            })
+            .collect();
+        let msg = prop_oneof![
+            proptest::sample::select(texts),
+            Just("Accepted publickey for admin".to_string()),
+            Just("[D1] Logged into UPS u@h".to_string()),
+            "[ -~]{0,40}",
+        ];
+        (stamp, host, ident, msg).prop_map(|(a, b, c, d)| format!("{a}{b}{c}{d}"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+        #[test]
+        fn any_line_reads_the_same_every_way(l in any_line()) {
+            same_line(l.as_bytes());
+        }
+    }
+}
+
+/// More incidents than the timeline keeps: the newest are there, the older counted, none lost.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod bound_tests {
+    use super::*;
+    use crate::timeline::MAX_EPISODES;
+
+    #[test]
+    fn the_newest_incidents_are_kept_of_more_than_ten_thousand() {
+        let outages = MAX_EPISODES + 2_345;
+        let mut r = LogReader::new(ReadOptions::default());
+        let mut last_line = 0;
+        for i in 0..outages {
+            let (d, s) = (1 + i / 40_000 % 28, i % 40_000 * 2);
+            let (h, m, sec) = (s / 3600 % 24, s / 60 % 60, s % 60);
+            let stamp = format!("Nov {d:2} {h:02}:{m:02}:{sec:02}");
+            r.feed(format!("{stamp} nas upsmon[1]: UPS u{i}@h on battery\n").as_bytes());
+            r.feed(format!("{stamp} nas sshd[2]: Accepted publickey for admin\n").as_bytes());
+            r.feed(format!("{stamp} nas upsmon[1]: UPS u{i}@h on line power\n").as_bytes());
+            last_line += 3;
+        }
+        let t = r.judge(None).timeline;
+        assert_eq!(t.episodes.len(), MAX_EPISODES);
+        let newest = t.episodes.last().unwrap();
+        assert_eq!(
+            (newest.first_line, newest.last_line),
+            (last_line - 2, last_line)
+        );
+        assert_eq!(t.episodes.first().unwrap().first_line, 3 * 2_345 + 1);
+        let older: u64 = t.stats.older.iter().map(|o| o.count).sum();
+        assert_eq!((older, t.stats.episodes_dropped), (2_345, 2_345));
+        assert_eq!(t.stats.foreign, outages as u64);
     }
 }

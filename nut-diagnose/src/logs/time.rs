@@ -330,7 +330,7 @@ pub(crate) fn syslog(s: &str) -> Option<(Timestamp, &str)> {
 /// [`syslog`] for its most common shape, byte by byte: `Mmm dd HH:MM:SS ` with an English month and
 /// the day space- or zero-padded. Gives exactly what the general path gives for such a stamp, and
 /// `None` (the general path decides) for anything else.
-fn syslog_fixed(s: &str) -> Option<(Timestamp, &str)> {
+pub(crate) fn syslog_fixed(s: &str) -> Option<(Timestamp, &str)> {
     let b = s.as_bytes();
     let d = |i: usize| -> Option<i64> {
         let c = *b.get(i)?;
@@ -344,9 +344,22 @@ fn syslog_fixed(s: &str) -> Option<(Timestamp, &str)> {
     {
         return None;
     }
-    let month0 = MONTHS
-        .iter()
-        .position(|m| Some(m.as_bytes()) == b.get(..3))?;
+    // One compare of three bytes instead of a search of the twelve names.
+    let month0 = match b.get(..3)? {
+        b"Jan" => 0,
+        b"Feb" => 1,
+        b"Mar" => 2,
+        b"Apr" => 3,
+        b"May" => 4,
+        b"Jun" => 5,
+        b"Jul" => 6,
+        b"Aug" => 7,
+        b"Sep" => 8,
+        b"Oct" => 9,
+        b"Nov" => 10,
+        b"Dec" => 11,
+        _ => return None,
+    };
     let tens = if b.get(4) == Some(&b' ') { 0 } else { d(4)? };
     let day = tens * 10 + d(5)?;
     let (h, m, sec) = (
