@@ -293,7 +293,7 @@ pub(crate) enum Command {
     /// worst episode: 0 all recovered, 1 something still down or monitoring stopped, 2 a shutdown.
     #[command(after_help = "Examples:
   nutctl logs                               # the last 24 h of the NUT units' journal
-  nutctl logs --since '2026-11-20 00:00'
+  nutctl logs --since '2026-11-20 00:00'   # or 2d, yesterday, 2026-11-20T00:00:00Z
   nutctl logs /var/log/syslog
   journalctl -u nut-monitor -o json | nutctl logs -
   nutctl logs --follow /var/log/syslog      # new episodes as they happen (Ctrl-C stops)")]
@@ -408,8 +408,9 @@ pub(crate) struct LogsArgs {
     /// A log file, or `-` for stdin [default: the journal of the NUT units].
     #[arg(value_name = "FILE|-")]
     pub(crate) file: Option<PathBuf>,
-    /// With the journal: how far back, in any form journalctl accepts.
-    #[arg(long, value_name = "WHEN", default_value = "24 hours ago")]
+    /// With the journal: how far back, as for doctor: `24h`, `30m`, `2d`, an RFC 3339 time or
+    /// journalctl's words (`yesterday`, `3 hours ago`, `2026-11-20 00:00`).
+    #[arg(long, value_name = "WHEN", default_value = "24h")]
     pub(crate) since: String,
     /// Keep reading: new lines of FILE as it grows, or `journalctl -f`; prints each episode as it
     /// ends (and a summary on exit).
@@ -427,8 +428,9 @@ pub(crate) struct LogsArgs {
 /// Arguments of `nutctl doctor`.
 #[derive(Debug, Args)]
 pub(crate) struct DoctorArgs {
-    /// How far back to read the journal: `24h`, `30m`, `2d`, `90s` or plain seconds.
-    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    /// How far back to read the journal, as for logs: `24h`, `30m`, `2d`, `90s`, plain seconds, an
+    /// RFC 3339 time or journalctl's words (`yesterday`, `3 hours ago`, `2026-11-20 00:00`).
+    #[arg(long, value_name = "WHEN", default_value = "24h")]
     pub(crate) since: String,
     /// Credentials to log in to the MONITOR targets with, instead of those of upsmon.conf (for when
     /// upsmon.conf cannot be read, or to test another account).
