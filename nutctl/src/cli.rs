@@ -290,7 +290,7 @@ pub(crate) enum Command {
     /// Without FILE, reads the journal of nut-monitor, nut-server and the nut-driver@ units
     /// (`journalctl -o json`, since --since). FILE may be a journal export (`-o json` or a short
     /// format), a syslog file or upsmon's own `-D` output; `-` reads stdin. The exit code is the
-    /// worst episode: 0 all recovered, 1 something still down or monitoring stopped, 2 a shutdown.
+    /// worst episode: 0 all recovered, 1 a shutdown or monitoring stopped, 2 something still down.
     #[command(after_help = "Examples:
   nutctl logs                               # the last 24 h of the NUT units' journal
   nutctl logs --since '2026-11-20 00:00'   # or 2d, yesterday, 2026-11-20T00:00:00Z
