@@ -34,12 +34,32 @@ pub(crate) struct Cli {
 pub(crate) const NOT_CLIENTS: [&str; 6] = ["serve", "demo", "logs", "config", "completions", "man"];
 const CLIENT_TLS: [&str; 3] = ["cafile", "tls_server_name", "insecure_skip_verify"];
 
+/// Global options some subcommands never read: hidden from their help (still accepted, and
+/// ignored as before, so a script passing `--timeout` everywhere keeps working). Only commands
+/// without subcommands of their own: a copy on `config` would stop the global reaching `config check`.
+const UNUSED: [(&str, &[&str]); 2] = [
+    ("timeout", &["serve", "logs", "completions", "man"]),
+    ("confdir", &["serve", "logs", "completions", "man"]),
+];
+
 /// The command line as parsed: [`Cli`]'s definitions, with the client's TLS options hidden on
 /// [`NOT_CLIENTS`] (and refused there by [`parse`]).
 pub(crate) fn command() -> clap::Command {
     let (cmd, tls) = split_client_tls();
     let hidden: Vec<clap::Arg> = tls.iter().map(|a| a.clone().hide(true)).collect();
-    each_subcommand(cmd, |sc, client| {
+    let unused: Vec<(clap::Arg, &[&str])> = UNUSED
+        .iter()
+        .filter_map(|(id, cmds)| {
+            let a = cmd.get_arguments().find(|a| a.get_id() == *id)?;
+            Some((a.clone().global(false).hide(true), *cmds))
+        })
+        .collect();
+    each_subcommand(cmd, |mut sc, client| {
+        for (a, cmds) in &unused {
+            if cmds.contains(&sc.get_name()) {
+                sc = sc.arg(a.clone());
+            }
+        }
         if client {
             sc
         } else {

@@ -232,3 +232,51 @@ fn exit_code_tables_of_help_man_and_readme_agree() {
         );
     }
 }
+
+#[test]
+fn options_are_shown_only_where_they_are_used() {
+    for (cmd, unused) in [
+        ("logs", &["--timeout", "--confdir", "--cafile"][..]),
+        ("serve", &["--timeout", "--confdir", "--cafile"][..]),
+    ] {
+        let help = stdout(&run(&[cmd, "--help"]));
+        for opt in unused {
+            assert!(!help.contains(opt), "{cmd} --help shows {opt}:\n{help}");
+        }
+    }
+    let help = stdout(&run(&["status", "--help"]));
+    for opt in ["--timeout", "--confdir", "--cafile"] {
+        assert!(help.contains(opt), "status --help lacks {opt}");
+    }
+    // Hidden, still accepted where it was (and ignored as before).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("empty.log");
+    std::fs::write(&log, "Nov 26 15:20:01 h upsmon[1]: UPS ups@h on battery\n").expect("write");
+    let o = run(&["logs", "--timeout", "2", log.to_str().unwrap_or_default()]);
+    assert_ne!(code(&o), 3, "{}", stderr(&o));
+    for args in [
+        &[
+            "config",
+            "--timeout",
+            "2",
+            "check",
+            "--confdir",
+            "/nonexistent",
+        ][..],
+        &[
+            "config",
+            "check",
+            "--timeout",
+            "2",
+            "--confdir",
+            "/nonexistent",
+        ][..],
+    ] {
+        let o = run(args);
+        assert!(
+            !stderr(&o).contains("unexpected argument"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
