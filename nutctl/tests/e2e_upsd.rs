@@ -224,6 +224,28 @@ fn one_value_list_and_clients_are_upscs() {
     // And the case with a value to show is not vacuous.
     let o = run(&["status", &t, "ups.status"]);
     assert_eq!(stdout(&o), "OL\n");
+    // `clients` with a client logged in (as upsmon does: USERNAME, PASSWORD, LOGIN), as upsc -c.
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", lab.port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let login = format!(
+        "USERNAME {}\nPASSWORD {}\nLOGIN {}\n",
+        MON.0,
+        MON.1,
+        lab.ups(0)
+    );
+    std::io::Write::write_all(&mut s, login.as_bytes()).expect("send");
+    let mut got = Vec::new();
+    let mut buf = [0u8; 64];
+    while got.iter().filter(|&&b| b == b'\n').count() < 3 {
+        let n = std::io::Read::read(&mut s, &mut buf).expect("upsd answers the login");
+        assert!(n > 0, "upsd closed: {:?}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(got, b"OK\nOK\nOK\n");
+    let o = run(&["clients", &t]);
+    let (c, out, _) = upsc(&["-c", &t]);
+    assert_eq!((code(&o), stdout(&o)), (c, out.clone()));
+    assert_eq!(out, "127.0.0.1\n");
 }
 
 /// Debian ships upsc 2.8.0, which has no `-j`: the JSON is checked against the facts of NUT
