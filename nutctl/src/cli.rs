@@ -34,12 +34,32 @@ pub(crate) struct Cli {
 pub(crate) const NOT_CLIENTS: [&str; 6] = ["serve", "demo", "logs", "config", "completions", "man"];
 const CLIENT_TLS: [&str; 3] = ["cafile", "tls_server_name", "insecure_skip_verify"];
 
+/// Global options some subcommands never read: hidden from their help (still accepted, and
+/// ignored as before, so a script passing `--timeout` everywhere keeps working). Only commands
+/// without subcommands of their own: a copy on `config` would stop the global reaching `config check`.
+const UNUSED: [(&str, &[&str]); 2] = [
+    ("timeout", &["serve", "logs", "completions", "man"]),
+    ("confdir", &["serve", "logs", "completions", "man"]),
+];
+
 /// The command line as parsed: [`Cli`]'s definitions, with the client's TLS options hidden on
 /// [`NOT_CLIENTS`] (and refused there by [`parse`]).
 pub(crate) fn command() -> clap::Command {
     let (cmd, tls) = split_client_tls();
     let hidden: Vec<clap::Arg> = tls.iter().map(|a| a.clone().hide(true)).collect();
-    each_subcommand(cmd, |sc, client| {
+    let unused: Vec<(clap::Arg, &[&str])> = UNUSED
+        .iter()
+        .filter_map(|(id, cmds)| {
+            let a = cmd.get_arguments().find(|a| a.get_id() == *id)?;
+            Some((a.clone().global(false).hide(true), *cmds))
+        })
+        .collect();
+    each_subcommand(cmd, |mut sc, client| {
+        for (a, cmds) in &unused {
+            if cmds.contains(&sc.get_name()) {
+                sc = sc.arg(a.clone());
+            }
+        }
         if client {
             sc
         } else {
@@ -290,10 +310,10 @@ pub(crate) enum Command {
     /// Without FILE, reads the journal of nut-monitor, nut-server and the nut-driver@ units
     /// (`journalctl -o json`, since --since). FILE may be a journal export (`-o json` or a short
     /// format), a syslog file or upsmon's own `-D` output; `-` reads stdin. The exit code is the
-    /// worst episode: 0 all recovered, 1 something still down or monitoring stopped, 2 a shutdown.
+    /// worst episode: 0 all recovered, 1 a shutdown or monitoring stopped, 2 something still down.
     #[command(after_help = "Examples:
   nutctl logs                               # the last 24 h of the NUT units' journal
-  nutctl logs --since '2026-11-20 00:00'
+  nutctl logs --since '2026-11-20 00:00'   # or 2d, yesterday, 2026-11-20T00:00:00Z
   nutctl logs /var/log/syslog
   journalctl -u nut-monitor -o json | nutctl logs -
   nutctl logs --follow /var/log/syslog      # new episodes as they happen (Ctrl-C stops)")]
@@ -408,8 +428,9 @@ pub(crate) struct LogsArgs {
     /// A log file, or `-` for stdin [default: the journal of the NUT units].
     #[arg(value_name = "FILE|-")]
     pub(crate) file: Option<PathBuf>,
-    /// With the journal: how far back, in any form journalctl accepts.
-    #[arg(long, value_name = "WHEN", default_value = "24 hours ago")]
+    /// With the journal: how far back, as for doctor: `24h`, `30m`, `2d`, an RFC 3339 time or
+    /// journalctl's words (`yesterday`, `3 hours ago`, `2026-11-20 00:00`).
+    #[arg(long, value_name = "WHEN", default_value = "24h")]
     pub(crate) since: String,
     /// Keep reading: new lines of FILE as it grows, or `journalctl -f`; prints each episode as it
     /// ends (and a summary on exit).
@@ -427,8 +448,9 @@ pub(crate) struct LogsArgs {
 /// Arguments of `nutctl doctor`.
 #[derive(Debug, Args)]
 pub(crate) struct DoctorArgs {
-    /// How far back to read the journal: `24h`, `30m`, `2d`, `90s` or plain seconds.
-    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    /// How far back to read the journal, as for logs: `24h`, `30m`, `2d`, `90s`, plain seconds, an
+    /// RFC 3339 time or journalctl's words (`yesterday`, `3 hours ago`, `2026-11-20 00:00`).
+    #[arg(long, value_name = "WHEN", default_value = "24h")]
     pub(crate) since: String,
     /// Credentials to log in to the MONITOR targets with, instead of those of upsmon.conf (for when
     /// upsmon.conf cannot be read, or to test another account).

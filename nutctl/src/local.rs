@@ -58,6 +58,75 @@ pub(crate) fn parse_duration(s: &str) -> anyhow::Result<i64> {
     Ok(n.saturating_mul(mult))
 }
 
+/// The one grammar of every `--since`: a duration back from now (`24h`, `30m`, `2d`, `90s`, `1w`,
+/// plain seconds), an RFC 3339 time (`2026-11-20T00:00:00Z`), or journalctl's own words (`now`,
+/// `today`, `yesterday`, `3 hours ago`, `2026-11-20 00:00[:SS]` in local time), as Unix seconds.
+/// Journalctl is then given `@SECONDS`, so every command reads the same window.
+pub(crate) fn parse_since(s: &str, now: i64) -> anyhow::Result<i64> {
+    let t = s.trim();
+    let bad = || {
+        anyhow::anyhow!(
+            "bad --since {s:?}: use a duration (24h, 30m, 2d, 90s), an RFC 3339 time \
+             (2026-11-20T00:00:00Z) or journalctl's words (yesterday, 3 hours ago, 2026-11-20 00:00)"
+        )
+    };
+    if let Ok(back) = parse_duration(t) {
+        return Ok(now.saturating_sub(back));
+    }
+    if let Some(ago) = t.strip_suffix(" ago") {
+        let back = relative_words(ago).ok_or_else(bad)?;
+        return Ok(now.saturating_sub(back));
+    }
+    if let Ok(ts) = t.parse::<jiff::Timestamp>() {
+        return Ok(ts.as_second());
+    }
+    let zone = jiff::tz::TimeZone::system();
+    let today = || {
+        jiff::Timestamp::from_second(now)
+            .map(|n| n.to_zoned(zone.clone()).date())
+            .map_err(|_| bad())
+    };
+    let midnight = |d: jiff::civil::Date| -> anyhow::Result<i64> {
+        Ok(d.to_zoned(zone.clone())
+            .map_err(|_| bad())?
+            .timestamp()
+            .as_second())
+    };
+    match t {
+        "now" => return Ok(now),
+        "today" => return midnight(today()?),
+        "yesterday" => return midnight(today()?.yesterday().map_err(|_| bad())?),
+        "tomorrow" => return midnight(today()?.tomorrow().map_err(|_| bad())?),
+        _ => {}
+    }
+    if let Ok(dt) = t.parse::<jiff::civil::DateTime>() {
+        return Ok(dt
+            .to_zoned(zone)
+            .map_err(|_| bad())?
+            .timestamp()
+            .as_second());
+    }
+    if let Ok(d) = t.parse::<jiff::civil::Date>() {
+        return midnight(d);
+    }
+    Err(bad())
+}
+
+/// journalctl's `N UNIT` before ` ago` (`3 hours`, `90 min`, `2 days`), in seconds.
+fn relative_words(s: &str) -> Option<i64> {
+    let (n, unit) = s.trim().split_once(char::is_whitespace)?;
+    let n: i64 = n.parse().ok()?;
+    let mult = match unit.trim() {
+        "s" | "sec" | "second" | "seconds" => 1,
+        "m" | "min" | "minute" | "minutes" => 60,
+        "h" | "hour" | "hours" => 3600,
+        "d" | "day" | "days" => 86_400,
+        "w" | "week" | "weeks" => 7 * 86_400,
+        _ => return None,
+    };
+    Some(n.saturating_mul(mult))
+}
+
 /// The options of this host's gathering (doctor, drill): `--confdir`, the timeouts and TLS, the
 /// journal window, and credentials given on the command line (nut-diagnose's login fallback policy,
 /// [`LocalOptions::login`]).
@@ -150,5 +219,41 @@ mod tests {
         assert_eq!(parse_duration("90").ok(), Some(90));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5x").is_err());
+    }
+
+    #[test]
+    fn one_since_grammar() {
+        let now = 1_764_000_000;
+        for (word, back) in [
+            ("24h", 86_400),
+            ("30m", 1800),
+            ("2d", 172_800),
+            ("90", 90),
+            ("24 hours ago", 86_400),
+            ("3 min ago", 180),
+            ("now", 0),
+        ] {
+            assert_eq!(parse_since(word, now).ok(), Some(now - back), "{word}");
+        }
+        assert_eq!(
+            parse_since("2026-11-20T00:00:00Z", now).ok(),
+            Some(1_795_132_800)
+        );
+        assert_eq!(
+            parse_since("2026-11-20T01:00:00+01:00", now).ok(),
+            Some(1_795_132_800)
+        );
+        // Local-time words: whatever the zone, a day apart and before now.
+        let today = parse_since("today", now).unwrap();
+        let yesterday = parse_since("yesterday", now).unwrap();
+        assert_eq!(today - yesterday, 86_400);
+        assert!(today <= now && now - today < 86_400 + 3600);
+        let a = parse_since("2026-11-20 00:00", now).unwrap();
+        assert_eq!(parse_since("2026-11-20 00:00:30", now).ok(), Some(a + 30));
+        assert_eq!(parse_since("2026-11-20", now).ok(), Some(a));
+        for bad in ["soon", "5x", "3 parsecs ago", "", "2026-13-01"] {
+            let e = parse_since(bad, now).unwrap_err().to_string();
+            assert!(e.contains("--since"), "{e}");
+        }
     }
 }

@@ -163,3 +163,120 @@ fn demo_runs_to_completion_and_tells_the_story() {
     assert_eq!(v["doctor"]["verdict"]["worst"], "critical");
     assert!(!String::from_utf8_lossy(&o.stdout).contains("demo-Wrong-pw"));
 }
+
+/// The README next to this crate (the one the package ships).
+fn readme() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("nutctl/README.md")
+}
+
+/// `(code, word)` of every `  0  OK  …` line of the help's exit-code table.
+fn help_exit_table(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|w| w.len() > 2 && w[0].len() == 1 && w[0].chars().all(|c| c.is_ascii_digit()))
+        .filter(|w| w[1].chars().all(|c| c.is_ascii_uppercase()))
+        .map(|w| (w[0].to_string(), w[1].to_string()))
+        .collect()
+}
+
+/// The code a sentence gives each outcome: the digit opening the clause (split at `,`, `(`,
+/// `)` and `;`) that names `outcome`.
+fn code_of(sentence: &str, outcome: &str) -> Option<char> {
+    sentence
+        .split([',', '(', ')', ';'])
+        .map(str::trim)
+        .filter(|c| c.contains(outcome))
+        .find_map(|c| c.chars().next().filter(char::is_ascii_digit))
+}
+
+#[test]
+fn exit_code_tables_of_help_man_and_readme_agree() {
+    let help = help_exit_table(&stdout(&run(&["--help"])));
+    assert_eq!(help.len(), 4, "{help:?}");
+    let man = help_exit_table(&stdout(&run(&["man"])));
+    assert_eq!(man, help, "the man page's table is the help's");
+    let readme = readme();
+    let rows: Vec<(String, String)> = readme
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (cells.len() > 3 && cells[1].len() == 1 && cells[1].chars().all(|c| c.is_ascii_digit()))
+                .then(|| (cells[1].to_string(), cells[2].to_string()))
+        })
+        .collect();
+    assert_eq!(rows, help, "README's exit-code table is the help's");
+
+    // `logs` states its own use of the scale in its help and in README's command table.
+    let logs_help = stdout(&run(&["logs", "--help"])).replace('\n', " ");
+    let logs_help = logs_help
+        .split("exit code")
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    let logs_row = readme
+        .lines()
+        .find(|l| l.starts_with("| `logs "))
+        .and_then(|l| l.split("Exit:").nth(1))
+        .unwrap_or_default()
+        .to_string();
+    for outcome in ["shutdown", "still down"] {
+        let (h, r) = (code_of(&logs_help, outcome), code_of(&logs_row, outcome));
+        assert!(
+            h.is_some(),
+            "logs --help gives no code for {outcome:?}: {logs_help}"
+        );
+        assert_eq!(
+            h, r,
+            "{outcome:?}: logs --help {logs_help:?} vs README {logs_row:?}"
+        );
+    }
+}
+
+#[test]
+fn options_are_shown_only_where_they_are_used() {
+    for (cmd, unused) in [
+        ("logs", &["--timeout", "--confdir", "--cafile"][..]),
+        ("serve", &["--timeout", "--confdir", "--cafile"][..]),
+    ] {
+        let help = stdout(&run(&[cmd, "--help"]));
+        for opt in unused {
+            assert!(!help.contains(opt), "{cmd} --help shows {opt}:\n{help}");
+        }
+    }
+    let help = stdout(&run(&["status", "--help"]));
+    for opt in ["--timeout", "--confdir", "--cafile"] {
+        assert!(help.contains(opt), "status --help lacks {opt}");
+    }
+    // Hidden, still accepted where it was (and ignored as before).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("empty.log");
+    std::fs::write(&log, "Nov 26 15:20:01 h upsmon[1]: UPS ups@h on battery\n").expect("write");
+    let o = run(&["logs", "--timeout", "2", log.to_str().unwrap_or_default()]);
+    assert_ne!(code(&o), 3, "{}", stderr(&o));
+    for args in [
+        &[
+            "config",
+            "--timeout",
+            "2",
+            "check",
+            "--confdir",
+            "/nonexistent",
+        ][..],
+        &[
+            "config",
+            "check",
+            "--timeout",
+            "2",
+            "--confdir",
+            "/nonexistent",
+        ][..],
+    ] {
+        let o = run(args);
+        assert!(
+            !stderr(&o).contains("unexpected argument"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}

@@ -224,6 +224,28 @@ fn one_value_list_and_clients_are_upscs() {
     // And the case with a value to show is not vacuous.
     let o = run(&["status", &t, "ups.status"]);
     assert_eq!(stdout(&o), "OL\n");
+    // `clients` with a client logged in (as upsmon does: USERNAME, PASSWORD, LOGIN), as upsc -c.
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", lab.port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let login = format!(
+        "USERNAME {}\nPASSWORD {}\nLOGIN {}\n",
+        MON.0,
+        MON.1,
+        lab.ups(0)
+    );
+    std::io::Write::write_all(&mut s, login.as_bytes()).expect("send");
+    let mut got = Vec::new();
+    let mut buf = [0u8; 64];
+    while got.iter().filter(|&&b| b == b'\n').count() < 3 {
+        let n = std::io::Read::read(&mut s, &mut buf).expect("upsd answers the login");
+        assert!(n > 0, "upsd closed: {:?}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(got, b"OK\nOK\nOK\n");
+    let o = run(&["clients", &t]);
+    let (c, out, _) = upsc(&["-c", &t]);
+    assert_eq!((code(&o), stdout(&o)), (c, out.clone()));
+    assert_eq!(out, "127.0.0.1\n");
 }
 
 /// Debian ships upsc 2.8.0, which has no `-j`: the JSON is checked against the facts of NUT
@@ -346,6 +368,49 @@ fn parse_perfdata(first_line: &str) -> Vec<Perf> {
     out
 }
 
+/// The perfdata of `first_line` read by PyPI's `nagiosplugin` (the monitoring-plugins API library):
+/// its formatter must write every item exactly as nutctl did, its `Range` parser must read every
+/// warn/crit range. Per item: (label, value past warn, value past crit). `None` when python3 cannot
+/// import nagiosplugin (a failure under CI=true; `.ci/run` installs it).
+fn nagiosplugin_reads(first_line: &str) -> Option<Vec<(String, bool, bool)>> {
+    const PY: &str = r#"
+import json, re, sys
+from nagiosplugin import Performance, Range
+out = []
+for item in sys.argv[1].split(" | ", 1)[1].split():
+    m = re.fullmatch(r"([^=;']+)=(-?[0-9.]+)([a-zA-Z%]*)((?:;[^;]*){0,4})", item)
+    assert m, item
+    label, value, uom, rest = m.groups()
+    fields = (rest[1:].split(";") if rest else []) + [""] * 4
+    warn, crit, lo, hi = fields[:4]
+    p = Performance(label, value, uom, warn, crit, lo, hi)
+    assert str(p) == item, (str(p), item)
+    v = float(value)
+    out.append([label, bool(warn) and not Range(warn).match(v), bool(crit) and not Range(crit).match(v)])
+print(json.dumps(out))
+"#;
+    let o = std::process::Command::new("python3")
+        .args(["-c", PY, first_line])
+        .output()
+        .ok()?;
+    let err = String::from_utf8_lossy(&o.stderr);
+    if err.contains("No module named 'nagiosplugin'") {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but python3 cannot import nagiosplugin (.ci/run installs it with pip)"
+        );
+        println!("skipped the nagiosplugin check: pip install nagiosplugin==1.4.0");
+        return None;
+    }
+    assert!(
+        o.status.success(),
+        "nagiosplugin refused {first_line:?}: {err}"
+    );
+    let v: Vec<(String, bool, bool)> =
+        serde_json::from_slice(&o.stdout).expect("the script's JSON");
+    Some(v)
+}
+
 #[test]
 fn perfdata_and_threshold_overrides_on_the_real_server() {
     let Some(lab) = start() else { return };
@@ -355,12 +420,24 @@ fn perfdata_and_threshold_overrides_on_the_real_server() {
     let text = stdout(&o);
     let perf = parse_perfdata(text.lines().next().unwrap());
     let labels: Vec<&str> = perf.iter().map(|p| p.label.as_str()).collect();
-    assert_eq!(labels, ["charge", "runtime", "load"]);
+    assert_eq!(
+        labels,
+        [
+            "charge",
+            "runtime",
+            "load",
+            "input_voltage",
+            "battery_voltage"
+        ]
+    );
     // The values are the server's (as NUT's upsc reads them), the limits the default table's.
-    for (p, var) in perf
-        .iter()
-        .zip(["battery.charge", "battery.runtime", "ups.load"])
-    {
+    for (p, var) in perf.iter().zip([
+        "battery.charge",
+        "battery.runtime",
+        "ups.load",
+        "input.voltage",
+        "battery.voltage",
+    ]) {
         let (_, v, _) = upsc(&[&t, var]);
         assert_eq!(p.value, v.trim().parse::<f64>().unwrap(), "{var}");
     }
@@ -382,6 +459,16 @@ fn perfdata_and_threshold_overrides_on_the_real_server() {
         ("s", "480:", "240:")
     );
     assert_eq!((perf[2].warn.as_str(), perf[2].crit.as_str()), ("70", "85"));
+    assert_eq!(
+        (
+            perf[3].uom.as_str(),
+            perf[3].warn.as_str(),
+            perf[3].max.as_str()
+        ),
+        ("", "", "")
+    );
+    let first = text.lines().next().unwrap_or_default().to_string();
+    let judged = nagiosplugin_reads(&first);
     // Without --perfdata the first line has none.
     assert!(!stdout(&run(&["status", &t])).contains('|'));
 
@@ -395,6 +482,19 @@ fn perfdata_and_threshold_overrides_on_the_real_server() {
     );
     let perf = parse_perfdata(stdout(&o).lines().next().unwrap());
     assert_eq!(perf[2].warn, "20");
+    // nagiosplugin's Range reads the limits the way nutctl judged them: load 22 % is past 20
+    // (warning), within 85; charge and runtime (lower is worse) within theirs.
+    if let Some(before) = judged {
+        let after =
+            nagiosplugin_reads(stdout(&o).lines().next().unwrap_or_default()).unwrap_or_default();
+        let load = |v: &[(String, bool, bool)]| v.iter().find(|p| p.0 == "load").cloned();
+        assert_eq!(load(&before), Some(("load".into(), false, false)));
+        assert_eq!(load(&after), Some(("load".into(), true, false)));
+        assert!(after
+            .iter()
+            .filter(|p| p.0 == "charge")
+            .all(|p| !p.1 && !p.2));
+    }
     let o = run(&["status", "-w", "load=10", "--crit", "load=20", &t]);
     assert_eq!(code(&o), 2, "{}", stdout(&o));
     // A charge under the critical limit on line power is a warning that says why (status table:

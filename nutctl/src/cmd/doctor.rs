@@ -24,7 +24,7 @@ use crate::cli::{DoctorArgs, MapArgs, MapFormat};
 use crate::creds::Credentials;
 use crate::ctx::Ctx;
 use crate::exit::Exit;
-use crate::local::{local_hostname, local_options, parse_duration, unix_now};
+use crate::local::{local_hostname, local_options, parse_since, unix_now};
 use crate::render;
 use crate::render::doctor::doctor_text;
 use crate::render::text::{bold, findings as findings_text};
@@ -57,7 +57,8 @@ pub(crate) async fn gather_doctor(
 
 /// `nutctl doctor`.
 pub(crate) async fn doctor(ctx: &Ctx, args: DoctorArgs) -> anyhow::Result<Exit> {
-    let since = parse_duration(&args.since)?;
+    let now = unix_now().unwrap_or_default();
+    let since = now.saturating_sub(parse_since(&args.since, now)?);
     let creds = Credentials::from_args(&args.creds)?;
     let host = local_hostname();
     let facts = gather_doctor(ctx, &ctx.confdir, &host, Some(since), creds.as_ref()).await;

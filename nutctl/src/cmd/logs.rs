@@ -75,7 +75,12 @@ pub(crate) async fn run(ctx: &Ctx, args: LogsArgs) -> anyhow::Result<Exit> {
         follow: args.follow,
     };
     match args.file.as_deref() {
-        None => journal(ctx, &args.since, opts, limit).await,
+        None => {
+            // The one --since grammar (doctor's too), handed to journalctl as `@SECONDS`.
+            let now = crate::local::unix_now().unwrap_or_default();
+            let since = format!("@{}", crate::local::parse_since(&args.since, now)?);
+            journal(ctx, &since, opts, limit).await
+        }
         Some(p) if p == Path::new("-") => {
             let source = Source {
                 kind: "stdin",

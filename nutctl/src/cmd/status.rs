@@ -64,11 +64,18 @@ pub(crate) async fn run(ctx: &Ctx, args: StatusArgs) -> anyhow::Result<Exit> {
             thresholds.set_limit(w, bound)?;
         }
     }
-    let upses: Vec<UpsReport> = targets
+    // --perfdata reads voltages and temperatures from the variables, kept for it alone.
+    let mut upses: Vec<UpsReport> = targets
         .iter()
         .zip(&results)
-        .map(|(t, r)| assess(t, r, &thresholds, args.all))
+        .map(|(t, r)| assess(t, r, &thresholds, args.all || args.perfdata))
         .collect();
+    let perf = args
+        .perfdata
+        .then(|| render::perfdata::perfdata(&upses, &thresholds));
+    if !args.all {
+        upses.iter_mut().for_each(|u| u.variables = None);
+    }
     let all: Vec<Finding> = upses.iter().flat_map(|u| u.findings.clone()).collect();
     let verdict = Verdict::of(&all);
     // A target that could not be judged at all makes the whole answer UNKNOWN at best.
@@ -85,8 +92,7 @@ pub(crate) async fn run(ctx: &Ctx, args: StatusArgs) -> anyhow::Result<Exit> {
         render::json::emit(&report)?;
     } else {
         let text = render::text::status(&report, args.all, ctx.color);
-        if args.perfdata {
-            let perf = render::perfdata::perfdata(&report.upses, &thresholds);
+        if let Some(perf) = perf {
             render::emit(&render::perfdata::append(&text, &perf))?;
         } else {
             render::emit(&text)?;

@@ -1,5 +1,6 @@
 //! Nagios performance data (the monitoring-plugins development guidelines): after a `|` on the
-//! first line, `label=value[UOM];[warn];[crit];[min];[max]`, space separated. The warn and crit
+//! first line, `label=value[UOM];[warn];[crit];[min];[max]`, space separated, empty trailing
+//! fields left out (the form nagiosplugin's formatter writes). The warn and crit
 //! ranges come from the threshold table the report was judged with: `60:` (alert below 60) for a
 //! metric where lower is worse, `70` (alert above 70) where higher is.
 
@@ -11,10 +12,26 @@ use crate::render::report::UpsReport;
 fn shape(var: &str) -> Option<(&'static str, &'static str, &'static str)> {
     match var {
         "battery.charge" => Some(("charge", "%", "0;100")),
-        "battery.runtime" => Some(("runtime", "s", "0;")),
+        "battery.runtime" => Some(("runtime", "s", "0")),
         "ups.load" => Some(("load", "%", "0;100")),
         _ => None,
     }
+}
+
+/// The measurements reported without limits of their own (NUT variable, label). No unit of
+/// measurement: the guidelines' list has none for volts or degrees, so the value is NUT's (V, °C).
+const MEASURED: [(&str, &str); 5] = [
+    ("input.voltage", "input_voltage"),
+    ("output.voltage", "output_voltage"),
+    ("battery.voltage", "battery_voltage"),
+    ("ups.temperature", "temperature"),
+    ("battery.temperature", "battery_temperature"),
+];
+
+/// A variable's value when it is a finite number.
+fn number(v: Option<&str>) -> Option<f64> {
+    v.and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|v| v.is_finite())
 }
 
 /// A label as the guidelines allow it: quoted when it has a space, `=` or a quote (a quote doubled).
@@ -26,8 +43,10 @@ fn label(s: &str) -> String {
     }
 }
 
-/// The performance data of every UPS (labels prefixed by the target when there are several).
-/// A metric the UPS does not report, or whose value is not a number, is left out.
+/// The performance data of every UPS (labels prefixed by the target when there are several):
+/// charge, runtime and load with the table's limits, then the voltages and temperatures found in
+/// the report's variables. A metric the UPS does not report, or whose value is not a number, is
+/// left out.
 pub(crate) fn perfdata(upses: &[UpsReport], t: &Thresholds) -> String {
     let mut items = Vec::new();
     for u in upses {
@@ -37,12 +56,7 @@ pub(crate) fn perfdata(upses: &[UpsReport], t: &Thresholds) -> String {
             else {
                 continue;
             };
-            let Some(value) = m
-                .value
-                .as_deref()
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .filter(|v| v.is_finite())
-            else {
+            let Some(value) = number(m.value.as_deref()) else {
                 continue;
             };
             let (warn, crit) = if high_is_bad {
@@ -56,15 +70,27 @@ pub(crate) fn perfdata(upses: &[UpsReport], t: &Thresholds) -> String {
                     format!("{}:", limits.critical),
                 )
             };
-            let name = if upses.len() > 1 {
-                label(&format!("{} {name}", u.target))
-            } else {
-                name.to_string()
-            };
+            let name = prefixed(upses, u, name);
             items.push(format!("{name}={value}{uom};{warn};{crit};{bounds}"));
+        }
+        // Voltages and temperatures (from the variables the report kept), without limits.
+        let vars = u.variables.as_ref();
+        for (var, name) in MEASURED {
+            if let Some(value) = number(vars.and_then(|v| v.get(var)).map(String::as_str)) {
+                items.push(format!("{}={value}", prefixed(upses, u, name)));
+            }
         }
     }
     items.join(" ")
+}
+
+/// The label, prefixed by the target when there are several UPSes.
+fn prefixed(upses: &[UpsReport], u: &UpsReport, name: &str) -> String {
+    if upses.len() > 1 {
+        label(&format!("{} {name}", u.target))
+    } else {
+        name.to_string()
+    }
 }
 
 /// `text` with ` | perfdata` appended to its first line (where Nagios reads it).
