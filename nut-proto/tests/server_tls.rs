@@ -124,3 +124,52 @@ fn bad_certificate_files_are_clear_errors() {
         "{e}"
     );
 }
+
+/// `openssl req -x509` makes a self-signed certificate that is also `CA:TRUE`; WebPKI alone refuses a CA
+/// as the server's own certificate (`CaUsedAsEndEntity`). Given as itself in the CA file, it is trusted;
+/// another self-signed certificate in the file still is not.
+#[cfg(feature = "tls")]
+#[tokio::test]
+async fn a_self_signed_ca_true_server_certificate_given_as_itself_is_trusted() {
+    let selfsigned = ServerTls::from_pem_files(
+        &data_file("client-tls-selfsigned.pem"),
+        &data_file("client-tls-selfsigned.key"),
+    )
+    .unwrap();
+    let server = tls_server(Some(selfsigned)).await;
+    let mut o = opts();
+    o.tls.ca_file = Some(data_file("client-tls-selfsigned.pem"));
+    let mut c = Client::connect("127.0.0.1", server.addr().port(), o)
+        .await
+        .unwrap();
+    c.starttls().await.unwrap();
+    assert!(c.connection().is_tls());
+    assert_eq!(c.netver().await.unwrap(), "1.3");
+
+    // The same server against an unrelated self-signed CA: refused, nothing read.
+    let mut o = opts();
+    o.tls.ca_file = Some(data_file("client-tls-other-ca.pem"));
+    let mut c = Client::connect("127.0.0.1", server.addr().port(), o)
+        .await
+        .unwrap();
+    let e = c.starttls().await.unwrap_err();
+    assert!(matches!(e, ClientError::Tls(_)), "{e:?}");
+}
+
+/// A chain to the file's CA is still checked against the server name.
+#[cfg(feature = "tls")]
+#[tokio::test]
+async fn a_chain_to_the_ca_still_needs_the_right_server_name() {
+    let server = tls_server(Some(cert())).await;
+    let mut o = opts();
+    o.tls.server_name = Some("not-this-host.example".into());
+    let mut c = Client::connect("127.0.0.1", server.addr().port(), o)
+        .await
+        .unwrap();
+    let e = c.starttls().await.unwrap_err();
+    assert!(
+        format!("{e}").to_lowercase().contains("not valid for name")
+            || format!("{e}").contains("NotValidForName"),
+        "{e}"
+    );
+}

@@ -193,6 +193,16 @@ pub enum TlsConfigError {
         #[source]
         source: tokio_rustls::rustls::Error,
     },
+    /// rustls cannot build a verifier from the CA file's certificates.
+    #[cfg(feature = "tls")]
+    #[error("cannot verify with the certificates of {}: {source}", path.display())]
+    Verifier {
+        /// The file.
+        path: std::path::PathBuf,
+        /// rustls' reason.
+        #[source]
+        source: tokio_rustls::rustls::client::VerifierBuilderError,
+    },
     /// The CA file holds no certificate.
     #[error("no certificate found in CA file {}", path.display())]
     NoCertificate {

@@ -7,6 +7,13 @@
 //! Without one, `starttls` fails with a configuration error before anything is sent, unless the caller
 //! sets the loudly-named [`TlsOptions::danger_accept_invalid_certs`], which encrypts without
 //! authenticating the server (what upsmon does with `CERTVERIFY 0`).
+//!
+//! A certificate made with `openssl req -x509` is self-signed *and* marked `CA:TRUE`; WebPKI refuses a CA
+//! as a server's own certificate (`CaUsedAsEndEntity`), so pointing `ca_file` at the server's own
+//! certificate would fail although the user trusts exactly that certificate. The verifier therefore
+//! accepts a server certificate that is byte for byte one of the certificates of `ca_file` (trusted as
+//! itself, like a pinned key; the handshake signatures are still checked with it), and verifies every
+//! other certificate as a chain to the file's CAs with the server name, as usual.
 
 use std::path::PathBuf;
 
@@ -34,6 +41,7 @@ mod imp {
     use tokio_rustls::rustls::client::danger::{
         HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
     };
+    use tokio_rustls::rustls::client::WebPkiServerVerifier;
     use tokio_rustls::rustls::crypto::CryptoProvider;
     use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
     use tokio_rustls::rustls::{DigitallySignedStruct, SignatureScheme};
@@ -62,12 +70,14 @@ mod imp {
                 source,
             })?;
             let mut roots = rustls::RootCertStore::empty();
+            let mut pinned = Vec::new();
             let mut reader = pem.as_slice();
             for cert in rustls_pemfile::certs(&mut reader) {
                 let cert = cert.map_err(|source| TlsConfigError::BadPem {
                     path: path.clone(),
                     source,
                 })?;
+                pinned.push(cert.clone());
                 roots
                     .add(cert)
                     .map_err(|source| TlsConfigError::BadCertificate {
@@ -78,7 +88,21 @@ mod imp {
             if roots.is_empty() {
                 return Err(TlsConfigError::NoCertificate { path: path.clone() }.into());
             }
-            Ok(builder.with_root_certificates(roots).with_no_client_auth())
+            let chain =
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                    .build()
+                    .map_err(|source| TlsConfigError::Verifier {
+                        path: path.clone(),
+                        source,
+                    })?;
+            Ok(builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(PinnedOrChain {
+                    pinned,
+                    chain,
+                    provider,
+                }))
+                .with_no_client_auth())
         }
 
         /// The name to verify: the explicit override, else the host connected to.
@@ -91,6 +115,76 @@ mod imp {
                 }
                 .into()
             })
+        }
+    }
+
+    /// The default verifier: the server certificate is one of the file's own certificates (a
+    /// self-signed server certificate given as itself, `CA:TRUE` or not), or it chains to the file's
+    /// CAs and is valid for the server name (WebPKI).
+    #[derive(Debug)]
+    struct PinnedOrChain {
+        pinned: Vec<CertificateDer<'static>>,
+        chain: Arc<WebPkiServerVerifier>,
+        provider: Arc<CryptoProvider>,
+    }
+
+    impl ServerCertVerifier for PinnedOrChain {
+        fn verify_server_cert(
+            &self,
+            end_entity: &CertificateDer<'_>,
+            intermediates: &[CertificateDer<'_>],
+            server_name: &ServerName<'_>,
+            ocsp_response: &[u8],
+            now: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            if self
+                .pinned
+                .iter()
+                .any(|p| p.as_ref() == end_entity.as_ref())
+            {
+                return Ok(ServerCertVerified::assertion());
+            }
+            self.chain.verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                now,
+            )
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(
+                message,
+                cert,
+                dss,
+                &self.provider.signature_verification_algorithms,
+            )
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(
+                message,
+                cert,
+                dss,
+                &self.provider.signature_verification_algorithms,
+            )
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.provider
+                .signature_verification_algorithms
+                .supported_schemes()
         }
     }
 
