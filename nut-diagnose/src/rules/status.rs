@@ -285,12 +285,18 @@ pub(crate) fn metric(s: &Snapshot, m: Metric, t: &Thresholds) -> Option<Finding>
     // The status table: a low battery on line power is not critical (`LB` alone while `OL` is not),
     // it is recharging after an outage; so a charge past the critical limit on line power is a
     // warning, and says why. On battery, or with the power source unknown, it stays critical.
-    let on_line = s.get("ups.status").is_some_and(|st| {
-        let has = |t: &str| st.split_whitespace().any(|w| w.eq_ignore_ascii_case(t));
-        has("OL") && !has("OB")
-    });
+    let has = |t: &str| {
+        s.get("ups.status")
+            .is_some_and(|st| st.split_whitespace().any(|w| w.eq_ignore_ascii_case(t)))
+    };
+    let on_line = has("OL") && !has("OB");
+    // Likewise an input voltage off its nominal value on battery is the outage itself, which
+    // status.on-battery judges (a warning): it is no more than a warning here either.
     let level = if matches!((m, level), (Metric::Charge, Level::Critical)) && on_line {
         meaning = "The battery charge is low on line power: normal for a while after an outage, while it recharges; if mains fails now the runtime will be short.";
+        Level::Warning
+    } else if matches!((m, level), (Metric::InputVoltage, Level::Critical)) && has("OB") {
+        meaning = "The input voltage is far from its nominal value while the UPS is on battery: this is the outage (or the out-of-range supply) that put it there.";
         Level::Warning
     } else {
         level
@@ -572,6 +578,26 @@ mod tests {
         assert!(high
             .iter()
             .any(|f| f.id == "threshold.input-voltage.critical"));
+        // On battery, a lost or far-off supply is the outage: a warning that says so, as
+        // status.on-battery is.
+        for status in ["OB DISCHRG", "OL OB"] {
+            let f = thresholds(
+                &snap(&[
+                    ("ups.status", status),
+                    ("input.voltage", "0.0"),
+                    ("input.voltage.nominal", "120"),
+                ]),
+                &t,
+            );
+            let v = f
+                .iter()
+                .find(|f| f.id.starts_with("threshold.input-voltage"));
+            assert_eq!(
+                v.map(|f| (f.id.as_ref(), f.severity)),
+                Some(("threshold.input-voltage.warning", Severity::Warning))
+            );
+            assert!(v.is_some_and(|f| f.meaning.contains("on battery")));
+        }
         // Not reported, or no nominal value: not judged (and not called ok).
         for vars in [
             &[][..],
