@@ -410,14 +410,16 @@ pub(crate) struct StatusArgs {
     /// Print `name: value` lines exactly as upsc does (with --json: upsc -j's object).
     #[arg(long)]
     pub(crate) raw: bool,
-    /// Warning limit METRIC=NUMBER (charge %, runtime s, load %), over nut-diagnose's threshold
-    /// table; repeatable, like check_ups' -w.
+    /// Warning limit METRIC=NUMBER (charge %, runtime s, load %, temperature °C, input-voltage %
+    /// off input.voltage.nominal either way), over nut-diagnose's threshold table; repeatable,
+    /// like check_ups' -w.
     #[arg(long = "warn", short = 'w', value_name = "METRIC=N")]
     pub(crate) warn: Vec<String>,
     /// Critical limit METRIC=NUMBER, as --warn (check_ups' -c).
     #[arg(long = "crit", short = 'c', value_name = "METRIC=N")]
     pub(crate) crit: Vec<String>,
-    /// Append Nagios performance data (charge, runtime, load with their limits) to the first line.
+    /// Append Nagios performance data (charge, runtime, load, temperatures, input voltage with
+    /// their limits; other voltages) to the first line.
     #[arg(long)]
     pub(crate) perfdata: bool,
 }

@@ -459,14 +459,17 @@ fn perfdata_and_threshold_overrides_on_the_real_server() {
         ("s", "480:", "240:")
     );
     assert_eq!((perf[2].warn.as_str(), perf[2].crit.as_str()), ("70", "85"));
+    // The input voltage: the table's 10 % / 15 % either way around the lab's nominal 120 V.
     assert_eq!(
         (
             perf[3].uom.as_str(),
             perf[3].warn.as_str(),
+            perf[3].crit.as_str(),
             perf[3].max.as_str()
         ),
-        ("", "", "")
+        ("", "108:132", "102:138", "")
     );
+    assert_eq!((perf[4].warn.as_str(), perf[4].crit.as_str()), ("", ""));
     let first = text.lines().next().unwrap_or_default().to_string();
     let judged = nagiosplugin_reads(&first);
     // Without --perfdata the first line has none.
@@ -508,6 +511,106 @@ fn perfdata_and_threshold_overrides_on_the_real_server() {
         assert_eq!(code(&o), 3, "{bad:?}");
         assert!(stderr(&o).contains(bad[1]), "{bad:?}: {}", stderr(&o));
     }
+}
+
+/// A dump with temperatures and a sagging input voltage, served by the real upsd + dummy-ups.
+const WARM: &str = "ups.status: OL\nbattery.charge: 100\nbattery.runtime: 1800\nups.load: 20\n\
+ups.temperature: 32.5\nbattery.temperature: 24\ninput.voltage: 218\ninput.voltage.nominal: 230\n";
+
+#[test]
+fn temperature_and_input_voltage_limits_on_the_real_server() {
+    let turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(lab) = Lab::start(LabConfig::new().prefix("nutctl-lab.").ups("warm", WARM)) else {
+        return;
+    };
+    let t = target(&lab);
+    let judged = |o: &std::process::Output| -> Vec<(String, String)> {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["upses"][0]["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["variable"].as_str().unwrap().to_string(),
+                    m["finding"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    };
+    // The defaults: 32.5 °C is acceptable (over the rated 25, under the warning 35), 24 °C ideal,
+    // 218 V is 5.2 % under 230 V (acceptable, within the warning's 10 %): exit 0.
+    let o = run(&["status", "--perfdata", &t]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let perf = parse_perfdata(stdout(&o).lines().next().unwrap());
+    let item = |perf: &[Perf], l: &str| {
+        let p = perf.iter().find(|p| p.label == l).unwrap();
+        (p.value, p.warn.clone(), p.crit.clone())
+    };
+    assert_eq!(item(&perf, "temperature"), (32.5, "35".into(), "40".into()));
+    assert_eq!(
+        item(&perf, "battery_temperature"),
+        (24.0, "35".into(), "40".into())
+    );
+    assert_eq!(
+        item(&perf, "input_voltage"),
+        (218.0, "207:253".into(), "195.5:264.5".into())
+    );
+    let o = run(&["--json", "status", &t]);
+    assert_eq!(
+        judged(&o)[3..],
+        [
+            (
+                "ups.temperature".into(),
+                "threshold.temperature.acceptable".into()
+            ),
+            (
+                "battery.temperature".into(),
+                "threshold.temperature.ok".into()
+            ),
+            (
+                "input.voltage".into(),
+                "threshold.input-voltage.acceptable".into()
+            ),
+        ]
+    );
+    let first = nagiosplugin_reads(
+        stdout(&run(&["status", "--perfdata", &t]))
+            .lines()
+            .next()
+            .unwrap(),
+    );
+
+    // check_ups' habit for temperature: -w temperature=30 makes 32.5 °C a warning (exit 1), and
+    // the perfdata carries the new limit.
+    let o = run(&["status", "--perfdata", "-w", "temperature=30", &t]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    let text = stdout(&o);
+    assert!(text.contains("threshold.temperature.warning"), "{text}");
+    assert!(text.contains("ups.temperature 32.5 °C"), "{text}");
+    let perf = parse_perfdata(text.lines().next().unwrap());
+    assert_eq!(item(&perf, "temperature"), (32.5, "30".into(), "40".into()));
+    if let (Some(before), Some(after)) = (first, nagiosplugin_reads(text.lines().next().unwrap())) {
+        let temp = |v: &[(String, bool, bool)]| v.iter().find(|p| p.0 == "temperature").cloned();
+        assert_eq!(temp(&before), Some(("temperature".into(), false, false)));
+        assert_eq!(temp(&after), Some(("temperature".into(), true, false)));
+    }
+    // -c temperature=32 makes it critical (exit 2).
+    let o = run(&["status", "-c", "temperature=32", "-w", "temperature=30", &t]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    assert!(stdout(&o).contains("threshold.temperature.critical"));
+    // The input voltage, two-sided: 218 V is past a 5 % warning (under 218.5 V), exit 1.
+    let o = run(&["status", "--perfdata", "-w", "input-voltage=5", &t]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(stdout(&o).contains("threshold.input-voltage.warning"));
+    let perf = parse_perfdata(stdout(&o).lines().next().unwrap());
+    assert_eq!(item(&perf, "input_voltage").1, "218.5:241.5");
+    // Out of order against the critical 40 °C: refused, exit 3, named.
+    let o = run(&["status", "-w", "temperature=45", &t]);
+    assert_eq!(code(&o), 3, "{}", stdout(&o));
+    assert!(stderr(&o).contains("temperature=45"), "{}", stderr(&o));
+    drop(lab);
+    drop(turn);
 }
 
 /// `upsrw UPS`'s listing, parsed: per `[variable]`, its `Type:` line (with `Maximum length: n`

@@ -1,11 +1,22 @@
-//! The seed's threshold table (load, runtime, charge) as a serde struct with its defaults, overridable from a
-//! user file (JSON).
+//! The seed's threshold table (load, runtime, charge), with temperature and input voltage, as a serde
+//! struct with its defaults, overridable from a user file (JSON) or one limit at a time from the command
+//! line ([`Thresholds::set_limit`]).
 //!
 //! | metric | ideal | warning | critical |
 //! |---|---|---|---|
 //! | `ups.load` (%) | < 50 | > 70 | > 85 |
 //! | `battery.runtime` (s) | > 600 (10 min) | < 480 (8 min) | < 240 (4 min) |
 //! | `battery.charge` (%) | > 80 | < 60 | < 40 |
+//! | `ups.temperature`, `battery.temperature` (°C) | < 25 | > 35 | > 40 |
+//! | `input.voltage`: deviation from `input.voltage.nominal` (%, either way) | < 5 | > 10 | > 15 |
+//!
+//! Where the new rows come from. Temperature: sealed lead-acid (VRLA) batteries are rated at 25 °C, and
+//! battery makers' datasheets give the rule of thumb that their service life halves for every 8–10 °C
+//! above it, so 25 °C is the ideal and 35 °C (about half the rated life) the warning; 40 °C is the top
+//! of the 0–40 °C operating range UPS datasheets commonly state. Input voltage: ANSI C84.1's range A
+//! is ±5 % of nominal and EN 50160 / IEC 60038 allow ±10 %, hence the ideal and the warning; the
+//! critical 15 % is a choice (around where line-interactive UPSes stop trimming or boosting and go
+//! to battery). The voltage is judged only when the UPS reports its nominal value.
 //!
 //! A value between "ideal" and "warning" is *acceptable*: not a problem, not ideal either. A user file
 //! names only what it changes; everything else keeps its default:
@@ -20,7 +31,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::finding::Severity;
 
-/// Limits for one metric. For load higher is worse; for runtime and charge lower is worse.
+/// Limits for one metric. For load, temperature and the input voltage's deviation higher is worse; for
+/// runtime and charge lower is worse.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
@@ -109,6 +121,11 @@ pub struct Thresholds {
     pub runtime: Limits,
     /// `battery.charge` in percent (lower is worse).
     pub charge: Limits,
+    /// `ups.temperature` and `battery.temperature` in °C (higher is worse).
+    pub temperature: Limits,
+    /// `input.voltage`'s deviation from `input.voltage.nominal`, in percent of the nominal value, too
+    /// low or too high alike (higher is worse).
+    pub input_voltage: Limits,
     /// A battery installed (`battery.date`) longer ago than this many days is due for a check: lead-acid
     /// UPS batteries last about 3–5 years.
     pub battery_age_days: u32,
@@ -134,6 +151,16 @@ impl Default for Thresholds {
                 warning: 60.0,
                 critical: 40.0,
             },
+            temperature: Limits {
+                ideal: 25.0,
+                warning: 35.0,
+                critical: 40.0,
+            },
+            input_voltage: Limits {
+                ideal: 5.0,
+                warning: 10.0,
+                critical: 15.0,
+            },
             battery_age_days: 3 * 365,
             test_age_days: 365,
         }
@@ -149,7 +176,7 @@ pub enum ThresholdsError {
     /// The limits of one metric are out of order (for load: ideal ≤ warning ≤ critical).
     #[error("thresholds file: {metric} limits out of order (ideal {ideal}, warning {warning}, critical {critical})")]
     Order {
-        /// `load`, `runtime` or `charge`.
+        /// `load`, `runtime`, `charge`, `temperature` or `input_voltage`.
         metric: &'static str,
         /// The ideal limit given.
         ideal: f64,
@@ -169,6 +196,9 @@ pub enum ThresholdsError {
     },
 }
 
+/// The words [`Thresholds::set_limit`] knows, for its messages.
+const METRICS: &str = "charge, runtime, load, temperature or input-voltage";
+
 /// Which limit of a metric a command-line override sets (`check_ups`' `-w` / `-c`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bound {
@@ -179,21 +209,45 @@ pub enum Bound {
 }
 
 impl Thresholds {
-    /// The limits of a NUT variable the table judges, and whether higher is worse (`ups.load`) or
-    /// lower is (`battery.runtime`, `battery.charge`); `None` for any other variable.
+    /// The limits of a NUT variable the table judges by its own value, and whether higher is worse
+    /// (`ups.load`, `ups.temperature`, `battery.temperature`) or lower is (`battery.runtime`,
+    /// `battery.charge`); `None` for any other variable (`input.voltage` is judged against its
+    /// nominal value: [`Thresholds::input_voltage_band`]).
     pub fn limits_for(&self, var: &str) -> Option<(Limits, bool)> {
         match var {
             "ups.load" => Some((self.load, true)),
             "battery.runtime" => Some((self.runtime, false)),
             "battery.charge" => Some((self.charge, false)),
+            "ups.temperature" | "battery.temperature" => Some((self.temperature, true)),
             _ => None,
         }
     }
 
+    /// `input.voltage`'s deviation from a nominal voltage in percent (`|v - nominal| / nominal`),
+    /// `None` unless the nominal value is a positive number.
+    pub fn input_voltage_deviation(voltage: f64, nominal: f64) -> Option<f64> {
+        (nominal.is_finite() && nominal > 0.0 && voltage.is_finite())
+            .then(|| (voltage - nominal).abs() / nominal * 100.0)
+    }
+
+    /// The input voltage limits in volts around `nominal`: `(warning, critical)`, each `(low, high)`;
+    /// a voltage outside a band is past that limit. `None` unless the nominal value is positive.
+    #[allow(clippy::type_complexity)]
+    pub fn input_voltage_band(&self, nominal: f64) -> Option<((f64, f64), (f64, f64))> {
+        (nominal.is_finite() && nominal > 0.0).then(|| {
+            let band = |pct: f64| (nominal * (1.0 - pct / 100.0), nominal * (1.0 + pct / 100.0));
+            (
+                band(self.input_voltage.warning),
+                band(self.input_voltage.critical),
+            )
+        })
+    }
+
     /// Overrides one limit from a command-line word `METRIC=NUMBER` (`charge=50`, `runtime=300`,
-    /// `load=80`; the units of the table). The ideal limit moves along when the new limit passes it,
-    /// so `-w charge=90` works; limits left out of order (`-w charge=30` under a critical 40) are
-    /// refused.
+    /// `load=80`, `temperature=40`, `input-voltage=10`; the units of the table, the input voltage in
+    /// percent of its nominal value either way). The ideal limit moves along when the new limit
+    /// passes it, so `-w charge=90` works; limits left out of order (`-w charge=30` under a critical
+    /// 40) are refused.
     pub fn set_limit(&mut self, word: &str, bound: Bound) -> Result<(), ThresholdsError> {
         let bad = |reason: String| ThresholdsError::Override {
             word: word.to_string(),
@@ -201,7 +255,7 @@ impl Thresholds {
         };
         let (metric, value) = word
             .split_once('=')
-            .ok_or_else(|| bad("expected METRIC=NUMBER (charge, runtime or load)".into()))?;
+            .ok_or_else(|| bad(format!("expected METRIC=NUMBER ({METRICS})")))?;
         let value: f64 = value
             .trim()
             .parse()
@@ -214,11 +268,9 @@ impl Thresholds {
             "load" => (&mut next.load, true),
             "runtime" => (&mut next.runtime, false),
             "charge" => (&mut next.charge, false),
-            other => {
-                return Err(bad(format!(
-                    "unknown metric {other:?} (charge, runtime or load)"
-                )))
-            }
+            "temperature" => (&mut next.temperature, true),
+            "input-voltage" | "input_voltage" => (&mut next.input_voltage, true),
+            other => return Err(bad(format!("unknown metric {other:?} ({METRICS})"))),
         };
         match bound {
             Bound::Warning => limits.warning = value,
@@ -265,6 +317,8 @@ impl Thresholds {
             load: PartialLimits,
             runtime: PartialLimits,
             charge: PartialLimits,
+            temperature: PartialLimits,
+            input_voltage: PartialLimits,
             battery_age_days: Option<u32>,
             test_age_days: Option<u32>,
         }
@@ -281,6 +335,8 @@ impl Thresholds {
             load: overlay(d.load, file.load),
             runtime: overlay(d.runtime, file.runtime),
             charge: overlay(d.charge, file.charge),
+            temperature: overlay(d.temperature, file.temperature),
+            input_voltage: overlay(d.input_voltage, file.input_voltage),
             battery_age_days: file.battery_age_days.unwrap_or(d.battery_age_days),
             test_age_days: file.test_age_days.unwrap_or(d.test_age_days),
         };
@@ -310,7 +366,9 @@ impl Thresholds {
         };
         check("load", &self.load, true)?;
         check("runtime", &self.runtime, false)?;
-        check("charge", &self.charge, false)
+        check("charge", &self.charge, false)?;
+        check("temperature", &self.temperature, true)?;
+        check("input_voltage", &self.input_voltage, true)
     }
 }
 
@@ -447,6 +505,83 @@ mod tests {
             assert!(e.to_string().contains(word), "{e}");
             assert_eq!(t2, before, "a refused override changes nothing");
         }
+    }
+
+    #[test]
+    fn temperature_and_input_voltage_rows() {
+        let mut t = Thresholds::default();
+        let temp = |t: &Thresholds, v| t.temperature.classify_high_is_bad(v);
+        assert_eq!(
+            [
+                temp(&t, 20.0),
+                temp(&t, 30.0),
+                temp(&t, 36.0),
+                temp(&t, 41.0)
+            ],
+            [
+                Level::Ideal,
+                Level::Acceptable,
+                Level::Warning,
+                Level::Critical
+            ]
+        );
+        for var in ["ups.temperature", "battery.temperature"] {
+            assert_eq!(t.limits_for(var), Some((t.temperature, true)), "{var}");
+        }
+        // Two-sided: 207 V and 253 V are both 10 % off 230 V.
+        let dev = |v| Thresholds::input_voltage_deviation(v, 230.0).unwrap_or(f64::NAN);
+        assert!((dev(207.0) - 10.0).abs() < 1e-9 && (dev(253.0) - 10.0).abs() < 1e-9);
+        assert_eq!(Thresholds::input_voltage_deviation(230.0, 0.0), None);
+        assert_eq!(
+            t.input_voltage.classify_high_is_bad(dev(200.0)),
+            Level::Warning
+        );
+        assert_eq!(
+            t.input_voltage.classify_high_is_bad(dev(270.0)),
+            Level::Critical
+        );
+        let ((wl, wh), (cl, ch)) = t.input_voltage_band(120.0).unwrap_or_default();
+        assert!((wl - 108.0).abs() < 1e-9 && (wh - 132.0).abs() < 1e-9);
+        assert!((cl - 102.0).abs() < 1e-9 && (ch - 138.0).abs() < 1e-9);
+        assert_eq!(t.input_voltage_band(-1.0), None);
+
+        t.set_limit("temperature=30", Bound::Warning).unwrap();
+        assert_eq!((t.temperature.ideal, t.temperature.warning), (25.0, 30.0));
+        assert_eq!(temp(&t, 32.0), Level::Warning);
+        t.set_limit("input-voltage=4", Bound::Warning).unwrap();
+        assert_eq!((t.input_voltage.ideal, t.input_voltage.warning), (4.0, 4.0));
+        t.set_limit("input_voltage=8", Bound::Critical).unwrap();
+        assert_eq!(t.input_voltage.critical, 8.0);
+        for word in ["temperature=50", "input-voltage=20"] {
+            let e = t.clone().set_limit(word, Bound::Warning).unwrap_err();
+            assert!(e.to_string().contains("out of order"), "{e}");
+        }
+        let e = t.clone().set_limit("temp=1", Bound::Warning).unwrap_err();
+        assert!(e.to_string().contains("input-voltage"), "{e}");
+
+        let t = Thresholds::from_json(
+            r#"{"temperature": {"critical": 45}, "input_voltage": {"warning": 8}}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (t.temperature.warning, t.temperature.critical),
+            (35.0, 45.0)
+        );
+        assert_eq!(t.input_voltage.warning, 8.0);
+        assert!(matches!(
+            Thresholds::from_json(r#"{"temperature": {"critical": 30}}"#),
+            Err(ThresholdsError::Order {
+                metric: "temperature",
+                ..
+            })
+        ));
+        assert!(matches!(
+            Thresholds::from_json(r#"{"input_voltage": {"warning": 20}}"#),
+            Err(ThresholdsError::Order {
+                metric: "input_voltage",
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! One snapshot judged for a quick view (`nutctl status`): the status and threshold findings in the one
-//! order, and for each of charge, runtime and load the finding that judged it.
+//! order, and for each of charge, runtime and load the finding that judged it (then the same for the
+//! temperatures and the input voltage, when the UPS reports them).
 
 use serde::Serialize;
 
@@ -28,8 +29,18 @@ pub struct MetricJudgement {
 pub struct Assessment {
     /// Status, threshold and load-practice findings, in [`finding::order`].
     pub findings: Vec<Finding>,
-    /// Charge, runtime, load, in that order.
+    /// Charge, runtime, load, in that order; then `ups.temperature`, `battery.temperature`,
+    /// `input.voltage` when reported (the voltage: with its nominal value).
     pub metrics: Vec<MetricJudgement>,
+}
+
+fn judgement(s: &Snapshot, m: Metric, judged: Option<&Finding>) -> MetricJudgement {
+    MetricJudgement {
+        variable: m.var(),
+        value: s.get(m.var()).map(str::to_string),
+        severity: judged.map(|f| f.severity),
+        finding: judged.map(|f| f.id.to_string()),
+    }
 }
 
 /// Judges one snapshot: `ups.status`, each threshold, and the load practice (which speaks for a load
@@ -43,14 +54,14 @@ pub fn assess(s: &Snapshot, t: &Thresholds) -> Assessment {
             own.extend(practice::load_above_half(s, t));
         }
         finding::sort(&mut own);
-        let judged = own.first();
-        metrics.push(MetricJudgement {
-            variable: m.var(),
-            value: s.get(m.var()).map(str::to_string),
-            severity: judged.map(|f| f.severity),
-            finding: judged.map(|f| f.id.to_string()),
-        });
+        metrics.push(judgement(s, m, own.first()));
         findings.extend(own);
+    }
+    // Temperatures and the input voltage, when the UPS reports them.
+    for m in Metric::WHEN_REPORTED {
+        let Some(f) = metric(s, m, t) else { continue };
+        metrics.push(judgement(s, m, Some(&f)));
+        findings.push(f);
     }
     finding::sort(&mut findings);
     Assessment { findings, metrics }
@@ -101,5 +112,35 @@ mod tests {
             .findings
             .iter()
             .any(|f| f.id == "practice.load-above-half"));
+    }
+
+    #[test]
+    fn temperatures_and_input_voltage_follow_when_reported() {
+        let vars = [
+            ("ups.status", "OL"),
+            ("battery.charge", "100"),
+            ("battery.runtime", "900"),
+            ("ups.load", "20"),
+            ("ups.temperature", "32"),
+            ("input.voltage", "120"),
+            ("input.voltage.nominal", "120"),
+        ];
+        let a = assess(&snap(&vars), &Thresholds::default());
+        assert_eq!(
+            judged(&a)[3..],
+            [
+                ("ups.temperature", Some("threshold.temperature.acceptable")),
+                ("input.voltage", Some("threshold.input-voltage.ok")),
+            ]
+        );
+        let mut t = Thresholds::default();
+        t.set_limit("temperature=30", crate::knowledge::Bound::Warning)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let a = assess(&snap(&vars), &t);
+        assert_eq!(a.metrics[3].severity, Some(Severity::Warning));
+        assert_eq!(a.findings[0].id, "threshold.temperature.warning");
+        // Without them, the quick view's three only.
+        let a = assess(&snap(&vars[..4]), &t);
+        assert_eq!(a.metrics.len(), 3);
     }
 }

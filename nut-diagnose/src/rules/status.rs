@@ -1,5 +1,7 @@
 //! Status and thresholds on a snapshot: what `ups.status` says, and where load, runtime and charge stand
-//! against the threshold table. A missing variable is reported as *unknown*, never as ok.
+//! against the threshold table. A missing variable is reported as *unknown*, never as ok. Temperatures
+//! and the input voltage are judged when the UPS reports them (the voltage: with its nominal value);
+//! many UPSes report neither, so their absence is no finding (and no "ok" either).
 
 use crate::facts::Snapshot;
 use crate::finding::{Evidence, Finding, Severity, Source};
@@ -117,17 +119,30 @@ pub(crate) enum Metric {
     Load,
     Runtime,
     Charge,
+    UpsTemperature,
+    BatteryTemperature,
+    InputVoltage,
 }
 
 impl Metric {
     /// The quick view's order: charge, runtime, load.
     pub(crate) const QUICK_VIEW: [Metric; 3] = [Metric::Charge, Metric::Runtime, Metric::Load];
 
+    /// Judged only when reported, after the quick view's three.
+    pub(crate) const WHEN_REPORTED: [Metric; 3] = [
+        Metric::UpsTemperature,
+        Metric::BatteryTemperature,
+        Metric::InputVoltage,
+    ];
+
     pub(crate) fn var(self) -> &'static str {
         match self {
             Metric::Load => "ups.load",
             Metric::Runtime => "battery.runtime",
             Metric::Charge => "battery.charge",
+            Metric::UpsTemperature => "ups.temperature",
+            Metric::BatteryTemperature => "battery.temperature",
+            Metric::InputVoltage => "input.voltage",
         }
     }
 
@@ -149,12 +164,34 @@ impl Metric {
             (Metric::Charge, Some(Acceptable)) => "threshold.charge.acceptable",
             (Metric::Charge, Some(Warning)) => "threshold.charge.warning",
             (Metric::Charge, Some(Critical)) => "threshold.charge.critical",
+            (Metric::UpsTemperature | Metric::BatteryTemperature, None) => {
+                "threshold.temperature.unknown"
+            }
+            (Metric::UpsTemperature | Metric::BatteryTemperature, Some(Ideal)) => {
+                "threshold.temperature.ok"
+            }
+            (Metric::UpsTemperature | Metric::BatteryTemperature, Some(Acceptable)) => {
+                "threshold.temperature.acceptable"
+            }
+            (Metric::UpsTemperature | Metric::BatteryTemperature, Some(Warning)) => {
+                "threshold.temperature.warning"
+            }
+            (Metric::UpsTemperature | Metric::BatteryTemperature, Some(Critical)) => {
+                "threshold.temperature.critical"
+            }
+            (Metric::InputVoltage, None) => "threshold.input-voltage.unknown",
+            (Metric::InputVoltage, Some(Ideal)) => "threshold.input-voltage.ok",
+            (Metric::InputVoltage, Some(Acceptable)) => "threshold.input-voltage.acceptable",
+            (Metric::InputVoltage, Some(Warning)) => "threshold.input-voltage.warning",
+            (Metric::InputVoltage, Some(Critical)) => "threshold.input-voltage.critical",
         }
     }
 
     fn show(self, v: f64) -> String {
         match self {
             Metric::Runtime => format!("{v} s ({:.1} min)", v / 60.0),
+            Metric::UpsTemperature | Metric::BatteryTemperature => format!("{v} °C"),
+            Metric::InputVoltage => format!("{v} V"),
             _ => format!("{v} %"),
         }
     }
@@ -178,6 +215,14 @@ impl Metric {
                 "The battery charge is low: if mains fails now the runtime will be short.",
                 "Let it charge; if the charge stays low on line power, test and replace the battery.",
             ),
+            (Metric::UpsTemperature | Metric::BatteryTemperature, _) => (
+                "Warm: lead-acid batteries are rated at 25 °C and their life shortens quickly above it (about half for every 8-10 °C).",
+                "Cool the room or cabinet, keep the UPS's vents free, and check the battery more often.",
+            ),
+            (Metric::InputVoltage, _) => (
+                "The input voltage is away from its nominal value: the UPS trims, boosts or goes to battery more often, which wears the battery.",
+                "Have the supply checked; if the voltage is normal for the site, adjust the UPS's transfer points or sensitivity.",
+            ),
         }
     }
 }
@@ -185,6 +230,15 @@ impl Metric {
 pub(crate) fn metric(s: &Snapshot, m: Metric, t: &Thresholds) -> Option<Finding> {
     let subject = s.target.to_string();
     let name = m.var();
+    if Metric::WHEN_REPORTED.contains(&m) && s.get(name).is_none() {
+        return None;
+    }
+    // The input voltage is judged by its deviation from the nominal value, when that is known.
+    let nominal = match (m, s.number("input.voltage.nominal")) {
+        (Metric::InputVoltage, Some(Ok(n))) if n > 0.0 => Some(n),
+        (Metric::InputVoltage, _) => return None,
+        _ => None,
+    };
     let value = match s.number(name) {
         None => return Some(
             Finding::new(
@@ -215,6 +269,13 @@ pub(crate) fn metric(s: &Snapshot, m: Metric, t: &Thresholds) -> Option<Finding>
         Metric::Load => t.load.classify_high_is_bad(value),
         Metric::Runtime => t.runtime.classify_low_is_bad(value),
         Metric::Charge => t.charge.classify_low_is_bad(value),
+        Metric::UpsTemperature | Metric::BatteryTemperature => {
+            t.temperature.classify_high_is_bad(value)
+        }
+        Metric::InputVoltage => {
+            let dev = nominal.and_then(|n| Thresholds::input_voltage_deviation(value, n))?;
+            t.input_voltage.classify_high_is_bad(dev)
+        }
     };
     // Load between ideal and warning is a best-practice matter: practice.load-above-half says it.
     if matches!((m, level), (Metric::Load, Level::Acceptable)) {
@@ -224,34 +285,52 @@ pub(crate) fn metric(s: &Snapshot, m: Metric, t: &Thresholds) -> Option<Finding>
     // The status table: a low battery on line power is not critical (`LB` alone while `OL` is not),
     // it is recharging after an outage; so a charge past the critical limit on line power is a
     // warning, and says why. On battery, or with the power source unknown, it stays critical.
-    let on_line = s.get("ups.status").is_some_and(|st| {
-        let has = |t: &str| st.split_whitespace().any(|w| w.eq_ignore_ascii_case(t));
-        has("OL") && !has("OB")
-    });
+    let has = |t: &str| {
+        s.get("ups.status")
+            .is_some_and(|st| st.split_whitespace().any(|w| w.eq_ignore_ascii_case(t)))
+    };
+    let on_line = has("OL") && !has("OB");
+    // Likewise an input voltage off its nominal value on battery is the outage itself, which
+    // status.on-battery judges (a warning): it is no more than a warning here either.
     let level = if matches!((m, level), (Metric::Charge, Level::Critical)) && on_line {
         meaning = "The battery charge is low on line power: normal for a while after an outage, while it recharges; if mains fails now the runtime will be short.";
+        Level::Warning
+    } else if matches!((m, level), (Metric::InputVoltage, Level::Critical)) && has("OB") {
+        meaning = "The input voltage is far from its nominal value while the UPS is on battery: this is the outage (or the out-of-range supply) that put it there.";
         Level::Warning
     } else {
         level
     };
     let raw = s.get(name).unwrap_or_default();
-    Some(
-        Finding::new(
-            m.id(Some(level)),
-            level.severity(),
-            format!("{subject}: {name} {} ({})", m.show(value), level.as_str()),
-            meaning,
-            action,
-        )
-        .about(subject)
-        .with(var(name, raw)),
+    let shown = match nominal {
+        Some(n) => format!(
+            "{} ({:+.1} % of nominal {n} V)",
+            m.show(value),
+            (value - n) / n * 100.0
+        ),
+        None => m.show(value),
+    };
+    let f = Finding::new(
+        m.id(Some(level)),
+        level.severity(),
+        format!("{subject}: {name} {shown} ({})", level.as_str()),
+        meaning,
+        action,
     )
+    .about(subject)
+    .with(var(name, raw));
+    Some(match (nominal, s.get("input.voltage.nominal")) {
+        (Some(_), Some(n)) => f.with(var("input.voltage.nominal", n)),
+        _ => f,
+    })
 }
 
-/// Load, runtime and charge against the thresholds (one finding each, `…unknown` when absent).
+/// Load, runtime and charge against the thresholds (one finding each, `…unknown` when absent), then
+/// the temperatures and the input voltage the UPS reports.
 pub fn thresholds(s: &Snapshot, t: &Thresholds) -> Vec<Finding> {
     [Metric::Load, Metric::Runtime, Metric::Charge]
         .into_iter()
+        .chain(Metric::WHEN_REPORTED)
         .filter_map(|m| metric(s, m, t))
         .collect()
 }
@@ -455,6 +534,82 @@ mod tests {
             "{:?}",
             ids(&f)
         );
+    }
+
+    #[test]
+    fn temperature_and_input_voltage_when_reported() {
+        let t = Thresholds::default();
+        let f = thresholds(
+            &snap(&[
+                ("ups.load", "20"),
+                ("battery.runtime", "900"),
+                ("battery.charge", "100"),
+                ("ups.temperature", "42"),
+                ("battery.temperature", "30.5"),
+                ("input.voltage", "205"),
+                ("input.voltage.nominal", "230"),
+            ]),
+            &t,
+        );
+        assert_eq!(
+            ids(&f)[3..],
+            [
+                ("threshold.temperature.critical", Severity::Critical),
+                ("threshold.temperature.acceptable", Severity::Info),
+                ("threshold.input-voltage.warning", Severity::Warning),
+            ]
+        );
+        assert!(
+            f[3].title.contains("ups.temperature 42 °C"),
+            "{}",
+            f[3].title
+        );
+        assert!(
+            f[5].title.contains("-10.9 % of nominal 230 V"),
+            "{}",
+            f[5].title
+        );
+        assert_eq!(f[5].evidence[1].subject, "input.voltage.nominal");
+        // Too high is as bad as too low.
+        let high = thresholds(
+            &snap(&[("input.voltage", "265"), ("input.voltage.nominal", "230")]),
+            &t,
+        );
+        assert!(high
+            .iter()
+            .any(|f| f.id == "threshold.input-voltage.critical"));
+        // On battery, a lost or far-off supply is the outage: a warning that says so, as
+        // status.on-battery is.
+        for status in ["OB DISCHRG", "OL OB"] {
+            let f = thresholds(
+                &snap(&[
+                    ("ups.status", status),
+                    ("input.voltage", "0.0"),
+                    ("input.voltage.nominal", "120"),
+                ]),
+                &t,
+            );
+            let v = f
+                .iter()
+                .find(|f| f.id.starts_with("threshold.input-voltage"));
+            assert_eq!(
+                v.map(|f| (f.id.as_ref(), f.severity)),
+                Some(("threshold.input-voltage.warning", Severity::Warning))
+            );
+            assert!(v.is_some_and(|f| f.meaning.contains("on battery")));
+        }
+        // Not reported, or no nominal value: not judged (and not called ok).
+        for vars in [
+            &[][..],
+            &[("input.voltage", "230")][..],
+            &[("input.voltage", "230"), ("input.voltage.nominal", "n/a")][..],
+        ] {
+            let f = thresholds(&snap(vars), &t);
+            assert_eq!(f.len(), 3, "{:?}", ids(&f));
+        }
+        // A reported temperature that is no number is unknown.
+        let f = thresholds(&snap(&[("ups.temperature", "hot")]), &t);
+        assert_eq!(f[3].id, "threshold.temperature.unknown");
     }
 
     #[test]

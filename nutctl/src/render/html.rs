@@ -310,6 +310,9 @@ fn metric(h: &mut String, m: &MetricJudgement, thresholds: &Thresholds) {
         "battery.charge" => ("Charge", "%"),
         "battery.runtime" => ("Runtime", "s"),
         "ups.load" => ("Load", "%"),
+        "ups.temperature" => ("Temperature", "°C"),
+        "battery.temperature" => ("Battery temperature", "°C"),
+        "input.voltage" => ("Input voltage", "V"),
         other => (other, ""),
     };
     let value = m
@@ -346,7 +349,8 @@ fn metric(h: &mut String, m: &MetricJudgement, thresholds: &Thresholds) {
         let _ = writeln!(h, "<td></td><td class=\"limits\"></td></tr>");
         return;
     };
-    // The bar's scale: 0..100 for percentages, 0..max(value, twice the ideal runtime) for runtime.
+    // The bar's scale: 0..100 for percentages, 0..max(value, twice the ideal) otherwise (runtime,
+    // temperature).
     let max = if unit == "%" {
         100.0
     } else {

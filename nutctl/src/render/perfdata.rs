@@ -2,7 +2,9 @@
 //! first line, `label=value[UOM];[warn];[crit];[min];[max]`, space separated, empty trailing
 //! fields left out (the form nagiosplugin's formatter writes). The warn and crit
 //! ranges come from the threshold table the report was judged with: `60:` (alert below 60) for a
-//! metric where lower is worse, `70` (alert above 70) where higher is.
+//! metric where lower is worse, `70` (alert above 70) where higher is (temperatures too), and
+//! `108:132` (alert outside) for the input voltage, the table's percentages around
+//! `input.voltage.nominal` (no limits without it).
 
 use nut_diagnose::knowledge::Thresholds;
 
@@ -18,8 +20,9 @@ fn shape(var: &str) -> Option<(&'static str, &'static str, &'static str)> {
     }
 }
 
-/// The measurements reported without limits of their own (NUT variable, label). No unit of
-/// measurement: the guidelines' list has none for volts or degrees, so the value is NUT's (V, °C).
+/// The measurements read from the variables (NUT variable, label): the temperatures and the input
+/// voltage with the table's limits, the other voltages without. No unit of measurement: the
+/// guidelines' list has none for volts or degrees, so the value is NUT's (V, °C).
 const MEASURED: [(&str, &str); 5] = [
     ("input.voltage", "input_voltage"),
     ("output.voltage", "output_voltage"),
@@ -73,12 +76,23 @@ pub(crate) fn perfdata(upses: &[UpsReport], t: &Thresholds) -> String {
             let name = prefixed(upses, u, name);
             items.push(format!("{name}={value}{uom};{warn};{crit};{bounds}"));
         }
-        // Voltages and temperatures (from the variables the report kept), without limits.
+        // Voltages and temperatures (from the variables the report kept).
         let vars = u.variables.as_ref();
+        let get = |var: &str| number(vars.and_then(|v| v.get(var)).map(String::as_str));
         for (var, name) in MEASURED {
-            if let Some(value) = number(vars.and_then(|v| v.get(var)).map(String::as_str)) {
-                items.push(format!("{}={value}", prefixed(upses, u, name)));
-            }
+            let Some(value) = get(var) else { continue };
+            let limits = match (t.limits_for(var), var) {
+                (Some((l, _)), _) => format!(";{};{}", l.warning, l.critical),
+                (None, "input.voltage") => get("input.voltage.nominal")
+                    .and_then(|n| t.input_voltage_band(n))
+                    .map(|((wl, wh), (cl, ch))| {
+                        let v = |x: f64| (x * 100.0).round() / 100.0;
+                        format!(";{}:{};{}:{}", v(wl), v(wh), v(cl), v(ch))
+                    })
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            items.push(format!("{}={value}{limits}", prefixed(upses, u, name)));
         }
     }
     items.join(" ")

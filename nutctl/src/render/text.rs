@@ -56,6 +56,8 @@ fn metric_value(var: &str, value: &str) -> String {
             Err(_) => value.to_string(),
         },
         "battery.charge" | "ups.load" => format!("{value} %"),
+        "ups.temperature" | "battery.temperature" => format!("{value} °C"),
+        "input.voltage" => format!("{value} V"),
         _ => value.to_string(),
     }
 }
@@ -121,6 +123,9 @@ pub(crate) fn ups(out: &mut String, u: &UpsReport, all: bool, color: bool) {
             "battery.charge" => "charge",
             "battery.runtime" => "runtime",
             "ups.load" => "load",
+            "ups.temperature" => "temp",
+            "battery.temperature" => "bat.temp",
+            "input.voltage" => "input",
             other => other,
         };
         let value = m.value.as_deref().map_or_else(
