@@ -142,9 +142,11 @@ const NUTCTL_GAUGES: &[(&str, &str, &str, f64)] = &[
     ),
 ];
 
-/// DRuggeri/nut_exporter's default `--nut.vars_enable` (ups.status is its flag family).
+/// DRuggeri/nut_exporter's default `--nut.vars_enable` (ups.status is its flag family), and
+/// battery.runtime, which `exporter rules --names druggeri` alerts on.
 const DRUGGERI_DEFAULT_VARS: &[&str] = &[
     "battery.charge",
+    "battery.runtime",
     "battery.voltage",
     "battery.voltage.nominal",
     "input.voltage",
@@ -678,6 +680,44 @@ mod tests {
             !o.contains("network_ups_tools_ups_temperature"),
             "opt-in only: {o}"
         );
+    }
+
+    /// The metric names a PromQL text refers to (`nut_…`, `network_ups_tools_…`).
+    fn referenced(promql: &str) -> Vec<&str> {
+        promql
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| w.starts_with("nut_") || w.starts_with("network_ups_tools_"))
+            .collect()
+    }
+
+    #[test]
+    fn every_metric_a_generated_rule_uses_is_emitted() {
+        let mut s = snap();
+        s.targets.push(TargetSnapshot {
+            target: "127.0.0.1:1".into(),
+            up: false,
+            error: Some("refused".into()),
+            finding: None,
+            duration: Duration::from_millis(1),
+            reconnected: false,
+            ups: Vec::new(),
+        });
+        for names in [Names::Nutctl, Names::Druggeri] {
+            let o = metrics(
+                &s,
+                MetricOptions {
+                    names,
+                    all_vars: false,
+                },
+            );
+            let y = rules(&Thresholds::default(), names);
+            for m in referenced(&y) {
+                assert!(
+                    o.contains(&format!("# TYPE {m} gauge")),
+                    "{names:?}: the rules use {m}, the default scrape has no such family:\n{o}"
+                );
+            }
+        }
     }
 
     #[test]
