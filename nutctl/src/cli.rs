@@ -355,13 +355,14 @@ pub(crate) enum Command {
   nutctl map --host nas=/srv/cfg/nas --host pc1=/srv/cfg/pc1 --format mermaid
   nutctl map --confdir ./nas --confdir ./pc1 --format dot | dot -Tsvg > map.svg")]
     Map(MapArgs),
-    /// A Prometheus exporter for every UPS of many NUT servers: /metrics (all targets) and
-    /// /ups_metrics?target=HOST:PORT (one target, for Prometheus' service discovery). `exporter
-    /// rules` prints alerting rules generated from the same status and threshold tables.
+    /// A Prometheus exporter for every UPS of many NUT servers: /metrics (all targets),
+    /// /ups_metrics?target=HOST:PORT (one target, for Prometheus' service discovery) and / (a
+    /// status page). `exporter rules` prints alerting rules from the same status and threshold tables.
     ///
     /// TARGET is host[:port] (every UPS of that server, via LIST UPS) or ups@host[:port] (one UPS).
     /// Each scrape polls every target concurrently, each within --timeout; connections are kept
-    /// between scrapes. Metric names: nutctl/README.md.
+    /// between scrapes. Metric names and labels: EXPORTER.md (/usr/share/doc/nutctl/ when installed
+    /// from the Debian package).
     #[command(after_help = "Examples:
   nutctl exporter localhost nas.local:3493 ups@10.0.0.5
   nutctl exporter --targets /etc/nutctl/targets --listen 127.0.0.1:9199 --names druggeri

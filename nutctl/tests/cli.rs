@@ -163,3 +163,24 @@ fn demo_runs_to_completion_and_tells_the_story() {
     assert_eq!(v["doctor"]["verdict"]["worst"], "critical");
     assert!(!String::from_utf8_lossy(&o.stdout).contains("demo-Wrong-pw"));
 }
+
+#[test]
+fn exporter_help_names_the_file_that_documents_its_metrics() {
+    let o = run(&["exporter", "--help"]);
+    assert_eq!(code(&o), 0);
+    let help = stdout(&o);
+    let doc = help
+        .split_whitespace()
+        .find(|w| w.ends_with(".md"))
+        .unwrap_or_else(|| panic!("no .md named in\n{help}"));
+    // Named relative to this crate (and installed beside it by the Debian package).
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(doc);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{doc}: {e}"));
+    for family in [
+        "nut_target_up",
+        "nut_ups_status",
+        "network_ups_tools_ups_status",
+    ] {
+        assert!(text.contains(family), "{doc} does not document {family}");
+    }
+}
