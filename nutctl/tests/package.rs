@@ -151,6 +151,7 @@ fn the_package_holds_binary_docs_completions_unit_and_conffiles() {
         "./usr/share/fish/vendor_completions.d/nutctl.fish",
         "./usr/share/doc/nutctl/README.md",
         "./usr/share/doc/nutctl/EXPORTER.md",
+        "./usr/share/doc/nutctl/grafana-dashboard.json",
         "./usr/share/doc/nutctl/copyright",
         "./usr/share/doc/nutctl/LICENSE-MIT",
         "./usr/share/doc/nutctl/LICENSE-APACHE",
