@@ -375,8 +375,15 @@ pub(crate) enum Command {
         shell: clap_complete::Shell,
     },
     /// Print the man page (roff).
-    #[command(after_help = "Example:\n  nutctl man | man -l -")]
-    Man,
+    #[command(
+        after_help = "Examples:\n  nutctl man | man -l -\n  nutctl man --dir /tmp/man && man -l /tmp/man/nutctl-exporter.1"
+    )]
+    Man {
+        /// Write nutctl.1 and one page per subcommand (nutctl-exporter.1, nutctl-exporter-rules.1 …)
+        /// into DIR instead of printing nutctl.1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// Arguments of `nutctl status`.

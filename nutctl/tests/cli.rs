@@ -82,6 +82,20 @@ fn completions_and_man_page_come_from_the_cli() {
         "{}",
         stdout(&o)
     );
+    // The main page lists nutctl-exporter(1) and the others: `--dir` writes each of them.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let o = run(&["man", "--dir", &dir.path().display().to_string()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let page = |name: &str| {
+        std::fs::read_to_string(dir.path().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    assert!(page("nutctl.1").contains("nutctl\\-exporter(1)"));
+    let exporter = page("nutctl-exporter.1");
+    assert!(
+        exporter.contains("\\-\\-listen") && exporter.contains("\\-\\-targets"),
+        "{exporter}"
+    );
+    assert!(page("nutctl-exporter-rules.1").contains("\\-\\-names"));
 }
 
 #[test]

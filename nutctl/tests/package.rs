@@ -146,6 +146,8 @@ fn the_package_holds_binary_docs_completions_unit_and_conffiles() {
     for path in [
         "./usr/bin/nutctl",
         "./usr/share/man/man1/nutctl.1.gz",
+        "./usr/share/man/man1/nutctl-exporter.1.gz",
+        "./usr/share/man/man1/nutctl-exporter-rules.1.gz",
         "./usr/share/bash-completion/completions/nutctl",
         "./usr/share/zsh/vendor-completions/_nutctl",
         "./usr/share/fish/vendor_completions.d/nutctl.fish",
