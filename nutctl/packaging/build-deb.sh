@@ -25,7 +25,9 @@ bin="$out/nutctl"
 [ -x "$bin" ] || { echo "build-deb.sh: no $bin (build it, or drop --no-build)" >&2; exit 1; }
 gen="$out/packaging"
 mkdir -p "$gen"
-"$bin" man | gzip -9n > "$gen/nutctl.1.gz"
+rm -rf "$gen/man"
+"$bin" man --dir "$gen/man"          # nutctl.1 and a page per subcommand (nutctl-exporter.1 …)
+gzip -9nf "$gen"/man/*.1
 "$bin" completions bash > "$gen/nutctl.bash"
 "$bin" completions zsh > "$gen/_nutctl"
 "$bin" completions fish > "$gen/nutctl.fish"

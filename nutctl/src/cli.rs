@@ -375,13 +375,14 @@ pub(crate) enum Command {
   nutctl map --host nas=/srv/cfg/nas --host pc1=/srv/cfg/pc1 --format mermaid
   nutctl map --confdir ./nas --confdir ./pc1 --format dot | dot -Tsvg > map.svg")]
     Map(MapArgs),
-    /// A Prometheus exporter for every UPS of many NUT servers: /metrics (all targets) and
-    /// /ups_metrics?target=HOST:PORT (one target, for Prometheus' service discovery). `exporter
-    /// rules` prints alerting rules generated from the same status and threshold tables.
+    /// A Prometheus exporter for every UPS of many NUT servers: /metrics (all targets),
+    /// /ups_metrics?target=HOST:PORT (one target, for Prometheus' service discovery) and / (a
+    /// status page). `exporter rules` prints alerting rules from the same status and threshold tables.
     ///
     /// TARGET is host[:port] (every UPS of that server, via LIST UPS) or ups@host[:port] (one UPS).
     /// Each scrape polls every target concurrently, each within --timeout; connections are kept
-    /// between scrapes. Metric names: nutctl/README.md.
+    /// between scrapes. Metric names and labels: EXPORTER.md (/usr/share/doc/nutctl/ when installed
+    /// from the Debian package).
     #[command(after_help = "Examples:
   nutctl exporter localhost nas.local:3493 ups@10.0.0.5
   nutctl exporter --targets /etc/nutctl/targets --listen 127.0.0.1:9199 --names druggeri
@@ -394,8 +395,15 @@ pub(crate) enum Command {
         shell: clap_complete::Shell,
     },
     /// Print the man page (roff).
-    #[command(after_help = "Example:\n  nutctl man | man -l -")]
-    Man,
+    #[command(
+        after_help = "Examples:\n  nutctl man | man -l -\n  nutctl man --dir /tmp/man && man -l /tmp/man/nutctl-exporter.1"
+    )]
+    Man {
+        /// Write nutctl.1 and one page per subcommand (nutctl-exporter.1, nutctl-exporter-rules.1 …)
+        /// into DIR instead of printing nutctl.1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// Arguments of `nutctl status`.

@@ -82,6 +82,20 @@ fn completions_and_man_page_come_from_the_cli() {
         "{}",
         stdout(&o)
     );
+    // The main page lists nutctl-exporter(1) and the others: `--dir` writes each of them.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let o = run(&["man", "--dir", &dir.path().display().to_string()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let page = |name: &str| {
+        std::fs::read_to_string(dir.path().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    assert!(page("nutctl.1").contains("nutctl\\-exporter(1)"));
+    let exporter = page("nutctl-exporter.1");
+    assert!(
+        exporter.contains("\\-\\-listen") && exporter.contains("\\-\\-targets"),
+        "{exporter}"
+    );
+    assert!(page("nutctl-exporter-rules.1").contains("\\-\\-names"));
 }
 
 #[test]
@@ -278,5 +292,26 @@ fn options_are_shown_only_where_they_are_used() {
             "{}",
             stderr(&o)
         );
+    }
+}
+
+#[test]
+fn exporter_help_names_the_file_that_documents_its_metrics() {
+    let o = run(&["exporter", "--help"]);
+    assert_eq!(code(&o), 0);
+    let help = stdout(&o);
+    let doc = help
+        .split_whitespace()
+        .find(|w| w.ends_with(".md"))
+        .unwrap_or_else(|| panic!("no .md named in\n{help}"));
+    // Named relative to this crate (and installed beside it by the Debian package).
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(doc);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{doc}: {e}"));
+    for family in [
+        "nut_target_up",
+        "nut_ups_status",
+        "network_ups_tools_ups_status",
+    ] {
+        assert!(text.contains(family), "{doc} does not document {family}");
     }
 }

@@ -282,6 +282,44 @@ fn query(prom: &str, q: &str) -> Vec<serde_json::Value> {
     v["data"]["result"].as_array().cloned().unwrap_or_default()
 }
 
+/// Every PromQL query of the sample Grafana dashboard (nutctl/packaging/grafana/): each panel
+/// target's `expr` and each variable's `label_values(SELECTOR, label)` selector, with the dashboard
+/// variables (`$target`, `$ups`: "All" is `.*`) filled in.
+fn dashboard_queries() -> Vec<String> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    match (k.as_str(), x.as_str()) {
+                        ("expr", Some(q)) => out.push(q.to_string()),
+                        ("definition", Some(d)) => {
+                            let inner = d
+                                .strip_prefix("label_values(")
+                                .and_then(|r| r.rsplit_once(','));
+                            out.push(
+                                inner
+                                    .map(|(sel, _)| sel.to_string())
+                                    .unwrap_or_else(|| d.to_string()),
+                            );
+                        }
+                        _ => walk(x, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/grafana/nutctl-exporter.json");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut out = Vec::new();
+    walk(&v, &mut out);
+    out.iter()
+        .map(|q| q.replace("$target", ".*").replace("$ups", ".*"))
+        .collect()
+}
+
 #[test]
 fn prometheus_sees_on_battery_low_and_fires_the_generated_alert() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
@@ -344,6 +382,29 @@ fn prometheus_sees_on_battery_low_and_fires_the_generated_alert() {
         "{down:?}"
     );
     assert!(query(&prom, "ALERTS{alertname=\"NutOnBatteryLowBattery\"}").is_empty());
+
+    // The sample Grafana dashboard: each of its queries names families this scrape has, and
+    // Prometheus runs it and returns series (the lab UPS reports every variable it charts).
+    let (_, scrape) = get(&addr, "/metrics");
+    let queries = dashboard_queries();
+    assert!(queries.len() >= 10, "{queries:?}");
+    for q in &queries {
+        let families = q
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| w.starts_with("nut_"));
+        for f in families {
+            assert!(
+                scrape.contains(&format!("# TYPE {f} gauge")),
+                "the dashboard queries {f}, which the exporter does not emit:\n{scrape}"
+            );
+        }
+        let series = wait_for(Duration::from_secs(10), || !query(&prom, q).is_empty());
+        assert!(
+            series.is_some(),
+            "the dashboard's {q:?} returns nothing\n{}",
+            log()
+        );
+    }
 
     drive(&lab, "OB LB");
     wait_for(Duration::from_secs(30), || {

@@ -96,7 +96,8 @@ impl FleetTarget {
                 target: Target::parse(s_trim).map_err(|e| err(e.to_string()))?,
             }
         } else {
-            let t = Target::parse(&format!("x@{s_trim}")).map_err(|e| err(e.to_string()))?;
+            // Parsed as the host part of a UPS target; the error names what the user wrote.
+            let t = Target::parse(&format!("x@{s_trim}")).map_err(|e| err(server_reason(&e)))?;
             TargetKind::Server {
                 host: t.host,
                 port: t.port,
@@ -136,6 +137,21 @@ impl FleetTarget {
         match &self.kind {
             TargetKind::Server { host, port } => nut_proto::target::format_host_port(host, *port),
             TargetKind::Ups { target } => format!("{}@{}", target.ups, target.server()),
+        }
+    }
+}
+
+/// Why a `host[:port]` is not one, without the `ups@` the parse borrowed from a UPS target.
+fn server_reason(e: &nut_proto::target::TargetError) -> String {
+    use nut_proto::target::TargetError as E;
+    match e {
+        E::BadChar(_) => "contains whitespace or a control character".into(),
+        E::BadPort { port, .. } => {
+            format!("bad port {port:?} (expected a number from 1 to 65535)")
+        }
+        E::BadIpv6(_) => "bad IPv6 literal (write [addr]:port)".into(),
+        E::EmptyHost(_) | E::EmptyUps(_) | E::PortWithoutHost(_) => {
+            "empty host (expected host[:port] or ups@host[:port])".into()
         }
     }
 }
@@ -298,9 +314,14 @@ mod tests {
         let t = FleetTarget::parse("ups@10.0.0.2:3495").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(t.name(), "ups@10.0.0.2:3495");
         assert!(matches!(t.kind, TargetKind::Ups { .. }));
-        for bad in ["", "h:0", "h:x", "@h", "a b", "h:99999"] {
-            assert!(FleetTarget::parse(bad).is_err(), "{bad}");
+        for bad in ["", "h:0", "h:x", "@h", "a b", "h:99999", ":3493", "[::1"] {
+            let e = FleetTarget::parse(bad).err().map(|e| e.to_string());
+            let e = e.unwrap_or_else(|| panic!("{bad} accepted"));
+            // The message names what was given, never the parse's borrowed `x@` prefix.
+            assert!(e.contains(&format!("{bad:?}")) && !e.contains("x@"), "{e}");
         }
+        let e = FleetTarget::parse("h:0").err().map(|e| e.to_string());
+        assert!(e.is_some_and(|e| e.contains("bad port \"0\"")));
     }
 
     #[test]

@@ -69,7 +69,7 @@ pub const CAUSES: &[Cause] = &[
         meaning: "The server answered with an error this engine does not interpret further.",
         action: "Read the error text in the evidence and the server's log.", category: Category::ServerError },
     Cause { id: "nut.protocol-anomaly", severity: Severity::Warning, title: "reply is not valid NUT",
-        meaning: "The server answered with characters no NUT server sends (a NUL or another control character inside a value): a broken or hostile server, or something else listening on the port. The value is not judged.",
+        meaning: "The server answered with something no NUT server sends (a line that is no NUT reply, or a NUL or another control character inside a value): a broken or hostile server, or something else listening on the port. The value is not judged.",
         action: "Check what listens on the port (`ss -ltnp`) and the driver's raw data (`upsc <ups>`); never trust this server's values until it answers cleanly.", category: Category::ServerError },
     Cause { id: "tls.config", severity: Severity::Critical, title: "local TLS settings unusable",
         meaning: "The client's own TLS settings cannot be used (CA file missing, unreadable or empty, bad server name): no connection was attempted.",

@@ -120,6 +120,13 @@ pub fn fact_from_error(target: &Target, err: &ClientError) -> ProbeFact {
             p.tcp = Some(TcpOutcome::Connected);
             p.query = Some(NutOutcome::TimedOut);
         }
+        // Something answered, but not NUT: not "the server closed the connection".
+        e if e.is_protocol() => {
+            p.tcp = Some(TcpOutcome::Connected);
+            p.query = Some(NutOutcome::Anomaly {
+                detail: e.to_string(),
+            });
+        }
         other => {
             p.tcp = Some(TcpOutcome::Connected);
             p.query = Some(NutOutcome::Failed {
@@ -493,6 +500,13 @@ mod tests {
         assert!(matches!(p.tls, Some(TlsOutcome::Refused { .. })), "{p:?}");
         let f = crate::rules::reality_check::reality_check(&p).map(|f| f.id.to_string());
         assert_eq!(f.as_deref(), Some("tls.refused"));
+        let garbage = ClientError::Protocol {
+            line: "HTTP/1.1 400 Bad Request".into(),
+            reason: nut_proto::client::ProtocolViolation::Unparseable("not a reply".into()),
+        };
+        let p = fact_from_error(&t, &garbage);
+        let f = crate::rules::reality_check::reality_check(&p).map(|f| f.id.to_string());
+        assert_eq!(f.as_deref(), Some("nut.protocol-anomaly"), "{p:?}");
     }
 
     #[test]

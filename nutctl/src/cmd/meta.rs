@@ -12,8 +12,16 @@ pub(crate) fn completions(shell: clap_complete::Shell) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-/// Prints the man page (roff).
-pub(crate) fn man() -> anyhow::Result<Exit> {
+/// Prints the man page (roff), or writes it and every subcommand's page (`nutctl-exporter.1` …:
+/// the pages the main one lists) into `dir`.
+pub(crate) fn man(dir: Option<&std::path::Path>) -> anyhow::Result<Exit> {
+    if let Some(dir) = dir {
+        use anyhow::Context as _;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        clap_mangen::generate_to(docs_command(), dir)
+            .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
+        return Ok(Exit::Ok);
+    }
     let mut buf = Vec::new();
     clap_mangen::Man::new(docs_command()).render(&mut buf)?;
     crate::render::emit(&String::from_utf8_lossy(&buf))?;

@@ -58,6 +58,6 @@ pub(crate) async fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Exit
         Command::Map(a) => doctor::map(ctx, a).await,
         Command::Exporter(a) => exporter::run(ctx, a).await,
         Command::Completions { shell } => meta::completions(shell),
-        Command::Man => meta::man(),
+        Command::Man { dir } => meta::man(dir.as_deref()),
     }
 }

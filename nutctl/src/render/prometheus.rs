@@ -90,13 +90,14 @@ fn first_of<'a>(u: &'a UpsSnapshot, vars: &[&str]) -> &'a str {
     vars.iter().find_map(|v| u.snapshot.get(v)).unwrap_or("")
 }
 
-/// Our scheme's per-UPS gauges: variable, metric name, help, scale to the base unit.
+/// Our scheme's per-UPS gauges: variable, metric name, help, divisor to the base unit (100 for a
+/// percentage: `57 / 100` is the double nearest 0.57, where `57 * 0.01` is 0.5700000000000001).
 const NUTCTL_GAUGES: &[(&str, &str, &str, f64)] = &[
     (
         "battery.charge",
         "nut_battery_charge_ratio",
         "Battery charge (battery.charge), 0-1",
-        0.01,
+        100.0,
     ),
     (
         "battery.runtime",
@@ -108,7 +109,7 @@ const NUTCTL_GAUGES: &[(&str, &str, &str, f64)] = &[
         "ups.load",
         "nut_ups_load_ratio",
         "Load as a share of the UPS's capacity (ups.load), 0-1",
-        0.01,
+        100.0,
     ),
     (
         "input.voltage",
@@ -142,9 +143,11 @@ const NUTCTL_GAUGES: &[(&str, &str, &str, f64)] = &[
     ),
 ];
 
-/// DRuggeri/nut_exporter's default `--nut.vars_enable` (ups.status is its flag family).
+/// DRuggeri/nut_exporter's default `--nut.vars_enable` (ups.status is its flag family), and
+/// battery.runtime, which `exporter rules --names druggeri` alerts on.
 const DRUGGERI_DEFAULT_VARS: &[&str] = &[
     "battery.charge",
+    "battery.runtime",
     "battery.voltage",
     "battery.voltage.nominal",
     "input.voltage",
@@ -257,9 +260,9 @@ fn ups_nutctl(f: &mut Families, t: &TargetSnapshot, u: &UpsSnapshot, all_vars: b
             f.set("nut_ups_status", STATUS_HELP, with("flag", flag), 1.0);
         }
     }
-    for (var, name, help, scale) in NUTCTL_GAUGES {
+    for (var, name, help, divisor) in NUTCTL_GAUGES {
         if let Some(v) = u.number(var) {
-            f.set(name, help, base.clone(), v * scale);
+            f.set(name, help, base.clone(), v / divisor);
         }
     }
     let mut info = base.clone();
@@ -375,13 +378,13 @@ struct Rule {
 /// severity, and on battery with low battery), the threshold table (warning and critical of charge,
 /// runtime and load) and target down, for the metric names of `names`.
 pub(crate) fn rules(t: &Thresholds, names: Names) -> String {
-    let (status, charge, runtime, load, cscale) = match names {
+    let (status, charge, runtime, load, per_cent) = match names {
         Names::Nutctl => (
             "nut_ups_status",
             "nut_battery_charge_ratio",
             "nut_battery_runtime_seconds",
             "nut_ups_load_ratio",
-            0.01,
+            100.0,
         ),
         Names::Druggeri => (
             "network_ups_tools_ups_status",
@@ -430,8 +433,15 @@ pub(crate) fn rules(t: &Thresholds, names: Names) -> String {
             description: format!("{} {}", tok.meaning, tok.action),
         });
     }
-    for (metric, key, limits, high_is_bad, scale, unit) in [
-        (charge, "Charge", t.charge, false, cscale, "battery charge"),
+    for (metric, key, limits, high_is_bad, divisor, unit) in [
+        (
+            charge,
+            "Charge",
+            t.charge,
+            false,
+            per_cent,
+            "battery charge",
+        ),
         (
             runtime,
             "Runtime",
@@ -440,15 +450,15 @@ pub(crate) fn rules(t: &Thresholds, names: Names) -> String {
             1.0,
             "runtime on battery",
         ),
-        (load, "Load", t.load, true, cscale, "load"),
+        (load, "Load", t.load, true, per_cent, "load"),
     ] {
         let (op, not) = if high_is_bad {
             (">", "<=")
         } else {
             ("<", ">=")
         };
-        let w = limits.warning * scale;
-        let c = limits.critical * scale;
+        let w = limits.warning / divisor;
+        let c = limits.critical / divisor;
         rules.push(Rule {
             alert: format!("Nut{key}Warning"),
             expr: format!("{metric} {op} {w} and {metric} {not} {c}"),
@@ -678,6 +688,77 @@ mod tests {
             !o.contains("network_ups_tools_ups_temperature"),
             "opt-in only: {o}"
         );
+    }
+
+    /// The metric names a PromQL text refers to (`nut_…`, `network_ups_tools_…`).
+    fn referenced(promql: &str) -> Vec<&str> {
+        promql
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| w.starts_with("nut_") || w.starts_with("network_ups_tools_"))
+            .collect()
+    }
+
+    #[test]
+    fn every_metric_a_generated_rule_uses_is_emitted() {
+        let mut s = snap();
+        s.targets.push(TargetSnapshot {
+            target: "127.0.0.1:1".into(),
+            up: false,
+            error: Some("refused".into()),
+            finding: None,
+            duration: Duration::from_millis(1),
+            reconnected: false,
+            ups: Vec::new(),
+        });
+        for names in [Names::Nutctl, Names::Druggeri] {
+            let o = metrics(
+                &s,
+                MetricOptions {
+                    names,
+                    all_vars: false,
+                },
+            );
+            let y = rules(&Thresholds::default(), names);
+            for m in referenced(&y) {
+                assert!(
+                    o.contains(&format!("# TYPE {m} gauge")),
+                    "{names:?}: the rules use {m}, the default scrape has no such family:\n{o}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn percentages_become_the_nearest_ratio() {
+        let mut s = snap();
+        s.targets[0].ups[0] = nut_diagnose::fleet::UpsSnapshot::judge(
+            &Thresholds::default(),
+            nut_proto::Target::new("ups1", "127.0.0.1", 3493),
+            None,
+            Ok(vec![
+                ("battery.charge".into(), "57".into()),
+                ("ups.load".into(), "35".into()),
+            ]),
+        );
+        let o = metrics(
+            &s,
+            MetricOptions {
+                names: Names::Nutctl,
+                all_vars: false,
+            },
+        );
+        let b = "target=\"127.0.0.1:3493\",ups=\"ups1\"";
+        assert!(
+            has(&o, &format!("nut_battery_charge_ratio{{{b}}} 0.57")),
+            "{o}"
+        );
+        assert!(has(&o, &format!("nut_ups_load_ratio{{{b}}} 0.35")), "{o}");
+        let mut t = Thresholds::default();
+        t.charge.warning = 70.0;
+        t.load.warning = 35.0;
+        let y = rules(&t, Names::Nutctl);
+        assert!(y.contains("nut_battery_charge_ratio < 0.7 and"), "{y}");
+        assert!(y.contains("nut_ups_load_ratio > 0.35 and"), "{y}");
     }
 
     #[test]
