@@ -197,6 +197,12 @@ impl Episode {
         self.lines.iter().map(|k| k.count).sum()
     }
 
+    /// The candidates the cause line itself cannot be told apart from (no other line points to
+    /// them): a verdict names them with the cause, `X or Y`, never the cause alone.
+    pub fn undecided(&self) -> impl Iterator<Item = &Candidate> {
+        self.candidates.iter().filter(|c| c.line.is_none())
+    }
+
     /// Number of lines of one kind.
     pub fn count(&self, kind: EventKind) -> u64 {
         self.lines

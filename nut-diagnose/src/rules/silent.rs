@@ -300,7 +300,7 @@ fn candidate_evidence(e: &Episode) -> Vec<Evidence> {
 /// A cause named with the ones its line cannot be told apart from (`server-not-running or firewall`).
 fn cause_names(e: &Episode, cause: CauseId) -> String {
     let mut s = cause.as_str().to_string();
-    for c in e.candidates.iter().filter(|c| c.line.is_none()) {
+    for c in e.undecided() {
         s.push_str(" or ");
         s.push_str(c.cause.as_str());
     }
