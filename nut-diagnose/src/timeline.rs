@@ -91,6 +91,9 @@ pub enum EpisodeVerdict {
     ShutdownInitiated,
     /// upsmon stopped (exit signal) or the machine rebooted before the episode ended.
     MonitoringStopped,
+    /// Only warnings (upsd's "world readable") and lines that name no failure: nothing stopped
+    /// working, nothing is to recover from.
+    Warned,
 }
 
 impl EpisodeVerdict {
@@ -103,6 +106,7 @@ impl EpisodeVerdict {
             EpisodeVerdict::StillDown => "still down",
             EpisodeVerdict::ShutdownInitiated => "shutdown initiated",
             EpisodeVerdict::MonitoringStopped => "monitoring stopped",
+            EpisodeVerdict::Warned => "a warning, nothing stopped working",
         }
     }
 
@@ -477,6 +481,13 @@ impl Open {
         };
         self.ep.verdict = if self.shutdown {
             EpisodeVerdict::ShutdownInitiated
+        } else if self.counts.iter().any(|k| k.kind.is_weak())
+            && self
+                .counts
+                .iter()
+                .all(|k| k.kind.is_weak() || k.kind.cause(None).is_none())
+        {
+            EpisodeVerdict::Warned
         } else {
             verdict
         };
@@ -1479,6 +1490,23 @@ mod tests {
         assert_eq!(
             (t.episodes.len(), t.stats.episodes_dropped),
             (MAX_EPISODES, 3)
+        );
+    }
+
+    #[test]
+    fn world_readable_warnings_alone_are_a_warning_not_an_outage() {
+        let warned = b"Jan  1 10:00:00 s upsd[1]: /etc/nut/upsd.users is world readable\nJan  1 10:00:00 s upsd[1]: Connected to UPS [u]: usbhid-ups-u\n";
+        let t = timeline(warned);
+        assert_eq!(t.episodes.len(), 1, "{t:?}");
+        assert_eq!(t.episodes[0].verdict, EpisodeVerdict::Warned);
+        assert_eq!(t.episodes[0].cause, Some(CauseId::FilePermission));
+        // A failure in the same incident is no mere warning.
+        let t = timeline(b"Jan  1 10:00:00 s upsd[1]: /etc/nut/upsd.users is world readable\nJan  1 10:00:01 s upsd[1]: Can't connect to UPS [u] (usbhid-ups-u): No such file or directory\n");
+        assert!(
+            t.episodes
+                .iter()
+                .all(|e| e.verdict != EpisodeVerdict::Warned),
+            "{t:?}"
         );
     }
 

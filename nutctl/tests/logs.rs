@@ -367,3 +367,25 @@ fn ambiguous_causes_are_all_named_with_their_checks_in_text() {
     assert!(text.contains("cause: login-refused @11  ["), "{text}");
     assert!(!text.contains("check each"), "{text}");
 }
+
+/// upsd's "world readable" warning (corpus 080, an OPNsense start-up) is a secret exposure with its
+/// fix, a warning: upsd read the files, so nothing "cannot read" and nothing is "still down".
+#[test]
+fn world_readable_is_an_exposure_to_fix_not_a_failure() {
+    let o = run(&["logs", &corpus("080")]);
+    let text = stdout(&o);
+    assert_eq!(code(&o), 1, "a warning: {text}");
+    assert!(text.contains("readable by every local user"), "{text}");
+    assert!(text.contains("(log.world-readable)"), "{text}");
+    assert!(
+        text.contains("`chown root:nut <file>` and `chmod 0640 <file>`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("= /usr/local/etc/nut/upsd.users is world readable"),
+        "{text}"
+    );
+    assert!(!text.contains("cannot read"), "{text}");
+    assert!(!text.contains("still down"), "{text}");
+    assert!(!text.contains("recovered"), "{text}");
+}
