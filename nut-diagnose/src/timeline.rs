@@ -412,7 +412,9 @@ impl Open {
 
     /// Remembers that a line named cause `c` (not the power situation, not the episode's own cause).
     fn note_also(&mut self, c: CauseId, line: u64) {
+        // `other` names no cause: it is no candidate either.
         if c.tier() < 3
+            && c != CauseId::Other
             && self.ep.cause != Some(c)
             && self.also.len() < MAX_ALSO
             && !self.also.iter().any(|(a, _)| *a == c)
@@ -667,6 +669,15 @@ fn unit_of(ev: &LogEvent<'_>) -> String {
             None => "nut".into(),
         };
     }
+    // systemd's line with `systemd[1]: ` cut off: the unit's name is the ident.
+    if let Some(unit) = ev
+        .ident
+        .as_deref()
+        .and_then(|i| i.strip_suffix(".service"))
+        .filter(|_| d.is_empty())
+    {
+        return unit.to_string();
+    }
     if d.contains("monitor") {
         "nut-monitor".into()
     } else if d.contains("information server") || d.starts_with("server") {
@@ -814,7 +825,17 @@ impl TimelineBuilder {
     pub fn push(&mut self, ev: &LogEvent<'_>) {
         use EventKind::*;
         self.stats.lines += 1;
+        // systemd's line about a unit that no ident and no word of it ties to NUT
+        // (`foo.service: Control process exited, …` read as a bare line) is another program's.
+        let unit_line = matches!(ev.kind, UnitFailed | UnitRestarting | UnitStopped);
+        let foreign_unit = unit_line
+            && ev.ident.is_none()
+            && !(ev.message.contains("nut") || ev.message.contains("UPS"));
         match ev.kind {
+            _ if foreign_unit => {
+                self.stats.foreign += 1;
+                return;
+            }
             Unclassified => {
                 self.stats.unclassified += 1;
                 if self.samples.len() < SAMPLES {
@@ -1490,6 +1511,24 @@ mod tests {
         assert_eq!(
             (t.episodes.len(), t.stats.episodes_dropped),
             (MAX_EPISODES, 3)
+        );
+    }
+
+    #[test]
+    fn systemd_lines_without_systemd_prefix_count_for_the_unit_they_name() {
+        let input = b"Feb 16 07:20:07 s nut-driver@apc.service: Control process exited, code=exited, status=1/FAILURE\nnut-monitor.service: Failed with result 'exit-code'.\nfoo.service: Control process exited, code=exited, status=1/FAILURE\n";
+        let evs: Vec<_> = logs::events(input).map(|(_, e)| e.unwrap()).collect();
+        let kinds: Vec<_> = evs.iter().take(2).map(|e| e.kind).collect();
+        assert_eq!(kinds, vec![EventKind::UnitFailed, EventKind::UnitFailed]);
+        let units: Vec<_> = evs.iter().take(2).map(|e| unit_of(e)).collect();
+        assert_eq!(units, vec!["nut-driver@apc", "nut-monitor"]);
+        let t = timeline(input);
+        // Another unit's line is another program's.
+        assert_eq!((t.stats.classified, t.stats.foreign), (2, 1), "{t:?}");
+        assert_eq!(
+            t.episodes.first().and_then(|e| e.cause),
+            Some(CauseId::DriverNotRunning),
+            "{t:?}"
         );
     }
 
