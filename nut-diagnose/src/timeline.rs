@@ -91,6 +91,9 @@ pub enum EpisodeVerdict {
     ShutdownInitiated,
     /// upsmon stopped (exit signal) or the machine rebooted before the episode ended.
     MonitoringStopped,
+    /// Only warnings (upsd's "world readable") and lines that name no failure: nothing stopped
+    /// working, nothing is to recover from.
+    Warned,
 }
 
 impl EpisodeVerdict {
@@ -103,6 +106,7 @@ impl EpisodeVerdict {
             EpisodeVerdict::StillDown => "still down",
             EpisodeVerdict::ShutdownInitiated => "shutdown initiated",
             EpisodeVerdict::MonitoringStopped => "monitoring stopped",
+            EpisodeVerdict::Warned => "a warning, nothing stopped working",
         }
     }
 
@@ -195,6 +199,12 @@ impl Episode {
     /// Total number of lines in the episode.
     pub fn line_count(&self) -> u64 {
         self.lines.iter().map(|k| k.count).sum()
+    }
+
+    /// The candidates the cause line itself cannot be told apart from (no other line points to
+    /// them): a verdict names them with the cause, `X or Y`, never the cause alone.
+    pub fn undecided(&self) -> impl Iterator<Item = &Candidate> {
+        self.candidates.iter().filter(|c| c.line.is_none())
     }
 
     /// Number of lines of one kind.
@@ -402,7 +412,9 @@ impl Open {
 
     /// Remembers that a line named cause `c` (not the power situation, not the episode's own cause).
     fn note_also(&mut self, c: CauseId, line: u64) {
+        // `other` names no cause: it is no candidate either.
         if c.tier() < 3
+            && c != CauseId::Other
             && self.ep.cause != Some(c)
             && self.also.len() < MAX_ALSO
             && !self.also.iter().any(|(a, _)| *a == c)
@@ -471,6 +483,13 @@ impl Open {
         };
         self.ep.verdict = if self.shutdown {
             EpisodeVerdict::ShutdownInitiated
+        } else if self.counts.iter().any(|k| k.kind.is_weak())
+            && self
+                .counts
+                .iter()
+                .all(|k| k.kind.is_weak() || k.kind.cause(None).is_none())
+        {
+            EpisodeVerdict::Warned
         } else {
             verdict
         };
@@ -650,6 +669,15 @@ fn unit_of(ev: &LogEvent<'_>) -> String {
             None => "nut".into(),
         };
     }
+    // systemd's line with `systemd[1]: ` cut off: the unit's name is the ident.
+    if let Some(unit) = ev
+        .ident
+        .as_deref()
+        .and_then(|i| i.strip_suffix(".service"))
+        .filter(|_| d.is_empty())
+    {
+        return unit.to_string();
+    }
     if d.contains("monitor") {
         "nut-monitor".into()
     } else if d.contains("information server") || d.starts_with("server") {
@@ -797,7 +825,17 @@ impl TimelineBuilder {
     pub fn push(&mut self, ev: &LogEvent<'_>) {
         use EventKind::*;
         self.stats.lines += 1;
+        // systemd's line about a unit that no ident and no word of it ties to NUT
+        // (`foo.service: Control process exited, …` read as a bare line) is another program's.
+        let unit_line = matches!(ev.kind, UnitFailed | UnitRestarting | UnitStopped);
+        let foreign_unit = unit_line
+            && ev.ident.is_none()
+            && !(ev.message.contains("nut") || ev.message.contains("UPS"));
         match ev.kind {
+            _ if foreign_unit => {
+                self.stats.foreign += 1;
+                return;
+            }
             Unclassified => {
                 self.stats.unclassified += 1;
                 if self.samples.len() < SAMPLES {
@@ -1473,6 +1511,41 @@ mod tests {
         assert_eq!(
             (t.episodes.len(), t.stats.episodes_dropped),
             (MAX_EPISODES, 3)
+        );
+    }
+
+    #[test]
+    fn systemd_lines_without_systemd_prefix_count_for_the_unit_they_name() {
+        let input = b"Feb 16 07:20:07 s nut-driver@apc.service: Control process exited, code=exited, status=1/FAILURE\nnut-monitor.service: Failed with result 'exit-code'.\nfoo.service: Control process exited, code=exited, status=1/FAILURE\n";
+        let evs: Vec<_> = logs::events(input).map(|(_, e)| e.unwrap()).collect();
+        let kinds: Vec<_> = evs.iter().take(2).map(|e| e.kind).collect();
+        assert_eq!(kinds, vec![EventKind::UnitFailed, EventKind::UnitFailed]);
+        let units: Vec<_> = evs.iter().take(2).map(|e| unit_of(e)).collect();
+        assert_eq!(units, vec!["nut-driver@apc", "nut-monitor"]);
+        let t = timeline(input);
+        // Another unit's line is another program's.
+        assert_eq!((t.stats.classified, t.stats.foreign), (2, 1), "{t:?}");
+        assert_eq!(
+            t.episodes.first().and_then(|e| e.cause),
+            Some(CauseId::DriverNotRunning),
+            "{t:?}"
+        );
+    }
+
+    #[test]
+    fn world_readable_warnings_alone_are_a_warning_not_an_outage() {
+        let warned = b"Jan  1 10:00:00 s upsd[1]: /etc/nut/upsd.users is world readable\nJan  1 10:00:00 s upsd[1]: Connected to UPS [u]: usbhid-ups-u\n";
+        let t = timeline(warned);
+        assert_eq!(t.episodes.len(), 1, "{t:?}");
+        assert_eq!(t.episodes[0].verdict, EpisodeVerdict::Warned);
+        assert_eq!(t.episodes[0].cause, Some(CauseId::FilePermission));
+        // A failure in the same incident is no mere warning.
+        let t = timeline(b"Jan  1 10:00:00 s upsd[1]: /etc/nut/upsd.users is world readable\nJan  1 10:00:01 s upsd[1]: Can't connect to UPS [u] (usbhid-ups-u): No such file or directory\n");
+        assert!(
+            t.episodes
+                .iter()
+                .all(|e| e.verdict != EpisodeVerdict::Warned),
+            "{t:?}"
         );
     }
 

@@ -222,6 +222,8 @@ const PREFIXES: &[&str] = &[
 /// The program a catalog row's message comes from, for the envelope.
 fn program_of(id: &str) -> &'static str {
     match id.split('.').next() {
+        // systemd's line with `systemd[1]: ` cut off: the unit's name is the ident.
+        Some("systemd") if id.contains("as-ident") => "nut-monitor.service",
         Some("systemd") => "systemd",
         Some("os") if id.contains("resume") => "systemd-sleep",
         Some("os") => "kernel",

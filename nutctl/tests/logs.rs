@@ -308,3 +308,84 @@ fn a_config_file_given_as_a_log_never_echoes_its_passwords() {
         assert!(all.contains("monuser"), "{args:?}: {all}");
     }
 }
+
+fn corpus(prefix: &str) -> String {
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../nut-diagnose/tests/real-world/logs");
+    let hit = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(prefix))
+        });
+    hit.unwrap_or_else(|| panic!("no corpus excerpt {prefix}-*"))
+        .display()
+        .to_string()
+}
+
+/// The text the admin reads names every cause a line cannot tell apart, each with its check, and
+/// never one of them alone (corpus 006: a firewall reject looks like a port nobody listens on; 060:
+/// libupsclient's "Server disconnected" is a close or a timed-out read). A clear cause (008's refused
+/// login) stays one cause with no list.
+#[test]
+fn ambiguous_causes_are_all_named_with_their_checks_in_text() {
+    let o = run(&["logs", &corpus("006")]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("cause: server-not-running or firewall @7"),
+        "{text}"
+    );
+    assert!(text.contains("cannot tell which of these it is"), "{text}");
+    assert!(
+        text.contains("- server-not-running (line 7): ")
+            && text.contains("check: systemctl status nut-server"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- firewall: a firewall that rejects TCP 3493")
+            && text.contains("check: open TCP 3493 from this client"),
+        "{text}"
+    );
+
+    let o = run(&["logs", &corpus("060")]);
+    let text = stdout(&o);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("comms "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains(" or server-timeout"), "{line}");
+    assert!(
+        text.contains("- server-timeout: upsmon reports a request that got no answer")
+            && text.contains("check: check firewalls for TCP 3493"),
+        "{text}"
+    );
+
+    let o = run(&["logs", &corpus("008")]);
+    let text = stdout(&o);
+    assert!(text.contains("cause: login-refused @11  ["), "{text}");
+    assert!(!text.contains("check each"), "{text}");
+}
+
+/// upsd's "world readable" warning (corpus 080, an OPNsense start-up) is a secret exposure with its
+/// fix, a warning: upsd read the files, so nothing "cannot read" and nothing is "still down".
+#[test]
+fn world_readable_is_an_exposure_to_fix_not_a_failure() {
+    let o = run(&["logs", &corpus("080")]);
+    let text = stdout(&o);
+    assert_eq!(code(&o), 1, "a warning: {text}");
+    assert!(text.contains("readable by every local user"), "{text}");
+    assert!(text.contains("(log.world-readable)"), "{text}");
+    assert!(
+        text.contains("`chown root:nut <file>` and `chmod 0640 <file>`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("= /usr/local/etc/nut/upsd.users is world readable"),
+        "{text}"
+    );
+    assert!(!text.contains("cannot read"), "{text}");
+    assert!(!text.contains("still down"), "{text}");
+    assert!(!text.contains("recovered"), "{text}");
+}

@@ -132,6 +132,29 @@ pub fn cause_of_err_code(code: &ErrCode) -> Option<&'static Cause> {
     cause(id)
 }
 
+/// A warning about a file's mode, not a failure: what it exposes and how to fix it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exposure {
+    /// Stable finding id.
+    pub id: &'static str,
+    /// Short name.
+    pub title: &'static str,
+    /// What it means.
+    pub meaning: &'static str,
+    /// The fix.
+    pub action: &'static str,
+}
+
+/// upsd's `FILE is world readable` (NUT's check_perms(): the file or directory has the "others" read
+/// or execute bit; upsd checks upsd.conf, upsd.users, its state path and the TLS certificate file and
+/// path). Nothing stops working: the secrets in the file are readable by every local user.
+pub const WORLD_READABLE: Exposure = Exposure {
+    id: "log.world-readable",
+    title: "readable by every local user (upsd's \"world readable\" warning)",
+    meaning: "upsd reads the file (or directory) fine, but so can every other user of the host: upsd.users holds the passwords upsmon logs in with (anyone who reads them can set FSD and shut the protected hosts down), upsd.conf and the certificate file may hold the certificate's password, and a state path open to others lets any local user reach the driver sockets.",
+    action: "For each file named: `chown root:nut <file>` and `chmod 0640 <file>`; for the state path (a directory): `chmod 0770` with group nut. Then restart nut-server and check the warning is gone.",
+};
+
 /// Another cause the same evidence fits, and why: a log line often cannot tell two causes apart (a
 /// firewall's reject is a closed port to the client), and a verdict must not be surer than its line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

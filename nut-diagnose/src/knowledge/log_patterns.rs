@@ -570,6 +570,13 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("os.rc.nut-precmd-bare", DriverStartFailed, "WARNING: failed precmd routine for nut"),
     p!("os.resume", HostResumed, "System returned from sleep state."),
     p!("os.resume-pm", HostResumed, "PM: suspend exit"),
+    // systemd's lines about a unit with `systemd[1]: ` cut off, so that the unit's name reads as the
+    // ident (`nut-monitor.service: Control process exited, …`): generic, so only under a NUT ident.
+    p!("systemd.as-ident.control-exited", UnitFailed, "Control process exited, code={_}, status={_}"),
+    p!("systemd.as-ident.failed-result", UnitFailed, "Failed with result '{_}'."),
+    p!("systemd.as-ident.main-exited", UnitFailed, "Main process exited, code={_}, status={_}"),
+    p!("systemd.as-ident.repeated", UnitFailed, "Start request repeated too quickly."),
+    p!("systemd.as-ident.restart", UnitRestarting, "Scheduled restart job, restart counter is at {_}."),
     p!("systemd.dependency-failed", UnitFailed, "Dependency failed for Network UPS Tools - {detail}."),
     p!("systemd.driver.control-exited", UnitFailed, "nut-driver@{ups}.service: Control process exited, code={_}, status={detail}"),
     p!("systemd.driver.failed-result", UnitFailed, "nut-driver@{ups}.service: Failed with result '{detail}'."),
@@ -794,6 +801,11 @@ fn head8(b: &[u8]) -> u64 {
 /// Rows whose text other programs use too; matched only on lines of a NUT program (or of no known
 /// program), never on another program's line.
 const GENERIC: &[&str] = &[
+    "systemd.as-ident.control-exited",
+    "systemd.as-ident.failed-result",
+    "systemd.as-ident.main-exited",
+    "systemd.as-ident.repeated",
+    "systemd.as-ident.restart",
     "common.cant-open",
     "common.fopen",
     "common.fopen-pid",

@@ -117,6 +117,8 @@ mod tests {
             "blazer_usb",
             "nut-monitor",
             "nut-driver@apc",
+            "nut-monitor.service",
+            "nut-driver@apc.service",
             "addon_a0d7b954_nut",
             "/lib/nut/upsd",
             "apcsmart",

@@ -162,6 +162,7 @@ pub fn episodes(t: &Timeline, now: Option<i64>) -> Vec<Finding> {
             // A refusal still standing is `login_not_retried`'s, more precisely.
             (EpisodeKind::Fault, v) if e.cause == Some(CauseId::LoginRefused) && !v.recovered() => {
             }
+            (EpisodeKind::Fault, EpisodeVerdict::Warned) => out.push(exposure(e)),
             (EpisodeKind::Fault, _) => out.push(incident(e)),
             (
                 EpisodeKind::Battery
@@ -300,7 +301,7 @@ fn candidate_evidence(e: &Episode) -> Vec<Evidence> {
 /// A cause named with the ones its line cannot be told apart from (`server-not-running or firewall`).
 fn cause_names(e: &Episode, cause: CauseId) -> String {
     let mut s = cause.as_str().to_string();
-    for c in e.candidates.iter().filter(|c| c.line.is_none()) {
+    for c in e.undecided() {
         s.push_str(" or ");
         s.push_str(c.cause.as_str());
     }
@@ -352,6 +353,33 @@ fn incident(e: &Episode) -> Finding {
     .with(episode_evidence(e))
     .with_all(root_evidence(e))
     .with_all(candidate_evidence(e))
+}
+
+/// A run of "world readable" warnings: a secret exposure to fix, not a failure to recover from.
+fn exposure(e: &Episode) -> Finding {
+    let x = causes::WORLD_READABLE;
+    let ups = e.ups.as_deref().unwrap_or("NUT");
+    let n = e.count(EventKind::WorldReadable);
+    Finding::new(
+        x.id,
+        Severity::Warning,
+        format!("{ups}: files {} ×{n}", x.title),
+        x.meaning,
+        x.action,
+    )
+    .about(ups)
+    .with(episode_evidence(e))
+    .with_all(e.cause_message.as_ref().map(|m| {
+        let at = e
+            .cause_line
+            .map(|l| format!(" (line {l})"))
+            .unwrap_or_default();
+        Evidence::new(
+            Source::Log,
+            format!("upsd{at}"),
+            nut_config::document::redact_any_line(m),
+        )
+    }))
 }
 
 /// Battery replacement, overload, OFF, bypass, calibration.

@@ -20,7 +20,8 @@ pub(crate) fn kind_word(k: EpisodeKind) -> &'static str {
     }
 }
 
-/// One episode on one line: kind, UPS, span, duration, verdict.
+/// One episode on one line: kind, UPS, span, duration, verdict, the cause (with the ones its line
+/// cannot be told apart from: `server-not-running or firewall`).
 pub(crate) fn episode_line(e: &Episode) -> String {
     let start = e
         .start
@@ -35,7 +36,22 @@ pub(crate) fn episode_line(e: &Episode) -> String {
         .cause
         .map(|c| {
             let at = e.cause_line.map(|l| format!(" @{l}")).unwrap_or_default();
-            format!("  cause: {}{at}", c.as_str())
+            // Never surer than the line: the causes it cannot tell apart are named with it.
+            let or: String = e
+                .undecided()
+                .map(|k| format!(" or {}", k.cause.as_str()))
+                .collect();
+            let also: Vec<String> = e
+                .candidates
+                .iter()
+                .filter_map(|k| k.line.map(|l| format!("{} @{l}", k.cause.as_str())))
+                .collect();
+            let also = if also.is_empty() {
+                String::new()
+            } else {
+                format!(", other lines point to {}", also.join(", "))
+            };
+            format!("  cause: {}{or}{at}{also}", c.as_str())
         })
         .unwrap_or_default();
     let how = match &e.ending {
@@ -70,5 +86,39 @@ pub(crate) fn episodes_text(out: &mut String, t: &Timeline, indent: &str) {
     }
     for e in &t.episodes {
         let _ = writeln!(out, "{indent}{}", episode_line(e));
+        candidates_text(out, e, indent);
+    }
+}
+
+/// Under an episode whose evidence fits more than one cause: each candidate with why it fits and
+/// what settles it, the named cause first (nothing for an episode with one clear cause).
+fn candidates_text(out: &mut String, e: &Episode, indent: &str) {
+    let Some(cause) = e.cause else { return };
+    if e.candidates.is_empty() {
+        return;
+    }
+    let head = if e.undecided().next().is_some() {
+        "the log cannot tell which of these it is; check each:"
+    } else {
+        "other lines of this incident point elsewhere too; check each:"
+    };
+    let _ = writeln!(out, "{indent}    {head}");
+    let at = |l: Option<u64>| l.map(|l| format!(" (line {l})")).unwrap_or_default();
+    let (meaning, check) = cause.advice();
+    let _ = writeln!(
+        out,
+        "{indent}    - {}{}: {meaning}; check: {check}",
+        cause.as_str(),
+        at(e.cause_line)
+    );
+    for k in &e.candidates {
+        let _ = writeln!(
+            out,
+            "{indent}    - {}{}: {}; check: {}",
+            k.cause.as_str(),
+            at(k.line),
+            k.why,
+            k.cause.advice().1
+        );
     }
 }
