@@ -59,7 +59,10 @@ mod imp {
             if self.danger_accept_invalid_certs {
                 return Ok(builder
                     .dangerous()
-                    .with_custom_certificate_verifier(Arc::new(AcceptAnyCert(provider)))
+                    .with_custom_certificate_verifier(Arc::new(Verifier {
+                        accept: Accept::Any,
+                        provider,
+                    }))
                     .with_no_client_auth());
             }
             let Some(path) = &self.ca_file else {
@@ -97,9 +100,8 @@ mod imp {
                     })?;
             Ok(builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(PinnedOrChain {
-                    pinned,
-                    chain,
+                .with_custom_certificate_verifier(Arc::new(Verifier {
+                    accept: Accept::PinnedOrChain { pinned, chain },
                     provider,
                 }))
                 .with_no_client_auth())
@@ -118,17 +120,27 @@ mod imp {
         }
     }
 
-    /// The default verifier: the server certificate is one of the file's own certificates (a
-    /// self-signed server certificate given as itself, `CA:TRUE` or not), or it chains to the file's
-    /// CAs and is valid for the server name (WebPKI).
+    /// Which server certificates [`Verifier`] accepts.
     #[derive(Debug)]
-    struct PinnedOrChain {
-        pinned: Vec<CertificateDer<'static>>,
-        chain: Arc<WebPkiServerVerifier>,
+    enum Accept {
+        /// One of the CA file's own certificates (a self-signed server certificate given as itself,
+        /// `CA:TRUE` or not), or a chain to the file's CAs valid for the server name (WebPKI).
+        PinnedOrChain {
+            pinned: Vec<CertificateDer<'static>>,
+            chain: Arc<WebPkiServerVerifier>,
+        },
+        /// The opt-out: any certificate.
+        Any,
+    }
+
+    /// The client's certificate verifier; handshake signatures are checked in every mode.
+    #[derive(Debug)]
+    struct Verifier {
+        accept: Accept,
         provider: Arc<CryptoProvider>,
     }
 
-    impl ServerCertVerifier for PinnedOrChain {
+    impl ServerCertVerifier for Verifier {
         fn verify_server_cert(
             &self,
             end_entity: &CertificateDer<'_>,
@@ -137,20 +149,21 @@ mod imp {
             ocsp_response: &[u8],
             now: UnixTime,
         ) -> Result<ServerCertVerified, rustls::Error> {
-            if self
-                .pinned
-                .iter()
-                .any(|p| p.as_ref() == end_entity.as_ref())
-            {
-                return Ok(ServerCertVerified::assertion());
+            match &self.accept {
+                Accept::Any => Ok(ServerCertVerified::assertion()),
+                Accept::PinnedOrChain { pinned, .. }
+                    if pinned.iter().any(|p| p.as_ref() == end_entity.as_ref()) =>
+                {
+                    Ok(ServerCertVerified::assertion())
+                }
+                Accept::PinnedOrChain { chain, .. } => chain.verify_server_cert(
+                    end_entity,
+                    intermediates,
+                    server_name,
+                    ocsp_response,
+                    now,
+                ),
             }
-            self.chain.verify_server_cert(
-                end_entity,
-                intermediates,
-                server_name,
-                ocsp_response,
-                now,
-            )
         }
 
         fn verify_tls12_signature(
@@ -185,55 +198,6 @@ mod imp {
             self.provider
                 .signature_verification_algorithms
                 .supported_schemes()
-        }
-    }
-
-    /// The opt-out verifier: accepts any certificate chain, still checks handshake signatures.
-    #[derive(Debug)]
-    struct AcceptAnyCert(Arc<CryptoProvider>);
-
-    impl ServerCertVerifier for AcceptAnyCert {
-        fn verify_server_cert(
-            &self,
-            _end_entity: &CertificateDer<'_>,
-            _intermediates: &[CertificateDer<'_>],
-            _server_name: &ServerName<'_>,
-            _ocsp_response: &[u8],
-            _now: UnixTime,
-        ) -> Result<ServerCertVerified, rustls::Error> {
-            Ok(ServerCertVerified::assertion())
-        }
-
-        fn verify_tls12_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls12_signature(
-                message,
-                cert,
-                dss,
-                &self.0.signature_verification_algorithms,
-            )
-        }
-
-        fn verify_tls13_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls13_signature(
-                message,
-                cert,
-                dss,
-                &self.0.signature_verification_algorithms,
-            )
-        }
-
-        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-            self.0.signature_verification_algorithms.supported_schemes()
         }
     }
 }
