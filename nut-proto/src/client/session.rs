@@ -376,15 +376,7 @@ impl Client {
             let out_ref = &mut out;
             let fut = async move {
                 conn.send(wbuf).await?;
-                for ups in batch {
-                    let header = ListHeader::new(reply::ListKind::Var, Some(ups), None);
-                    match read_list(conn, &header, max, max_items, &mut var_item).await {
-                        Ok(vars) => out_ref.push(Ok(vars)),
-                        Err(e @ ClientError::Server { .. }) => out_ref.push(Err(e)),
-                        Err(e) => return Err(e),
-                    }
-                }
-                Ok(())
+                read_var_lists(conn, batch, max, max_items, out_ref).await
             };
             let r = tokio::time::timeout(after, fut).await;
             self.conn.finish("LIST VAR (pipelined)", r)?;
@@ -429,14 +421,7 @@ impl Client {
                 Err(e) => return Err(e),
             };
             let mut vars = Vec::with_capacity(first.len());
-            for ups in first {
-                let header = ListHeader::new(reply::ListKind::Var, Some(ups), None);
-                match read_list(conn, &header, max, max_items, &mut var_item).await {
-                    Ok(v) => vars.push(Ok(v)),
-                    Err(e @ ClientError::Server { .. }) => vars.push(Err(e)),
-                    Err(e) => return Err(e),
-                }
-            }
+            read_var_lists(conn, first, max, max_items, &mut vars).await?;
             Ok((list, vars))
         };
         let r = tokio::time::timeout(after, fut).await;
@@ -639,6 +624,27 @@ impl Client {
 }
 
 /// Reads `BEGIN LIST`, the items, and the matching `END LIST`.
+/// Reads the `LIST VAR` replies of `upses`, sent together, in order into `out`: a UPS's server
+/// error (`DATA-STALE`, `UNKNOWN-UPS` …) is kept in its place, as the stream stays in step; any other
+/// error ends the exchange.
+async fn read_var_lists(
+    conn: &mut Connection,
+    upses: &[&str],
+    max: usize,
+    max_items: usize,
+    out: &mut Vec<Result<Vec<Variable>, ClientError>>,
+) -> Result<(), ClientError> {
+    for ups in upses {
+        let header = ListHeader::new(reply::ListKind::Var, Some(ups), None);
+        match read_list(conn, &header, max, max_items, &mut var_item).await {
+            Ok(vars) => out.push(Ok(vars)),
+            Err(e @ ClientError::Server { .. }) => out.push(Err(e)),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 async fn read_list<T, F>(
     conn: &mut Connection,
     header: &ListHeader<'_>,
