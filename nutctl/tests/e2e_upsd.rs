@@ -47,32 +47,6 @@ fn target(lab: &Lab) -> String {
     format!("{}@127.0.0.1:{}", lab.ups(0), lab.port)
 }
 
-/// `nutctl set … ups.status VALUE` as the lab admin (password with a space, from the environment),
-/// then waits (bounded) until the driver publishes it.
-fn drive(lab: &Lab, status: &str) {
-    let o = nutctl()
-        .env("LAB_PW", LAB_ADMIN.1)
-        .args([
-            "set",
-            &target(lab),
-            "ups.status",
-            status,
-            "--user",
-            LAB_ADMIN.0,
-            "--password-env",
-            "LAB_PW",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(code(&o), 0, "set: {}", stderr(&o));
-    let want = format!("VAR lab0 ups.status \"{status}\"");
-    // Generous: the whole suite runs in parallel on two cores.
-    wait_for(Duration::from_secs(30), || {
-        lab.raw("GET VAR lab0 ups.status").is_ok_and(|l| l == want)
-    })
-    .unwrap_or_else(|| panic!("driver never published {status}"));
-}
-
 #[test]
 fn raw_is_byte_for_byte_upsc() {
     let Some(lab) = start() else { return };

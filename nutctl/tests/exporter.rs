@@ -20,7 +20,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use common::*;
-use nut_lab::{wait_for, Lab, LabConfig, ADMIN as LAB_ADMIN};
+use nut_lab::{wait_for, Lab, LabConfig};
 
 /// One lab at a time in this file (real upsd + dummy-ups, and a Prometheus in one test).
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -238,31 +238,6 @@ fn metrics_of_a_real_upsd_and_a_dead_target() {
         std::fs::write(&f, &o.stdout).unwrap();
         promtool_check(&promtool, "rules", &f, None);
     }
-}
-
-/// Sets `ups.status` through upsd as the lab admin (dummy-ups takes SET for any variable), then waits
-/// (bounded) until the driver publishes it.
-fn drive(lab: &Lab, status: &str) {
-    let o = nutctl()
-        .env("LAB_PW", LAB_ADMIN.1)
-        .args([
-            "set",
-            &format!("lab0@127.0.0.1:{}", lab.port),
-            "ups.status",
-            status,
-            "--user",
-            LAB_ADMIN.0,
-            "--password-env",
-            "LAB_PW",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(code(&o), 0, "set: {}", stderr(&o));
-    let want = format!("VAR lab0 ups.status \"{status}\"");
-    wait_for(Duration::from_secs(30), || {
-        lab.raw("GET VAR lab0 ups.status").is_ok_and(|l| l == want)
-    })
-    .unwrap_or_else(|| panic!("driver never published {status}"));
 }
 
 /// A free loopback port (bound and released: Prometheus binds it right after).

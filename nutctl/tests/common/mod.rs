@@ -140,3 +140,29 @@ pub fn expected_raw(dev_text: &str) -> String {
     }
     out
 }
+
+/// `nutctl set … ups.status VALUE` as the lab admin (password with a space, from the environment),
+/// then waits (bounded) until the driver publishes it.
+pub fn drive(lab: &nut_lab::Lab, status: &str) {
+    let o = nutctl()
+        .env("LAB_PW", nut_lab::ADMIN.1)
+        .args([
+            "set",
+            &format!("{}@127.0.0.1:{}", lab.ups(0), lab.port),
+            "ups.status",
+            status,
+            "--user",
+            nut_lab::ADMIN.0,
+            "--password-env",
+            "LAB_PW",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "set: {}", stderr(&o));
+    let want = format!("VAR lab0 ups.status \"{status}\"");
+    // Generous: the whole suite runs in parallel on two cores.
+    nut_lab::wait_for(std::time::Duration::from_secs(30), || {
+        lab.raw("GET VAR lab0 ups.status").is_ok_and(|l| l == want)
+    })
+    .unwrap_or_else(|| panic!("driver never published {status}"));
+}
