@@ -821,6 +821,13 @@ impl TimelineBuilder {
         }
     }
 
+    /// `n` lines of other programs, known as such without an event ([`EventKind::Foreign`]: counted
+    /// only, as [`Self::push`] does).
+    pub fn push_foreign(&mut self, n: u64) {
+        self.stats.lines += n;
+        self.stats.foreign += n;
+    }
+
     /// Takes one event into account.
     pub fn push(&mut self, ev: &LogEvent<'_>) {
         use EventKind::*;

@@ -312,16 +312,92 @@ fn syslog_fast(line: &str, table: log_patterns::AnchorSet) -> Option<LogEvent<'_
     if !rest.as_bytes().first()?.is_ascii_alphabetic() {
         return None;
     }
-    let inner_stamp = time::space(rest).is_some_and(|w| {
+    if inner_stamp(rest) {
+        return None;
+    }
+    Some(headed(Format::Syslog, Some(t), rest, true, table))
+}
+
+/// Whether the text after a syslog stamp starts with a second stamp (a forwarder's or container's
+/// in front of the program's own): a short word followed by a digit.
+fn inner_stamp(rest: &str) -> bool {
+    time::space(rest).is_some_and(|w| {
         w <= 6
             && rest
                 .get(w + 1..)
                 .is_some_and(|r| r.trim_start().starts_with(|c: char| c.is_ascii_digit()))
-    });
-    if inner_stamp {
-        return None;
+    })
+}
+
+/// Whether a line in which the prefilter found no anchor is surely another program's syslog line,
+/// judged by its first bytes alone: `Mmm dd HH:MM:SS host ident[pid]: msg` with printable ASCII up to
+/// the message, an ident that is not NUT's and no NUT stamp at the message's start. For such a line
+/// [`syslog_fast`] reads the same header ([`prefix::header`]: a host word without `:`, then the tag)
+/// and, with no anchor, tries no row: the event is [`EventKind::Foreign`]. Most lines of a syslog are
+/// such lines, and a reader counts them without validating, copying or building an event. Any other
+/// shape is `false` and left to [`parse_line_as`]; a test compares both ways on every corpus line.
+pub(crate) fn foreign_syslog(line: &[u8]) -> bool {
+    const STAMP: usize = 16;
+    if line.len() > MAX_LINE || !line.first().is_some_and(u8::is_ascii_uppercase) {
+        return false;
     }
-    Some(headed(Format::Syslog, Some(t), rest, true, table))
+    if time::syslog_fixed_stamp(line).is_none() {
+        return false;
+    }
+    let graphic = |c: &u8| c.is_ascii_graphic();
+    let rest = line.get(STAMP..).unwrap_or_default();
+    // The host: a word starting with a letter, without `:` (else it would be the tag).
+    let host = rest.iter().take_while(|&&c| c != b' ').count();
+    let Some(h) = rest.get(..host) else {
+        return false;
+    };
+    if !h.first().is_some_and(u8::is_ascii_alphabetic)
+        || !h.iter().all(graphic)
+        || h.contains(&b':')
+    {
+        return false;
+    }
+    let after = rest.get(host..).unwrap_or_default();
+    let after = after
+        .get(after.iter().take_while(|&&c| c == b' ').count()..)
+        .unwrap_or_default();
+    // The tag: `ident[pid]:` or `ident:`.
+    let tag_len = after.iter().take_while(|&&c| c != b' ').count();
+    let Some(tag) = after.get(..tag_len).and_then(|t| t.strip_suffix(b":")) else {
+        return false;
+    };
+    let (ident, pid) = match tag.strip_suffix(b"]") {
+        Some(t) => match memchr::memchr(b'[', t) {
+            Some(i) => (t.get(..i).unwrap_or_default(), t.get(i + 1..)),
+            None => return false,
+        },
+        None => (tag, None),
+    };
+    if let Some(p) = pid {
+        // ident_pid's rule (`digits`, then a u32): 1–18 digits, at most u32::MAX.
+        let ok = (1..=18).contains(&p.len())
+            && p.iter().all(u8::is_ascii_digit)
+            && p.iter().fold(0u64, |v, &d| v * 10 + u64::from(d - b'0')) <= u64::from(u32::MAX);
+        if !ok {
+            return false;
+        }
+    }
+    let ident_ok = ident
+        .first()
+        .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'/')
+        && ident
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'@' | b'/'));
+    if !ident_ok {
+        return false;
+    }
+    // No NUT stamp (`  12.345678<TAB>`: spaces, then a digit) where the message starts.
+    let msg = after.get(tag_len..).unwrap_or_default();
+    let msg_first = msg.iter().find(|&&c| c != b' ');
+    if msg_first.is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
+    std::str::from_utf8(ident).is_ok_and(|i| !ident::is_nut_ident(i))
 }
 
 /// The header and message after an (optional) timestamp.

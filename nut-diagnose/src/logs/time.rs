@@ -331,7 +331,12 @@ pub(crate) fn syslog(s: &str) -> Option<(Timestamp, &str)> {
 /// the day space- or zero-padded. Gives exactly what the general path gives for such a stamp, and
 /// `None` (the general path decides) for anything else.
 pub(crate) fn syslog_fixed(s: &str) -> Option<(Timestamp, &str)> {
-    let b = s.as_bytes();
+    let t = syslog_fixed_stamp(s.as_bytes())?;
+    Some((t, s.get(16..)?.trim_start_matches(' ')))
+}
+
+/// The stamp of [`syslog_fixed`] from the line's first 16 bytes (the rest is not looked at).
+pub(crate) fn syslog_fixed_stamp(b: &[u8]) -> Option<Timestamp> {
     let d = |i: usize| -> Option<i64> {
         let c = *b.get(i)?;
         c.is_ascii_digit().then(|| i64::from(c - b'0'))
@@ -372,13 +377,10 @@ pub(crate) fn syslog_fixed(s: &str) -> Option<(Timestamp, &str)> {
     }
     let before = *DAYS_BEFORE.get(month0)?;
     let micros = (before + day - 1) * DAY_MICROS + ((h * 60 + m) * 60 + sec) * 1_000_000;
-    Some((
-        Timestamp {
-            clock: Clock::Yearless,
-            micros,
-        },
-        s.get(16..)?.trim_start_matches(' '),
-    ))
+    Some(Timestamp {
+        clock: Clock::Yearless,
+        micros,
+    })
 }
 
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];

@@ -125,13 +125,23 @@ async fn file(
         detail: path.display().to_string(),
     };
     // Regular files only: a FIFO or device is refused at once instead of blocking or never ending.
+    if !opts.follow {
+        // Read once to the end, the chunks scanned on other threads.
+        let f = match nut_proto::safe_file::open_regular(&path) {
+            Ok(f) => f,
+            Err(e) => return unknown(ctx, &format!("cannot read {e}")),
+        };
+        let mut r = LogReader::new(opts);
+        reader::read_file(&f, &mut r).with_context(|| format!("reading {}", path.display()))?;
+        return finish(ctx, source, r.judge(None));
+    }
     // The follower reads like `tail -F` (rotation, truncation, deletion: nut-diagnose probe::follow).
     let mut follower = match Follower::open(&path) {
         Ok(f) => f,
         Err(e) => return unknown(ctx, &format!("cannot read {e}")),
     };
     let mut r = LogReader::new(opts);
-    // Read in budget-sized slices, streamed: the reader keeps bounded state whatever the size.
+    // What the file holds, in budget-sized slices: the reader keeps bounded state whatever the size.
     while follower
         .poll(FOLLOW_BUDGET, &mut |c| {
             if let Chunk::Data(d) = c {
@@ -140,9 +150,6 @@ async fn file(
         })
         .with_context(|| format!("reading {}", path.display()))?
     {}
-    if !opts.follow {
-        return finish(ctx, source, r.judge(None));
-    }
     let mut live = Live::new(ctx, source.clone());
     // What was already in the file is summarised by its episodes, not replayed event by event.
     r.take_events();
