@@ -79,10 +79,11 @@ fn bench(c: &mut Criterion) {
     g.bench_function("prefilter", |b| {
         b.iter(|| {
             let mut n = 0u32;
-            let mut next = log_patterns::next_anchor(&data, 0);
+            let mut walk = log_patterns::Cursor::new(&data);
+            let mut next = walk.next_from(0);
             while let Some((at, _)) = next {
                 n += 1;
-                next = log_patterns::next_anchor(&data, at + 1);
+                next = walk.next_from(at + 1);
             }
             n
         })
@@ -93,7 +94,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("timeline", |b| {
         b.iter(|| timeline::timeline(&data).episodes.len())
     });
-    // What `nutctl logs FILE` runs: the streaming reader fed 256 KiB chunks, then the findings.
+    // The streaming reader fed 256 KiB chunks, then the findings (stdin, journalctl, --follow).
     g.bench_function("reader", |b| {
         b.iter(|| {
             let mut r = logs::reader::LogReader::new(logs::reader::ReadOptions::default());
@@ -103,6 +104,21 @@ fn bench(c: &mut Criterion) {
             r.judge(None).findings.len()
         })
     });
+    // What `nutctl logs FILE` runs: the file read with the scan on one thread per CPU ahead of the
+    // reader, then the findings.
+    let path = std::env::temp_dir().join(format!("nutctl-bench-logs-{}.log", std::process::id()));
+    if std::fs::write(&path, &data).is_ok() {
+        if let Ok(file) = std::fs::File::open(&path) {
+            g.bench_function("read_file", |b| {
+                b.iter(|| {
+                    let mut r = logs::reader::LogReader::new(logs::reader::ReadOptions::default());
+                    let read = logs::reader::read_file(&file, &mut r);
+                    (read.is_ok(), r.judge(None).findings.len())
+                })
+            });
+        }
+        let _ = std::fs::remove_file(&path);
+    }
     g.finish();
 }
 
