@@ -8,7 +8,9 @@
 //! unreadable) without being held, the timeline keeps a bounded number of episodes (the newest ones,
 //! older ones summarised), and only the few events the login rule needs are kept (bounded too).
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
+use std::ops::Range;
 
 use crate::facts::Facts;
 use crate::finding::Finding;
@@ -69,7 +71,7 @@ pub struct LogReader {
 
 /// A line a scan leaves to the reader: where it is in the chunk, the anchors in it, and the lines
 /// the scan passed over before it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Mark {
     start: usize,
     end: usize,
@@ -78,6 +80,82 @@ struct Mark {
     skipped_before: u64,
     /// Of those, another program's.
     foreign_before: u64,
+    /// The line's event, when the scan could parse it (every line but the chunk's first).
+    parsed: Option<Parsed>,
+}
+
+/// A line's event as the scan parsed it, its text parts as byte ranges of the line: it crosses to
+/// the reader's thread beside the chunk and is borrowed from the chunk again there, so the reader
+/// neither parses it again nor copies it.
+#[derive(Debug, Clone)]
+struct Parsed {
+    format: Format,
+    time: Option<super::Timestamp>,
+    pid: Option<u32>,
+    kind: EventKind,
+    host: Option<Range<usize>>,
+    ident: Option<Range<usize>>,
+    ups: Option<Range<usize>>,
+    detail: Option<Range<usize>>,
+    message: Range<usize>,
+}
+
+impl Parsed {
+    /// `ev`, parsed from `line`, by ranges; `None` when a part is not a slice of `line` (a copy:
+    /// invalid UTF-8 replaced, a CJK bracket rewritten), which the reader then parses itself.
+    fn of(line: &[u8], ev: &LogEvent<'_>) -> Option<Parsed> {
+        let range = |part: &Cow<'_, str>| -> Option<Range<usize>> {
+            let Cow::Borrowed(p) = part else {
+                return None;
+            };
+            if p.is_empty() {
+                return Some(0..0);
+            }
+            let start = (p.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
+            let end = start.checked_add(p.len())?;
+            (end <= line.len()).then_some(start..end)
+        };
+        let opt = |part: &Option<Cow<'_, str>>| -> Option<Option<Range<usize>>> {
+            match part {
+                None => Some(None),
+                Some(p) => range(p).map(Some),
+            }
+        };
+        Some(Parsed {
+            format: ev.format,
+            time: ev.time,
+            pid: ev.pid,
+            kind: ev.kind,
+            host: opt(&ev.host)?,
+            ident: opt(&ev.ident)?,
+            ups: opt(&ev.ups)?,
+            detail: opt(&ev.detail)?,
+            message: range(&ev.message)?,
+        })
+    }
+
+    /// The event again, borrowed from the same line's text.
+    fn event<'a>(&self, line: &'a str) -> Option<LogEvent<'a>> {
+        let part = |r: &Range<usize>| line.get(r.clone()).map(Cow::Borrowed);
+        let opt = |r: &Option<Range<usize>>| -> Option<Option<Cow<'a, str>>> {
+            match r {
+                None => Some(None),
+                Some(r) => part(r).map(Some),
+            }
+        };
+        Some(LogEvent {
+            line: 0,
+            format: self.format,
+            time: self.time,
+            host: opt(&self.host)?,
+            ident: opt(&self.ident)?,
+            pid: self.pid,
+            kind: self.kind,
+            ups: opt(&self.ups)?,
+            detail: opt(&self.detail)?,
+            message: part(&self.message)?,
+        })
+    }
 }
 
 /// What [`scan_chunk`] found in a chunk: the lines to read, in order; the chunk's first line (which
@@ -115,18 +193,28 @@ fn scan_chunk(chunk: &[u8], unfiltered: bool, out: &mut Scan) {
             }
             next = anchors.next_from(at + 1);
         }
-        if line_start > 0 && !unfiltered {
+        let mut parsed = None;
+        // The chunk's first line may continue the last chunk's: the reader reads it.
+        if line_start > 0 {
             let raw = chunk.get(line_start..end).unwrap_or_default();
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
             if raw.iter().all(u8::is_ascii_whitespace) {
                 skipped += 1;
                 continue;
             }
-            if table.is_none() && super::foreign_syslog(raw) {
+            if !unfiltered && table.is_none() && super::foreign_syslog(raw) {
                 skipped += 1;
                 foreign += 1;
                 continue;
             }
+            let table = if unfiltered {
+                log_patterns::AnchorSet::ALL
+            } else {
+                table
+            };
+            parsed = parse_line_as(raw, table)
+                .ok()
+                .and_then(|ev| Parsed::of(raw, &ev));
         }
         out.marks.push(Mark {
             start: line_start,
@@ -134,6 +222,7 @@ fn scan_chunk(chunk: &[u8], unfiltered: bool, out: &mut Scan) {
             anchors: table,
             skipped_before: skipped,
             foreign_before: foreign,
+            parsed,
         });
         (skipped, foreign) = (0, 0);
     }
@@ -200,7 +289,10 @@ impl LogReader {
                     continue;
                 }
             }
-            self.line(head, m.anchors);
+            match &m.parsed {
+                Some(p) => self.parsed_line(head, m.anchors, p),
+                None => self.line(head, m.anchors),
+            }
         }
         self.skip(scan.tail_skipped, scan.tail_foreign);
         let rest = chunk.get(scan.rest..).unwrap_or_default();
@@ -240,7 +332,24 @@ impl LogReader {
         } else {
             table
         };
-        match parse_line_as(raw, table) {
+        self.take(raw, parse_line_as(raw, table));
+    }
+
+    /// A line the scan parsed already ([`Parsed`]): the same as [`Self::line`] without parsing again.
+    fn parsed_line(&mut self, raw: &[u8], table: log_patterns::AnchorSet, parsed: &Parsed) {
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        match std::str::from_utf8(raw).ok().and_then(|s| parsed.event(s)) {
+            Some(ev) => {
+                self.line_no += 1;
+                self.take(raw, Ok(ev));
+            }
+            None => self.line(raw, table),
+        }
+    }
+
+    /// A line's event (or why it has none) into the timeline, through the wrapped-line hold.
+    fn take(&mut self, raw: &[u8], parsed: Result<LogEvent<'_>, super::LineError>) {
+        match parsed {
             Err(e) => {
                 self.flush_pending();
                 self.builder.push_error(self.line_no, &e);
