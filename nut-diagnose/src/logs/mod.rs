@@ -329,33 +329,29 @@ fn inner_stamp(rest: &str) -> bool {
     })
 }
 
-/// Whether a line in which the prefilter found no anchor is surely another program's syslog line,
-/// judged by its first bytes alone: `Mmm dd HH:MM:SS host ident[pid]: msg` with printable ASCII up to
-/// the message, an ident that is not NUT's and no NUT stamp at the message's start. For such a line
-/// [`syslog_fast`] reads the same header ([`prefix::header`]: a host word without `:`, then the tag)
-/// and, with no anchor, tries no row: the event is [`EventKind::Foreign`]. Most lines of a syslog are
-/// such lines, and a reader counts them without validating, copying or building an event. Any other
-/// shape is `false` and left to [`parse_line_as`]; a test compares both ways on every corpus line.
-pub(crate) fn foreign_syslog(line: &[u8]) -> bool {
+/// A line's ident when the line is `Mmm dd HH:MM:SS host ident[pid]: msg` with printable ASCII up
+/// to the message and no NUT stamp at the message's start, judged by those first bytes alone
+/// (`None` for any other line). For such a line [`syslog_fast`] reads the same header
+/// ([`prefix::header`]: a host word without `:`, then the tag); so when the prefilter found no
+/// anchor in it (no row is tried) and the ident is not NUT's, the event is [`EventKind::Foreign`]
+/// ([`foreign_syslog`]). Most lines of a syslog are such lines, and the reader's scan counts them
+/// without validating, copying or building an event; a test compares both ways on every corpus line.
+pub(crate) fn syslog_ident(line: &[u8]) -> Option<&[u8]> {
     const STAMP: usize = 16;
     if line.len() > MAX_LINE || !line.first().is_some_and(u8::is_ascii_uppercase) {
-        return false;
+        return None;
     }
-    if time::syslog_fixed_stamp(line).is_none() {
-        return false;
-    }
+    time::syslog_fixed_stamp(line)?;
     let graphic = |c: &u8| c.is_ascii_graphic();
     let rest = line.get(STAMP..).unwrap_or_default();
     // The host: a word starting with a letter, without `:` (else it would be the tag).
     let host = rest.iter().take_while(|&&c| c != b' ').count();
-    let Some(h) = rest.get(..host) else {
-        return false;
-    };
+    let h = rest.get(..host)?;
     if !h.first().is_some_and(u8::is_ascii_alphabetic)
         || !h.iter().all(graphic)
         || h.contains(&b':')
     {
-        return false;
+        return None;
     }
     let after = rest.get(host..).unwrap_or_default();
     let after = after
@@ -363,13 +359,11 @@ pub(crate) fn foreign_syslog(line: &[u8]) -> bool {
         .unwrap_or_default();
     // The tag: `ident[pid]:` or `ident:`.
     let tag_len = after.iter().take_while(|&&c| c != b' ').count();
-    let Some(tag) = after.get(..tag_len).and_then(|t| t.strip_suffix(b":")) else {
-        return false;
-    };
+    let tag = after.get(..tag_len).and_then(|t| t.strip_suffix(b":"))?;
     let (ident, pid) = match tag.strip_suffix(b"]") {
         Some(t) => match memchr::memchr(b'[', t) {
             Some(i) => (t.get(..i).unwrap_or_default(), t.get(i + 1..)),
-            None => return false,
+            None => return None,
         },
         None => (tag, None),
     };
@@ -379,7 +373,7 @@ pub(crate) fn foreign_syslog(line: &[u8]) -> bool {
             && p.iter().all(u8::is_ascii_digit)
             && p.iter().fold(0u64, |v, &d| v * 10 + u64::from(d - b'0')) <= u64::from(u32::MAX);
         if !ok {
-            return false;
+            return None;
         }
     }
     let ident_ok = ident
@@ -389,15 +383,50 @@ pub(crate) fn foreign_syslog(line: &[u8]) -> bool {
             .iter()
             .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'@' | b'/'));
     if !ident_ok {
-        return false;
+        return None;
     }
     // No NUT stamp (`  12.345678<TAB>`: spaces, then a digit) where the message starts.
     let msg = after.get(tag_len..).unwrap_or_default();
     let msg_first = msg.iter().find(|&&c| c != b' ');
     if msg_first.is_some_and(u8::is_ascii_digit) {
-        return false;
+        return None;
     }
-    std::str::from_utf8(ident).is_ok_and(|i| !ident::is_nut_ident(i))
+    Some(ident)
+}
+
+/// Whether the scan would count `line` as another program's when it holds no anchor.
+#[cfg(test)]
+pub(crate) fn foreign_syslog(line: &[u8]) -> bool {
+    syslog_ident(line).is_some_and(|i| !is_nut_ident_bytes(i))
+}
+
+fn is_nut_ident_bytes(ident: &[u8]) -> bool {
+    std::str::from_utf8(ident).is_ok_and(ident::is_nut_ident)
+}
+
+/// The idents a scan last judged another program's, so the next line of the same program is
+/// judged by one comparison (a syslog repeats a few idents).
+#[derive(Debug, Default)]
+pub(crate) struct ForeignIdents<'a> {
+    recent: [&'a [u8]; 8],
+    next: usize,
+}
+
+impl<'a> ForeignIdents<'a> {
+    /// Whether `ident` is not a NUT program's ([`ident::is_nut_ident`]).
+    pub(crate) fn foreign(&mut self, ident: &'a [u8]) -> bool {
+        if self.recent.contains(&ident) {
+            return true;
+        }
+        if is_nut_ident_bytes(ident) {
+            return false;
+        }
+        if let Some(slot) = self.recent.get_mut(self.next % 8) {
+            *slot = ident;
+        }
+        self.next = self.next.wrapping_add(1);
+        true
+    }
 }
 
 /// The header and message after an (optional) timestamp.

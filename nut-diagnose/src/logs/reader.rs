@@ -181,6 +181,7 @@ fn scan_chunk(chunk: &[u8], unfiltered: bool, out: &mut Scan) {
     // rest of the chunk). No anchor holds an LF, so one found before a line's end is in it.
     let mut anchors = log_patterns::Cursor::new(chunk);
     let mut next = anchors.next_from(0);
+    let mut idents = super::ForeignIdents::default();
     for end in memchr::memchr_iter(b'\n', chunk) {
         let line_start = start;
         start = end + 1;
@@ -202,7 +203,10 @@ fn scan_chunk(chunk: &[u8], unfiltered: bool, out: &mut Scan) {
                 skipped += 1;
                 continue;
             }
-            if !unfiltered && table.is_none() && super::foreign_syslog(raw) {
+            if !unfiltered
+                && table.is_none()
+                && super::syslog_ident(raw).is_some_and(|i| idents.foreign(i))
+            {
                 skipped += 1;
                 foreign += 1;
                 continue;
