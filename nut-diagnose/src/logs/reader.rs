@@ -10,7 +10,6 @@
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
-use std::ops::Range;
 
 use crate::facts::Facts;
 use crate::finding::Finding;
@@ -84,6 +83,9 @@ struct Mark {
     parsed: Option<Parsed>,
 }
 
+/// A byte range of a line (lines are at most [`MAX_LINE`] bytes).
+type Span = (u32, u32);
+
 /// A line's event as the scan parsed it, its text parts as byte ranges of the line: it crosses to
 /// the reader's thread beside the chunk and is borrowed from the chunk again there, so the reader
 /// neither parses it again nor copies it.
@@ -93,29 +95,32 @@ struct Parsed {
     time: Option<super::Timestamp>,
     pid: Option<u32>,
     kind: EventKind,
-    host: Option<Range<usize>>,
-    ident: Option<Range<usize>>,
-    ups: Option<Range<usize>>,
-    detail: Option<Range<usize>>,
-    message: Range<usize>,
+    host: Option<Span>,
+    ident: Option<Span>,
+    ups: Option<Span>,
+    detail: Option<Span>,
+    message: Span,
 }
 
 impl Parsed {
     /// `ev`, parsed from `line`, by ranges; `None` when a part is not a slice of `line` (a copy:
     /// invalid UTF-8 replaced, a CJK bracket rewritten), which the reader then parses itself.
     fn of(line: &[u8], ev: &LogEvent<'_>) -> Option<Parsed> {
-        let range = |part: &Cow<'_, str>| -> Option<Range<usize>> {
+        let range = |part: &Cow<'_, str>| -> Option<Span> {
             let Cow::Borrowed(p) = part else {
                 return None;
             };
             if p.is_empty() {
-                return Some(0..0);
+                return Some((0, 0));
             }
             let start = (p.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
             let end = start.checked_add(p.len())?;
-            (end <= line.len()).then_some(start..end)
+            if end > line.len() {
+                return None;
+            }
+            Some((u32::try_from(start).ok()?, u32::try_from(end).ok()?))
         };
-        let opt = |part: &Option<Cow<'_, str>>| -> Option<Option<Range<usize>>> {
+        let opt = |part: &Option<Cow<'_, str>>| -> Option<Option<Span>> {
             match part {
                 None => Some(None),
                 Some(p) => range(p).map(Some),
@@ -136,8 +141,8 @@ impl Parsed {
 
     /// The event again, borrowed from the same line's text.
     fn event<'a>(&self, line: &'a str) -> Option<LogEvent<'a>> {
-        let part = |r: &Range<usize>| line.get(r.clone()).map(Cow::Borrowed);
-        let opt = |r: &Option<Range<usize>>| -> Option<Option<Cow<'a, str>>> {
+        let part = |&(a, b): &Span| line.get(a as usize..b as usize).map(Cow::Borrowed);
+        let opt = |r: &Option<Span>| -> Option<Option<Cow<'a, str>>> {
             match r {
                 None => Some(None),
                 Some(r) => part(r).map(Some),
@@ -495,7 +500,7 @@ pub fn read_log(input: &[u8], opts: ReadOptions, now: Option<i64>) -> LogReport 
 }
 
 /// Bytes [`read_file`] reads at a time.
-const PIPE_CHUNK: usize = 1024 * 1024;
+const PIPE_CHUNK: usize = 256 * 1024;
 
 /// Reads a file to its end like [`LogReader::feed`] in chunks, with the half of the work that needs
 /// no reader state — reading, the prefilter's pass and counting other programs' lines
@@ -947,7 +952,7 @@ mod bound_tests {
     use crate::timeline::MAX_EPISODES;
 
     #[test]
-    fn the_newest_incidents_are_kept_of_more_than_ten_thousand() {
+    fn the_newest_incidents_are_kept_past_the_cap() {
         let outages = MAX_EPISODES + 2_345;
         let mut r = LogReader::new(ReadOptions::default());
         let mut last_line = 0;
