@@ -156,7 +156,8 @@ pub enum EventKind {
     UpsdSetFsd,
     /// Driver: `No matching HID UPS found`.
     DriverNoDevice,
-    /// upsdrvctl: `Driver failed to start (exit status=n)`.
+    /// upsdrvctl: `Driver failed to start (exit status=n)`, or a driver that took longer than
+    /// maxstartdelay (`Driver [x] PID n initially exceeded maxstartdelay and is still starting`).
     DriverStartFailed,
     /// A driver cannot open the USB device: permissions (`insufficient permissions on everything`,
     /// `Permissions problem`).
@@ -475,6 +476,11 @@ macro_rules! p {
 /// The table, sorted by id (a test keeps it sorted and unique).
 #[rustfmt::skip]
 pub const LOG_PATTERNS: &[LogPattern] = &[
+    // upsd's error reply as another client prints it (`nut2.PyNUTError: ERR UNKNOWN-UPS`): the words
+    // whose cause is unambiguous (ACCESS-DENIED is also a refused SET or INSTCMD, not only a login).
+    p!("client.err.data-stale", PollDataStale, "ERR DATA-STALE"),
+    p!("client.err.driver-not-connected", PollDriverNotConnected, "ERR DRIVER-NOT-CONNECTED"),
+    p!("client.err.unknown-ups", PollUnknownUps, "ERR UNKNOWN-UPS"),
     p!("common.cant-open", CantOpen, "Can't open {_}: {detail}"),
     p!("common.debug-default", Noise, "Defaulting debug verbosity to NUT_DEBUG_LEVEL={_} since none was requested by command-line options"),
     p!("common.fopen", CantOpen, "fopen {_}: {detail}"),
@@ -633,6 +639,12 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsdrvctl.cant-start", CantOpen, "Can't start {_}: {detail}"),
     p!("upsdrvctl.no-ups", ConfigError, "Error: no UPS definitions found in ups.conf"),
     p!("upsdrvctl.no-ups-bang", ConfigError, "Error: no UPS definitions found in ups.conf!"),
+    p!("upsdrvctl.slow-start.abnormal", DriverStartFailed, "Driver [{ups}] PID {_} initially exceeded maxstartdelay and has exited abnormally by now"),
+    p!("upsdrvctl.slow-start.abnormal-sec", DriverStartFailed, "Driver [{ups}] PID {_} initially exceeded maxstartdelay {_} sec and has exited abnormally by now"),
+    p!("upsdrvctl.slow-start.failed", DriverStartFailed, "Driver [{ups}] PID {_} initially exceeded maxstartdelay and has failed to start by now (exit status={_})"),
+    p!("upsdrvctl.slow-start.failed-sec", DriverStartFailed, "Driver [{ups}] PID {_} initially exceeded maxstartdelay {_} sec and has failed to start by now (exit status={_})"),
+    p!("upsdrvctl.slow-start.still", DriverStartFailed, "Driver [{ups}] PID {_} initially exceeded maxstartdelay and is still starting"),
+    p!("upsdrvctl.slow-start.still-sec", DriverStartFailed, "Driver [{ups}] PID {_} initially exceeded maxstartdelay {_} sec and is still starting"),
     p!("upsmon.alarm", Alarm, "UPS {ups}: one or more active alarms: [{detail}]"),
     p!("upsmon.banner", Banner, "Network UPS Tools {_}"),
     p!("upsmon.boost", Boost, "UPS {ups}: boosting incoming voltage"),
@@ -1489,6 +1501,7 @@ mod tests {
             ("nut-2.8.5", include_str!("catalog/nut-2.8.5.txt")),
             ("nut-master", include_str!("catalog/nut-master-6c63f77.txt")),
             ("nut-composed", include_str!("catalog/nut-composed.txt")),
+            ("nut-protocol", include_str!("catalog/nut-protocol.txt")),
             ("ha-addon", include_str!("catalog/ha-addon.txt")),
             ("os", include_str!("catalog/os.txt")),
         ];

@@ -334,9 +334,14 @@ fn headed<'a>(
 ) -> LogEvent<'a> {
     let h = prefix::header(rest, stamped)
         .or_else(|| prefix::table_row(rest))
+        .or_else(|| prefix::tab_row(rest))
         .or_else(|| prefix::anchor(rest));
     match h {
         Some(mut h) => {
+            // The Home Assistant add-on's event notice glued before the line (see prefix::ha_event).
+            if let Some(r) = prefix::ha_event(h.msg) {
+                h.msg = r;
+            }
             // upsmon -D output kept by the journal: its own seconds-since-start after the header.
             // Only NUT's programs stamp their lines so: under any ident (Unraid's `logger` writes
             // `root:`) the line is NUT's.
@@ -367,14 +372,20 @@ fn headed<'a>(
             );
             // The header was a guess (`Fatal error: …` read as host `Fatal`, ident `error`): the whole
             // text may still be a NUT message.
-            let guessed = h.pid.is_none() && !nut;
+            // (A path is no ident either when it has no pid: `fopen /run/nut/upsd.pid: …` names a
+            // file that only looks like a NUT program.)
+            let guessed = h.pid.is_none() && (!nut || h.ident.contains('/'));
             if guessed && matches!(e.kind, EventKind::Foreign | EventKind::Unclassified) {
                 let scope = if h.host.is_none() {
                     log_patterns::Scope::Any
                 } else {
                     log_patterns::Scope::Distinctive
                 };
-                if let Some(m) = log_patterns::classify_anywhere_in(rest, false, scope, table) {
+                // A NUT message from the text's first byte is one whatever the guess took for a host
+                // (`fopen /run/nut/upsmon.pid: No such file or directory` read as host `fopen`).
+                let m = log_patterns::classify_in(rest, log_patterns::Scope::Any, table)
+                    .or_else(|| log_patterns::classify_anywhere_in(rest, true, scope, table));
+                if let Some(m) = m {
                     e = build_matched(format, time, Cow::Borrowed(rest), m);
                 }
             }
@@ -649,6 +660,50 @@ mod tests {
         // common.c's perror("kill") when no old instance is running: known, harmless.
         assert_eq!(one("kill: No such process").kind, EventKind::Noise);
         assert_eq!(one("kill: it happened").kind, EventKind::Unclassified);
+    }
+
+    #[test]
+    fn lines_the_corpus_taught() {
+        // A bare perror line whose words look like `host ident:` (corpus 039, 050).
+        let e = one("fopen /run/nut/upsmon.pid: No such file or directory");
+        assert_eq!((e.kind, e.ident), (EventKind::Noise, None));
+        // The same shape from another program stays another program's.
+        assert_eq!(
+            one("cat /etc/x.conf: No such file or directory").kind,
+            EventKind::Foreign
+        );
+        // pfSense's log viewer copied as a table (corpus 083).
+        let e =
+            one("May 12 11:30:03 \tupsmon \t7469 \tPoll UPS [apcsu3000] failed - Protocol error ");
+        assert_eq!(
+            (e.ident.as_deref(), e.pid, e.kind, e.ups.as_deref()),
+            (
+                Some("upsmon"),
+                Some(7469),
+                EventKind::PollFailed,
+                Some("apcsu3000")
+            )
+        );
+        // The Home Assistant add-on's event notice glued to the banner (corpus 037).
+        let e = one(
+            r#"Jun 24 21:37:52 home-assistant addon_a0d7b954_nut[548]: {"message":"Event nut.ups_event fired."}Network UPS Tools upsmon 2.8.0"#,
+        );
+        assert_eq!(e.kind, EventKind::Banner);
+        // `grep` over rotated files named without a path (corpus 033): another program's line.
+        let e = one("syslog.1:Feb 19 20:48:19 raspberrypi systemd[1]: Started Various fixups.");
+        assert_eq!(
+            (e.ident.as_deref(), e.kind),
+            (Some("systemd"), EventKind::Foreign)
+        );
+        // upsd's error reply as another client prints it (corpus 084).
+        let e = one("nut2.PyNUTError: ERR UNKNOWN-UPS");
+        assert_eq!(e.kind, EventKind::PollUnknownUps);
+        assert_eq!(
+            e.kind.cause(None),
+            Some(crate::knowledge::log_patterns::CauseId::UnknownUps)
+        );
+        // A made-up word is no reply of upsd's.
+        assert_eq!(one("x: ERR NOT-A-WORD").kind, EventKind::Unclassified);
     }
 
     #[test]
