@@ -576,6 +576,7 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("os.rc.nut-precmd-bare", DriverStartFailed, "WARNING: failed precmd routine for nut"),
     p!("os.resume", HostResumed, "System returned from sleep state."),
     p!("os.resume-pm", HostResumed, "PM: suspend exit"),
+    p!("os.wall.header", Noise, "Broadcast message from {_} ({_}) ({_}):"),
     // systemd's lines about a unit with `systemd[1]: ` cut off, so that the unit's name reads as the
     // ident (`nut-monitor.service: Control process exited, …`): generic, so only under a NUT ident.
     p!("systemd.as-ident.control-exited", UnitFailed, "Control process exited, code={_}, status={_}"),

@@ -239,6 +239,19 @@ fn parse_str(s: &str, table: log_patterns::AnchorSet) -> Result<LogEvent<'_>, Li
 /// [`parse_str`] without its fast path: every envelope.
 fn parse_general(s: &str, table: log_patterns::AnchorSet) -> Result<LogEvent<'_>, LineError> {
     let s = prefix::strip_wrappers(s);
+    if prefix::shell_prompt(s) {
+        // The user's shell: another program's line.
+        return Ok(build_scoped(
+            Format::Bare,
+            None,
+            None,
+            None,
+            None,
+            Cow::Borrowed(s),
+            log_patterns::Scope::Distinctive,
+            log_patterns::AnchorSet::NONE,
+        ));
+    }
     if s.starts_with('{') {
         return json::parse_json(s);
     }

@@ -257,6 +257,42 @@ pub(crate) fn tab_row(s: &str) -> Option<Header<'_>> {
     })
 }
 
+/// A shell command pasted with its prompt (`# ./upsmon -DD`, `$ upsc ups`, `root@pi:~# upsc ups`): the
+/// user's shell, not a log line.
+pub(crate) fn shell_prompt(s: &str) -> bool {
+    let cmd = match s.strip_prefix("# ").or_else(|| s.strip_prefix("$ ")) {
+        Some(c) => c,
+        None => {
+            // `user@host:dir# ` / `user@host:dir$ `
+            let Some(end) = s.find(['#', '$']) else {
+                return false;
+            };
+            let (who, after) = s.split_at(end);
+            let Some((user, host_dir)) = who.split_once('@') else {
+                return false;
+            };
+            let word = |w: &str| {
+                !w.is_empty()
+                    && w.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            };
+            let Some((host, dir)) = host_dir.split_once(':') else {
+                return false;
+            };
+            // (Raspberry Pi OS puts a space before the `$`.)
+            let dir = dir.strip_suffix(' ').unwrap_or(dir);
+            if !word(user) || !word(host) || dir.contains(' ') {
+                return false;
+            }
+            match after.get(1..).and_then(|a| a.strip_prefix(' ')) {
+                Some(c) => c,
+                None => return false,
+            }
+        }
+    };
+    cmd.starts_with(|c: char| c.is_ascii_alphabetic() || c == '.' || c == '/')
+}
+
 /// The Home Assistant add-on's event notice glued to the next line: the add-on's notify hook asks
 /// Home Assistant to fire an event and prints the API's answer (`{"message": "Event nut.ups_event
 /// fired."}`) without a line end, so the next line of the log follows it directly. The text after it.
@@ -340,6 +376,24 @@ mod tests {
             None
         );
         assert_eq!(ha_event(r#"{"message":"Other"}x"#), None);
+    }
+
+    #[test]
+    fn prompts() {
+        assert!(shell_prompt("# ./upsmon -DD"));
+        assert!(shell_prompt("$ upsc ups@localhost"));
+        assert!(shell_prompt("root@testservet:~# tail -f /var/log/syslog"));
+        assert!(shell_prompt(
+            "pi@raspberrypi:/etc/nut $ sudo upsdrvctl start"
+        ));
+        assert!(!shell_prompt("#  comment"));
+        assert!(!shell_prompt("# 12 lines"));
+        assert!(!shell_prompt(
+            "User monuser@127.0.0.1 logged into UPS [ups]"
+        ));
+        assert!(!shell_prompt(
+            "Login on UPS [ups@h] failed - got [ERR ACCESS-DENIED]"
+        ));
     }
 
     #[test]
