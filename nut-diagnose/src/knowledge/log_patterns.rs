@@ -520,6 +520,7 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("driver.qx.no-device.help-4", Noise, "(man 8 nutdrv_qx)."),
     p!("driver.qx.no-device.help-4-blazer", Noise, "(man 8 blazer_usb)."),
     p!("driver.section-missing", ConfigError, "Error: Section {detail} not found in ups.conf"),
+    p!("driver.serial.excessive-failures", DriverLostUps, "Warning: excessive comm failures, limiting error reporting"),
     p!("driver.serial.group", Noise, "Serial port group: {_} ({_})"),
     p!("driver.serial.mode", Noise, "Mode of port: {_}"),
     p!("driver.serial.owner", Noise, "Serial port owner: {_} ({_})"),
@@ -531,6 +532,8 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("driver.snmp.no-device-at", DriverUnsupported, "No supported device detected at [{_}] (host {_})"),
     p!("driver.snmp.no-mib", Noise, "No matching MIB found for sysOID '{_}'!"),
     p!("driver.snmp.report", Noise, "Please report it to NUT developers, with an 'upsc' output for your device."),
+    p!("driver.socket-group", Noise, "WARNING: Needed to fix group access to filesystem socket of this driver, but failed; run the driver with more debugging to see how exactly."),
+    p!("driver.socket-group.consumers", Noise, "Consumers of the socket, such as upsd data server, can fail to interact with the driver and represent the device: {_}"),
     p!("driver.start-failed", DriverStartFailed, "Driver failed to start (exit status={detail})"),
     p!("driver.startup-timer", DriverStartFailed, "Startup timer elapsed, continuing..."),
     p!("driver.ups-not-in-conf", ConfigError, "UPS {detail} not found in ups.conf"),
@@ -619,6 +622,7 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsd.driver-missing", UpsdDriverMissing, "Can't connect to UPS [{ups}] ({_}): {detail}"),
     p!("upsd.foreground", Noise, "Running as foreground process, not saving a PID file"),
     p!("upsd.foreground-pid", Noise, "Running as foreground process, but saving a PID file anyway"),
+    p!("upsd.found-ups", Noise, "Found {_} UPS defined in ups.conf"),
     p!("upsd.listen.failed", ListenFailed, "not listening on {_} port {_}: {detail}"),
     p!("upsd.listen.failed-bare", ListenFailed, "not listening on {_} port {detail}"),
     p!("upsd.listen.getaddrinfo", ListenFailed, "getaddrinfo: {detail}"),
@@ -753,6 +757,7 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsmon.poll.unknown-ups", PollUnknownUps, "Poll UPS [{ups}] failed - [{_}] does not exist on server {detail}"),
     p!("upsmon.poll.unknown-ups-err", PollUnknownUps, "Poll UPS [{ups}] failed - Unknown UPS"),
     p!("upsmon.primary-refused", PrimaryRefused, "Primary managerial privileges unavailable on UPS [{ups}]"),
+    p!("upsmon.primary-waiting", Noise, "This system is a primary... waiting for secondaries to logout..."),
     p!("upsmon.reloading", Reloading, "Reloading configuration"),
     p!("upsmon.replbatt", ReplaceBattery, "UPS {ups} battery needs to be replaced"),
     p!("upsmon.shutdown", ShutdownProceeding, "Auto logout and shutdown proceeding"),
@@ -1700,6 +1705,31 @@ mod tests {
         ];
         for (msg, kind, u, d) in cases {
             assert_eq!(kind_ups_detail(msg), Some((*kind, *u, *d)), "{msg}");
+        }
+    }
+
+    /// Lines NUT logged in public threads (instantlinux/docker-tools#67, nut#704, hassio-addons/app-nut#368,
+    /// nut PR #2135, nut#2394).
+    #[test]
+    fn thread_lines() {
+        use EventKind::*;
+        let cases: &[(&str, EventKind, Option<&str>)] = &[
+            ("Warning: excessive comm failures, limiting error reporting", DriverLostUps, None),
+            ("Found 2 UPS defined in ups.conf", Noise, None),
+            ("This system is a primary... waiting for secondaries to logout...", Noise, None),
+            ("WARNING: Needed to fix group access to filesystem socket of this driver, but failed; run the driver with more debugging to see how exactly.", Noise, None),
+            ("Consumers of the socket, such as upsd data server, can fail to interact with the driver and represent the device: /var/run/nut/usbhid-ups-CP1500EPFCLCD", Noise, None),
+            ("Driver [ups] PID 8119 initially exceeded maxstartdelay and is still starting", DriverStartFailed, Some("ups")),
+            ("Driver [ups] PID 8119 initially exceeded maxstartdelay 45 sec and has failed to start by now (exit status=1)", DriverStartFailed, Some("ups")),
+            ("ERR UNKNOWN-UPS", PollUnknownUps, None),
+            ("Broadcast message from nut@phoscon (somewhere) (Sun May 31 19:48:11 2020):", Noise, None),
+        ];
+        for (msg, kind, u) in cases {
+            assert_eq!(
+                kind_ups_detail(msg).map(|(k, u, _)| (k, u)),
+                Some((*kind, *u)),
+                "{msg}"
+            );
         }
     }
 

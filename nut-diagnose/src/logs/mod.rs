@@ -383,21 +383,26 @@ fn headed<'a>(
                 },
                 table,
             );
-            // The header was a guess (`Fatal error: …` read as host `Fatal`, ident `error`): the whole
-            // text may still be a NUT message.
-            // (A path is no ident either when it has no pid: `fopen /run/nut/upsd.pid: …` names a
-            // file that only looks like a NUT program.)
-            let guessed = h.pid.is_none() && (!nut || h.ident.contains('/'));
-            if guessed && matches!(e.kind, EventKind::Foreign | EventKind::Unclassified) {
+            // A header without a pid is a guess (`Fatal error: …` read as host `Fatal`, ident `error`;
+            // `UPS ups@h: no longer in ECO mode` as host `UPS`, ident `ups@h`; `fopen
+            // /run/nut/upsd.pid: …` as ident `/run/nut/upsd.pid`): when its message means nothing, the
+            // whole text may still be a NUT message, from its first byte whoever the guess took for
+            // the sender, or (the ident not being NUT's) later in it.
+            let pidless = h.pid.is_none();
+            let guessed = pidless && (!nut || h.ident.contains('/'));
+            if pidless && matches!(e.kind, EventKind::Foreign | EventKind::Unclassified) {
                 let scope = if h.host.is_none() {
                     log_patterns::Scope::Any
                 } else {
                     log_patterns::Scope::Distinctive
                 };
-                // A NUT message from the text's first byte is one whatever the guess took for a host
-                // (`fopen /run/nut/upsmon.pid: No such file or directory` read as host `fopen`).
-                let m = log_patterns::classify_in(rest, log_patterns::Scope::Any, table)
-                    .or_else(|| log_patterns::classify_anywhere_in(rest, true, scope, table));
+                let m = log_patterns::classify_in(rest, log_patterns::Scope::Any, table).or_else(
+                    || {
+                        guessed
+                            .then(|| log_patterns::classify_anywhere_in(rest, true, scope, table))
+                            .flatten()
+                    },
+                );
                 if let Some(m) = m {
                     e = build_matched(format, time, Cow::Borrowed(rest), m);
                 }
@@ -714,6 +719,20 @@ mod tests {
         assert_eq!(
             e.kind.cause(None),
             Some(crate::knowledge::log_patterns::CauseId::UnknownUps)
+        );
+        // Bare lines whose first words read like a header without a pid (threads nut#3026,
+        // nut#2212, nut#2742): the whole text is NUT's message.
+        assert_eq!(
+            one("UPS ups@localhost: no longer in ECO mode").kind,
+            EventKind::NotEco
+        );
+        assert_eq!(
+            one("ups_status_set: seems that UPS [BK650M2-CH] is in OL+DISCHRG state now. Is it calibrating or do you perhaps want to set 'onlinedischarge' option? Some UPS models (e.g. CyberPower UT series) emit OL+DISCHRG when offline.").kind,
+            EventKind::StatusInconsistent
+        );
+        assert_eq!(
+            one("nut_libusb_get_report: No such device (it may have been disconnected)").kind,
+            EventKind::UsbDisconnect
         );
         // A made-up word is no reply of upsd's.
         assert_eq!(one("x: ERR NOT-A-WORD").kind, EventKind::Unclassified);
