@@ -476,11 +476,15 @@ macro_rules! p {
 /// The table, sorted by id (a test keeps it sorted and unique).
 #[rustfmt::skip]
 pub const LOG_PATTERNS: &[LogPattern] = &[
-    // upsd's error reply as another client prints it (`nut2.PyNUTError: ERR UNKNOWN-UPS`): the words
-    // whose cause is unambiguous (ACCESS-DENIED is also a refused SET or INSTCMD, not only a login).
+    // upsd's error reply as another client prints it (`nut2.PyNUTError: ERR UNKNOWN-UPS`), or only its
+    // word (`Err while getting NUT values: DRIVER-NOT-CONNECTED`): the words whose cause is unambiguous
+    // (ACCESS-DENIED is also a refused SET or INSTCMD, not only a login).
     p!("client.err.data-stale", PollDataStale, "ERR DATA-STALE"),
     p!("client.err.driver-not-connected", PollDriverNotConnected, "ERR DRIVER-NOT-CONNECTED"),
     p!("client.err.unknown-ups", PollUnknownUps, "ERR UNKNOWN-UPS"),
+    p!("client.word.data-stale", PollDataStale, "DATA-STALE"),
+    p!("client.word.driver-not-connected", PollDriverNotConnected, "DRIVER-NOT-CONNECTED"),
+    p!("client.word.unknown-ups", PollUnknownUps, "UNKNOWN-UPS"),
     p!("common.cant-open", CantOpen, "Can't open {_}: {detail}"),
     p!("common.debug-default", Noise, "Defaulting debug verbosity to NUT_DEBUG_LEVEL={_} since none was requested by command-line options"),
     p!("common.fopen", CantOpen, "fopen {_}: {detail}"),

@@ -471,7 +471,14 @@ fn parse_marker(s: &str) -> Option<LogEvent<'_>> {
     // `journalctl -x` explanation lines (`░░ Subject: …`) are the journal's, like its markers.
     // A paste's own cut marker (`...`, `[...]`, `…`) is structure too, not a line nobody understood.
     let cut = matches!(t.trim(), "..." | "[...]" | "…" | "[…]" | "(...)");
-    if (t.len() >= 5 && t.starts_with("-- ") && t.ends_with(" --")) || t.starts_with("░░") || cut
+    // So is the separator row a log viewer's table turns into when pasted as Markdown (`-- | -- | --`).
+    let table_rule = t.contains('|')
+        && t.contains('-')
+        && t.bytes().all(|b| matches!(b, b'-' | b'|' | b':' | b' '));
+    if (t.len() >= 5 && t.starts_with("-- ") && t.ends_with(" --"))
+        || t.starts_with("░░")
+        || cut
+        || table_rule
     {
         let mut e = build(Format::Marker, None, None, None, None, Cow::Borrowed(t));
         e.kind = EventKind::Marker;
@@ -734,6 +741,10 @@ mod tests {
             one("nut_libusb_get_report: No such device (it may have been disconnected)").kind,
             EventKind::UsbDisconnect
         );
+        // A log viewer's table pasted as Markdown (corpus 086, 087): its separator row is structure.
+        assert_eq!(one("-- | -- | -- | --").kind, EventKind::Marker);
+        assert_eq!(one("|---|:---:|").kind, EventKind::Marker);
+        assert_ne!(one("--> reboot").kind, EventKind::Marker);
         // A made-up word is no reply of upsd's.
         assert_eq!(one("x: ERR NOT-A-WORD").kind, EventKind::Unclassified);
     }

@@ -110,6 +110,8 @@ fn compose_prefix(s: &str) -> Option<&str> {
         || !name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        // (A Markdown table's `-- | --` names no service.)
+        || !name.bytes().any(|b| b.is_ascii_alphanumeric())
     {
         return None;
     }
