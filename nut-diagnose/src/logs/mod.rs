@@ -390,7 +390,10 @@ fn headed<'a>(
             // the sender, or (the ident not being NUT's) later in it.
             let pidless = h.pid.is_none();
             let guessed = pidless && (!nut || h.ident.contains('/'));
-            if pidless && matches!(e.kind, EventKind::Foreign | EventKind::Unclassified) {
+            if pidless
+                && !table.is_none()
+                && matches!(e.kind, EventKind::Foreign | EventKind::Unclassified)
+            {
                 let scope = if h.host.is_none() {
                     log_patterns::Scope::Any
                 } else {
