@@ -35,7 +35,6 @@ const HONEST: &[(&str, Honest, &str)] = &[
     ("056-secondary-fsd-reverse-order-shutdownexit-test.log", Honest::Among, "a deliberate FSD test: the lines show a forced shutdown without an outage; a test is the other candidate"),
     ("060-remote-upsd-unreachable-poll-timeout-custom-notifymsg.log", Honest::Among, "upsmon reports a timed-out poll as 'Server disconnected', the same text as a closed connection"),
     ("062-iobroker-ehostunreach-synology-upsd.log", Honest::NoClaim, "a third-party client's own error text (Node.js EHOSTUNREACH), no NUT message"),
-    ("063-iobroker-driver-not-connected-after-reboot.log", Honest::NoClaim, "a third-party client's own error text around the bare protocol token DRIVER-NOT-CONNECTED, no NUT message"),
     ("064-domoticz-plugin-no-route-server-off.log", Honest::NoClaim, "a third-party plugin's own error text, no NUT message"),
     ("069-omv-short-iso-upssched-forced-shutdown-no-outage.log", Honest::NoClaim, "the shutdown went through a user-named upssched command and a custom notify text; NUT's own FSD lines are not in the excerpt"),
 ];

@@ -156,7 +156,8 @@ pub enum EventKind {
     UpsdSetFsd,
     /// Driver: `No matching HID UPS found`.
     DriverNoDevice,
-    /// upsdrvctl: `Driver failed to start (exit status=n)`.
+    /// upsdrvctl: `Driver failed to start (exit status=n)`, or a driver that took longer than
+    /// maxstartdelay (`Driver [x] PID n initially exceeded maxstartdelay and is still starting`).
     DriverStartFailed,
     /// A driver cannot open the USB device: permissions (`insufficient permissions on everything`,
     /// `Permissions problem`).
@@ -475,6 +476,15 @@ macro_rules! p {
 /// The table, sorted by id (a test keeps it sorted and unique).
 #[rustfmt::skip]
 pub const LOG_PATTERNS: &[LogPattern] = &[
+    // upsd's error reply as another client prints it (`nut2.PyNUTError: ERR UNKNOWN-UPS`), or only its
+    // word (`Err while getting NUT values: DRIVER-NOT-CONNECTED`): the words whose cause is unambiguous
+    // (ACCESS-DENIED is also a refused SET or INSTCMD, not only a login).
+    p!("client.err.data-stale", PollDataStale, "ERR DATA-STALE"),
+    p!("client.err.driver-not-connected", PollDriverNotConnected, "ERR DRIVER-NOT-CONNECTED"),
+    p!("client.err.unknown-ups", PollUnknownUps, "ERR UNKNOWN-UPS"),
+    p!("client.word.data-stale", PollDataStale, "DATA-STALE"),
+    p!("client.word.driver-not-connected", PollDriverNotConnected, "DRIVER-NOT-CONNECTED"),
+    p!("client.word.unknown-ups", PollUnknownUps, "UNKNOWN-UPS"),
     p!("common.cant-open", CantOpen, "Can't open {_}: {detail}"),
     p!("common.debug-default", Noise, "Defaulting debug verbosity to NUT_DEBUG_LEVEL={_} since none was requested by command-line options"),
     p!("common.fopen", CantOpen, "fopen {_}: {detail}"),
@@ -514,6 +524,7 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("driver.qx.no-device.help-4", Noise, "(man 8 nutdrv_qx)."),
     p!("driver.qx.no-device.help-4-blazer", Noise, "(man 8 blazer_usb)."),
     p!("driver.section-missing", ConfigError, "Error: Section {detail} not found in ups.conf"),
+    p!("driver.serial.excessive-failures", DriverLostUps, "Warning: excessive comm failures, limiting error reporting"),
     p!("driver.serial.group", Noise, "Serial port group: {_} ({_})"),
     p!("driver.serial.mode", Noise, "Mode of port: {_}"),
     p!("driver.serial.owner", Noise, "Serial port owner: {_} ({_})"),
@@ -525,6 +536,8 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("driver.snmp.no-device-at", DriverUnsupported, "No supported device detected at [{_}] (host {_})"),
     p!("driver.snmp.no-mib", Noise, "No matching MIB found for sysOID '{_}'!"),
     p!("driver.snmp.report", Noise, "Please report it to NUT developers, with an 'upsc' output for your device."),
+    p!("driver.socket-group", Noise, "WARNING: Needed to fix group access to filesystem socket of this driver, but failed; run the driver with more debugging to see how exactly."),
+    p!("driver.socket-group.consumers", Noise, "Consumers of the socket, such as upsd data server, can fail to interact with the driver and represent the device: {_}"),
     p!("driver.start-failed", DriverStartFailed, "Driver failed to start (exit status={detail})"),
     p!("driver.startup-timer", DriverStartFailed, "Startup timer elapsed, continuing..."),
     p!("driver.ups-not-in-conf", ConfigError, "UPS {detail} not found in ups.conf"),
@@ -570,6 +583,7 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("os.rc.nut-precmd-bare", DriverStartFailed, "WARNING: failed precmd routine for nut"),
     p!("os.resume", HostResumed, "System returned from sleep state."),
     p!("os.resume-pm", HostResumed, "PM: suspend exit"),
+    p!("os.wall.header", Noise, "Broadcast message from {_} ({_}) ({_}):"),
     // systemd's lines about a unit with `systemd[1]: ` cut off, so that the unit's name reads as the
     // ident (`nut-monitor.service: Control process exited, …`): generic, so only under a NUT ident.
     p!("systemd.as-ident.control-exited", UnitFailed, "Control process exited, code={_}, status={_}"),
@@ -612,6 +626,7 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsd.driver-missing", UpsdDriverMissing, "Can't connect to UPS [{ups}] ({_}): {detail}"),
     p!("upsd.foreground", Noise, "Running as foreground process, not saving a PID file"),
     p!("upsd.foreground-pid", Noise, "Running as foreground process, but saving a PID file anyway"),
+    p!("upsd.found-ups", Noise, "Found {_} UPS defined in ups.conf"),
     p!("upsd.listen.failed", ListenFailed, "not listening on {_} port {_}: {detail}"),
     p!("upsd.listen.failed-bare", ListenFailed, "not listening on {_} port {detail}"),
     p!("upsd.listen.getaddrinfo", ListenFailed, "getaddrinfo: {detail}"),
@@ -633,6 +648,12 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsdrvctl.cant-start", CantOpen, "Can't start {_}: {detail}"),
     p!("upsdrvctl.no-ups", ConfigError, "Error: no UPS definitions found in ups.conf"),
     p!("upsdrvctl.no-ups-bang", ConfigError, "Error: no UPS definitions found in ups.conf!"),
+    p!("upsdrvctl.slow-start.abnormal", DriverStartFailed, "Driver [{ups}] PID {_} initially exceeded maxstartdelay and has exited abnormally by now"),
+    p!("upsdrvctl.slow-start.abnormal-sec", DriverStartFailed, "Driver [{ups}] PID {_} initially exceeded maxstartdelay {_} sec and has exited abnormally by now"),
+    p!("upsdrvctl.slow-start.failed", DriverStartFailed, "Driver [{ups}] PID {_} initially exceeded maxstartdelay and has failed to start by now (exit status={_})"),
+    p!("upsdrvctl.slow-start.failed-sec", DriverStartFailed, "Driver [{ups}] PID {_} initially exceeded maxstartdelay {_} sec and has failed to start by now (exit status={_})"),
+    p!("upsdrvctl.slow-start.still", DriverStartFailed, "Driver [{ups}] PID {_} initially exceeded maxstartdelay and is still starting"),
+    p!("upsdrvctl.slow-start.still-sec", DriverStartFailed, "Driver [{ups}] PID {_} initially exceeded maxstartdelay {_} sec and is still starting"),
     p!("upsmon.alarm", Alarm, "UPS {ups}: one or more active alarms: [{detail}]"),
     p!("upsmon.banner", Banner, "Network UPS Tools {_}"),
     p!("upsmon.boost", Boost, "UPS {ups}: boosting incoming voltage"),
@@ -740,6 +761,7 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsmon.poll.unknown-ups", PollUnknownUps, "Poll UPS [{ups}] failed - [{_}] does not exist on server {detail}"),
     p!("upsmon.poll.unknown-ups-err", PollUnknownUps, "Poll UPS [{ups}] failed - Unknown UPS"),
     p!("upsmon.primary-refused", PrimaryRefused, "Primary managerial privileges unavailable on UPS [{ups}]"),
+    p!("upsmon.primary-waiting", Noise, "This system is a primary... waiting for secondaries to logout..."),
     p!("upsmon.reloading", Reloading, "Reloading configuration"),
     p!("upsmon.replbatt", ReplaceBattery, "UPS {ups} battery needs to be replaced"),
     p!("upsmon.shutdown", ShutdownProceeding, "Auto logout and shutdown proceeding"),
@@ -1562,6 +1584,7 @@ mod tests {
             ("nut-2.8.5", include_str!("catalog/nut-2.8.5.txt")),
             ("nut-master", include_str!("catalog/nut-master-6c63f77.txt")),
             ("nut-composed", include_str!("catalog/nut-composed.txt")),
+            ("nut-protocol", include_str!("catalog/nut-protocol.txt")),
             ("ha-addon", include_str!("catalog/ha-addon.txt")),
             ("os", include_str!("catalog/os.txt")),
         ];
@@ -1759,6 +1782,31 @@ mod tests {
         ];
         for (msg, kind, u, d) in cases {
             assert_eq!(kind_ups_detail(msg), Some((*kind, *u, *d)), "{msg}");
+        }
+    }
+
+    /// Lines NUT logged in public threads (instantlinux/docker-tools#67, nut#704, hassio-addons/app-nut#368,
+    /// nut PR #2135, nut#2394).
+    #[test]
+    fn thread_lines() {
+        use EventKind::*;
+        let cases: &[(&str, EventKind, Option<&str>)] = &[
+            ("Warning: excessive comm failures, limiting error reporting", DriverLostUps, None),
+            ("Found 2 UPS defined in ups.conf", Noise, None),
+            ("This system is a primary... waiting for secondaries to logout...", Noise, None),
+            ("WARNING: Needed to fix group access to filesystem socket of this driver, but failed; run the driver with more debugging to see how exactly.", Noise, None),
+            ("Consumers of the socket, such as upsd data server, can fail to interact with the driver and represent the device: /var/run/nut/usbhid-ups-CP1500EPFCLCD", Noise, None),
+            ("Driver [ups] PID 8119 initially exceeded maxstartdelay and is still starting", DriverStartFailed, Some("ups")),
+            ("Driver [ups] PID 8119 initially exceeded maxstartdelay 45 sec and has failed to start by now (exit status=1)", DriverStartFailed, Some("ups")),
+            ("ERR UNKNOWN-UPS", PollUnknownUps, None),
+            ("Broadcast message from nut@phoscon (somewhere) (Sun May 31 19:48:11 2020):", Noise, None),
+        ];
+        for (msg, kind, u) in cases {
+            assert_eq!(
+                kind_ups_detail(msg).map(|(k, u, _)| (k, u)),
+                Some((*kind, *u)),
+                "{msg}"
+            );
         }
     }
 

@@ -239,6 +239,19 @@ fn parse_str(s: &str, table: log_patterns::AnchorSet) -> Result<LogEvent<'_>, Li
 /// [`parse_str`] without its fast path: every envelope.
 fn parse_general(s: &str, table: log_patterns::AnchorSet) -> Result<LogEvent<'_>, LineError> {
     let s = prefix::strip_wrappers(s);
+    if prefix::shell_prompt(s) {
+        // The user's shell: another program's line.
+        return Ok(build_scoped(
+            Format::Bare,
+            None,
+            None,
+            None,
+            None,
+            Cow::Borrowed(s),
+            log_patterns::Scope::Distinctive,
+            log_patterns::AnchorSet::NONE,
+        ));
+    }
     if s.starts_with('{') {
         return json::parse_json(s);
     }
@@ -439,9 +452,14 @@ fn headed<'a>(
 ) -> LogEvent<'a> {
     let h = prefix::header(rest, stamped)
         .or_else(|| prefix::table_row(rest))
+        .or_else(|| prefix::tab_row(rest))
         .or_else(|| prefix::anchor(rest));
     match h {
         Some(mut h) => {
+            // The Home Assistant add-on's event notice glued before the line (see prefix::ha_event).
+            if let Some(r) = prefix::ha_event(h.msg) {
+                h.msg = r;
+            }
             // upsmon -D output kept by the journal: its own seconds-since-start after the header.
             // Only NUT's programs stamp their lines so: under any ident (Unraid's `logger` writes
             // `root:`) the line is NUT's.
@@ -470,16 +488,30 @@ fn headed<'a>(
                 },
                 table,
             );
-            // The header was a guess (`Fatal error: …` read as host `Fatal`, ident `error`): the whole
-            // text may still be a NUT message.
-            let guessed = h.pid.is_none() && !nut;
-            if guessed && matches!(e.kind, EventKind::Foreign | EventKind::Unclassified) {
+            // A header without a pid is a guess (`Fatal error: …` read as host `Fatal`, ident `error`;
+            // `UPS ups@h: no longer in ECO mode` as host `UPS`, ident `ups@h`; `fopen
+            // /run/nut/upsd.pid: …` as ident `/run/nut/upsd.pid`): when its message means nothing, the
+            // whole text may still be a NUT message, from its first byte whoever the guess took for
+            // the sender, or (the ident not being NUT's) later in it.
+            let pidless = h.pid.is_none();
+            let guessed = pidless && (!nut || h.ident.contains('/'));
+            if pidless
+                && !table.is_none()
+                && matches!(e.kind, EventKind::Foreign | EventKind::Unclassified)
+            {
                 let scope = if h.host.is_none() {
                     log_patterns::Scope::Any
                 } else {
                     log_patterns::Scope::Distinctive
                 };
-                if let Some(m) = log_patterns::classify_anywhere_in(rest, false, scope, table) {
+                let m = log_patterns::classify_in(rest, log_patterns::Scope::Any, table).or_else(
+                    || {
+                        guessed
+                            .then(|| log_patterns::classify_anywhere_in(rest, true, scope, table))
+                            .flatten()
+                    },
+                );
+                if let Some(m) = m {
                     e = build_matched(format, time, Cow::Borrowed(rest), m);
                 }
             }
@@ -547,7 +579,14 @@ fn parse_marker(s: &str) -> Option<LogEvent<'_>> {
     // `journalctl -x` explanation lines (`░░ Subject: …`) are the journal's, like its markers.
     // A paste's own cut marker (`...`, `[...]`, `…`) is structure too, not a line nobody understood.
     let cut = matches!(t.trim(), "..." | "[...]" | "…" | "[…]" | "(...)");
-    if (t.len() >= 5 && t.starts_with("-- ") && t.ends_with(" --")) || t.starts_with("░░") || cut
+    // So is the separator row a log viewer's table turns into when pasted as Markdown (`-- | -- | --`).
+    let table_rule = t.contains('|')
+        && t.contains('-')
+        && t.bytes().all(|b| matches!(b, b'-' | b'|' | b':' | b' '));
+    if (t.len() >= 5 && t.starts_with("-- ") && t.ends_with(" --"))
+        || t.starts_with("░░")
+        || cut
+        || table_rule
     {
         let mut e = build(Format::Marker, None, None, None, None, Cow::Borrowed(t));
         e.kind = EventKind::Marker;
@@ -754,6 +793,68 @@ mod tests {
         // common.c's perror("kill") when no old instance is running: known, harmless.
         assert_eq!(one("kill: No such process").kind, EventKind::Noise);
         assert_eq!(one("kill: it happened").kind, EventKind::Unclassified);
+    }
+
+    #[test]
+    fn lines_the_corpus_taught() {
+        // A bare perror line whose words look like `host ident:` (corpus 039, 050).
+        let e = one("fopen /run/nut/upsmon.pid: No such file or directory");
+        assert_eq!((e.kind, e.ident), (EventKind::Noise, None));
+        // The same shape from another program stays another program's.
+        assert_eq!(
+            one("cat /etc/x.conf: No such file or directory").kind,
+            EventKind::Foreign
+        );
+        // pfSense's log viewer copied as a table (corpus 083).
+        let e =
+            one("May 12 11:30:03 \tupsmon \t7469 \tPoll UPS [apcsu3000] failed - Protocol error ");
+        assert_eq!(
+            (e.ident.as_deref(), e.pid, e.kind, e.ups.as_deref()),
+            (
+                Some("upsmon"),
+                Some(7469),
+                EventKind::PollFailed,
+                Some("apcsu3000")
+            )
+        );
+        // The Home Assistant add-on's event notice glued to the banner (corpus 037).
+        let e = one(
+            r#"Jun 24 21:37:52 home-assistant addon_a0d7b954_nut[548]: {"message":"Event nut.ups_event fired."}Network UPS Tools upsmon 2.8.0"#,
+        );
+        assert_eq!(e.kind, EventKind::Banner);
+        // `grep` over rotated files named without a path (corpus 033): another program's line.
+        let e = one("syslog.1:Feb 19 20:48:19 raspberrypi systemd[1]: Started Various fixups.");
+        assert_eq!(
+            (e.ident.as_deref(), e.kind),
+            (Some("systemd"), EventKind::Foreign)
+        );
+        // upsd's error reply as another client prints it (corpus 084).
+        let e = one("nut2.PyNUTError: ERR UNKNOWN-UPS");
+        assert_eq!(e.kind, EventKind::PollUnknownUps);
+        assert_eq!(
+            e.kind.cause(None),
+            Some(crate::knowledge::log_patterns::CauseId::UnknownUps)
+        );
+        // Bare lines whose first words read like a header without a pid (threads nut#3026,
+        // nut#2212, nut#2742): the whole text is NUT's message.
+        assert_eq!(
+            one("UPS ups@localhost: no longer in ECO mode").kind,
+            EventKind::NotEco
+        );
+        assert_eq!(
+            one("ups_status_set: seems that UPS [BK650M2-CH] is in OL+DISCHRG state now. Is it calibrating or do you perhaps want to set 'onlinedischarge' option? Some UPS models (e.g. CyberPower UT series) emit OL+DISCHRG when offline.").kind,
+            EventKind::StatusInconsistent
+        );
+        assert_eq!(
+            one("nut_libusb_get_report: No such device (it may have been disconnected)").kind,
+            EventKind::UsbDisconnect
+        );
+        // A log viewer's table pasted as Markdown (corpus 086, 087): its separator row is structure.
+        assert_eq!(one("-- | -- | -- | --").kind, EventKind::Marker);
+        assert_eq!(one("|---|:---:|").kind, EventKind::Marker);
+        assert_ne!(one("--> reboot").kind, EventKind::Marker);
+        // A made-up word is no reply of upsd's.
+        assert_eq!(one("x: ERR NOT-A-WORD").kind, EventKind::Unclassified);
     }
 
     #[test]

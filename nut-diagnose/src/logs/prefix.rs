@@ -31,6 +31,9 @@ pub(crate) fn strip_wrappers(s: &str) -> &str {
         if let Some(r) = compose_prefix(s) {
             s = r;
         }
+        if let Some(r) = ha_event(s) {
+            s = r;
+        }
         if s.len() == before {
             break;
         }
@@ -60,16 +63,42 @@ fn grep_prefix(s: &str) -> Option<&str> {
         }
         return Some(rest);
     }
-    if s.starts_with('/') {
-        let colon = s.find(':')?;
-        let path = s.get(..colon)?;
-        if path.contains(' ') || !path.contains('.') && !path.contains("log") {
-            return None;
-        }
-        let rest = s.get(colon + 1..)?;
-        return Some(grep_prefix(rest).unwrap_or(rest));
+    if !s.starts_with('/') {
+        return relative_file_prefix(s);
     }
-    None
+    let colon = s.find(':')?;
+    let path = s.get(..colon)?;
+    if path.contains(' ') || !path.contains('.') && !path.contains("log") {
+        return None;
+    }
+    let rest = s.get(colon + 1..)?;
+    Some(grep_prefix(rest).unwrap_or(rest))
+}
+
+/// `syslog.1:` or `messages:` (grep over several files named relative to the current directory),
+/// taken only before a syslog or ISO stamp, so a program's `name: message` stays as it is.
+fn relative_file_prefix(s: &str) -> Option<&str> {
+    let colon = memchr::memchr(b':', s.as_bytes())?;
+    let name = s.get(..colon)?;
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
+        return None;
+    }
+    let file_like = name.contains("log")
+        || name.starts_with("messages")
+        || name
+            .rsplit_once('.')
+            .is_some_and(|(_, n)| digits(n).is_some() || n == "gz");
+    if !file_like {
+        return None;
+    }
+    let rest = s.get(colon + 1..)?;
+    let rest = grep_prefix(rest).unwrap_or(rest);
+    (super::time::syslog(rest).is_some() || super::time::iso(rest).is_some()).then_some(rest)
 }
 
 /// `service-name  | rest` (docker compose logs; also `name_1 |`).
@@ -81,6 +110,8 @@ fn compose_prefix(s: &str) -> Option<&str> {
         || !name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        // (A Markdown table's `-- | --` names no service.)
+        || !name.bytes().any(|b| b.is_ascii_alphanumeric())
     {
         return None;
     }
@@ -205,6 +236,76 @@ pub(crate) fn table_row(s: &str) -> Option<Header<'_>> {
     })
 }
 
+/// A row copied from a log viewer's HTML table whose cells the browser joins with TABs (pfSense's
+/// Status > System Logs: time, process, PID, message): after the time, `\tident \tpid \tmessage`.
+pub(crate) fn tab_row(s: &str) -> Option<Header<'_>> {
+    let mut cells = s.splitn(4, '\t');
+    if !cells.next()?.trim_matches(' ').is_empty() {
+        return None;
+    }
+    let (ident, _) = ident_pid(cells.next()?.trim_matches(' '))?;
+    let pid = cells.next()?.trim_matches(' ');
+    let pid = if pid.is_empty() {
+        None
+    } else {
+        Some(u32::try_from(digits(pid)?).ok()?)
+    };
+    let msg = cells.next()?.trim_start_matches(' ');
+    Some(Header {
+        host: None,
+        ident,
+        pid,
+        msg,
+    })
+}
+
+/// A shell command pasted with its prompt (`# ./upsmon -DD`, `$ upsc ups`, `root@pi:~# upsc ups`): the
+/// user's shell, not a log line.
+pub(crate) fn shell_prompt(s: &str) -> bool {
+    let cmd = match s.strip_prefix("# ").or_else(|| s.strip_prefix("$ ")) {
+        Some(c) => c,
+        None => {
+            // `user@host:dir# ` / `user@host:dir$ `
+            let Some(end) = s.find(['#', '$']) else {
+                return false;
+            };
+            let (who, after) = s.split_at(end);
+            let Some((user, host_dir)) = who.split_once('@') else {
+                return false;
+            };
+            let word = |w: &str| {
+                !w.is_empty()
+                    && w.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            };
+            let Some((host, dir)) = host_dir.split_once(':') else {
+                return false;
+            };
+            // (Raspberry Pi OS puts a space before the `$`.)
+            let dir = dir.strip_suffix(' ').unwrap_or(dir);
+            if !word(user) || !word(host) || dir.contains(' ') {
+                return false;
+            }
+            match after.get(1..).and_then(|a| a.strip_prefix(' ')) {
+                Some(c) => c,
+                None => return false,
+            }
+        }
+    };
+    cmd.starts_with(|c: char| c.is_ascii_alphabetic() || c == '.' || c == '/')
+}
+
+/// The Home Assistant add-on's event notice glued to the next line: the add-on's notify hook asks
+/// Home Assistant to fire an event and prints the API's answer (`{"message": "Event nut.ups_event
+/// fired."}`) without a line end, so the next line of the log follows it directly. The text after it.
+pub(crate) fn ha_event(s: &str) -> Option<&str> {
+    let rest = s.strip_prefix("{\"message\":")?.trim_start_matches(' ');
+    let rest = rest.strip_prefix("\"Event ")?;
+    let end = rest.find(" fired.\"}")?;
+    rest.get(end + " fired.\"}".len()..)
+        .filter(|r| !r.is_empty())
+}
+
 /// A NUT program's `name[pid]:` or `name:` anywhere in the line (after a prefix nothing else
 /// recognised: a NAS template, a forwarder's own header…).
 pub(crate) fn anchor(s: &str) -> Option<Header<'_>> {
@@ -251,6 +352,75 @@ mod tests {
         assert_eq!(strip_wrappers("nut-upsd-1  | upsd[1]: x"), "upsd[1]: x");
         assert_eq!(strip_wrappers("> > Apr 5 x"), "Apr 5 x");
         assert_eq!(strip_wrappers("UPS a | b"), "UPS a | b");
+        assert_eq!(
+            strip_wrappers("syslog.1:Feb 19 20:48:19 pi systemd[1]: x"),
+            "Feb 19 20:48:19 pi systemd[1]: x"
+        );
+        assert_eq!(
+            strip_wrappers("messages:2:Feb 19 20:48:19 pi x"),
+            "Feb 19 20:48:19 pi x"
+        );
+        assert_eq!(
+            strip_wrappers("daemon.log.2.gz:12:Feb 19 20:48:19 pi x"),
+            "Feb 19 20:48:19 pi x"
+        );
+        // A program's `name: message` is no file name, nor is a file name before no stamp.
+        assert_eq!(strip_wrappers("upsmon.conf: Feb 19"), "upsmon.conf: Feb 19");
+        assert_eq!(strip_wrappers("syslog.1:hello"), "syslog.1:hello");
+        assert_eq!(
+            strip_wrappers(
+                r#"{"message": "Event nut.ups_event fired."}Network UPS Tools upsmon 2.7.4"#
+            ),
+            "Network UPS Tools upsmon 2.7.4"
+        );
+        assert_eq!(
+            ha_event(r#"{"message":"Event nut.ups_event fired."}"#),
+            None
+        );
+        assert_eq!(ha_event(r#"{"message":"Other"}x"#), None);
+    }
+
+    #[test]
+    fn prompts() {
+        assert!(shell_prompt("# ./upsmon -DD"));
+        assert!(shell_prompt("$ upsc ups@localhost"));
+        assert!(shell_prompt("root@testservet:~# tail -f /var/log/syslog"));
+        assert!(shell_prompt(
+            "pi@raspberrypi:/etc/nut $ sudo upsdrvctl start"
+        ));
+        assert!(!shell_prompt("#  comment"));
+        assert!(!shell_prompt("# 12 lines"));
+        assert!(!shell_prompt(
+            "User monuser@127.0.0.1 logged into UPS [ups]"
+        ));
+        assert!(!shell_prompt(
+            "Login on UPS [ups@h] failed - got [ERR ACCESS-DENIED]"
+        ));
+    }
+
+    #[test]
+    fn tab_rows() {
+        let h = tab_row(" \tupsmon \t7469 \tPoll UPS [a] failed - Protocol error").unwrap();
+        assert_eq!(
+            (h.host, h.ident, h.pid, h.msg),
+            (
+                None,
+                "upsmon",
+                Some(7469),
+                "Poll UPS [a] failed - Protocol error"
+            )
+        );
+        let h = tab_row("\tupsd\t\tlistening on 0.0.0.0 port 3493").unwrap();
+        assert_eq!((h.ident, h.pid), ("upsd", None));
+        assert!(
+            tab_row("x \tupsmon \t1 \tm").is_none(),
+            "text before the first TAB"
+        );
+        assert!(
+            tab_row(" \tupsmon \tabc \tm").is_none(),
+            "a PID cell that is no number"
+        );
+        assert!(tab_row(" \tupsmon").is_none());
     }
 
     #[test]

@@ -39,6 +39,8 @@ KEEP = {"upslogx", "upslog_with_errno", "fatalx", "fatal_with_errno", "printf", 
 SKIP = {"upslogx": 1, "upslog_with_errno": 1, "fatalx": 1, "fatal_with_errno": 1, "printf": 0,
         "fprintf": 1, "snprintf": 2}
 STR = r'"((?:[^"\\\n]|\\.)*)"'
+# A literal ending in an unfinished conversion: an odd run of `%`, then flags, width, precision.
+OPEN_CONV = re.compile(r"(?<!%)(?:%%)*%[-+ #0-9.*]*$")
 MACRO = re.compile(r"\bPRI[diuxX](?:MAX|SIZE|64|32)?\b|\bPRIuSIZE\b|\bPRIiSIZE\b|\bPRIxSIZE\b")
 
 
@@ -63,7 +65,9 @@ def literals(args):
             out.append(m.group(1)); pos = m.end(); continue
         m = re.compile(r"\s*(" + MACRO.pattern + r")").match(args, pos)
         if m and out:
-            out.append("%d"); pos = m.end(); continue
+            # A PRI* macro is the length and conversion letters of the `%` (and flags) the literal
+            # before it ends with: `"PID %" PRIdMAX` prints like `%d`.
+            out.append("d" if OPEN_CONV.search("".join(out)) else "%d"); pos = m.end(); continue
         break
     return "".join(out) if out else None
 
