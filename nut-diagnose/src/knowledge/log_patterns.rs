@@ -1182,6 +1182,7 @@ impl Prefilter {
 /// with one (one search per anchor found, not one per line).
 pub struct Cursor<'t> {
     text: &'t [u8],
+    prefilter: Option<&'static Prefilter>,
     /// Per group: its next match at or after the last `from` (start, anchor), `None` when the group
     /// has none left; not yet searched while `searched` is false.
     next: [Option<(usize, usize)>; GROUPS],
@@ -1194,6 +1195,7 @@ impl<'t> Cursor<'t> {
     pub fn new(text: &'t [u8]) -> Self {
         Cursor {
             text,
+            prefilter: table().prefilter.as_ref(),
             next: [None; GROUPS],
             searched: false,
             from: 0,
@@ -1211,7 +1213,7 @@ impl<'t> Cursor<'t> {
         let from = from.max(self.from);
         self.from = from;
         let text = self.text;
-        match &table().prefilter {
+        match self.prefilter {
             Some(Prefilter::Packed(groups)) => {
                 let span = from.min(text.len())..text.len();
                 for ((s, first), slot) in groups.iter().zip(self.next.iter_mut()) {
