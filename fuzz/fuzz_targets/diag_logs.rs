@@ -1,9 +1,11 @@
 //! nut-diagnose's log parser and timeline on arbitrary bytes: never a panic, and every non-blank line is
-//! accounted for exactly once. nut-diagnose's `tests/fuzz_corpus.rs` replays the seed corpus with the same
+//! accounted for exactly once; the streaming reader (its scan and the reader's half) gives the same
+//! report whole and fed in two chunks cut anywhere. nut-diagnose's `tests/fuzz_corpus.rs` replays the seed corpus with the same
 //! checks.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use nut_diagnose::logs::reader::{LogReader, ReadOptions};
 use nut_diagnose::{logs, timeline};
 
 fuzz_target!(|data: &[u8]| {
@@ -16,6 +18,12 @@ fuzz_target!(|data: &[u8]| {
         assert!(e.first_line <= e.last_line);
         assert!(e.duration_micros.is_none_or(|d| d >= 0));
     }
+    let whole = logs::reader::read_log(data, ReadOptions::default(), None);
+    let cut = data.first().map_or(0, |&b| usize::from(b) * data.len() / 256);
+    let mut r = LogReader::new(ReadOptions::default());
+    r.feed(data.get(..cut).unwrap_or_default());
+    r.feed(data.get(cut..).unwrap_or_default());
+    assert_eq!(r.judge(None), whole);
     for (_, ev) in logs::events(data) {
         if let Ok(ev) = ev {
             if let Some(u) = ev.ups.as_deref() {

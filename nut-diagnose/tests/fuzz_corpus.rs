@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use nut_diagnose::logs::reader::{read_log, LogReader, ReadOptions};
 use nut_diagnose::{logs, timeline};
 
 /// The same checks as `fuzz/fuzz_targets/diag_logs.rs`.
@@ -21,6 +22,14 @@ fn check(data: &[u8]) {
         assert!(e.first_line <= e.last_line);
         assert!(e.duration_micros.map_or(true, |d| d >= 0));
     }
+    let whole = read_log(data, ReadOptions::default(), None);
+    let cut = data
+        .first()
+        .map_or(0, |&b| usize::from(b) * data.len() / 256);
+    let mut r = LogReader::new(ReadOptions::default());
+    r.feed(data.get(..cut).unwrap_or_default());
+    r.feed(data.get(cut..).unwrap_or_default());
+    assert_eq!(r.judge(None), whole);
     for (_, ev) in logs::events(data) {
         if let Ok(ev) = ev {
             if let Some(u) = ev.ups.as_deref() {
