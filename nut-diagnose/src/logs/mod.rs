@@ -668,7 +668,10 @@ fn build_scoped<'a>(
     scope: log_patterns::Scope,
     table: log_patterns::AnchorSet,
 ) -> LogEvent<'a> {
-    let (body_at, debug) = debug_prefix(&message);
+    let (mut body_at, debug) = debug_prefix(&message);
+    if ident.as_deref() == Some("kernel") {
+        body_at += printk_prefix(message.get(body_at..).unwrap_or(""));
+    }
     let body = message.get(body_at..).unwrap_or("");
     let mut m = None;
     if !table.is_none() {
@@ -736,6 +739,36 @@ fn sub<'a>(c: &Cow<'a, str>, r: Range<usize>) -> Option<Cow<'a, str>> {
         Cow::Borrowed(s) => s.get(r).map(Cow::Borrowed),
         Cow::Owned(s) => s.get(r).map(|x| Cow::Owned(x.to_string())),
     }
+}
+
+/// The kernel's own stamp before its message (`[2160018.052841] `, seconds since boot, space-padded
+/// by older kernels): its length, 0 without one. The message is what follows, as in the kernel's
+/// lines without it.
+fn printk_prefix(msg: &str) -> usize {
+    let b = msg.as_bytes();
+    if b.first() != Some(&b'[') {
+        return 0;
+    }
+    let spaces = b.iter().skip(1).take_while(|&&c| c == b' ').count();
+    let secs = b
+        .iter()
+        .skip(1 + spaces)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let at = 1 + spaces + secs;
+    if secs == 0 || b.get(at) != Some(&b'.') {
+        return 0;
+    }
+    let frac = b
+        .iter()
+        .skip(at + 1)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let end = at + 1 + frac;
+    if frac == 0 || b.get(end) != Some(&b']') || b.get(end + 1) != Some(&b' ') {
+        return 0;
+    }
+    end + 2
 }
 
 /// upsmon's debug prefix `[D1] ` (2.8.x also `[D2:main-loop] `): where the text starts and whether the
