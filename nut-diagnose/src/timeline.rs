@@ -45,6 +45,13 @@ pub const WINDOW_MICROS: i64 = 10 * 60 * 1_000_000;
 const SAME_MOMENT_MICROS: i64 = 5 * 1_000_000;
 /// The same, in lines, for logs without times.
 const WINDOW_LINES: u64 = 200;
+/// How long after a restart (or after upsd has its driver back) the log must go on without the
+/// failure coming back before the incident counts as ended by it: a restarted upsmon logs in, a
+/// restarted driver reconnects and upsmon polls again within seconds (POLLFREQ is 5 s by default).
+const GRACE_MICROS: i64 = 60 * 1_000_000;
+/// Restarts and unit stops remembered at once (the newest), and incidents waiting for a grace to end.
+const MAX_REMEMBERED: usize = 8;
+const MAX_MARKS: usize = 64;
 
 /// How many unclassified lines are kept as samples, and how long each sample may be.
 pub const SAMPLES: usize = 5;
@@ -317,6 +324,11 @@ struct Open {
     alts: &'static [Alternative],
     /// Other causes other lines of the episode named (first line of each), bounded by [`MAX_ALSO`].
     also: Vec<(CauseId, u64)>,
+    /// A fault a restart may have ended: it ends so unless it fails again within [`GRACE_MICROS`].
+    restarted: Option<Restart>,
+    /// upsd has the UPS back (its driver reconnected, data no longer stale) while upsmon, which said
+    /// communications were lost, has not said "established" yet: (time, line) of upsd's line.
+    upsd_back: Option<(Option<Timestamp>, u64)>,
 }
 
 /// Most other causes one episode remembers.
@@ -355,10 +367,56 @@ impl Open {
             last_time: time,
             alts: &[],
             also: Vec::new(),
+            restarted: None,
+            upsd_back: None,
+        }
+    }
+
+    /// Takes a remembered unit stop (or driver exit) that led to this incident as its root: the
+    /// earliest decisive line, unless a root-level cause (tier 0) is already named.
+    fn take_stop(&mut self, s: Stop) {
+        match self.counts.iter_mut().find(|k| k.kind == s.kind) {
+            Some(k) => k.count += 1,
+            None => self.counts.push(KindCount {
+                kind: s.kind,
+                count: 1,
+            }),
+        }
+        if s.line < self.ep.first_line {
+            self.ep.first_line = s.line;
+            self.ep.start = s.at.or(self.ep.start);
+        }
+        let earlier = self.ep.cause_line.map_or(true, |l| s.line < l);
+        if self.tier > 0 && earlier {
+            if let (Some(old), Some(line)) = (self.ep.cause, self.ep.cause_line) {
+                self.note_also(old, line);
+            }
+            self.tier = s.cause.tier();
+            self.cause_time = s.at;
+            self.ep.cause = Some(s.cause);
+            self.ep.cause_line = Some(s.line);
+            self.ep.cause_message = Some(s.message);
+            // A unit stopped or a driver that exited on a signal is what it says: no other cause
+            // looks like it.
+            self.alts = &[];
+        } else {
+            self.note_also(s.cause, s.line);
         }
     }
 
     fn add(&mut self, ev: &LogEvent<'_>, time: Option<Timestamp>, cause: Option<CauseId>) {
+        // The failure again after a restart: the restart did not end it.
+        if cause.is_some() && !ev.kind.is_weak() {
+            if self.restarted.as_ref().is_some_and(|r| ev.line > r.line) {
+                self.restarted = None;
+            }
+            if matches!(
+                ev.kind,
+                EventKind::UpsdDriverMissing | EventKind::UpsdDataStale
+            ) {
+                self.upsd_back = None;
+            }
+        }
         match self.counts.iter_mut().find(|k| k.kind == ev.kind) {
             Some(k) => k.count += 1,
             None => self.counts.push(KindCount {
@@ -520,13 +578,36 @@ impl Open {
     }
 }
 
-/// The restart (or reload) last seen: a recovery after it is credited to it.
+/// A restart (or reload) seen: a recovery after it that it can explain is credited to it.
 #[derive(Debug, Clone)]
 struct Restart {
     unit: String,
+    /// The UPS of a driver instance (`nut-driver@apc` → `apc`).
+    ups: Option<String>,
     at: Option<Timestamp>,
     line: u64,
     reload: bool,
+}
+
+impl Restart {
+    /// Whether it can have ended an incident of UPS `key` with cause `cause`.
+    fn fits(&self, key: &str, cause: Option<CauseId>) -> bool {
+        unit_fixes(&self.unit, cause) && self.ups.as_deref().map_or(true, |u| u == key)
+    }
+}
+
+/// A NUT unit stopped (systemd's `Stopping nut-driver@apc.service …`) or a driver or upsd that
+/// exited on a signal: remembered, and the root of the communication loss that follows.
+#[derive(Debug, Clone)]
+struct Stop {
+    unit: String,
+    /// The UPS, when the line names one (a driver instance).
+    ups: Option<String>,
+    at: Option<Timestamp>,
+    line: u64,
+    kind: EventKind,
+    cause: CauseId,
+    message: String,
 }
 
 /// `msg` cut to at most [`SAMPLE_LEN`] bytes, on a character boundary.
@@ -588,7 +669,12 @@ pub struct TimelineBuilder {
     year: Option<i16>,
     /// The first full date seen: (year, year-less day number), to date year-less stamps by.
     seen_full: Option<(i16, i64)>,
-    restart: Option<Restart>,
+    /// The newest restarts seen (at most [`MAX_REMEMBERED`]).
+    restarts: VecDeque<Restart>,
+    /// NUT units stopped and drivers that exited, not yet followed by a start or an outage.
+    stops: VecDeque<Stop>,
+    /// Open episodes waiting for a grace to end ([`Open::restarted`], [`Open::upsd_back`]).
+    marks: Vec<(EpisodeKind, String)>,
     /// Line of the last "on battery".
     last_on_battery: Option<u64>,
     /// The last UPS whose flags did not hold together: a driver's `OL+DISCHRG` warning, or a low
@@ -613,7 +699,9 @@ impl Default for TimelineBuilder {
             tod_offset: 0,
             year: None,
             seen_full: None,
-            restart: None,
+            restarts: VecDeque::new(),
+            stops: VecDeque::new(),
+            marks: Vec::new(),
             last_on_battery: None,
             flags_doubtful: None,
         }
@@ -648,17 +736,31 @@ pub fn ups_key<'a>(ups: &'a str, host: Option<&str>) -> &'a str {
     }
 }
 
+/// True when an `Exiting` line is upsmon's (by its ident, Debian's unit name for it, or no ident).
+fn is_upsmon(ev: &LogEvent<'_>) -> bool {
+    ev.ident
+        .as_deref()
+        .map_or(true, |i| i == "upsmon" || i == "nut-monitor")
+}
+
+/// True when a line at (`t`, `line`) is within `window` of one at (`at`, `from`): by time when both
+/// have one on the same clock, else within [`WINDOW_LINES`] lines.
+fn near(at: Option<Timestamp>, from: u64, t: Option<Timestamp>, line: u64, window: i64) -> bool {
+    match (at, t) {
+        (Some(a), Some(b)) if a.clock == b.clock => (b.micros - a.micros).abs() <= window,
+        _ => line.abs_diff(from) <= WINDOW_LINES,
+    }
+}
+
 fn idx(kind: EpisodeKind) -> usize {
     (kind as usize).min(KINDS - 1)
 }
 
 /// The unit a systemd line or a start banner is about (`nut-driver@apc`, `nut-monitor`, `nut-server`).
 fn unit_of(ev: &LogEvent<'_>) -> String {
-    if let Some(u) = ev.ups.as_deref() {
-        return format!("nut-driver@{u}");
-    }
     let d = ev.detail.as_deref().unwrap_or("");
     let d = d.trim_end_matches(".service");
+    // upsmon's `UPS: apc@localhost (primary) …` names a UPS but is upsmon starting, not a driver.
     if matches!(ev.kind, EventKind::Monitoring | EventKind::Reloading) {
         return match ev.ident.as_deref() {
             Some("upsd") => "nut-server".into(),
@@ -669,6 +771,9 @@ fn unit_of(ev: &LogEvent<'_>) -> String {
             None => "nut".into(),
         };
     }
+    if let Some(u) = ev.ups.as_deref() {
+        return format!("nut-driver@{u}");
+    }
     // systemd's line with `systemd[1]: ` cut off: the unit's name is the ident.
     if let Some(unit) = ev
         .ident
@@ -678,7 +783,13 @@ fn unit_of(ev: &LogEvent<'_>) -> String {
     {
         return unit.to_string();
     }
-    if d.contains("monitor") {
+    if d.starts_with("driver@") {
+        // `nut-driver@apc.service: Deactivated successfully.`
+        format!("nut-{d}")
+    } else if d.contains("enumerator") {
+        // Debian's nut-driver-enumerator makes the driver units; it is no driver.
+        "nut-driver-enumerator".into()
+    } else if d.contains("monitor") {
         "nut-monitor".into()
     } else if d.contains("information server") || d.starts_with("server") {
         "nut-server".into()
@@ -693,7 +804,7 @@ fn unit_of(ev: &LogEvent<'_>) -> String {
 
 /// The cause a failed unit stands for.
 fn unit_cause(unit: &str) -> CauseId {
-    if unit.starts_with("nut-driver") {
+    if unit.starts_with("nut-driver") && unit != "nut-driver-enumerator" {
         CauseId::DriverNotRunning
     } else if unit.starts_with("nut-server") {
         CauseId::ServerNotRunning
@@ -706,7 +817,9 @@ fn unit_cause(unit: &str) -> CauseId {
 fn unit_fixes(unit: &str, c: Option<CauseId>) -> bool {
     use CauseId::*;
     let Some(c) = c else { return true };
-    if unit.starts_with("nut-driver") {
+    if unit == "nut-driver-enumerator" {
+        matches!(c, ConfigError | Other)
+    } else if unit.starts_with("nut-driver") {
         matches!(
             c,
             DriverNotRunning | UsbDeviceGone | UsbPermission | DataStale | ConfigError | Other
@@ -854,6 +967,9 @@ impl TimelineBuilder {
             _ => self.stats.classified += 1,
         }
         let time = self.normalise(ev.time);
+        if !self.marks.is_empty() {
+            self.settle(time, ev.line);
+        }
         let ups = ev.ups.as_deref();
         let key = ups.map(|u| ups_key(u, ev.host.as_deref()));
         let cause = match ev.kind {
@@ -953,28 +1069,14 @@ impl TimelineBuilder {
                 }
                 self.shutdown_event(ev, time);
             }
-            UnitStarted | UnitRestarting | Monitoring | Reloading => {
-                let unit = unit_of(ev);
-                self.restart = Some(Restart {
-                    unit: unit.clone(),
-                    at: time,
-                    line: ev.line,
-                    reload: ev.kind == Reloading,
-                });
-                if ev.kind == UnitStarted {
-                    // The faults this unit's restart can end, ended by it.
-                    let ended: Vec<String> = self.open[idx(EpisodeKind::Fault)]
-                        .iter()
-                        .filter(|(_, o)| unit_fixes(&unit, o.ep.cause))
-                        .map(|(k, _)| k.clone())
-                        .collect();
-                    for k in ended {
-                        self.close_one(EpisodeKind::Fault, Some(&k), ev, time);
-                    }
-                }
-            }
-            Exiting if ev.ident.as_deref().map_or(true, |i| i == "upsmon") => self.stop_all(time),
+            UnitStarted | UnitRestarting | Monitoring | Reloading => self.restarted(ev, time),
+            // upsmon stopped: what only it watched (communications, power) ends here; a fault (a
+            // refused login, a configuration error) stays until a restart ends it.
+            Exiting if is_upsmon(ev) => self.monitoring_stopped(time),
+            UnitStopped | Exiting => self.stopped(ev, time),
             Marker if ev.message.starts_with("-- Boot") || ev.message.starts_with("-- Reboot") => {
+                self.marks.clear();
+                self.stops.clear();
                 self.stop_all(self.last_time)
             }
             _ if cause.is_some() => {
@@ -1004,6 +1106,153 @@ impl TimelineBuilder {
                 }
             }
         }
+    }
+
+    /// A unit (re)started, upsmon started monitoring, or a configuration reload.
+    fn restarted(&mut self, ev: &LogEvent<'_>, time: Option<Timestamp>) {
+        let unit = unit_of(ev);
+        let r = Restart {
+            ups: unit.strip_prefix("nut-driver@").map(str::to_string),
+            unit,
+            at: time,
+            line: ev.line,
+            reload: ev.kind == EventKind::Reloading,
+        };
+        // systemd's `Started nut-monitor…` and upsmon's own `UPS: … (primary)` lines are one start.
+        let same = self.restarts.back().is_some_and(|b| {
+            b.unit == r.unit
+                && b.reload == r.reload
+                && match (b.at, r.at) {
+                    (Some(a), Some(t)) => {
+                        a.until(&t).is_some_and(|d| d.abs() <= SAME_MOMENT_MICROS)
+                    }
+                    _ => r.line.saturating_sub(b.line) <= 3,
+                }
+        });
+        if !same {
+            if self.restarts.len() >= MAX_REMEMBERED {
+                self.restarts.pop_front();
+            }
+            self.restarts.push_back(r.clone());
+        }
+        if !matches!(ev.kind, EventKind::UnitStarted | EventKind::Monitoring) {
+            return;
+        }
+        // Started again: its earlier stop explains no later outage.
+        let driver = |u: &str| u.starts_with("nut-driver") && u != "nut-driver-enumerator";
+        self.stops.retain(|s| {
+            let same = s.unit == r.unit
+                || (driver(&s.unit) && driver(&r.unit) && (s.ups.is_none() || r.ups.is_none()));
+            !same
+        });
+        // The faults this start can end: ended by it, unless they fail again within the grace.
+        let fault = idx(EpisodeKind::Fault);
+        for (k, o) in self.open[fault].iter_mut() {
+            if o.restarted.is_none() && r.fits(k, o.ep.cause) && self.marks.len() < MAX_MARKS {
+                o.restarted = Some(r.clone());
+                self.marks.push((EpisodeKind::Fault, k.clone()));
+            }
+        }
+    }
+
+    /// A NUT unit stopped, or a driver or upsd exited: remembered as the root of an outage that follows.
+    fn stopped(&mut self, ev: &LogEvent<'_>, time: Option<Timestamp>) {
+        let ident = ev.ident.as_deref().unwrap_or("");
+        let (unit, cause) = if ev.kind == EventKind::UnitStopped {
+            let unit = unit_of(ev);
+            let cause = unit_cause(&unit);
+            if cause == CauseId::Other {
+                return;
+            }
+            (unit, cause)
+        } else if logs::ident::is_driver(ident) {
+            ("nut-driver".to_string(), CauseId::DriverNotRunning)
+        } else if matches!(ident, "upsd" | "nut-server") {
+            ("nut-server".to_string(), CauseId::ServerNotRunning)
+        } else {
+            return;
+        };
+        let ups = unit.strip_prefix("nut-driver@").map(str::to_string);
+        // `Stopping …`, the driver's `Signal 15: exiting`, `Deactivated`, `Stopped …`: one stop, the first.
+        if self.stops.iter().any(|s| {
+            s.cause == cause
+                && (s.ups == ups || s.ups.is_none() || ups.is_none())
+                && near(s.at, s.line, time, ev.line, SAME_MOMENT_MICROS)
+        }) {
+            return;
+        }
+        if self.stops.len() >= MAX_REMEMBERED {
+            self.stops.pop_front();
+        }
+        self.stops.push_back(Stop {
+            unit,
+            ups,
+            at: time,
+            line: ev.line,
+            kind: ev.kind,
+            cause,
+            message: cut(&ev.message).to_string(),
+        });
+    }
+
+    /// The episodes waiting for a grace whose grace has passed end now (before this line counts).
+    fn settle(&mut self, time: Option<Timestamp>, line: u64) {
+        let passed = |at: Option<Timestamp>, from: u64| match (at, time) {
+            (Some(a), Some(t)) if a.clock == t.clock => t.micros - a.micros >= GRACE_MICROS,
+            _ => line.saturating_sub(from) >= WINDOW_LINES,
+        };
+        let marks = std::mem::take(&mut self.marks);
+        for (kind, key) in marks {
+            let Some(o) = self.open[idx(kind)].get(&key) else {
+                continue;
+            };
+            match (&o.restarted, o.upsd_back) {
+                (Some(r), _) if kind == EpisodeKind::Fault => {
+                    if passed(r.at, r.line) {
+                        let r = r.clone();
+                        self.end_after(kind, &key, r.at, Some(r));
+                    } else {
+                        self.marks.push((kind, key));
+                    }
+                }
+                (_, Some((at, from))) if kind == EpisodeKind::Comms => {
+                    if passed(at, from) {
+                        self.end_after(kind, &key, at, None);
+                    } else {
+                        self.marks.push((kind, key));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Ends an open episode at `end`: after restart `r` (a fault), or as [`Self::ending`] says.
+    fn end_after(
+        &mut self,
+        kind: EpisodeKind,
+        key: &str,
+        end: Option<Timestamp>,
+        r: Option<Restart>,
+    ) {
+        let Some(mut o) = self.open[idx(kind)].remove(key) else {
+            return;
+        };
+        self.open_count -= 1;
+        let (verdict, ending) = match r {
+            Some(r) => (
+                EpisodeVerdict::RecoveredAfterRestart,
+                Some(Ending {
+                    unit: r.unit,
+                    at: r.at,
+                    line: r.line,
+                }),
+            ),
+            None => self.ending(&o, key),
+        };
+        o.ep.ending = ending;
+        let ep = o.close(end, verdict);
+        self.emit(ep);
     }
 
     fn shutdown_event(&mut self, ev: &LogEvent<'_>, time: Option<Timestamp>) {
@@ -1061,7 +1310,23 @@ impl TimelineBuilder {
                     }
                 }
             }
+            o.add(ev, time, cause);
+            // A unit stopped or a driver that exited just before: the root of this loss.
+            let mut taken = Vec::new();
+            self.stops.retain(|s| {
+                let fits = s.ups.as_deref().map_or(true, |u| u == key)
+                    && s.line <= ev.line
+                    && near(s.at, s.line, time, ev.line, WINDOW_MICROS);
+                if fits {
+                    taken.push(s.clone());
+                }
+                !fits
+            });
+            if let Some(first) = taken.into_iter().min_by_key(|s| s.line) {
+                o.take_stop(first);
+            }
             self.insert(EpisodeKind::Comms, key, o);
+            return;
         }
         if let Some(o) = self.open[comms].get_mut(key) {
             o.add(ev, time, cause);
@@ -1111,10 +1376,17 @@ impl TimelineBuilder {
         self.insert(kind, key, o);
     }
 
-    /// How an episode that started on `first_line` ends now: by itself, or after the restart seen since.
-    fn ending(&self, first_line: u64) -> (EpisodeVerdict, Option<Ending>) {
-        match &self.restart {
-            Some(r) if r.line > first_line => (
+    /// How an episode ends now: by itself, or after the newest restart seen since it started that
+    /// can have ended it (a unit that fixes its cause; for a driver instance, this UPS's).
+    fn ending(&self, o: &Open, key: &str) -> (EpisodeVerdict, Option<Ending>) {
+        let r = o.restarted.as_ref().or_else(|| {
+            self.restarts
+                .iter()
+                .rev()
+                .find(|r| r.line > o.ep.first_line && r.fits(key, o.ep.cause))
+        });
+        match r {
+            Some(r) => (
                 if r.reload {
                     EpisodeVerdict::RecoveredAfterReload
                 } else {
@@ -1130,7 +1402,7 @@ impl TimelineBuilder {
                     line: r.line,
                 }),
             ),
-            _ => (EpisodeVerdict::RecoveredAutomatically, None),
+            None => (EpisodeVerdict::RecoveredAutomatically, None),
         }
     }
 
@@ -1146,7 +1418,7 @@ impl TimelineBuilder {
         if let Some(mut o) = self.open[idx(kind)].remove(k) {
             self.open_count -= 1;
             o.add(ev, time, None);
-            let (verdict, ending) = self.ending(o.ep.first_line);
+            let (verdict, ending) = self.ending(&o, k);
             o.ep.ending = ending;
             let ep = o.close(time, verdict);
             self.emit(ep);
@@ -1157,6 +1429,29 @@ impl TimelineBuilder {
     /// UPS or a driver's line, the faults that name none).
     fn recover(&mut self, key: Option<&str>, ev: &LogEvent<'_>, time: Option<Timestamp>) {
         if let Some(k) = key {
+            // upsd has its driver back, but upsmon said communications were lost: the incident
+            // ends when upsmon says "established" (its next polls may still fail), or after the grace.
+            let upsd_side = matches!(
+                ev.kind,
+                EventKind::UpsdDriverConnected | EventKind::UpsdDataOk
+            );
+            let comms = idx(EpisodeKind::Comms);
+            let room = self.marks.len() < MAX_MARKS;
+            if let Some(o) = self.open[comms].get_mut(k).filter(|o| {
+                upsd_side
+                    && room
+                    && o.counts
+                        .iter()
+                        .any(|c| matches!(c.kind, EventKind::CommLost | EventKind::NoComm))
+            }) {
+                o.add(ev, time, None);
+                if o.upsd_back.is_none() {
+                    o.upsd_back = Some((time, ev.line));
+                    self.marks.push((EpisodeKind::Comms, k.to_string()));
+                }
+                self.close_one(EpisodeKind::Fault, Some(k), ev, time);
+                return;
+            }
             self.close_one(EpisodeKind::Comms, Some(k), ev, time);
             self.close_one(EpisodeKind::Fault, Some(k), ev, time);
         }
@@ -1168,12 +1463,49 @@ impl TimelineBuilder {
         }
     }
 
-    /// upsmon stopped or the machine rebooted: everything open ends here.
+    /// The machine rebooted: everything open ends here.
     fn stop_all(&mut self, time: Option<Timestamp>) {
         self.close_all(time, EpisodeVerdict::MonitoringStopped);
     }
 
+    /// upsmon stopped: the communication and power episodes (what upsmon watched) end here, and the
+    /// shutdown it ran; faults and the UPS's own states (battery, OFF, …) stay open.
+    fn monitoring_stopped(&mut self, time: Option<Timestamp>) {
+        let mut open: Vec<Open> = Vec::new();
+        for kind in [EpisodeKind::Comms, EpisodeKind::Power] {
+            open.extend(self.open[idx(kind)].drain().map(|(_, o)| o));
+        }
+        self.open_count -= open.len();
+        open.sort_by_key(|o| o.ep.first_line);
+        for o in open {
+            let ep = o.close(time, EpisodeVerdict::MonitoringStopped);
+            self.emit(ep);
+        }
+        if let Some(sd) = self.shutdown.take() {
+            let end = sd.ep.end;
+            let ep = sd.close(end, EpisodeVerdict::ShutdownInitiated);
+            self.emit(ep);
+        }
+    }
+
     fn close_all(&mut self, time: Option<Timestamp>, verdict: EpisodeVerdict) {
+        // Those waiting for a grace end as they would have (the log ends, or the machine rebooted,
+        // with nothing failing again).
+        for (kind, key) in std::mem::take(&mut self.marks) {
+            let Some(o) = self.open[idx(kind)].get(&key) else {
+                continue;
+            };
+            match (&o.restarted, o.upsd_back) {
+                (Some(r), _) if kind == EpisodeKind::Fault => {
+                    let r = r.clone();
+                    self.end_after(kind, &key, r.at, Some(r));
+                }
+                (_, Some((at, _))) if kind == EpisodeKind::Comms => {
+                    self.end_after(kind, &key, at, None)
+                }
+                _ => {}
+            }
+        }
         let mut open: Vec<Open> = self
             .open
             .iter_mut()
@@ -1249,6 +1581,9 @@ mod tests {
     use super::*;
 
     const LAB1: &str = include_str!("../tests/data/upsmon-lab1.log");
+    /// A real Debian 12 host's journal (systemd 252 names units before their description): the
+    /// driver unit stopped and started, then a wrong password fixed and nut-monitor restarted.
+    const PIHOST: &str = include_str!("../tests/data/journal-pihost-restarts.log");
 
     fn push_all(b: &mut TimelineBuilder, text: &str) {
         for (line, ev) in logs::events(text.as_bytes()) {
@@ -1257,6 +1592,199 @@ mod tests {
                 Err(e) => b.push_error(line, &e),
             }
         }
+    }
+
+    fn line_of(text: &str, needle: &str) -> u64 {
+        text.lines()
+            .position(|l| l.contains(needle))
+            .map(|i| i as u64 + 1)
+            .unwrap_or_else(|| panic!("no line with {needle:?}"))
+    }
+
+    #[test]
+    fn a_real_journal_driver_stop_and_wrong_password_are_two_incidents_with_their_endings() {
+        let t = timeline(PIHOST.as_bytes());
+        assert_eq!(t.episodes.len(), 2, "{:#?}", t.episodes);
+        // 1. The driver unit stopped: upsd's `ups` and upsmon's `ups@localhost` are one incident
+        // (upsmon's lagging poll after upsd has the driver back does not start a second one), its
+        // root is systemd stopping the unit, and it ended after the unit's restart, when upsmon
+        // said "established".
+        let drv = &t.episodes[0];
+        assert_eq!(drv.kind, EpisodeKind::Comms);
+        assert_eq!(drv.cause, Some(CauseId::DriverNotRunning));
+        let stop = line_of(PIHOST, "Stopping nut-driver@ups.service");
+        assert_eq!((drv.cause_line, drv.first_line), (Some(stop), stop));
+        assert!(
+            drv.candidates.is_empty(),
+            "a stopped unit is no USB loss: {:?}",
+            drv.candidates
+        );
+        assert!(
+            drv.count(EventKind::UpsdDriverMissing) >= 1 && drv.count(EventKind::CommLost) == 1
+        );
+        assert_eq!(drv.verdict, EpisodeVerdict::RecoveredAfterRestart);
+        let en = drv.ending.as_ref().unwrap();
+        assert_eq!(en.unit, "nut-driver@ups");
+        assert_eq!(en.line, line_of(PIHOST, "Started nut-driver@ups.service"));
+        assert_eq!(en.at.unwrap().to_string(), "2026-12-02T04:50:13Z");
+        assert_eq!(drv.last_line, line_of(PIHOST, "ups@localhost established"));
+        // 2. The refused login: ended after the restart of nut-monitor (not of a driver) that
+        // followed the fix, when upsd logged the login in.
+        let login = &t.episodes[1];
+        assert_eq!(
+            (login.kind, login.cause),
+            (EpisodeKind::Fault, Some(CauseId::LoginRefused))
+        );
+        assert_eq!(login.verdict, EpisodeVerdict::RecoveredAfterRestart);
+        let en = login.ending.as_ref().unwrap();
+        assert_eq!(en.unit, "nut-monitor");
+        assert_eq!(en.at.unwrap().to_string(), "2026-12-02T04:50:28Z");
+        assert!(en.line > line_of(PIHOST, "ERR ACCESS-DENIED"));
+    }
+
+    #[test]
+    fn systemd_252_unit_lines_are_nut_lines() {
+        let kinds: Vec<EventKind> = logs::events(
+            b"2026-12-02T04:50:12+0000 h systemd[1]: Starting nut-driver@ups.service - Network UPS Tools - device driver for ups...
+              2026-12-02T04:50:13+0000 h systemd[1]: Started nut-driver@ups.service - Network UPS Tools - device driver for ups.
+              2026-12-02T04:50:13+0000 h systemd[1]: Stopping nut-server.service - Network UPS Tools - power devices information server...
+              2026-12-02T04:50:13+0000 h systemd[1]: Failed to start nut-server.service - Network UPS Tools - power devices information server.
+              2026-12-02T04:50:13+0000 h systemd[1]: Started nut-monitor.service - Network UPS Tools - power device monitor and shutdown controller.
+",
+        )
+        .map(|(_, e)| e.unwrap().kind)
+        .collect();
+        use EventKind::*;
+        assert_eq!(kinds, [Noise, UnitStarted, Noise, UnitFailed, UnitStarted]);
+    }
+
+    #[test]
+    fn upsmon_exiting_for_a_restart_does_not_lose_the_refused_login() {
+        // Syslog, where upsmon logs under its own name: `Signal 15: exiting` before the restart.
+        let log = "Nov 26 10:00:00 pi upsmon[1]: Login on UPS [apc@localhost] failed - got [ERR ACCESS-DENIED]\n\
+                   Nov 26 10:03:00 pi upsmon[1]: Signal 15: exiting\n\
+                   Nov 26 10:03:00 pi systemd[1]: Stopped nut-monitor.service - Network UPS Tools - power device monitor and shutdown controller.\n\
+                   Nov 26 10:03:01 pi systemd[1]: Started nut-monitor.service - Network UPS Tools - power device monitor and shutdown controller.\n\
+                   Nov 26 10:03:01 pi upsmon[9]: UPS: apc@localhost (primary) (power value 1)\n\
+                   Nov 26 10:03:02 pi upsd[2]: User monuser@127.0.0.1 logged into UPS [apc]\n";
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
+        let e = &t.episodes[0];
+        assert_eq!(e.cause, Some(CauseId::LoginRefused));
+        assert_eq!(e.verdict, EpisodeVerdict::RecoveredAfterRestart, "{e:#?}");
+        assert_eq!(
+            e.ending.as_ref().map(|x| (x.unit.as_str(), x.line)),
+            Some(("nut-monitor", 4))
+        );
+    }
+
+    #[test]
+    fn a_restart_the_failure_outlives_is_not_credited() {
+        // Restarted with the password still wrong: refused again at once. One incident, still down.
+        let log = "Nov 26 10:00:00 pi upsmon[1]: Login on UPS [apc@localhost] failed - got [ERR ACCESS-DENIED]\n\
+                   Nov 26 10:03:01 pi systemd[1]: Started nut-monitor.service - Network UPS Tools - power device monitor and shutdown controller.\n\
+                   Nov 26 10:03:01 pi upsmon[9]: Login on UPS [apc@localhost] failed - got [ERR ACCESS-DENIED]\n\
+                   Nov 26 10:09:00 pi upsmon[9]: UPS apc@localhost on battery\n";
+        let t = timeline(log.as_bytes());
+        let faults: Vec<_> = t
+            .episodes
+            .iter()
+            .filter(|e| e.kind == EpisodeKind::Fault)
+            .collect();
+        assert_eq!(faults.len(), 1, "{:#?}", t.episodes);
+        assert_eq!(faults[0].verdict, EpisodeVerdict::StillDown);
+        assert_eq!(faults[0].ending, None);
+        // Fixed by the restart and not refused again for longer than the grace: ended by it, at
+        // the restart, even with no success line (a client's journal has none: upsd is elsewhere).
+        let log = "Nov 26 10:00:00 c upsmon[1]: Login on UPS [apc@nas] failed - got [ERR ACCESS-DENIED]\n\
+                   Nov 26 10:03:01 c systemd[1]: Started nut-monitor.service - Network UPS Tools - power device monitor and shutdown controller.\n\
+                   Nov 26 10:03:01 c upsmon[9]: UPS: apc@nas (secondary) (power value 1)\n\
+                   Nov 26 10:09:00 c upsmon[9]: UPS apc@nas on battery\n";
+        let t = timeline(log.as_bytes());
+        let f = t
+            .episodes
+            .iter()
+            .find(|e| e.kind == EpisodeKind::Fault)
+            .unwrap();
+        assert_eq!(f.verdict, EpisodeVerdict::RecoveredAfterRestart, "{f:#?}");
+        assert_eq!(
+            f.end.map(|t| t.to_string()).as_deref(),
+            Some("Nov 26 10:03:01")
+        );
+        assert_eq!(
+            f.ending.as_ref().map(|x| x.unit.as_str()),
+            Some("nut-monitor")
+        );
+    }
+
+    #[test]
+    fn only_a_restart_that_can_end_the_incident_is_credited() {
+        // Another UPS's driver restarted, then this one came back by itself.
+        let log = "Nov 26 10:00:00 pi upsd[2]: Data for UPS [apc] is stale - check driver\n\
+                   Nov 26 10:00:30 pi systemd[1]: Started nut-driver@other.service - Network UPS Tools - device driver for other.\n\
+                   Nov 26 10:00:31 pi systemd[1]: Started nut-monitor.service - Network UPS Tools - power device monitor and shutdown controller.\n\
+                   Nov 26 10:01:00 pi upsd[2]: UPS [apc] data is no longer stale\n";
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
+        assert_eq!(
+            t.episodes[0].verdict,
+            EpisodeVerdict::RecoveredAutomatically,
+            "{:#?}",
+            t.episodes
+        );
+        // Its own driver restarted: credited, by name and time.
+        let log = log
+            .replace("nut-driver@other", "nut-driver@apc")
+            .replace("for other", "for apc");
+        let t = timeline(log.as_bytes());
+        let e = &t.episodes[0];
+        assert_eq!(e.verdict, EpisodeVerdict::RecoveredAfterRestart);
+        assert_eq!(
+            e.ending
+                .as_ref()
+                .map(|x| (x.unit.as_str(), x.at.map(|t| t.to_string()))),
+            Some(("nut-driver@apc", Some("Nov 26 10:00:30".to_string())))
+        );
+    }
+
+    #[test]
+    fn a_unit_stopped_and_started_before_an_outage_is_not_its_cause() {
+        let log = "Nov 26 10:00:00 pi systemd[1]: Stopping nut-driver@apc.service - Network UPS Tools - device driver for apc...\n\
+                   Nov 26 10:00:01 pi systemd[1]: Started nut-driver@apc.service - Network UPS Tools - device driver for apc.\n\
+                   Nov 26 10:04:00 pi kernel: usb 1-1: USB disconnect, device number 4\n\
+                   Nov 26 10:04:02 pi upsd[2]: Data for UPS [apc] is stale - check driver\n";
+        let t = timeline(log.as_bytes());
+        let e = t
+            .episodes
+            .iter()
+            .find(|e| e.kind == EpisodeKind::Comms)
+            .unwrap();
+        assert_eq!(
+            (e.cause, e.cause_line),
+            (Some(CauseId::UsbDeviceGone), Some(3)),
+            "{:#?}",
+            t.episodes
+        );
+        // Stopped and not started again: the stop is the root of the outage that follows.
+        let log = "Nov 26 10:00:00 pi systemd[1]: Stopping nut-driver@apc.service - Network UPS Tools - device driver for apc...\n\
+                   Nov 26 10:00:00 pi usbhid-ups[7]: Signal 15: exiting\n\
+                   Nov 26 10:00:01 pi upsd[2]: Can't connect to UPS [apc] (usbhid-ups-apc): No such file or directory\n";
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
+        let e = &t.episodes[0];
+        assert_eq!(
+            (e.kind, e.cause, e.cause_line),
+            (EpisodeKind::Comms, Some(CauseId::DriverNotRunning), Some(1))
+        );
+        assert_eq!(e.verdict, EpisodeVerdict::StillDown);
+        assert!(e.candidates.is_empty(), "{:?}", e.candidates);
+        // A driver that exited on a signal, with no unit line (upsdrvctl, a plain syslog).
+        let t = timeline(&log.as_bytes()[log.find('\n').unwrap() + 1..]);
+        assert_eq!(t.episodes[0].cause_line, Some(1), "{:#?}", t.episodes);
+        assert_eq!(
+            t.episodes[0].cause_message.as_deref(),
+            Some("Signal 15: exiting")
+        );
     }
 
     #[test]

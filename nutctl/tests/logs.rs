@@ -113,7 +113,8 @@ fn journal_json_fixture_comms_still_down_is_critical() {
     let text = stdout(&o);
     assert!(
         text.contains(
-            "lines: 6 read, 4 classified, 1 unclassified, 1 from other programs, 0 unreadable"
+            // systemd 252's `Started nut-monitor.service - Network UPS Tools - …` is about NUT's unit.
+            "lines: 6 read, 5 classified, 1 unclassified, 0 from other programs, 0 unreadable"
         ),
         "{text}"
     );
@@ -132,7 +133,7 @@ fn journal_json_fixture_comms_still_down_is_critical() {
         .map(|(a, b)| (a.to_string(), b.to_string()))
     );
     assert_eq!(v["timeline"]["stats"]["unclassified"], 1);
-    assert_eq!(v["timeline"]["stats"]["foreign"], 1);
+    assert_eq!(v["timeline"]["stats"]["foreign"], 0);
     assert_eq!(v["findings"][0]["id"], "log.comms-down");
     assert_eq!(v["findings"][0]["severity"], "critical");
 }
