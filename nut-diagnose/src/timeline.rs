@@ -214,6 +214,23 @@ impl Episode {
         self.candidates.iter().filter(|c| c.line.is_none())
     }
 
+    /// How it ended, in words: [`EpisodeVerdict::as_str`], except that a state of the UPS (battery
+    /// to replace, OFF, bypass, overload, calibration) the log never clears is "not cleared", not
+    /// "still down" (nothing is down).
+    pub fn verdict_words(&self) -> &'static str {
+        match (self.kind, self.verdict) {
+            (
+                EpisodeKind::Battery
+                | EpisodeKind::Overload
+                | EpisodeKind::Off
+                | EpisodeKind::Bypass
+                | EpisodeKind::Calibration,
+                EpisodeVerdict::StillDown,
+            ) => "not cleared when the log ends",
+            (_, v) => v.as_str(),
+        }
+    }
+
     /// Number of lines of one kind.
     pub fn count(&self, kind: EventKind) -> u64 {
         self.lines
@@ -375,12 +392,11 @@ impl Open {
     /// Takes a remembered unit stop (or driver exit) that led to this incident as its root: the
     /// earliest decisive line, unless a root-level cause (tier 0) is already named.
     fn take_stop(&mut self, s: Stop) {
-        match self.counts.iter_mut().find(|k| k.kind == s.kind) {
-            Some(k) => k.count += 1,
-            None => self.counts.push(KindCount {
-                kind: s.kind,
-                count: 1,
-            }),
+        for &kind in std::iter::once(&s.kind).chain(&s.more) {
+            match self.counts.iter_mut().find(|k| k.kind == kind) {
+                Some(k) => k.count += 1,
+                None => self.counts.push(KindCount { kind, count: 1 }),
+            }
         }
         if s.line < self.ep.first_line {
             self.ep.first_line = s.line;
@@ -608,6 +624,8 @@ struct Stop {
     kind: EventKind,
     cause: CauseId,
     message: String,
+    /// The other lines about the same stop (the unit's `Stopping …`, the driver's `Signal 15`, …).
+    more: Vec<EventKind>,
 }
 
 /// `msg` cut to at most [`SAMPLE_LEN`] bytes, on a character boundary.
@@ -669,6 +687,8 @@ pub struct TimelineBuilder {
     year: Option<i16>,
     /// The first full date seen: (year, year-less day number), to date year-less stamps by.
     seen_full: Option<(i16, i64)>,
+    /// When the input was last written (a file's modification time), the same way: the fallback.
+    written: Option<(i16, i64)>,
     /// The newest restarts seen (at most [`MAX_REMEMBERED`]).
     restarts: VecDeque<Restart>,
     /// NUT units stopped and drivers that exited, not yet followed by a start or an outage.
@@ -699,6 +719,7 @@ impl Default for TimelineBuilder {
             tod_offset: 0,
             year: None,
             seen_full: None,
+            written: None,
             restarts: VecDeque::new(),
             stops: VecDeque::new(),
             marks: Vec::new(),
@@ -864,6 +885,17 @@ impl TimelineBuilder {
             year,
             ..Self::default()
         }
+    }
+
+    /// Dates year-less stamps by when the input was last written (Unix seconds), when neither the
+    /// year was given nor the input has a full date: a stamp later in the year than that day is of
+    /// the year before (a log is not written before its lines happened).
+    pub fn set_written(&mut self, unix_secs: i64) {
+        let t = Timestamp {
+            clock: Clock::Unix,
+            micros: unix_secs.saturating_mul(1_000_000),
+        };
+        self.written = t.year().zip(t.yearless_day());
     }
 
     /// The counts so far.
@@ -1173,12 +1205,50 @@ impl TimelineBuilder {
             return;
         };
         let ups = unit.strip_prefix("nut-driver@").map(str::to_string);
-        // `Stopping …`, the driver's `Signal 15: exiting`, `Deactivated`, `Stopped …`: one stop, the first.
-        if self.stops.iter().any(|s| {
+        // The outage this stop causes is already open (upsd noticed before the driver's own line
+        // was written): the line is part of it.
+        let comms = idx(EpisodeKind::Comms);
+        let open = match ups.as_deref() {
+            Some(u) => self.open[comms].get_mut(u),
+            None => self.open[comms]
+                .values_mut()
+                .filter(|o| {
+                    near(
+                        o.ep.start,
+                        o.ep.first_line,
+                        time,
+                        ev.line,
+                        SAME_MOMENT_MICROS,
+                    )
+                })
+                .max_by_key(|o| o.ep.first_line),
+        };
+        if let Some(o) = open.filter(|o| {
+            near(
+                o.ep.start,
+                o.ep.first_line,
+                time,
+                ev.line,
+                SAME_MOMENT_MICROS,
+            )
+        }) {
+            o.add(ev, time, None);
+            return;
+        }
+        // `Stopping …`, the driver's `Signal 15: exiting`, `Deactivated`, `Stopped …`: one stop, the
+        // first line its root; a later line naming the unit tells which UPS it was.
+        if let Some(s) = self.stops.iter_mut().find(|s| {
             s.cause == cause
                 && (s.ups == ups || s.ups.is_none() || ups.is_none())
                 && near(s.at, s.line, time, ev.line, SAME_MOMENT_MICROS)
         }) {
+            if s.ups.is_none() && ups.is_some() {
+                s.ups = ups;
+                s.unit = unit;
+            }
+            if s.more.len() < MAX_ALSO {
+                s.more.push(ev.kind);
+            }
             return;
         }
         if self.stops.len() >= MAX_REMEMBERED {
@@ -1192,6 +1262,7 @@ impl TimelineBuilder {
             kind: ev.kind,
             cause,
             message: cut(&ev.message).to_string(),
+            more: Vec::new(),
         });
     }
 
@@ -1547,10 +1618,11 @@ impl TimelineBuilder {
         self.close_all(None, EpisodeVerdict::StillDown);
         let mut episodes: Vec<Episode> = self.done.into_iter().collect();
         episodes.sort_by_key(|e| (e.first_line, e.kind as u8));
-        // Year-less stamps get their year from --year, or from a full date in the same log (a stamp
-        // later in the year than that date belongs to the year before); otherwise they stay year-less.
+        // Year-less stamps get their year from --year, or from a full date in the same log, or from
+        // when the file was last written (a stamp later in the year than that date belongs to the
+        // year before); otherwise they stay year-less: never today's year.
         let year = self.year;
-        let seen = self.seen_full;
+        let seen = self.seen_full.or(self.written);
         let date = |t: Timestamp| match (year, seen) {
             (Some(y), _) => t.with_year(y),
             (None, Some((y, day))) => {
@@ -1655,7 +1727,10 @@ mod tests {
         .map(|(_, e)| e.unwrap().kind)
         .collect();
         use EventKind::*;
-        assert_eq!(kinds, [Noise, UnitStarted, Noise, UnitFailed, UnitStarted]);
+        assert_eq!(
+            kinds,
+            [Noise, UnitStarted, UnitStopped, UnitFailed, UnitStarted]
+        );
     }
 
     #[test]
@@ -1784,6 +1859,29 @@ mod tests {
         assert_eq!(
             t.episodes[0].cause_message.as_deref(),
             Some("Signal 15: exiting")
+        );
+    }
+
+    #[test]
+    fn a_stop_line_logged_after_upsd_noticed_is_part_of_the_outage_not_a_later_root() {
+        // journald may get upsd's complaint before the driver's own exit line.
+        let log = "Nov 26 10:00:00 pi systemd[1]: Stopping nut-driver@apc.service - Network UPS Tools - device driver for apc...\n\
+                   Nov 26 10:00:00 pi upsd[2]: Can't connect to UPS [apc] (usbhid-ups-apc): No such file or directory\n\
+                   Nov 26 10:00:00 pi usbhid-ups[7]: Signal 15: exiting\n\
+                   Nov 26 10:00:01 pi systemd[1]: Stopped nut-driver@apc.service - Network UPS Tools - device driver for apc.\n\
+                   Nov 26 10:00:30 pi upsd[2]: Connected to UPS [apc]: usbhid-ups-apc\n\
+                   Nov 26 10:02:00 pi upsd[2]: Data for UPS [apc] is stale - check driver\n";
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), 2, "{:#?}", t.episodes);
+        let first = &t.episodes[0];
+        assert_eq!(first.cause_line, Some(1));
+        assert_eq!(first.count(EventKind::Exiting), 1, "{first:#?}");
+        assert_eq!(first.count(EventKind::UnitStopped), 2, "{first:#?}");
+        // The stale data two minutes later is its own incident, not rooted in the stop.
+        let second = &t.episodes[1];
+        assert_eq!(
+            (second.cause, second.cause_line),
+            (Some(CauseId::DataStale), Some(6))
         );
     }
 

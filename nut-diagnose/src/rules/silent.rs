@@ -43,7 +43,8 @@ fn span(e: &Episode) -> String {
     let start = e.start.map(|t| t.to_string()).unwrap_or_else(|| "?".into());
     let end = match (e.end, e.verdict) {
         (Some(t), _) => t.to_string(),
-        (None, EpisodeVerdict::StillDown) => "now".into(),
+        // A file is read long after it was written: the open end is the end of the log, not now.
+        (None, EpisodeVerdict::StillDown) => "end of log".into(),
         (None, _) => "?".into(),
     };
     let dur = e
@@ -55,7 +56,7 @@ fn span(e: &Episode) -> String {
         e.first_line,
         e.last_line,
         e.line_count(),
-        e.verdict.as_str()
+        e.verdict_words()
     )
 }
 
@@ -322,7 +323,7 @@ fn ended(e: &Episode) -> String {
                 format!("ended after the restart of {}{at}", en.unit)
             }
         }
-        (None, v) => v.as_str().to_string(),
+        (None, _) => e.verdict_words().to_string(),
     }
 }
 
