@@ -131,6 +131,18 @@ async fn file(
         Err(e) => return unknown(ctx, &format!("cannot read {e}")),
     };
     let mut r = LogReader::new(opts);
+    // A syslog file's stamps have no year: without --year (or a full date inside) they take it from
+    // when the file was last written, never a year that would put them after that.
+    if opts.year.is_none() {
+        let written = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .and_then(|d| i64::try_from(d.as_secs()).ok());
+        if let Some(secs) = written {
+            r.set_written(secs);
+        }
+    }
     // Read in budget-sized slices, streamed: the reader keeps bounded state whatever the size.
     while follower
         .poll(FOLLOW_BUDGET, &mut |c| {
