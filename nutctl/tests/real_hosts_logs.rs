@@ -11,7 +11,9 @@
 //!    incident, "credentials fixed" by the last restart;
 //! 4. `systemctl stop nut-server`, later `start`: upsmon's connection refused, rooted in upsd stopping,
 //!    ended after the restart of nut-server;
-//! 5. `upsmon -c fsd`: the forced shutdown names the client that set FSD.
+//! 5. a MONITOR line for a server on a network the host has no route to: its own incident, rooted in the
+//!    unreachable network;
+//! 6. `upsmon -c fsd`: the forced shutdown names the client that set FSD.
 //!
 //! The same journal is read three ways: `journalctl -o short-iso` saved to a file, `journalctl -o json`
 //! on stdin, and `nutctl logs` reading the journal itself. One host for every check (a boot is ~4 s);
@@ -132,7 +134,13 @@ fn incidents(v: &Value, t0: i64, starts: (i64, i64, i64), how: &str) {
     let episodes = |v, kind| episodes(v, kind, t0);
     let show = || format!("{how}:\n{:#}", v["timeline"]["episodes"]);
     // 1 and 2: exactly two communication losses (the driver's, upsd's), not one per program.
-    let comms = episodes(v, "comms");
+    let all = episodes(v, "comms");
+    let (far, comms): (Vec<&Value>, Vec<&Value>) =
+        all.into_iter().partition(|e| e["ups"] == "ups@10.99.0.1");
+    // 5. The unreachable server: its own incident, rooted in the network, the same UPS name on
+    // another host being another UPS.
+    assert_eq!(far.len(), 1, "{}", show());
+    assert_eq!(far[0]["cause"], "network-unreachable", "{}", show());
     assert_eq!(comms.len(), 2, "{}", show());
     let (drv, srv) = (comms[0], comms[1]);
     let k = kinds(drv);
@@ -196,7 +204,7 @@ fn incidents(v: &Value, t0: i64, starts: (i64, i64, i64), how: &str) {
             show()
         );
     }
-    // 5. The forced shutdown names who set FSD.
+    // 6. The forced shutdown names who set FSD.
     let sd = episodes(v, "shutdown");
     assert_eq!(sd.len(), 1, "{}", show());
     assert_eq!(sd[0]["fsd_client"], "mon@127.0.0.1", "{}", show());
@@ -300,7 +308,18 @@ fn incidents_caused_on_a_real_host_are_named_with_their_cause_and_end() {
     await_line(&h, back, b0);
     let server_start = last_secs(&h, "Started nut-server.service");
 
-    // 5. A forced shutdown set by the primary upsmon (SHUTDOWNCMD is /bin/true).
+    // 5. A second MONITOR line, monitoring only, for a server on a network the host has no route to.
+    sh(
+        &h,
+        "echo 'MONITOR ups@10.99.0.1 0 mon monpw secondary' >> /etc/nut/upsmon.conf && systemctl restart nut-monitor",
+    );
+    await_line(
+        &h,
+        "[ups@10.99.0.1]: connect failed: Connection failure: Network is unreachable",
+        0,
+    );
+
+    // 6. A forced shutdown set by the primary upsmon (SHUTDOWNCMD is /bin/true).
     sh(&h, "upsmon -c fsd");
     await_line(&h, "set FSD on UPS [ups]", 0);
     await_line(&h, "Auto logout and shutdown proceeding", 0);
