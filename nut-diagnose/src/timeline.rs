@@ -843,7 +843,13 @@ fn unit_fixes(unit: &str, c: Option<CauseId>) -> bool {
     } else if unit.starts_with("nut-driver") {
         matches!(
             c,
-            DriverNotRunning | UsbDeviceGone | UsbPermission | DataStale | ConfigError | Other
+            DriverNotRunning
+                | UsbDeviceGone
+                | UsbPermission
+                | FilePermission
+                | DataStale
+                | ConfigError
+                | Other
         )
     } else if unit.starts_with("nut-server") {
         matches!(
@@ -1883,6 +1889,33 @@ mod tests {
             (second.cause, second.cause_line),
             (Some(CauseId::DataStale), Some(6))
         );
+    }
+
+    #[test]
+    fn a_driver_that_cannot_read_its_file_is_a_permission_incident_a_driver_restart_ends() {
+        // Lines of the real-host lab (dummy-ups of NUT 2.8.0, ups.dev made root-only).
+        let log = "Nov 26 10:00:00 pi systemd[1]: Stopping nut-driver@ups.service - Network UPS Tools - device driver for ups...\n\
+                   Nov 26 10:00:00 pi dummy-ups[315]: Signal 15: exiting\n\
+                   Nov 26 10:00:00 pi upsd[316]: Can't connect to UPS [ups] (dummy-ups-ups): No such file or directory\n\
+                   Nov 26 10:00:00 pi dummy-ups[388]: Can't open dummy-ups definition file /etc/nut/ups.dev: Can't open /etc/nut/ups.dev: Permission denied\n\
+                   Nov 26 10:00:00 pi systemd[1]: Failed to start nut-driver@ups.service - Network UPS Tools - device driver for ups.\n\
+                   Nov 26 10:00:01 pi upsmon[318]: Communications with UPS ups@localhost lost\n\
+                   Nov 26 10:00:13 pi systemd[1]: Started nut-driver@ups.service - Network UPS Tools - device driver for ups.\n\
+                   Nov 26 10:00:14 pi upsd[316]: Connected to UPS [ups]: dummy-ups-ups\n\
+                   Nov 26 10:00:17 pi upsmon[318]: Communications with UPS ups@localhost established\n";
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
+        let e = &t.episodes[0];
+        assert_eq!(
+            (e.cause, e.cause_line, e.first_line),
+            (Some(CauseId::FilePermission), Some(4), 1)
+        );
+        assert_eq!(e.verdict, EpisodeVerdict::RecoveredAfterRestart);
+        assert_eq!(
+            e.ending.as_ref().map(|x| (x.unit.as_str(), x.line)),
+            Some(("nut-driver@ups", 7))
+        );
+        assert_eq!(e.last_line, 9);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! 1. `systemctl stop nut-driver@ups`, later `start`: one incident for the UPS although the driver,
 //!    upsd (`ups`), upsmon (`ups@localhost`) and systemd all log it; its root is the unit stopped; it
 //!    ended after the restart of nut-driver@ups, at the time systemd logged the start;
+//!    Then the driver's definition file made unreadable and the driver restarted (it fails: Permission
+//!    denied), the mode fixed and the driver restarted: rooted in the permission, ended by that restart;
 //! 2. `ups.status` set to `OL RB`, then `OL CAL`: battery replacement and calibration are incidents of
 //!    their own, with their own findings;
 //! 3. a wrong password in upsmon.conf and `systemctl restart nut-monitor` (refused), restarted again still
@@ -130,7 +132,7 @@ fn ending_secs(e: &Value) -> i64 {
 
 /// What every reading of the journal must say. `starts`: the whole-second times of the restarts
 /// that ended the incidents (driver, server, monitor).
-fn incidents(v: &Value, t0: i64, starts: (i64, i64, i64), how: &str) {
+fn incidents(v: &Value, t0: i64, starts: (i64, i64, i64, i64), how: &str) {
     let episodes = |v, kind| episodes(v, kind, t0);
     let show = || format!("{how}:\n{:#}", v["timeline"]["episodes"]);
     // 1 and 2: exactly two communication losses (the driver's, upsd's), not one per program.
@@ -141,8 +143,22 @@ fn incidents(v: &Value, t0: i64, starts: (i64, i64, i64), how: &str) {
     // another host being another UPS.
     assert_eq!(far.len(), 1, "{}", show());
     assert_eq!(far[0]["cause"], "network-unreachable", "{}", show());
-    assert_eq!(comms.len(), 2, "{}", show());
-    let (drv, srv) = (comms[0], comms[1]);
+    assert_eq!(comms.len(), 3, "{}", show());
+    let (drv, perm, srv) = (comms[0], comms[1], comms[2]);
+    // 1b. The permission problem is the root of the second driver outage, though the unit's stop
+    // came first; the restart after the fix ended it.
+    assert_eq!(perm["cause"], "file-permission", "{}", show());
+    assert!(
+        perm["cause_message"]
+            .as_str()
+            .unwrap()
+            .ends_with("ups.dev: Permission denied"),
+        "{}",
+        show()
+    );
+    assert_eq!(perm["verdict"], "recovered-after-restart", "{}", show());
+    assert_eq!(perm["ending"]["unit"], "nut-driver@ups", "{}", show());
+    assert_eq!(ending_secs(perm), starts.1, "{}", show());
     let k = kinds(drv);
     for kind in [
         "unit-stopped",
@@ -174,7 +190,7 @@ fn incidents(v: &Value, t0: i64, starts: (i64, i64, i64), how: &str) {
     assert!(kinds(srv).contains(&"connect-refused"), "{}", show());
     assert_eq!(srv["verdict"], "recovered-after-restart", "{}", show());
     assert_eq!(srv["ending"]["unit"], "nut-server", "{}", show());
-    assert_eq!(ending_secs(srv), starts.1, "{}", show());
+    assert_eq!(ending_secs(srv), starts.2, "{}", show());
     // 3. One refused-login incident, ended by the restart after the fix (not the one before it).
     let faults = episodes(v, "fault");
     let logins: Vec<_> = faults
@@ -185,7 +201,7 @@ fn incidents(v: &Value, t0: i64, starts: (i64, i64, i64), how: &str) {
     let login = logins[0];
     assert_eq!(login["verdict"], "recovered-after-restart", "{}", show());
     assert_eq!(login["ending"]["unit"], "nut-monitor", "{}", show());
-    assert_eq!(ending_secs(login), starts.2, "{}", show());
+    assert_eq!(ending_secs(login), starts.3, "{}", show());
     let refusals = login["lines"]
         .as_array()
         .unwrap()
@@ -232,6 +248,13 @@ fn incidents(v: &Value, t0: i64, starts: (i64, i64, i64), how: &str) {
         v["findings"]
     );
     assert_eq!(title("log.replace-battery").len(), 1, "{:#}", v["findings"]);
+    assert!(
+        title("log.file-permission")
+            .iter()
+            .any(|t| t.contains("ended after the restart of nut-driver@ups")),
+        "{:#}",
+        v["findings"]
+    );
     assert_eq!(title("log.calibration").len(), 1, "{:#}", v["findings"]);
 }
 
@@ -264,6 +287,25 @@ fn incidents_caused_on_a_real_host_are_named_with_their_cause_and_end() {
     sh(&h, "systemctl start nut-driver@ups.service");
     await_line(&h, back, b0);
     let driver_start = last_secs(&h, "Started nut-driver@ups.service");
+    let driver_iso = last_iso(&h, "Started nut-driver@ups.service");
+
+    // 1b. The driver cannot read its definition file (restarted, it fails: Permission denied);
+    // the file's mode fixed, the driver restarted.
+    let (l0, b0) = (seen(&h, lost), seen(&h, back));
+    sh(
+        &h,
+        "chown root:root /etc/nut/ups.dev && chmod 600 /etc/nut/ups.dev",
+    );
+    let r = h.run("systemctl restart nut-driver@ups.service");
+    assert!(!r.ok(), "the driver started without its file: {r:?}");
+    await_line(&h, "ups.dev: Permission denied", 0);
+    await_line(&h, lost, l0);
+    sh(
+        &h,
+        "chown root:nut /etc/nut/ups.dev && chmod 640 /etc/nut/ups.dev && systemctl restart nut-driver@ups.service",
+    );
+    await_line(&h, back, b0);
+    let fixed_start = last_secs(&h, "Started nut-driver@ups.service");
 
     // 2. The UPS asks for a new battery, then calibrates.
     let set = |status: &str| {
@@ -324,8 +366,7 @@ fn incidents_caused_on_a_real_host_are_named_with_their_cause_and_end() {
     await_line(&h, "set FSD on UPS [ups]", 0);
     await_line(&h, "Auto logout and shutdown proceeding", 0);
 
-    let starts = (driver_start, server_start, monitor_start);
-    let driver_iso = last_iso(&h, "Started nut-driver@ups.service");
+    let starts = (driver_start, fixed_start, server_start, monitor_start);
     // The journal as a file (`journalctl -o short-iso`, whole seconds), text and JSON.
     sh(
         &h,
@@ -348,15 +389,15 @@ fn incidents_caused_on_a_real_host_are_named_with_their_cause_and_end() {
     ] {
         assert!(text.contains(&needle), "{needle:?} not in:\n{text}");
     }
-    // One line per incident: the driver's and upsd's outages each on one comms line.
-    for unit in ["nut-driver@ups", "nut-server"] {
+    // One line per incident: the driver's two outages and upsd's each on one comms line.
+    for (unit, n) in [("nut-driver@ups", 2), ("nut-server", 1)] {
         let lines = text
             .lines()
             .filter(|l| {
                 l.starts_with("  comms ") && l.contains(&format!("after restart of {unit} "))
             })
             .count();
-        assert_eq!(lines, 1, "{unit}: {text}");
+        assert_eq!(lines, n, "{unit}: {text}");
     }
     // `journalctl -o json` on stdin (microsecond times, journald's fields).
     let v: Value = serde_json::from_str(&nutctl(
