@@ -131,7 +131,8 @@ impl EpisodeVerdict {
 /// What ended an episode that recovered after someone acted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ending {
-    /// The unit or program restarted (`nut-monitor`, `nut-driver@apc`, `upsd`), or `reload`.
+    /// The unit or program restarted, or reloaded (the verdict says which): `nut-monitor`,
+    /// `nut-driver@apc`, `nut-server`.
     pub unit: String,
     /// When, if the log says.
     pub at: Option<Timestamp>,
@@ -781,8 +782,11 @@ fn idx(kind: EpisodeKind) -> usize {
 fn unit_of(ev: &LogEvent<'_>) -> String {
     let d = ev.detail.as_deref().unwrap_or("");
     let d = d.trim_end_matches(".service");
-    // upsmon's `UPS: apc@localhost (primary) …` names a UPS but is upsmon starting, not a driver.
-    if matches!(ev.kind, EventKind::Monitoring | EventKind::Reloading) {
+    // upsmon's `UPS: apc@localhost (primary) …` names a UPS but is upsmon starting, not a driver;
+    // upsd's `SIGHUP: reloading configuration` is upsd's (systemd's `Reloaded nut-server…` is read below).
+    if matches!(ev.kind, EventKind::Monitoring | EventKind::Reloading)
+        && ev.ident.as_deref() != Some("systemd")
+    {
         return match ev.ident.as_deref() {
             Some("upsd") => "nut-server".into(),
             Some("upsmon") => "nut-monitor".into(),
@@ -856,6 +860,7 @@ fn unit_fixes(unit: &str, c: Option<CauseId>) -> bool {
             c,
             ListenFailed
                 | ServerNotRunning
+                | UnknownUps
                 | ConfigError
                 | FilePermission
                 | TlsError
@@ -1470,11 +1475,7 @@ impl TimelineBuilder {
                     EpisodeVerdict::RecoveredAfterRestart
                 },
                 Some(Ending {
-                    unit: if r.reload {
-                        "reload".into()
-                    } else {
-                        r.unit.clone()
-                    },
+                    unit: r.unit.clone(),
                     at: r.at,
                     line: r.line,
                 }),
@@ -1916,6 +1917,30 @@ mod tests {
             Some(("nut-driver@ups", 7))
         );
         assert_eq!(e.last_line, 9);
+    }
+
+    #[test]
+    fn an_unknown_ups_added_to_ups_conf_ends_after_the_reload_of_nut_server() {
+        // Lines of the real-host lab: [ups2] appended to ups.conf, Debian's enumerator starts its
+        // driver and reloads nut-server.
+        let log = "Nov 26 10:00:00 pi upsmon[314]: Poll UPS [ups2@localhost] failed - [ups2] does not exist on server localhost\n\
+                   Nov 26 10:00:00 pi upsmon[314]: Communications with UPS ups2@localhost lost\n\
+                   Nov 26 10:00:02 pi systemd[1]: Reloading nut-server.service - Network UPS Tools - power devices information server...\n\
+                   Nov 26 10:00:02 pi upsd[312]: SIGHUP: reloading configuration\n\
+                   Nov 26 10:00:02 pi upsd[312]: Can't connect to UPS [ups2] (dummy-ups-ups2): No such file or directory\n\
+                   Nov 26 10:00:02 pi systemd[1]: Reloaded nut-server.service - Network UPS Tools - power devices information server.\n\
+                   Nov 26 10:00:03 pi systemd[1]: Started nut-driver@ups2.service - Network UPS Tools - device driver for ups2.\n\
+                   Nov 26 10:00:04 pi upsd[312]: Connected to UPS [ups2]: dummy-ups-ups2\n\
+                   Nov 26 10:00:04 pi upsmon[314]: Communications with UPS ups2@localhost established\n";
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
+        let e = &t.episodes[0];
+        assert_eq!(e.cause, Some(CauseId::UnknownUps));
+        assert_eq!(e.verdict, EpisodeVerdict::RecoveredAfterReload, "{e:#?}");
+        assert_eq!(
+            e.ending.as_ref().map(|x| (x.unit.as_str(), x.line)),
+            Some(("nut-server", 4))
+        );
     }
 
     #[test]

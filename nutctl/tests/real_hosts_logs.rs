@@ -14,7 +14,8 @@
 //! 4. `systemctl stop nut-server`, later `start`: upsmon's connection refused, rooted in upsd stopping,
 //!    ended after the restart of nut-server;
 //! 5. a MONITOR line for a server on a network the host has no route to: its own incident, rooted in the
-//!    unreachable network;
+//!    unreachable network; one for a UPS upsd does not have, then added to ups.conf (Debian's enumerator
+//!    starts its driver and reloads nut-server): rooted in the unknown name, ended by the reload;
 //! 6. `upsmon -c fsd`: the forced shutdown names the client that set FSD.
 //!
 //! The same journal is read three ways: `journalctl -o short-iso` saved to a file, `journalctl -o json`
@@ -132,13 +133,28 @@ fn ending_secs(e: &Value) -> i64 {
 
 /// What every reading of the journal must say. `starts`: the whole-second times of the restarts
 /// that ended the incidents (driver, server, monitor).
-fn incidents(v: &Value, t0: i64, starts: (i64, i64, i64, i64), how: &str) {
+fn incidents(v: &Value, t0: i64, starts: (i64, i64, i64, i64), reload: (i64, i64), how: &str) {
     let episodes = |v, kind| episodes(v, kind, t0);
     let show = || format!("{how}:\n{:#}", v["timeline"]["episodes"]);
     // 1 and 2: exactly two communication losses (the driver's, upsd's), not one per program.
     let all = episodes(v, "comms");
     let (far, comms): (Vec<&Value>, Vec<&Value>) =
         all.into_iter().partition(|e| e["ups"] == "ups@10.99.0.1");
+    let (added, comms): (Vec<&Value>, Vec<&Value>) = comms
+        .into_iter()
+        .partition(|e| e["ups"] == "ups2@localhost" || e["ups"] == "ups2");
+    // 5b. The UPS upsd did not have: rooted in its unknown name, ended by the reload of nut-server
+    // that followed the change of ups.conf.
+    assert_eq!(added.len(), 1, "{}", show());
+    assert_eq!(added[0]["cause"], "unknown-ups", "{}", show());
+    assert_eq!(added[0]["verdict"], "recovered-after-reload", "{}", show());
+    assert_eq!(added[0]["ending"]["unit"], "nut-server", "{}", show());
+    let at = ending_secs(added[0]);
+    assert!(
+        at >= reload.0 && at <= reload.1,
+        "{at} {reload:?}: {}",
+        show()
+    );
     // 5. The unreachable server: its own incident, rooted in the network, the same UPS name on
     // another host being another UPS.
     assert_eq!(far.len(), 1, "{}", show());
@@ -350,10 +366,24 @@ fn incidents_caused_on_a_real_host_are_named_with_their_cause_and_end() {
     await_line(&h, back, b0);
     let server_start = last_secs(&h, "Started nut-server.service");
 
-    // 5. A second MONITOR line, monitoring only, for a server on a network the host has no route to.
+    // 5. Two more MONITOR lines, monitoring only: a server on a network the host has no route to,
+    // and a UPS this upsd does not have yet; then that UPS added to ups.conf (Debian's
+    // nut-driver-enumerator starts its driver and reloads nut-server).
     sh(
         &h,
-        "echo 'MONITOR ups@10.99.0.1 0 mon monpw secondary' >> /etc/nut/upsmon.conf && systemctl restart nut-monitor",
+        "printf 'MONITOR ups@10.99.0.1 0 mon monpw secondary\\nMONITOR ups2@localhost 0 mon monpw secondary\\n' >> /etc/nut/upsmon.conf && systemctl restart nut-monitor",
+    );
+    await_line(&h, "[ups2] does not exist on server localhost", 0);
+    let before_reload = seen(&h, "SIGHUP: reloading configuration");
+    sh(
+        &h,
+        "printf '[ups2]\\n driver = dummy-ups\\n port = ups.dev\\n' >> /etc/nut/ups.conf",
+    );
+    await_line(&h, "Communications with UPS ups2@localhost established", 0);
+    assert!(seen(&h, "SIGHUP: reloading configuration") > before_reload);
+    let reload = (
+        last_secs(&h, "SIGHUP: reloading configuration"),
+        last_secs(&h, "Reloaded nut-server.service"),
     );
     await_line(
         &h,
@@ -379,10 +409,11 @@ fn incidents_caused_on_a_real_host_are_named_with_their_cause_and_end() {
     let text = nutctl(&h, "NUTCTL --no-color logs /tmp/journal.log");
     let v: Value =
         serde_json::from_str(&nutctl(&h, "NUTCTL --json logs /tmp/journal.log")).unwrap();
-    incidents(&v, t0, starts, "short-iso file");
+    incidents(&v, t0, starts, reload, "short-iso file");
     for needle in [
         format!("after restart of nut-driver@ups at {driver_iso}"),
         format!("after restart of nut-monitor at {monitor_iso}: credentials fixed"),
+        "(after reload of nut-server at ".to_string(),
         "FSD set by mon@127.0.0.1".to_string(),
         "cause: driver-not-running @".to_string(),
         "cause: server-not-running".to_string(),
@@ -405,11 +436,11 @@ fn incidents_caused_on_a_real_host_are_named_with_their_cause_and_end() {
         "journalctl --no-pager -o json | NUTCTL --json logs -",
     ))
     .unwrap();
-    incidents(&v, t0, starts, "journalctl -o json on stdin");
+    incidents(&v, t0, starts, reload, "journalctl -o json on stdin");
     // The journal read by nutctl itself (journalctl, the NUT units).
     let v: Value = serde_json::from_str(&nutctl(&h, "NUTCTL --json logs --since 1h")).unwrap();
     assert_eq!(v["source"]["kind"], "journal");
-    incidents(&v, t0, starts, "the journal");
+    incidents(&v, t0, starts, reload, "the journal");
 
     drop(h);
     assert!(

@@ -317,8 +317,8 @@ fn ended(e: &Episode) -> String {
                 .at
                 .map(|t| format!(" at {t}"))
                 .unwrap_or_else(|| format!(" (line {})", en.line));
-            if en.unit == "reload" {
-                format!("ended after a configuration reload{at}")
+            if e.verdict == EpisodeVerdict::RecoveredAfterReload {
+                format!("ended after the configuration reload of {}{at}", en.unit)
             } else {
                 format!("ended after the restart of {}{at}", en.unit)
             }

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use nut_diagnose::knowledge::CauseId;
 use nut_diagnose::rules::silent;
-use nut_diagnose::timeline::{Episode, EpisodeKind, Timeline};
+use nut_diagnose::timeline::{Episode, EpisodeKind, EpisodeVerdict, Timeline};
 
 /// The short name of an episode kind, as the text views print it.
 pub(crate) fn kind_word(k: EpisodeKind) -> &'static str {
@@ -62,7 +62,11 @@ pub(crate) fn episode_line(e: &Episode) -> String {
         ""
     };
     let how = match &e.ending {
-        Some(en) if en.unit == "reload" => format!(" (configuration reloaded{fixed})"),
+        Some(en) if e.verdict == EpisodeVerdict::RecoveredAfterReload => format!(
+            " (after reload of {}{}{fixed})",
+            en.unit,
+            en.at.map(|t| format!(" at {t}")).unwrap_or_default()
+        ),
         Some(en) => format!(
             " (after restart of {}{}{fixed})",
             en.unit,
