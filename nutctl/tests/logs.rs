@@ -583,3 +583,38 @@ fn the_newest_incidents_are_kept_and_older_ones_counted() {
         &text[..text.len().min(2000)]
     );
 }
+
+#[test]
+fn a_forced_shutdown_names_the_client_that_set_fsd() {
+    // upsd on a NAS: an admin's client set FSD on line power; upsmon on the NAS shuts down.
+    let log = "Nov 26 10:00:00 nas upsd[2]: Client admin@192.168.1.7 set FSD on UPS [ups]\n\
+               Nov 26 10:00:01 nas upsmon[1]: UPS ups@localhost: forced shutdown in progress\n\
+               Nov 26 10:00:01 nas upsmon[1]: Executing automatic power-fail shutdown\n\
+               Nov 26 10:00:01 nas upsmon[1]: Auto logout and shutdown proceeding\n";
+    let v = json(&logs_stdin(&["--json"], log));
+    let sd = &v["timeline"]["episodes"][0];
+    assert_eq!(sd["kind"], "shutdown");
+    assert_eq!(sd["fsd_client"], "admin@192.168.1.7");
+    assert_eq!(sd["cause"], "fsd-unexpected", "on line power: {sd:#}");
+    let f = &v["findings"][0];
+    assert_eq!(f["id"], "log.shutdown");
+    let title = f["title"].as_str().unwrap();
+    assert!(title.contains("FSD set by admin@192.168.1.7"), "{title}");
+    assert!(
+        !title.contains("upsmon -c fsd"),
+        "nobody asked upsmon: {title}"
+    );
+    assert!(
+        f["action"]
+            .as_str()
+            .unwrap()
+            .contains("why admin@192.168.1.7 set FSD"),
+        "{f:#}"
+    );
+    let text = stdout(&logs_stdin(&["--no-color"], log));
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("  shutdown ") && l.contains("FSD set by admin@192.168.1.7")),
+        "{text}"
+    );
+}

@@ -265,6 +265,13 @@ fn incidents(v: &Value, t0: i64, starts: (i64, i64, i64, i64), reload: (i64, i64
     );
     assert_eq!(title("log.replace-battery").len(), 1, "{:#}", v["findings"]);
     assert!(
+        title("log.shutdown")
+            .iter()
+            .any(|t| t.contains("FSD set by mon@127.0.0.1 (requested with upsmon -c fsd)")),
+        "{:#}",
+        v["findings"]
+    );
+    assert!(
         title("log.file-permission")
             .iter()
             .any(|t| t.contains("ended after the restart of nut-driver@ups")),

@@ -179,13 +179,28 @@ pub fn episodes(t: &Timeline, now: Option<i64>) -> Vec<Finding> {
                     .iter()
                     .map(|k| format!("{} ×{}", kind_name(k.kind), k.count))
                     .collect();
+                // Who set FSD, when upsd says, and whether upsmon was asked to (`upsmon -c fsd`).
+                let by = e
+                    .fsd_client
+                    .as_deref()
+                    .map(|c| format!(", FSD set by {c}"))
+                    .unwrap_or_default();
+                let asked = if e.count(EventKind::UserFsd) > 0 {
+                    " (requested with upsmon -c fsd)"
+                } else {
+                    ""
+                };
+                let action = match e.fsd_client.as_deref() {
+                    Some(c) => format!("If mains did not fail and this was no test, find out why {c} set FSD (its upsmon's log), and restart upsd to clear a latched FSD; otherwise check that the runtime was enough for every host."),
+                    None => "If mains did not fail, find out who set FSD (upsd log `Client … set FSD`) and restart upsd to clear a latched FSD; otherwise check that the runtime was enough for every host.".to_string(),
+                };
                 out.push(
                     Finding::new(
                         "log.shutdown",
                         Severity::Warning,
-                        format!("upsmon initiated a shutdown at {}", e.start.map(|t| t.to_string()).unwrap_or_else(|| format!("line {}", e.first_line))),
+                        format!("upsmon initiated a shutdown at {}{by}{asked}", e.start.map(|t| t.to_string()).unwrap_or_else(|| format!("line {}", e.first_line))),
                         "upsmon decided the power situation was critical (low battery on battery, or a forced shutdown) and shut the host down.",
-                        "If mains did not fail, find out who set FSD (upsd log `Client … set FSD`) and restart upsd to clear a latched FSD; otherwise check that the runtime was enough for every host.",
+                        action,
                     )
                     .with(episode_evidence(e))
                     .with(Evidence::new(Source::Derived, "lines", what.join(", ")))
