@@ -696,6 +696,9 @@ pub struct TimelineBuilder {
     stops: VecDeque<Stop>,
     /// Open episodes waiting for a grace to end ([`Open::restarted`], [`Open::upsd_back`]).
     marks: Vec<(EpisodeKind, String)>,
+    /// The addresses upsd said it listens on (`listening on 192.168.1.10 port 3493`): this host's,
+    /// so upsmon's `apc@192.168.1.10` on it is upsd's `apc` (at most [`MAX_REMEMBERED`]).
+    local: Vec<String>,
     /// Line of the last "on battery".
     last_on_battery: Option<u64>,
     /// The last UPS whose flags did not hold together: a driver's `OL+DISCHRG` warning, or a low
@@ -724,6 +727,7 @@ impl Default for TimelineBuilder {
             restarts: VecDeque::new(),
             stops: VecDeque::new(),
             marks: Vec::new(),
+            local: Vec::new(),
             last_on_battery: None,
             flags_doubtful: None,
         }
@@ -737,15 +741,8 @@ const DAY_MICROS: i64 = 86_400 * 1_000_000;
 /// The key one UPS has in every program's lines: upsmon's `apc@localhost` (or `apc@127.0.0.1:3493`,
 /// or `apc@<this host>`) and upsd's `apc` are one UPS; `apc@nas` seen from another host stays whole.
 pub fn ups_key<'a>(ups: &'a str, host: Option<&str>) -> &'a str {
-    let Some((name, h)) = ups.split_once('@') else {
+    let Some((name, h)) = split_ups(ups) else {
         return ups;
-    };
-    let h = h
-        .strip_prefix('[')
-        .map_or(h, |r| r.split(']').next().unwrap_or(r));
-    let h = match h.rsplit_once(':') {
-        Some((a, p)) if !a.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => a,
-        _ => h,
     };
     let local = matches!(
         h,
@@ -756,6 +753,19 @@ pub fn ups_key<'a>(ups: &'a str, host: Option<&str>) -> &'a str {
     } else {
         ups
     }
+}
+
+/// `apc@[::1]:3493` → (`apc`, `::1`); `apc@nas` → (`apc`, `nas`); none without a host.
+fn split_ups(ups: &str) -> Option<(&str, &str)> {
+    let (name, h) = ups.split_once('@')?;
+    let h = h
+        .strip_prefix('[')
+        .map_or(h, |r| r.split(']').next().unwrap_or(r));
+    let h = match h.rsplit_once(':') {
+        Some((a, p)) if !a.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => a,
+        _ => h,
+    };
+    Some((name, h))
 }
 
 /// True when an `Exiting` line is upsmon's (by its ident, Debian's unit name for it, or no ident).
@@ -1014,7 +1024,7 @@ impl TimelineBuilder {
             self.settle(time, ev.line);
         }
         let ups = ev.ups.as_deref();
-        let key = ups.map(|u| ups_key(u, ev.host.as_deref()));
+        let key = ups.map(|u| self.key(u, ev.host.as_deref()));
         let cause = match ev.kind {
             UnitFailed => Some(unit_cause(&unit_of(ev))),
             k => k.cause(ev.detail.as_deref()),
@@ -1117,6 +1127,7 @@ impl TimelineBuilder {
             // refused login, a configuration error) stays until a restart ends it.
             Exiting if is_upsmon(ev) => self.monitoring_stopped(time),
             UnitStopped | Exiting => self.stopped(ev, time),
+            Listening => self.listening(&ev.message),
             Marker if ev.message.starts_with("-- Boot") || ev.message.starts_with("-- Reboot") => {
                 self.marks.clear();
                 self.stops.clear();
@@ -1148,6 +1159,33 @@ impl TimelineBuilder {
                     o.add(ev, time, cause);
                 }
             }
+        }
+    }
+
+    /// [`ups_key`], also taking the addresses upsd listens on as this host's.
+    fn key<'a>(&self, ups: &'a str, host: Option<&str>) -> &'a str {
+        let k = ups_key(ups, host);
+        if k.len() < ups.len() || self.local.is_empty() {
+            return k;
+        }
+        match split_ups(ups) {
+            Some((name, h)) if self.local.iter().any(|a| a.eq_ignore_ascii_case(h)) => name,
+            _ => k,
+        }
+    }
+
+    /// upsd's `listening on ADDR port P`: ADDR is this host's (not a wildcard).
+    fn listening(&mut self, message: &str) {
+        let Some(addr) = message
+            .strip_prefix("listening on ")
+            .and_then(|r| r.rsplit_once(" port "))
+            .map(|(a, _)| a.trim_start_matches('[').trim_end_matches(']'))
+        else {
+            return;
+        };
+        let wildcard = matches!(addr, "0.0.0.0" | "::" | "*" | "");
+        if !wildcard && self.local.len() < MAX_REMEMBERED && !self.local.iter().any(|a| a == addr) {
+            self.local.push(addr.to_string());
         }
     }
 
@@ -1345,7 +1383,7 @@ impl TimelineBuilder {
                 }
             }
         }
-        let key = ev.ups.as_deref().map(|u| ups_key(u, ev.host.as_deref()));
+        let key = ev.ups.as_deref().map(|u| self.key(u, ev.host.as_deref()));
         if let Some(o) = key.and_then(|k| self.open[idx(EpisodeKind::Power)].get_mut(k)) {
             o.add(ev, time, None);
         }
@@ -1941,6 +1979,29 @@ mod tests {
             e.ending.as_ref().map(|x| (x.unit.as_str(), x.line)),
             Some(("nut-server", 4))
         );
+    }
+
+    #[test]
+    fn upsmon_monitoring_the_servers_own_address_is_upsd_s_ups() {
+        // A server whose upsmon MONITORs it by its LAN address: upsd said it listens there.
+        let log = "Nov 26 09:00:00 pi upsd[2]: listening on 192.168.1.10 port 3493\n\
+                   Nov 26 10:00:00 pi upsd[2]: Data for UPS [apc] is stale - check driver\n\
+                   Nov 26 10:00:05 pi upsmon[1]: Poll UPS [apc@192.168.1.10] failed - Data stale\n\
+                   Nov 26 10:00:05 pi upsmon[1]: Communications with UPS apc@192.168.1.10 lost\n\
+                   Nov 26 10:02:00 pi upsd[2]: UPS [apc] data is no longer stale\n\
+                   Nov 26 10:02:05 pi upsmon[1]: Communications with UPS apc@192.168.1.10 established\n";
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
+        assert_eq!(t.episodes[0].last_line, 6);
+        // Seen from a client (no upsd line saying so), the same address is another host.
+        let t = timeline(log.split_once('\n').unwrap().1.as_bytes());
+        assert_eq!(t.episodes.len(), 2, "{:#?}", t.episodes);
+        // A wildcard LISTEN says nothing about the address.
+        let t = timeline(
+            log.replace("listening on 192.168.1.10", "listening on 0.0.0.0")
+                .as_bytes(),
+        );
+        assert_eq!(t.episodes.len(), 2, "{:#?}", t.episodes);
     }
 
     #[test]
