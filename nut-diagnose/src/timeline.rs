@@ -340,6 +340,8 @@ struct Open {
     last_time: Option<Timestamp>,
     /// The causes the root-cause line fits besides its own.
     alts: &'static [Alternative],
+    /// The kind of the root-cause line.
+    root_kind: Option<EventKind>,
     /// Other causes other lines of the episode named (first line of each), bounded by [`MAX_ALSO`].
     also: Vec<(CauseId, u64)>,
     /// A fault a restart may have ended: it ends so unless it fails again within [`GRACE_MICROS`].
@@ -384,6 +386,7 @@ impl Open {
             cause_time: None,
             last_time: time,
             alts: &[],
+            root_kind: None,
             also: Vec::new(),
             restarted: None,
             upsd_back: None,
@@ -416,6 +419,7 @@ impl Open {
             // A unit stopped or a driver that exited on a signal is what it says: no other cause
             // looks like it.
             self.alts = &[];
+            self.root_kind = Some(s.kind);
         } else {
             self.note_also(s.cause, s.line);
         }
@@ -464,11 +468,28 @@ impl Open {
             // A log read newest first (journalctl -r, a GUI's table): a line logged earlier than the
             // root-cause line, and as decisive, is the root.
             let earlier = since.is_some_and(|d| d < -SAME_MOMENT_MICROS);
+            // Of the same moment and as decisive, systemd saying how the driver's unit ended
+            // (`Main process exited, code=killed, status=6/ABRT`) beats upsd or upsmon seeing the
+            // driver gone, which cannot tell a crash from a lost device.
+            let clearer = same_moment
+                && tier == self.tier
+                && ev.kind == EventKind::UnitFailed
+                && !self.alts.is_empty()
+                && self.root_kind.is_some_and(|k| {
+                    matches!(
+                        k,
+                        EventKind::UpsdDriverMissing
+                            | EventKind::UpsdDataStale
+                            | EventKind::PollDriverNotConnected
+                            | EventKind::PollDataStale
+                    )
+                });
             let replace = self.ep.cause.is_none()
                 || (tier == 0 && self.tier > 0)
                 || (self.tier == 3 && tier < 3)
                 || (same_moment && tier < self.tier)
-                || (earlier && tier <= self.tier);
+                || (earlier && tier <= self.tier)
+                || clearer;
             if replace {
                 if let (Some(old), Some(line)) = (self.ep.cause, self.ep.cause_line) {
                     self.note_also(old, line);
@@ -478,6 +499,7 @@ impl Open {
                 self.ep.cause = Some(c);
                 self.ep.cause_line = Some(ev.line);
                 self.ep.cause_message = Some(cut(&ev.message).to_string());
+                self.root_kind = Some(ev.kind);
                 self.alts = causes::alternatives(c, ev.kind, ev.detail.as_deref());
             } else {
                 self.note_also(c, ev.line);
@@ -532,6 +554,7 @@ impl Open {
             self.ep.cause_line = other.ep.cause_line;
             self.ep.cause_message = other.ep.cause_message;
             self.alts = other.alts;
+            self.root_kind = other.root_kind;
         } else if let (Some(c), Some(line)) = (other.ep.cause, other.ep.cause_line) {
             self.note_also(c, line);
         }
@@ -2002,6 +2025,34 @@ mod tests {
                 .as_bytes(),
         );
         assert_eq!(t.episodes.len(), 2, "{:#?}", t.episodes);
+    }
+
+    #[test]
+    fn a_driver_crash_systemd_names_is_the_root_not_upsd_s_ambiguous_line() {
+        // Real-host lab lines: dummy-ups aborted (NUT 2.8.0, a SET VAR after upsd had restarted);
+        // systemd restarted it by itself (Restart=).
+        let log = "2026-12-02T05:08:31+0000 epx upsd[464]: Can't connect to UPS [ups] (dummy-ups-ups): Connection refused\n\
+                   2026-12-02T05:08:31+0000 epx systemd[1]: nut-driver@ups.service: Main process exited, code=killed, status=6/ABRT\n\
+                   2026-12-02T05:08:31+0000 epx systemd[1]: nut-driver@ups.service: Failed with result 'signal'.\n\
+                   2026-12-02T05:08:33+0000 epx upsmon[457]: Communications with UPS ups@localhost lost\n\
+                   2026-12-02T05:08:46+0000 epx systemd[1]: nut-driver@ups.service: Scheduled restart job, restart counter is at 1.\n\
+                   2026-12-02T05:08:47+0000 epx systemd[1]: Started nut-driver@ups.service - Network UPS Tools - device driver for ups.\n\
+                   2026-12-02T05:08:48+0000 epx upsd[464]: Connected to UPS [ups]: dummy-ups-ups\n\
+                   2026-12-02T05:08:49+0000 epx upsmon[457]: Communications with UPS ups@localhost established\n";
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
+        let e = &t.episodes[0];
+        assert_eq!(
+            (e.cause, e.cause_line),
+            (Some(CauseId::DriverNotRunning), Some(2)),
+            "{e:#?}"
+        );
+        assert!(e.undecided().next().is_none(), "{:?}", e.candidates);
+        assert_eq!(e.verdict, EpisodeVerdict::RecoveredAfterRestart);
+        assert_eq!(
+            e.ending.as_ref().map(|x| x.unit.as_str()),
+            Some("nut-driver@ups")
+        );
     }
 
     #[test]

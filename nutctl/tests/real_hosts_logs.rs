@@ -331,13 +331,15 @@ fn incidents_caused_on_a_real_host_are_named_with_their_cause_and_end() {
     let fixed_start = last_secs(&h, "Started nut-driver@ups.service");
 
     // 2. The UPS asks for a new battery, then calibrates.
+    // Right after the driver's restart upsd may refuse a SET VAR for a moment: retried, bounded.
     let set = |status: &str| {
-        sh(
-            &h,
-            &format!(
-                "upsrw -s 'ups.status={status}' -u admin -p adminpw ups@localhost 2>&1 | grep -qx OK"
-            ),
-        )
+        let cmd = format!("upsrw -s 'ups.status={status}' -u admin -p adminpw ups@localhost 2>&1");
+        let mut last = String::new();
+        let ok = wait_for(Duration::from_secs(15), || {
+            last = h.run(&cmd).stdout;
+            last.lines().any(|l| l.trim() == "OK")
+        });
+        assert!(ok.is_some(), "upsrw {status}: {last}");
     };
     set("OL RB");
     await_line(&h, "battery needs to be replaced", 0);
