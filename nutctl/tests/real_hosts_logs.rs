@@ -18,8 +18,8 @@
 //!    starts its driver and reloads nut-server): rooted in the unknown name, ended by the reload;
 //! 6. `upsmon -c fsd`: the forced shutdown names the client that set FSD.
 //!
-//! The same journal is read three ways: `journalctl -o short-iso` saved to a file, `journalctl -o json`
-//! on stdin, and `nutctl logs` reading the journal itself. One host for every check (a boot is ~4 s);
+//! The same journal is read four ways: `journalctl -o short-iso` saved to a file, `journalctl -o json`
+//! on stdin, `nutctl logs` reading the journal itself, and the log part of `nutctl doctor`. One host for every check (a boot is ~4 s);
 //! every wait is bounded; about 40 s in all. Runs only as root with systemd and nut-server (prints
 //! `skipped: ...` otherwise; under `CI=true` it must run).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -450,6 +450,14 @@ fn incidents_caused_on_a_real_host_are_named_with_their_cause_and_end() {
     let v: Value = serde_json::from_str(&nutctl(&h, "NUTCTL --json logs --since 1h")).unwrap();
     assert_eq!(v["source"]["kind"], "journal");
     incidents(&v, t0, starts, reload, "the journal");
+    // doctor's log part reads the same journal the same way.
+    let d: Value =
+        serde_json::from_str(&nutctl(&h, "NUTCTL --json --timeout 2 doctor --since 1h")).unwrap();
+    let log_part = serde_json::json!({
+        "timeline": d["report"]["timeline"],
+        "findings": d["report"]["findings"],
+    });
+    incidents(&log_part, t0, starts, reload, "doctor");
 
     drop(h);
     assert!(
