@@ -46,6 +46,13 @@ pub const WINDOW_MICROS: i64 = 10 * 60 * 1_000_000;
 const SAME_MOMENT_MICROS: i64 = 5 * 1_000_000;
 /// The same, in lines, for logs without times.
 const WINDOW_LINES: u64 = 200;
+/// How long after a restart (or after upsd has its driver back) the log must go on without the
+/// failure coming back before the incident counts as ended by it: a restarted upsmon logs in, a
+/// restarted driver reconnects and upsmon polls again within seconds (POLLFREQ is 5 s by default).
+const GRACE_MICROS: i64 = 60 * 1_000_000;
+/// Restarts and unit stops remembered at once (the newest), and incidents waiting for a grace to end.
+const MAX_REMEMBERED: usize = 8;
+const MAX_MARKS: usize = 64;
 
 /// How many unclassified lines are kept as samples, and how long each sample may be.
 pub const SAMPLES: usize = 5;
@@ -125,7 +132,8 @@ impl EpisodeVerdict {
 /// What ended an episode that recovered after someone acted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ending {
-    /// The unit or program restarted (`nut-monitor`, `nut-driver@apc`, `upsd`), or `reload`.
+    /// The unit or program restarted, or reloaded (the verdict says which): `nut-monitor`,
+    /// `nut-driver@apc`, `nut-server`.
     pub unit: String,
     /// When, if the log says.
     pub at: Option<Timestamp>,
@@ -206,6 +214,23 @@ impl Episode {
     /// them): a verdict names them with the cause, `X or Y`, never the cause alone.
     pub fn undecided(&self) -> impl Iterator<Item = &Candidate> {
         self.candidates.iter().filter(|c| c.line.is_none())
+    }
+
+    /// How it ended, in words: [`EpisodeVerdict::as_str`], except that a state of the UPS (battery
+    /// to replace, OFF, bypass, overload, calibration) the log never clears is "not cleared", not
+    /// "still down" (nothing is down).
+    pub fn verdict_words(&self) -> &'static str {
+        match (self.kind, self.verdict) {
+            (
+                EpisodeKind::Battery
+                | EpisodeKind::Overload
+                | EpisodeKind::Off
+                | EpisodeKind::Bypass
+                | EpisodeKind::Calibration,
+                EpisodeVerdict::StillDown,
+            ) => "not cleared when the log ends",
+            (_, v) => v.as_str(),
+        }
     }
 
     /// Number of lines of one kind.
@@ -316,8 +341,15 @@ struct Open {
     last_time: Option<Timestamp>,
     /// The causes the root-cause line fits besides its own.
     alts: &'static [Alternative],
+    /// The kind of the root-cause line.
+    root_kind: Option<EventKind>,
     /// Other causes other lines of the episode named (first line of each), bounded by [`MAX_ALSO`].
     also: Vec<(CauseId, u64)>,
+    /// A fault a restart may have ended: it ends so unless it fails again within [`GRACE_MICROS`].
+    restarted: Option<Restart>,
+    /// upsd has the UPS back (its driver reconnected, data no longer stale) while upsmon, which said
+    /// communications were lost, has not said "established" yet: (time, line) of upsd's line.
+    upsd_back: Option<(Option<Timestamp>, u64)>,
 }
 
 /// Most other causes one episode remembers.
@@ -355,11 +387,58 @@ impl Open {
             cause_time: None,
             last_time: time,
             alts: &[],
+            root_kind: None,
             also: Vec::new(),
+            restarted: None,
+            upsd_back: None,
+        }
+    }
+
+    /// Takes a remembered unit stop (or driver exit) that led to this incident as its root: the
+    /// earliest decisive line, unless a root-level cause (tier 0) is already named.
+    fn take_stop(&mut self, s: Stop) {
+        for &kind in std::iter::once(&s.kind).chain(&s.more) {
+            match self.counts.iter_mut().find(|k| k.kind == kind) {
+                Some(k) => k.count += 1,
+                None => self.counts.push(KindCount { kind, count: 1 }),
+            }
+        }
+        if s.line < self.ep.first_line {
+            self.ep.first_line = s.line;
+            self.ep.start = s.at.or(self.ep.start);
+        }
+        let earlier = self.ep.cause_line.map_or(true, |l| s.line < l);
+        if self.tier > 0 && earlier {
+            if let (Some(old), Some(line)) = (self.ep.cause, self.ep.cause_line) {
+                self.note_also(old, line);
+            }
+            self.tier = s.cause.tier();
+            self.cause_time = s.at;
+            self.ep.cause = Some(s.cause);
+            self.ep.cause_line = Some(s.line);
+            self.ep.cause_message = Some(s.message);
+            // A unit stopped or a driver that exited on a signal is what it says: no other cause
+            // looks like it.
+            self.alts = &[];
+            self.root_kind = Some(s.kind);
+        } else {
+            self.note_also(s.cause, s.line);
         }
     }
 
     fn add(&mut self, ev: &LogEvent<'_>, time: Option<Timestamp>, cause: Option<CauseId>) {
+        // The failure again after a restart: the restart did not end it.
+        if cause.is_some() && !ev.kind.is_weak() {
+            if self.restarted.as_ref().is_some_and(|r| ev.line > r.line) {
+                self.restarted = None;
+            }
+            if matches!(
+                ev.kind,
+                EventKind::UpsdDriverMissing | EventKind::UpsdDataStale
+            ) {
+                self.upsd_back = None;
+            }
+        }
         match self.counts.iter_mut().find(|k| k.kind == ev.kind) {
             Some(k) => k.count += 1,
             None => self.counts.push(KindCount {
@@ -390,11 +469,28 @@ impl Open {
             // A log read newest first (journalctl -r, a GUI's table): a line logged earlier than the
             // root-cause line, and as decisive, is the root.
             let earlier = since.is_some_and(|d| d < -SAME_MOMENT_MICROS);
+            // Of the same moment and as decisive, systemd saying how the driver's unit ended
+            // (`Main process exited, code=killed, status=6/ABRT`) beats upsd or upsmon seeing the
+            // driver gone, which cannot tell a crash from a lost device.
+            let clearer = same_moment
+                && tier == self.tier
+                && ev.kind == EventKind::UnitFailed
+                && !self.alts.is_empty()
+                && self.root_kind.is_some_and(|k| {
+                    matches!(
+                        k,
+                        EventKind::UpsdDriverMissing
+                            | EventKind::UpsdDataStale
+                            | EventKind::PollDriverNotConnected
+                            | EventKind::PollDataStale
+                    )
+                });
             let replace = self.ep.cause.is_none()
                 || (tier == 0 && self.tier > 0)
                 || (self.tier == 3 && tier < 3)
                 || (same_moment && tier < self.tier)
-                || (earlier && tier <= self.tier);
+                || (earlier && tier <= self.tier)
+                || clearer;
             if replace {
                 if let (Some(old), Some(line)) = (self.ep.cause, self.ep.cause_line) {
                     self.note_also(old, line);
@@ -404,6 +500,7 @@ impl Open {
                 self.ep.cause = Some(c);
                 self.ep.cause_line = Some(ev.line);
                 self.ep.cause_message = Some(cut(&ev.message).to_string());
+                self.root_kind = Some(ev.kind);
                 self.alts = causes::alternatives(c, ev.kind, ev.detail.as_deref());
             } else {
                 self.note_also(c, ev.line);
@@ -458,6 +555,7 @@ impl Open {
             self.ep.cause_line = other.ep.cause_line;
             self.ep.cause_message = other.ep.cause_message;
             self.alts = other.alts;
+            self.root_kind = other.root_kind;
         } else if let (Some(c), Some(line)) = (other.ep.cause, other.ep.cause_line) {
             self.note_also(c, line);
         }
@@ -524,13 +622,38 @@ impl Open {
     }
 }
 
-/// The restart (or reload) last seen: a recovery after it is credited to it.
+/// A restart (or reload) seen: a recovery after it that it can explain is credited to it.
 #[derive(Debug, Clone)]
 struct Restart {
     unit: String,
+    /// The UPS of a driver instance (`nut-driver@apc` → `apc`).
+    ups: Option<String>,
     at: Option<Timestamp>,
     line: u64,
     reload: bool,
+}
+
+impl Restart {
+    /// Whether it can have ended an incident of UPS `key` with cause `cause`.
+    fn fits(&self, key: &str, cause: Option<CauseId>) -> bool {
+        unit_fixes(&self.unit, cause) && self.ups.as_deref().map_or(true, |u| u == key)
+    }
+}
+
+/// A NUT unit stopped (systemd's `Stopping nut-driver@apc.service …`) or a driver or upsd that
+/// exited on a signal: remembered, and the root of the communication loss that follows.
+#[derive(Debug, Clone)]
+struct Stop {
+    unit: String,
+    /// The UPS, when the line names one (a driver instance).
+    ups: Option<String>,
+    at: Option<Timestamp>,
+    line: u64,
+    kind: EventKind,
+    cause: CauseId,
+    message: String,
+    /// The other lines about the same stop (the unit's `Stopping …`, the driver's `Signal 15`, …).
+    more: Vec<EventKind>,
 }
 
 /// `msg` cut to at most [`SAMPLE_LEN`] bytes, on a character boundary.
@@ -592,7 +715,17 @@ pub struct TimelineBuilder {
     year: Option<i16>,
     /// The first full date seen: (year, year-less day number), to date year-less stamps by.
     seen_full: Option<(i16, i64)>,
-    restart: Option<Restart>,
+    /// When the input was last written (a file's modification time), the same way: the fallback.
+    written: Option<(i16, i64)>,
+    /// The newest restarts seen (at most [`MAX_REMEMBERED`]).
+    restarts: VecDeque<Restart>,
+    /// NUT units stopped and drivers that exited, not yet followed by a start or an outage.
+    stops: VecDeque<Stop>,
+    /// Open episodes waiting for a grace to end ([`Open::restarted`], [`Open::upsd_back`]).
+    marks: Vec<(EpisodeKind, String)>,
+    /// The addresses upsd said it listens on (`listening on 192.168.1.10 port 3493`): this host's,
+    /// so upsmon's `apc@192.168.1.10` on it is upsd's `apc` (at most [`MAX_REMEMBERED`]).
+    local: Vec<String>,
     /// Line of the last "on battery".
     last_on_battery: Option<u64>,
     /// The last UPS whose flags did not hold together: a driver's `OL+DISCHRG` warning, or a low
@@ -617,7 +750,11 @@ impl Default for TimelineBuilder {
             tod_offset: 0,
             year: None,
             seen_full: None,
-            restart: None,
+            written: None,
+            restarts: VecDeque::new(),
+            stops: VecDeque::new(),
+            marks: Vec::new(),
+            local: Vec::new(),
             last_on_battery: None,
             flags_doubtful: None,
         }
@@ -631,15 +768,8 @@ const DAY_MICROS: i64 = 86_400 * 1_000_000;
 /// The key one UPS has in every program's lines: upsmon's `apc@localhost` (or `apc@127.0.0.1:3493`,
 /// or `apc@<this host>`) and upsd's `apc` are one UPS; `apc@nas` seen from another host stays whole.
 pub fn ups_key<'a>(ups: &'a str, host: Option<&str>) -> &'a str {
-    let Some((name, h)) = ups.split_once('@') else {
+    let Some((name, h)) = split_ups(ups) else {
         return ups;
-    };
-    let h = h
-        .strip_prefix('[')
-        .map_or(h, |r| r.split(']').next().unwrap_or(r));
-    let h = match h.rsplit_once(':') {
-        Some((a, p)) if !a.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => a,
-        _ => h,
     };
     let local = matches!(
         h,
@@ -652,18 +782,48 @@ pub fn ups_key<'a>(ups: &'a str, host: Option<&str>) -> &'a str {
     }
 }
 
+/// `apc@[::1]:3493` → (`apc`, `::1`); `apc@nas` → (`apc`, `nas`); none without a host.
+fn split_ups(ups: &str) -> Option<(&str, &str)> {
+    let (name, h) = ups.split_once('@')?;
+    let h = h
+        .strip_prefix('[')
+        .map_or(h, |r| r.split(']').next().unwrap_or(r));
+    let h = match h.rsplit_once(':') {
+        Some((a, p)) if !a.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => a,
+        _ => h,
+    };
+    Some((name, h))
+}
+
+/// True when an `Exiting` line is upsmon's (by its ident, Debian's unit name for it, or no ident).
+fn is_upsmon(ev: &LogEvent<'_>) -> bool {
+    ev.ident
+        .as_deref()
+        .map_or(true, |i| i == "upsmon" || i == "nut-monitor")
+}
+
+/// True when a line at (`t`, `line`) is within `window` of one at (`at`, `from`): by time when both
+/// have one on the same clock, else within [`WINDOW_LINES`] lines.
+fn near(at: Option<Timestamp>, from: u64, t: Option<Timestamp>, line: u64, window: i64) -> bool {
+    match (at, t) {
+        (Some(a), Some(b)) if a.clock == b.clock => (b.micros - a.micros).abs() <= window,
+        _ => line.abs_diff(from) <= WINDOW_LINES,
+    }
+}
+
 fn idx(kind: EpisodeKind) -> usize {
     (kind as usize).min(KINDS - 1)
 }
 
 /// The unit a systemd line or a start banner is about (`nut-driver@apc`, `nut-monitor`, `nut-server`).
 fn unit_of(ev: &LogEvent<'_>) -> String {
-    if let Some(u) = ev.ups.as_deref() {
-        return format!("nut-driver@{u}");
-    }
     let d = ev.detail.as_deref().unwrap_or("");
     let d = d.trim_end_matches(".service");
-    if matches!(ev.kind, EventKind::Monitoring | EventKind::Reloading) {
+    // upsmon's `UPS: apc@localhost (primary) …` names a UPS but is upsmon starting, not a driver;
+    // upsd's `SIGHUP: reloading configuration` is upsd's (systemd's `Reloaded nut-server…` is read below).
+    if matches!(ev.kind, EventKind::Monitoring | EventKind::Reloading)
+        && ev.ident.as_deref() != Some("systemd")
+    {
         return match ev.ident.as_deref() {
             Some("upsd") => "nut-server".into(),
             Some("upsmon") => "nut-monitor".into(),
@@ -672,6 +832,9 @@ fn unit_of(ev: &LogEvent<'_>) -> String {
             None if ev.message.contains("upsd") => "nut-server".into(),
             None => "nut".into(),
         };
+    }
+    if let Some(u) = ev.ups.as_deref() {
+        return format!("nut-driver@{u}");
     }
     // systemd's line with `systemd[1]: ` cut off: the unit's name is the ident.
     if let Some(unit) = ev
@@ -682,7 +845,13 @@ fn unit_of(ev: &LogEvent<'_>) -> String {
     {
         return unit.to_string();
     }
-    if d.contains("monitor") {
+    if d.starts_with("driver@") {
+        // `nut-driver@apc.service: Deactivated successfully.`
+        format!("nut-{d}")
+    } else if d.contains("enumerator") {
+        // Debian's nut-driver-enumerator makes the driver units; it is no driver.
+        "nut-driver-enumerator".into()
+    } else if d.contains("monitor") {
         "nut-monitor".into()
     } else if d.contains("information server") || d.starts_with("server") {
         "nut-server".into()
@@ -697,7 +866,7 @@ fn unit_of(ev: &LogEvent<'_>) -> String {
 
 /// The cause a failed unit stands for.
 fn unit_cause(unit: &str) -> CauseId {
-    if unit.starts_with("nut-driver") {
+    if unit.starts_with("nut-driver") && unit != "nut-driver-enumerator" {
         CauseId::DriverNotRunning
     } else if unit.starts_with("nut-server") {
         CauseId::ServerNotRunning
@@ -710,16 +879,25 @@ fn unit_cause(unit: &str) -> CauseId {
 fn unit_fixes(unit: &str, c: Option<CauseId>) -> bool {
     use CauseId::*;
     let Some(c) = c else { return true };
-    if unit.starts_with("nut-driver") {
+    if unit == "nut-driver-enumerator" {
+        matches!(c, ConfigError | Other)
+    } else if unit.starts_with("nut-driver") {
         matches!(
             c,
-            DriverNotRunning | UsbDeviceGone | UsbPermission | DataStale | ConfigError | Other
+            DriverNotRunning
+                | UsbDeviceGone
+                | UsbPermission
+                | FilePermission
+                | DataStale
+                | ConfigError
+                | Other
         )
     } else if unit.starts_with("nut-server") {
         matches!(
             c,
             ListenFailed
                 | ServerNotRunning
+                | UnknownUps
                 | ConfigError
                 | FilePermission
                 | TlsError
@@ -755,6 +933,17 @@ impl TimelineBuilder {
             year,
             ..Self::default()
         }
+    }
+
+    /// Dates year-less stamps by when the input was last written (Unix seconds), when neither the
+    /// year was given nor the input has a full date: a stamp later in the year than that day is of
+    /// the year before (a log is not written before its lines happened).
+    pub fn set_written(&mut self, unix_secs: i64) {
+        let t = Timestamp {
+            clock: Clock::Unix,
+            micros: unix_secs.saturating_mul(1_000_000),
+        };
+        self.written = t.year().zip(t.yearless_day());
     }
 
     /// The counts so far.
@@ -865,8 +1054,11 @@ impl TimelineBuilder {
             _ => self.stats.classified += 1,
         }
         let time = self.normalise(ev.time);
+        if !self.marks.is_empty() {
+            self.settle(time, ev.line);
+        }
         let ups = ev.ups.as_deref();
-        let key = ups.map(|u| ups_key(u, ev.host.as_deref()));
+        let key = ups.map(|u| self.key(u, ev.host.as_deref()));
         let cause = match ev.kind {
             UnitFailed => Some(unit_cause(&unit_of(ev))),
             k => k.cause(ev.detail.as_deref()),
@@ -964,28 +1156,15 @@ impl TimelineBuilder {
                 }
                 self.shutdown_event(ev, time);
             }
-            UnitStarted | UnitRestarting | Monitoring | Reloading => {
-                let unit = unit_of(ev);
-                self.restart = Some(Restart {
-                    unit: unit.clone(),
-                    at: time,
-                    line: ev.line,
-                    reload: ev.kind == Reloading,
-                });
-                if ev.kind == UnitStarted {
-                    // The faults this unit's restart can end, ended by it.
-                    let ended: Vec<String> = self.open[idx(EpisodeKind::Fault)]
-                        .iter()
-                        .filter(|(_, o)| unit_fixes(&unit, o.ep.cause))
-                        .map(|(k, _)| k.clone())
-                        .collect();
-                    for k in ended {
-                        self.close_one(EpisodeKind::Fault, Some(&k), ev, time);
-                    }
-                }
-            }
-            Exiting if ev.ident.as_deref().map_or(true, |i| i == "upsmon") => self.stop_all(time),
+            UnitStarted | UnitRestarting | Monitoring | Reloading => self.restarted(ev, time),
+            // upsmon stopped: what only it watched (communications, power) ends here; a fault (a
+            // refused login, a configuration error) stays until a restart ends it.
+            Exiting if is_upsmon(ev) => self.monitoring_stopped(time),
+            UnitStopped | Exiting => self.stopped(ev, time),
+            Listening => self.listening(&ev.message),
             Marker if ev.message.starts_with("-- Boot") || ev.message.starts_with("-- Reboot") => {
+                self.marks.clear();
+                self.stops.clear();
                 self.stop_all(self.last_time)
             }
             _ if cause.is_some() => {
@@ -1017,6 +1196,219 @@ impl TimelineBuilder {
         }
     }
 
+    /// [`ups_key`], also taking the addresses upsd listens on as this host's.
+    fn key<'a>(&self, ups: &'a str, host: Option<&str>) -> &'a str {
+        let k = ups_key(ups, host);
+        if k.len() < ups.len() || self.local.is_empty() {
+            return k;
+        }
+        match split_ups(ups) {
+            Some((name, h)) if self.local.iter().any(|a| a.eq_ignore_ascii_case(h)) => name,
+            _ => k,
+        }
+    }
+
+    /// upsd's `listening on ADDR port P`: ADDR is this host's (not a wildcard).
+    fn listening(&mut self, message: &str) {
+        let Some(addr) = message
+            .strip_prefix("listening on ")
+            .and_then(|r| r.rsplit_once(" port "))
+            .map(|(a, _)| a.trim_start_matches('[').trim_end_matches(']'))
+        else {
+            return;
+        };
+        let wildcard = matches!(addr, "0.0.0.0" | "::" | "*" | "");
+        if !wildcard && self.local.len() < MAX_REMEMBERED && !self.local.iter().any(|a| a == addr) {
+            self.local.push(addr.to_string());
+        }
+    }
+
+    /// A unit (re)started, upsmon started monitoring, or a configuration reload.
+    fn restarted(&mut self, ev: &LogEvent<'_>, time: Option<Timestamp>) {
+        let unit = unit_of(ev);
+        let r = Restart {
+            ups: unit.strip_prefix("nut-driver@").map(str::to_string),
+            unit,
+            at: time,
+            line: ev.line,
+            reload: ev.kind == EventKind::Reloading,
+        };
+        // systemd's `Started nut-monitor…` and upsmon's own `UPS: … (primary)` lines are one start.
+        let same = self.restarts.back().is_some_and(|b| {
+            b.unit == r.unit
+                && b.reload == r.reload
+                && match (b.at, r.at) {
+                    (Some(a), Some(t)) => {
+                        a.until(&t).is_some_and(|d| d.abs() <= SAME_MOMENT_MICROS)
+                    }
+                    _ => r.line.saturating_sub(b.line) <= 3,
+                }
+        });
+        if !same {
+            if self.restarts.len() >= MAX_REMEMBERED {
+                self.restarts.pop_front();
+            }
+            self.restarts.push_back(r.clone());
+        }
+        if !matches!(ev.kind, EventKind::UnitStarted | EventKind::Monitoring) {
+            return;
+        }
+        // Started again: its earlier stop explains no later outage.
+        let driver = |u: &str| u.starts_with("nut-driver") && u != "nut-driver-enumerator";
+        self.stops.retain(|s| {
+            let same = s.unit == r.unit
+                || (driver(&s.unit) && driver(&r.unit) && (s.ups.is_none() || r.ups.is_none()));
+            !same
+        });
+        // The faults this start can end: ended by it, unless they fail again within the grace.
+        let fault = idx(EpisodeKind::Fault);
+        for (k, o) in self.open[fault].iter_mut() {
+            if o.restarted.is_none() && r.fits(k, o.ep.cause) && self.marks.len() < MAX_MARKS {
+                o.restarted = Some(r.clone());
+                self.marks.push((EpisodeKind::Fault, k.clone()));
+            }
+        }
+    }
+
+    /// A NUT unit stopped, or a driver or upsd exited: remembered as the root of an outage that follows.
+    fn stopped(&mut self, ev: &LogEvent<'_>, time: Option<Timestamp>) {
+        let ident = ev.ident.as_deref().unwrap_or("");
+        let (unit, cause) = if ev.kind == EventKind::UnitStopped {
+            let unit = unit_of(ev);
+            let cause = unit_cause(&unit);
+            if cause == CauseId::Other {
+                return;
+            }
+            (unit, cause)
+        } else if logs::ident::is_driver(ident) {
+            ("nut-driver".to_string(), CauseId::DriverNotRunning)
+        } else if matches!(ident, "upsd" | "nut-server") {
+            ("nut-server".to_string(), CauseId::ServerNotRunning)
+        } else {
+            return;
+        };
+        let ups = unit.strip_prefix("nut-driver@").map(str::to_string);
+        // The outage this stop causes is already open (upsd noticed before the driver's own line
+        // was written): the line is part of it.
+        let comms = idx(EpisodeKind::Comms);
+        let open = match ups.as_deref() {
+            Some(u) => self.open[comms].get_mut(u),
+            None => self.open[comms]
+                .values_mut()
+                .filter(|o| {
+                    near(
+                        o.ep.start,
+                        o.ep.first_line,
+                        time,
+                        ev.line,
+                        SAME_MOMENT_MICROS,
+                    )
+                })
+                .max_by_key(|o| o.ep.first_line),
+        };
+        if let Some(o) = open.filter(|o| {
+            near(
+                o.ep.start,
+                o.ep.first_line,
+                time,
+                ev.line,
+                SAME_MOMENT_MICROS,
+            )
+        }) {
+            o.add(ev, time, None);
+            return;
+        }
+        // `Stopping …`, the driver's `Signal 15: exiting`, `Deactivated`, `Stopped …`: one stop, the
+        // first line its root; a later line naming the unit tells which UPS it was.
+        if let Some(s) = self.stops.iter_mut().find(|s| {
+            s.cause == cause
+                && (s.ups == ups || s.ups.is_none() || ups.is_none())
+                && near(s.at, s.line, time, ev.line, SAME_MOMENT_MICROS)
+        }) {
+            if s.ups.is_none() && ups.is_some() {
+                s.ups = ups;
+                s.unit = unit;
+            }
+            if s.more.len() < MAX_ALSO {
+                s.more.push(ev.kind);
+            }
+            return;
+        }
+        if self.stops.len() >= MAX_REMEMBERED {
+            self.stops.pop_front();
+        }
+        self.stops.push_back(Stop {
+            unit,
+            ups,
+            at: time,
+            line: ev.line,
+            kind: ev.kind,
+            cause,
+            message: cut(&ev.message).to_string(),
+            more: Vec::new(),
+        });
+    }
+
+    /// The episodes waiting for a grace whose grace has passed end now (before this line counts).
+    fn settle(&mut self, time: Option<Timestamp>, line: u64) {
+        let passed = |at: Option<Timestamp>, from: u64| match (at, time) {
+            (Some(a), Some(t)) if a.clock == t.clock => t.micros - a.micros >= GRACE_MICROS,
+            _ => line.saturating_sub(from) >= WINDOW_LINES,
+        };
+        let marks = std::mem::take(&mut self.marks);
+        for (kind, key) in marks {
+            let Some(o) = self.open[idx(kind)].get(&key) else {
+                continue;
+            };
+            match (&o.restarted, o.upsd_back) {
+                (Some(r), _) if kind == EpisodeKind::Fault => {
+                    if passed(r.at, r.line) {
+                        let r = r.clone();
+                        self.end_after(kind, &key, r.at, Some(r));
+                    } else {
+                        self.marks.push((kind, key));
+                    }
+                }
+                (_, Some((at, from))) if kind == EpisodeKind::Comms => {
+                    if passed(at, from) {
+                        self.end_after(kind, &key, at, None);
+                    } else {
+                        self.marks.push((kind, key));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Ends an open episode at `end`: after restart `r` (a fault), or as [`Self::ending`] says.
+    fn end_after(
+        &mut self,
+        kind: EpisodeKind,
+        key: &str,
+        end: Option<Timestamp>,
+        r: Option<Restart>,
+    ) {
+        let Some(mut o) = self.open[idx(kind)].remove(key) else {
+            return;
+        };
+        self.open_count -= 1;
+        let (verdict, ending) = match r {
+            Some(r) => (
+                EpisodeVerdict::RecoveredAfterRestart,
+                Some(Ending {
+                    unit: r.unit,
+                    at: r.at,
+                    line: r.line,
+                }),
+            ),
+            None => self.ending(&o, key),
+        };
+        o.ep.ending = ending;
+        let ep = o.close(end, verdict);
+        self.emit(ep);
+    }
+
     fn shutdown_event(&mut self, ev: &LogEvent<'_>, time: Option<Timestamp>) {
         for map in &mut self.open {
             for o in map.values_mut() {
@@ -1025,7 +1417,7 @@ impl TimelineBuilder {
                 }
             }
         }
-        let key = ev.ups.as_deref().map(|u| ups_key(u, ev.host.as_deref()));
+        let key = ev.ups.as_deref().map(|u| self.key(u, ev.host.as_deref()));
         if let Some(o) = key.and_then(|k| self.open[idx(EpisodeKind::Power)].get_mut(k)) {
             o.add(ev, time, None);
         }
@@ -1072,7 +1464,23 @@ impl TimelineBuilder {
                     }
                 }
             }
+            o.add(ev, time, cause);
+            // A unit stopped or a driver that exited just before: the root of this loss.
+            let mut taken = Vec::new();
+            self.stops.retain(|s| {
+                let fits = s.ups.as_deref().map_or(true, |u| u == key)
+                    && s.line <= ev.line
+                    && near(s.at, s.line, time, ev.line, WINDOW_MICROS);
+                if fits {
+                    taken.push(s.clone());
+                }
+                !fits
+            });
+            if let Some(first) = taken.into_iter().min_by_key(|s| s.line) {
+                o.take_stop(first);
+            }
             self.insert(EpisodeKind::Comms, key, o);
+            return;
         }
         if let Some(o) = self.open[comms].get_mut(key) {
             o.add(ev, time, cause);
@@ -1122,26 +1530,29 @@ impl TimelineBuilder {
         self.insert(kind, key, o);
     }
 
-    /// How an episode that started on `first_line` ends now: by itself, or after the restart seen since.
-    fn ending(&self, first_line: u64) -> (EpisodeVerdict, Option<Ending>) {
-        match &self.restart {
-            Some(r) if r.line > first_line => (
+    /// How an episode ends now: by itself, or after the newest restart seen since it started that
+    /// can have ended it (a unit that fixes its cause; for a driver instance, this UPS's).
+    fn ending(&self, o: &Open, key: &str) -> (EpisodeVerdict, Option<Ending>) {
+        let r = o.restarted.as_ref().or_else(|| {
+            self.restarts
+                .iter()
+                .rev()
+                .find(|r| r.line > o.ep.first_line && r.fits(key, o.ep.cause))
+        });
+        match r {
+            Some(r) => (
                 if r.reload {
                     EpisodeVerdict::RecoveredAfterReload
                 } else {
                     EpisodeVerdict::RecoveredAfterRestart
                 },
                 Some(Ending {
-                    unit: if r.reload {
-                        "reload".into()
-                    } else {
-                        r.unit.clone()
-                    },
+                    unit: r.unit.clone(),
                     at: r.at,
                     line: r.line,
                 }),
             ),
-            _ => (EpisodeVerdict::RecoveredAutomatically, None),
+            None => (EpisodeVerdict::RecoveredAutomatically, None),
         }
     }
 
@@ -1157,7 +1568,7 @@ impl TimelineBuilder {
         if let Some(mut o) = self.open[idx(kind)].remove(k) {
             self.open_count -= 1;
             o.add(ev, time, None);
-            let (verdict, ending) = self.ending(o.ep.first_line);
+            let (verdict, ending) = self.ending(&o, k);
             o.ep.ending = ending;
             let ep = o.close(time, verdict);
             self.emit(ep);
@@ -1168,6 +1579,29 @@ impl TimelineBuilder {
     /// UPS or a driver's line, the faults that name none).
     fn recover(&mut self, key: Option<&str>, ev: &LogEvent<'_>, time: Option<Timestamp>) {
         if let Some(k) = key {
+            // upsd has its driver back, but upsmon said communications were lost: the incident
+            // ends when upsmon says "established" (its next polls may still fail), or after the grace.
+            let upsd_side = matches!(
+                ev.kind,
+                EventKind::UpsdDriverConnected | EventKind::UpsdDataOk
+            );
+            let comms = idx(EpisodeKind::Comms);
+            let room = self.marks.len() < MAX_MARKS;
+            if let Some(o) = self.open[comms].get_mut(k).filter(|o| {
+                upsd_side
+                    && room
+                    && o.counts
+                        .iter()
+                        .any(|c| matches!(c.kind, EventKind::CommLost | EventKind::NoComm))
+            }) {
+                o.add(ev, time, None);
+                if o.upsd_back.is_none() {
+                    o.upsd_back = Some((time, ev.line));
+                    self.marks.push((EpisodeKind::Comms, k.to_string()));
+                }
+                self.close_one(EpisodeKind::Fault, Some(k), ev, time);
+                return;
+            }
             self.close_one(EpisodeKind::Comms, Some(k), ev, time);
             self.close_one(EpisodeKind::Fault, Some(k), ev, time);
         }
@@ -1179,12 +1613,49 @@ impl TimelineBuilder {
         }
     }
 
-    /// upsmon stopped or the machine rebooted: everything open ends here.
+    /// The machine rebooted: everything open ends here.
     fn stop_all(&mut self, time: Option<Timestamp>) {
         self.close_all(time, EpisodeVerdict::MonitoringStopped);
     }
 
+    /// upsmon stopped: the communication and power episodes (what upsmon watched) end here, and the
+    /// shutdown it ran; faults and the UPS's own states (battery, OFF, …) stay open.
+    fn monitoring_stopped(&mut self, time: Option<Timestamp>) {
+        let mut open: Vec<Open> = Vec::new();
+        for kind in [EpisodeKind::Comms, EpisodeKind::Power] {
+            open.extend(self.open[idx(kind)].drain().map(|(_, o)| o));
+        }
+        self.open_count -= open.len();
+        open.sort_by_key(|o| o.ep.first_line);
+        for o in open {
+            let ep = o.close(time, EpisodeVerdict::MonitoringStopped);
+            self.emit(ep);
+        }
+        if let Some(sd) = self.shutdown.take() {
+            let end = sd.ep.end;
+            let ep = sd.close(end, EpisodeVerdict::ShutdownInitiated);
+            self.emit(ep);
+        }
+    }
+
     fn close_all(&mut self, time: Option<Timestamp>, verdict: EpisodeVerdict) {
+        // Those waiting for a grace end as they would have (the log ends, or the machine rebooted,
+        // with nothing failing again).
+        for (kind, key) in std::mem::take(&mut self.marks) {
+            let Some(o) = self.open[idx(kind)].get(&key) else {
+                continue;
+            };
+            match (&o.restarted, o.upsd_back) {
+                (Some(r), _) if kind == EpisodeKind::Fault => {
+                    let r = r.clone();
+                    self.end_after(kind, &key, r.at, Some(r));
+                }
+                (_, Some((at, _))) if kind == EpisodeKind::Comms => {
+                    self.end_after(kind, &key, at, None)
+                }
+                _ => {}
+            }
+        }
         let mut open: Vec<Open> = self
             .open
             .iter_mut()
@@ -1226,10 +1697,11 @@ impl TimelineBuilder {
         self.close_all(None, EpisodeVerdict::StillDown);
         let mut episodes: Vec<Episode> = self.done.into_iter().collect();
         episodes.sort_by_key(|e| (e.first_line, e.kind as u8));
-        // Year-less stamps get their year from --year, or from a full date in the same log (a stamp
-        // later in the year than that date belongs to the year before); otherwise they stay year-less.
+        // Year-less stamps get their year from --year, or from a full date in the same log, or from
+        // when the file was last written (a stamp later in the year than that date belongs to the
+        // year before); otherwise they stay year-less: never today's year.
         let year = self.year;
-        let seen = self.seen_full;
+        let seen = self.seen_full.or(self.written);
         let date = |t: Timestamp| match (year, seen) {
             (Some(y), _) => t.with_year(y),
             (None, Some((y, day))) => {
@@ -1260,6 +1732,9 @@ mod tests {
     use super::*;
 
     const LAB1: &str = include_str!("../tests/data/upsmon-lab1.log");
+    /// A real Debian 12 host's journal (systemd 252 names units before their description): the
+    /// driver unit stopped and started, then a wrong password fixed and nut-monitor restarted.
+    const PIHOST: &str = include_str!("../tests/data/journal-pihost-restarts.log");
 
     fn push_all(b: &mut TimelineBuilder, text: &str) {
         for (line, ev) in logs::events(text.as_bytes()) {
@@ -1268,6 +1743,327 @@ mod tests {
                 Err(e) => b.push_error(line, &e),
             }
         }
+    }
+
+    fn line_of(text: &str, needle: &str) -> u64 {
+        text.lines()
+            .position(|l| l.contains(needle))
+            .map(|i| i as u64 + 1)
+            .unwrap_or_else(|| panic!("no line with {needle:?}"))
+    }
+
+    #[test]
+    fn a_real_journal_driver_stop_and_wrong_password_are_two_incidents_with_their_endings() {
+        let t = timeline(PIHOST.as_bytes());
+        assert_eq!(t.episodes.len(), 2, "{:#?}", t.episodes);
+        // 1. The driver unit stopped: upsd's `ups` and upsmon's `ups@localhost` are one incident
+        // (upsmon's lagging poll after upsd has the driver back does not start a second one), its
+        // root is systemd stopping the unit, and it ended after the unit's restart, when upsmon
+        // said "established".
+        let drv = &t.episodes[0];
+        assert_eq!(drv.kind, EpisodeKind::Comms);
+        assert_eq!(drv.cause, Some(CauseId::DriverNotRunning));
+        let stop = line_of(PIHOST, "Stopping nut-driver@ups.service");
+        assert_eq!((drv.cause_line, drv.first_line), (Some(stop), stop));
+        assert!(
+            drv.candidates.is_empty(),
+            "a stopped unit is no USB loss: {:?}",
+            drv.candidates
+        );
+        assert!(
+            drv.count(EventKind::UpsdDriverMissing) >= 1 && drv.count(EventKind::CommLost) == 1
+        );
+        assert_eq!(drv.verdict, EpisodeVerdict::RecoveredAfterRestart);
+        let en = drv.ending.as_ref().unwrap();
+        assert_eq!(en.unit, "nut-driver@ups");
+        assert_eq!(en.line, line_of(PIHOST, "Started nut-driver@ups.service"));
+        assert_eq!(en.at.unwrap().to_string(), "2026-12-02T04:50:13Z");
+        assert_eq!(drv.last_line, line_of(PIHOST, "ups@localhost established"));
+        // 2. The refused login: ended after the restart of nut-monitor (not of a driver) that
+        // followed the fix, when upsd logged the login in.
+        let login = &t.episodes[1];
+        assert_eq!(
+            (login.kind, login.cause),
+            (EpisodeKind::Fault, Some(CauseId::LoginRefused))
+        );
+        assert_eq!(login.verdict, EpisodeVerdict::RecoveredAfterRestart);
+        let en = login.ending.as_ref().unwrap();
+        assert_eq!(en.unit, "nut-monitor");
+        assert_eq!(en.at.unwrap().to_string(), "2026-12-02T04:50:28Z");
+        assert!(en.line > line_of(PIHOST, "ERR ACCESS-DENIED"));
+    }
+
+    #[test]
+    fn systemd_252_unit_lines_are_nut_lines() {
+        let kinds: Vec<EventKind> = logs::events(
+            b"2026-12-02T04:50:12+0000 h systemd[1]: Starting nut-driver@ups.service - Network UPS Tools - device driver for ups...
+              2026-12-02T04:50:13+0000 h systemd[1]: Started nut-driver@ups.service - Network UPS Tools - device driver for ups.
+              2026-12-02T04:50:13+0000 h systemd[1]: Stopping nut-server.service - Network UPS Tools - power devices information server...
+              2026-12-02T04:50:13+0000 h systemd[1]: Failed to start nut-server.service - Network UPS Tools - power devices information server.
+              2026-12-02T04:50:13+0000 h systemd[1]: Started nut-monitor.service - Network UPS Tools - power device monitor and shutdown controller.
+",
+        )
+        .map(|(_, e)| e.unwrap().kind)
+        .collect();
+        use EventKind::*;
+        assert_eq!(
+            kinds,
+            [Noise, UnitStarted, UnitStopped, UnitFailed, UnitStarted]
+        );
+    }
+
+    #[test]
+    fn upsmon_exiting_for_a_restart_does_not_lose_the_refused_login() {
+        // Syslog, where upsmon logs under its own name: `Signal 15: exiting` before the restart.
+        let log = "Nov 26 10:00:00 pi upsmon[1]: Login on UPS [apc@localhost] failed - got [ERR ACCESS-DENIED]\n\
+                   Nov 26 10:03:00 pi upsmon[1]: Signal 15: exiting\n\
+                   Nov 26 10:03:00 pi systemd[1]: Stopped nut-monitor.service - Network UPS Tools - power device monitor and shutdown controller.\n\
+                   Nov 26 10:03:01 pi systemd[1]: Started nut-monitor.service - Network UPS Tools - power device monitor and shutdown controller.\n\
+                   Nov 26 10:03:01 pi upsmon[9]: UPS: apc@localhost (primary) (power value 1)\n\
+                   Nov 26 10:03:02 pi upsd[2]: User monuser@127.0.0.1 logged into UPS [apc]\n";
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
+        let e = &t.episodes[0];
+        assert_eq!(e.cause, Some(CauseId::LoginRefused));
+        assert_eq!(e.verdict, EpisodeVerdict::RecoveredAfterRestart, "{e:#?}");
+        assert_eq!(
+            e.ending.as_ref().map(|x| (x.unit.as_str(), x.line)),
+            Some(("nut-monitor", 4))
+        );
+    }
+
+    #[test]
+    fn a_restart_the_failure_outlives_is_not_credited() {
+        // Restarted with the password still wrong: refused again at once. One incident, still down.
+        let log = "Nov 26 10:00:00 pi upsmon[1]: Login on UPS [apc@localhost] failed - got [ERR ACCESS-DENIED]\n\
+                   Nov 26 10:03:01 pi systemd[1]: Started nut-monitor.service - Network UPS Tools - power device monitor and shutdown controller.\n\
+                   Nov 26 10:03:01 pi upsmon[9]: Login on UPS [apc@localhost] failed - got [ERR ACCESS-DENIED]\n\
+                   Nov 26 10:09:00 pi upsmon[9]: UPS apc@localhost on battery\n";
+        let t = timeline(log.as_bytes());
+        let faults: Vec<_> = t
+            .episodes
+            .iter()
+            .filter(|e| e.kind == EpisodeKind::Fault)
+            .collect();
+        assert_eq!(faults.len(), 1, "{:#?}", t.episodes);
+        assert_eq!(faults[0].verdict, EpisodeVerdict::StillDown);
+        assert_eq!(faults[0].ending, None);
+        // Fixed by the restart and not refused again for longer than the grace: ended by it, at
+        // the restart, even with no success line (a client's journal has none: upsd is elsewhere).
+        let log = "Nov 26 10:00:00 c upsmon[1]: Login on UPS [apc@nas] failed - got [ERR ACCESS-DENIED]\n\
+                   Nov 26 10:03:01 c systemd[1]: Started nut-monitor.service - Network UPS Tools - power device monitor and shutdown controller.\n\
+                   Nov 26 10:03:01 c upsmon[9]: UPS: apc@nas (secondary) (power value 1)\n\
+                   Nov 26 10:09:00 c upsmon[9]: UPS apc@nas on battery\n";
+        let t = timeline(log.as_bytes());
+        let f = t
+            .episodes
+            .iter()
+            .find(|e| e.kind == EpisodeKind::Fault)
+            .unwrap();
+        assert_eq!(f.verdict, EpisodeVerdict::RecoveredAfterRestart, "{f:#?}");
+        assert_eq!(
+            f.end.map(|t| t.to_string()).as_deref(),
+            Some("Nov 26 10:03:01")
+        );
+        assert_eq!(
+            f.ending.as_ref().map(|x| x.unit.as_str()),
+            Some("nut-monitor")
+        );
+    }
+
+    #[test]
+    fn only_a_restart_that_can_end_the_incident_is_credited() {
+        // Another UPS's driver restarted, then this one came back by itself.
+        let log = "Nov 26 10:00:00 pi upsd[2]: Data for UPS [apc] is stale - check driver\n\
+                   Nov 26 10:00:30 pi systemd[1]: Started nut-driver@other.service - Network UPS Tools - device driver for other.\n\
+                   Nov 26 10:00:31 pi systemd[1]: Started nut-monitor.service - Network UPS Tools - power device monitor and shutdown controller.\n\
+                   Nov 26 10:01:00 pi upsd[2]: UPS [apc] data is no longer stale\n";
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
+        assert_eq!(
+            t.episodes[0].verdict,
+            EpisodeVerdict::RecoveredAutomatically,
+            "{:#?}",
+            t.episodes
+        );
+        // Its own driver restarted: credited, by name and time.
+        let log = log
+            .replace("nut-driver@other", "nut-driver@apc")
+            .replace("for other", "for apc");
+        let t = timeline(log.as_bytes());
+        let e = &t.episodes[0];
+        assert_eq!(e.verdict, EpisodeVerdict::RecoveredAfterRestart);
+        assert_eq!(
+            e.ending
+                .as_ref()
+                .map(|x| (x.unit.as_str(), x.at.map(|t| t.to_string()))),
+            Some(("nut-driver@apc", Some("Nov 26 10:00:30".to_string())))
+        );
+    }
+
+    #[test]
+    fn a_unit_stopped_and_started_before_an_outage_is_not_its_cause() {
+        let log = "Nov 26 10:00:00 pi systemd[1]: Stopping nut-driver@apc.service - Network UPS Tools - device driver for apc...\n\
+                   Nov 26 10:00:01 pi systemd[1]: Started nut-driver@apc.service - Network UPS Tools - device driver for apc.\n\
+                   Nov 26 10:04:00 pi kernel: usb 1-1: USB disconnect, device number 4\n\
+                   Nov 26 10:04:02 pi upsd[2]: Data for UPS [apc] is stale - check driver\n";
+        let t = timeline(log.as_bytes());
+        let e = t
+            .episodes
+            .iter()
+            .find(|e| e.kind == EpisodeKind::Comms)
+            .unwrap();
+        assert_eq!(
+            (e.cause, e.cause_line),
+            (Some(CauseId::UsbDeviceGone), Some(3)),
+            "{:#?}",
+            t.episodes
+        );
+        // Stopped and not started again: the stop is the root of the outage that follows.
+        let log = "Nov 26 10:00:00 pi systemd[1]: Stopping nut-driver@apc.service - Network UPS Tools - device driver for apc...\n\
+                   Nov 26 10:00:00 pi usbhid-ups[7]: Signal 15: exiting\n\
+                   Nov 26 10:00:01 pi upsd[2]: Can't connect to UPS [apc] (usbhid-ups-apc): No such file or directory\n";
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
+        let e = &t.episodes[0];
+        assert_eq!(
+            (e.kind, e.cause, e.cause_line),
+            (EpisodeKind::Comms, Some(CauseId::DriverNotRunning), Some(1))
+        );
+        assert_eq!(e.verdict, EpisodeVerdict::StillDown);
+        assert!(e.candidates.is_empty(), "{:?}", e.candidates);
+        // A driver that exited on a signal, with no unit line (upsdrvctl, a plain syslog).
+        let t = timeline(&log.as_bytes()[log.find('\n').unwrap() + 1..]);
+        assert_eq!(t.episodes[0].cause_line, Some(1), "{:#?}", t.episodes);
+        assert_eq!(
+            t.episodes[0].cause_message.as_deref(),
+            Some("Signal 15: exiting")
+        );
+    }
+
+    #[test]
+    fn a_stop_line_logged_after_upsd_noticed_is_part_of_the_outage_not_a_later_root() {
+        // journald may get upsd's complaint before the driver's own exit line.
+        let log = "Nov 26 10:00:00 pi systemd[1]: Stopping nut-driver@apc.service - Network UPS Tools - device driver for apc...\n\
+                   Nov 26 10:00:00 pi upsd[2]: Can't connect to UPS [apc] (usbhid-ups-apc): No such file or directory\n\
+                   Nov 26 10:00:00 pi usbhid-ups[7]: Signal 15: exiting\n\
+                   Nov 26 10:00:01 pi systemd[1]: Stopped nut-driver@apc.service - Network UPS Tools - device driver for apc.\n\
+                   Nov 26 10:00:30 pi upsd[2]: Connected to UPS [apc]: usbhid-ups-apc\n\
+                   Nov 26 10:02:00 pi upsd[2]: Data for UPS [apc] is stale - check driver\n";
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), 2, "{:#?}", t.episodes);
+        let first = &t.episodes[0];
+        assert_eq!(first.cause_line, Some(1));
+        assert_eq!(first.count(EventKind::Exiting), 1, "{first:#?}");
+        assert_eq!(first.count(EventKind::UnitStopped), 2, "{first:#?}");
+        // The stale data two minutes later is its own incident, not rooted in the stop.
+        let second = &t.episodes[1];
+        assert_eq!(
+            (second.cause, second.cause_line),
+            (Some(CauseId::DataStale), Some(6))
+        );
+    }
+
+    #[test]
+    fn a_driver_that_cannot_read_its_file_is_a_permission_incident_a_driver_restart_ends() {
+        // Lines of the real-host lab (dummy-ups of NUT 2.8.0, ups.dev made root-only).
+        let log = "Nov 26 10:00:00 pi systemd[1]: Stopping nut-driver@ups.service - Network UPS Tools - device driver for ups...\n\
+                   Nov 26 10:00:00 pi dummy-ups[315]: Signal 15: exiting\n\
+                   Nov 26 10:00:00 pi upsd[316]: Can't connect to UPS [ups] (dummy-ups-ups): No such file or directory\n\
+                   Nov 26 10:00:00 pi dummy-ups[388]: Can't open dummy-ups definition file /etc/nut/ups.dev: Can't open /etc/nut/ups.dev: Permission denied\n\
+                   Nov 26 10:00:00 pi systemd[1]: Failed to start nut-driver@ups.service - Network UPS Tools - device driver for ups.\n\
+                   Nov 26 10:00:01 pi upsmon[318]: Communications with UPS ups@localhost lost\n\
+                   Nov 26 10:00:13 pi systemd[1]: Started nut-driver@ups.service - Network UPS Tools - device driver for ups.\n\
+                   Nov 26 10:00:14 pi upsd[316]: Connected to UPS [ups]: dummy-ups-ups\n\
+                   Nov 26 10:00:17 pi upsmon[318]: Communications with UPS ups@localhost established\n";
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
+        let e = &t.episodes[0];
+        assert_eq!(
+            (e.cause, e.cause_line, e.first_line),
+            (Some(CauseId::FilePermission), Some(4), 1)
+        );
+        assert_eq!(e.verdict, EpisodeVerdict::RecoveredAfterRestart);
+        assert_eq!(
+            e.ending.as_ref().map(|x| (x.unit.as_str(), x.line)),
+            Some(("nut-driver@ups", 7))
+        );
+        assert_eq!(e.last_line, 9);
+    }
+
+    #[test]
+    fn an_unknown_ups_added_to_ups_conf_ends_after_the_reload_of_nut_server() {
+        // Lines of the real-host lab: [ups2] appended to ups.conf, Debian's enumerator starts its
+        // driver and reloads nut-server.
+        let log = "Nov 26 10:00:00 pi upsmon[314]: Poll UPS [ups2@localhost] failed - [ups2] does not exist on server localhost\n\
+                   Nov 26 10:00:00 pi upsmon[314]: Communications with UPS ups2@localhost lost\n\
+                   Nov 26 10:00:02 pi systemd[1]: Reloading nut-server.service - Network UPS Tools - power devices information server...\n\
+                   Nov 26 10:00:02 pi upsd[312]: SIGHUP: reloading configuration\n\
+                   Nov 26 10:00:02 pi upsd[312]: Can't connect to UPS [ups2] (dummy-ups-ups2): No such file or directory\n\
+                   Nov 26 10:00:02 pi systemd[1]: Reloaded nut-server.service - Network UPS Tools - power devices information server.\n\
+                   Nov 26 10:00:03 pi systemd[1]: Started nut-driver@ups2.service - Network UPS Tools - device driver for ups2.\n\
+                   Nov 26 10:00:04 pi upsd[312]: Connected to UPS [ups2]: dummy-ups-ups2\n\
+                   Nov 26 10:00:04 pi upsmon[314]: Communications with UPS ups2@localhost established\n";
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
+        let e = &t.episodes[0];
+        assert_eq!(e.cause, Some(CauseId::UnknownUps));
+        assert_eq!(e.verdict, EpisodeVerdict::RecoveredAfterReload, "{e:#?}");
+        assert_eq!(
+            e.ending.as_ref().map(|x| (x.unit.as_str(), x.line)),
+            Some(("nut-server", 4))
+        );
+    }
+
+    #[test]
+    fn upsmon_monitoring_the_servers_own_address_is_upsd_s_ups() {
+        // A server whose upsmon MONITORs it by its LAN address: upsd said it listens there.
+        let log = "Nov 26 09:00:00 pi upsd[2]: listening on 192.168.1.10 port 3493\n\
+                   Nov 26 10:00:00 pi upsd[2]: Data for UPS [apc] is stale - check driver\n\
+                   Nov 26 10:00:05 pi upsmon[1]: Poll UPS [apc@192.168.1.10] failed - Data stale\n\
+                   Nov 26 10:00:05 pi upsmon[1]: Communications with UPS apc@192.168.1.10 lost\n\
+                   Nov 26 10:02:00 pi upsd[2]: UPS [apc] data is no longer stale\n\
+                   Nov 26 10:02:05 pi upsmon[1]: Communications with UPS apc@192.168.1.10 established\n";
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
+        assert_eq!(t.episodes[0].last_line, 6);
+        // Seen from a client (no upsd line saying so), the same address is another host.
+        let t = timeline(log.split_once('\n').unwrap().1.as_bytes());
+        assert_eq!(t.episodes.len(), 2, "{:#?}", t.episodes);
+        // A wildcard LISTEN says nothing about the address.
+        let t = timeline(
+            log.replace("listening on 192.168.1.10", "listening on 0.0.0.0")
+                .as_bytes(),
+        );
+        assert_eq!(t.episodes.len(), 2, "{:#?}", t.episodes);
+    }
+
+    #[test]
+    fn a_driver_crash_systemd_names_is_the_root_not_upsd_s_ambiguous_line() {
+        // Real-host lab lines: dummy-ups aborted (NUT 2.8.0, a SET VAR after upsd had restarted);
+        // systemd restarted it by itself (Restart=).
+        let log = "2026-12-02T05:08:31+0000 epx upsd[464]: Can't connect to UPS [ups] (dummy-ups-ups): Connection refused\n\
+                   2026-12-02T05:08:31+0000 epx systemd[1]: nut-driver@ups.service: Main process exited, code=killed, status=6/ABRT\n\
+                   2026-12-02T05:08:31+0000 epx systemd[1]: nut-driver@ups.service: Failed with result 'signal'.\n\
+                   2026-12-02T05:08:33+0000 epx upsmon[457]: Communications with UPS ups@localhost lost\n\
+                   2026-12-02T05:08:46+0000 epx systemd[1]: nut-driver@ups.service: Scheduled restart job, restart counter is at 1.\n\
+                   2026-12-02T05:08:47+0000 epx systemd[1]: Started nut-driver@ups.service - Network UPS Tools - device driver for ups.\n\
+                   2026-12-02T05:08:48+0000 epx upsd[464]: Connected to UPS [ups]: dummy-ups-ups\n\
+                   2026-12-02T05:08:49+0000 epx upsmon[457]: Communications with UPS ups@localhost established\n";
+        let t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
+        let e = &t.episodes[0];
+        assert_eq!(
+            (e.cause, e.cause_line),
+            (Some(CauseId::DriverNotRunning), Some(2)),
+            "{e:#?}"
+        );
+        assert!(e.undecided().next().is_none(), "{:?}", e.candidates);
+        assert_eq!(e.verdict, EpisodeVerdict::RecoveredAfterRestart);
+        assert_eq!(
+            e.ending.as_ref().map(|x| x.unit.as_str()),
+            Some("nut-driver@ups")
+        );
     }
 
     #[test]

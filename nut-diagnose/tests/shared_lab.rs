@@ -62,8 +62,9 @@ fn lab_logs_tell_their_story() {
         (
             "upsmon4.log",
             // A refused login is not a communication loss (upsmon polls on without a login, silently),
-            // it is a fault of its own, named login-refused.
-            &[(EpisodeKind::Fault, EpisodeVerdict::MonitoringStopped)],
+            // it is a fault of its own, named login-refused. upsmon stopping at the end does not end
+            // it: the password is as wrong as before (only a restart that is not refused again does).
+            &[(EpisodeKind::Fault, EpisodeVerdict::StillDown)],
             "auth.login-not-retried",
         ),
         (

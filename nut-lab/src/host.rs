@@ -6,7 +6,8 @@
 //! share a cgroup and one host's `systemctl stop` never reaches another's daemons), on an overlay of this
 //! machine's root whose writes all land in a tmpfs: nothing the host writes reaches the real disk. Its
 //! `/run` and `/tmp` are fresh tmpfs, its `/etc/nut` is the directory given, and the services that have
-//! nothing to do with NUT are masked. Its network is only loopback plus the cables of [`Host::link`].
+//! nothing to do with NUT are masked. Its journal holds its own lines only: systemd logs to it, and
+//! journald does not import the kernel ring buffer every host shares. Its network is only loopback plus the cables of [`Host::link`].
 //! `SHUTDOWNCMD "/sbin/shutdown -h +0"` inside really powers that host off (its PID 1 exits), nothing else.
 //!
 //! systemd is **never** started on the machine's real root: its boot services would empty `/tmp` and
@@ -250,6 +251,13 @@ fn stage1(
     for u in MASKED {
         s.push_str(&format!("ln -sf /dev/null '{r}/etc/systemd/system/{u}'\n"));
     }
+    // The kernel's ring buffer is this machine's, shared by every host: a journald reading it would
+    // import the systemd lines of every other host (and of every host booted before) as its own. So
+    // systemd logs to its own journal once journald runs, and journald leaves /dev/kmsg alone.
+    s.push_str(&format!(
+        "mkdir -p '{r}/etc/systemd/journald.conf.d'\n\
+         printf '[Journal]\\nReadKMsg=no\\n' > '{r}/etc/systemd/journald.conf.d/nutlab.conf'\n"
+    ));
     if let Some(etc) = etc_nut {
         let e = etc.display();
         s.push_str(&format!(
@@ -263,7 +271,7 @@ fn stage1(
     }
     s.push_str(&format!(
         "mkdir -p '{r}/.old'; cd '{r}'; pivot_root . .old; umount -l /.old\n\
-         exec {SYSTEMD} --system --log-target=kmsg\n"
+         exec {SYSTEMD} --system --log-target=journal-or-kmsg\n"
     ));
     s
 }

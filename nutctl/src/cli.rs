@@ -450,7 +450,8 @@ pub(crate) struct LogsArgs {
     #[arg(long, value_name = "SECONDS", requires = "follow", value_parser = seconds)]
     pub(crate) duration: Option<f64>,
     /// The year of year-less syslog stamps (`Nov 26 15:20:01`); by default a full date in the same log
-    /// gives it, else they stay year-less.
+    /// gives it, else a FILE's modification time (a stamp later in the year than that is of the year
+    /// before), else (stdin) they stay year-less.
     #[arg(long, value_name = "YYYY", value_parser = clap::value_parser!(i16).range(1970..=9999))]
     pub(crate) year: Option<i16>,
 }

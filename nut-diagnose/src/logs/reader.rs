@@ -448,6 +448,13 @@ impl LogReader {
         self.fresh.drain(..).collect()
     }
 
+    /// When the input was last written (a file's modification time, Unix seconds): year-less stamps
+    /// with no `--year` and no full date in the input take their year from it, never a year that
+    /// would put them after it.
+    pub fn set_written(&mut self, unix_secs: i64) {
+        self.builder.set_written(unix_secs);
+    }
+
     /// The episodes that ended since the last call, each once, in the order they ended.
     pub fn take_finished(&mut self) -> Vec<Episode> {
         self.builder.take_finished()

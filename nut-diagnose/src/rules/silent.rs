@@ -43,7 +43,8 @@ fn span(e: &Episode) -> String {
     let start = e.start.map(|t| t.to_string()).unwrap_or_else(|| "?".into());
     let end = match (e.end, e.verdict) {
         (Some(t), _) => t.to_string(),
-        (None, EpisodeVerdict::StillDown) => "now".into(),
+        // A file is read long after it was written: the open end is the end of the log, not now.
+        (None, EpisodeVerdict::StillDown) => "end of log".into(),
         (None, _) => "?".into(),
     };
     let dur = e
@@ -55,7 +56,7 @@ fn span(e: &Episode) -> String {
         e.first_line,
         e.last_line,
         e.line_count(),
-        e.verdict.as_str()
+        e.verdict_words()
     )
 }
 
@@ -178,13 +179,28 @@ pub fn episodes(t: &Timeline, now: Option<i64>) -> Vec<Finding> {
                     .iter()
                     .map(|k| format!("{} ×{}", kind_name(k.kind), k.count))
                     .collect();
+                // Who set FSD, when upsd says, and whether upsmon was asked to (`upsmon -c fsd`).
+                let by = e
+                    .fsd_client
+                    .as_deref()
+                    .map(|c| format!(", FSD set by {c}"))
+                    .unwrap_or_default();
+                let asked = if e.count(EventKind::UserFsd) > 0 {
+                    " (requested with upsmon -c fsd)"
+                } else {
+                    ""
+                };
+                let action = match e.fsd_client.as_deref() {
+                    Some(c) => format!("If mains did not fail and this was no test, find out why {c} set FSD (its upsmon's log), and restart upsd to clear a latched FSD; otherwise check that the runtime was enough for every host."),
+                    None => "If mains did not fail, find out who set FSD (upsd log `Client … set FSD`) and restart upsd to clear a latched FSD; otherwise check that the runtime was enough for every host.".to_string(),
+                };
                 out.push(
                     Finding::new(
                         "log.shutdown",
                         Severity::Warning,
-                        format!("upsmon initiated a shutdown at {}", e.start.map(|t| t.to_string()).unwrap_or_else(|| format!("line {}", e.first_line))),
+                        format!("upsmon initiated a shutdown at {}{by}{asked}", e.start.map(|t| t.to_string()).unwrap_or_else(|| format!("line {}", e.first_line))),
                         "upsmon decided the power situation was critical (low battery on battery, or a forced shutdown) and shut the host down.",
-                        "If mains did not fail, find out who set FSD (upsd log `Client … set FSD`) and restart upsd to clear a latched FSD; otherwise check that the runtime was enough for every host.",
+                        action,
                     )
                     .with(episode_evidence(e))
                     .with(Evidence::new(Source::Derived, "lines", what.join(", ")))
@@ -316,13 +332,13 @@ fn ended(e: &Episode) -> String {
                 .at
                 .map(|t| format!(" at {t}"))
                 .unwrap_or_else(|| format!(" (line {})", en.line));
-            if en.unit == "reload" {
-                format!("ended after a configuration reload{at}")
+            if e.verdict == EpisodeVerdict::RecoveredAfterReload {
+                format!("ended after the configuration reload of {}{at}", en.unit)
             } else {
                 format!("ended after the restart of {}{at}", en.unit)
             }
         }
-        (None, v) => v.as_str().to_string(),
+        (None, _) => e.verdict_words().to_string(),
     }
 }
 

@@ -2,8 +2,9 @@
 
 use std::fmt::Write as _;
 
+use nut_diagnose::knowledge::CauseId;
 use nut_diagnose::rules::silent;
-use nut_diagnose::timeline::{Episode, EpisodeKind, Timeline};
+use nut_diagnose::timeline::{Episode, EpisodeKind, EpisodeVerdict, Timeline};
 
 /// The short name of an episode kind, as the text views print it.
 pub(crate) fn kind_word(k: EpisodeKind) -> &'static str {
@@ -54,10 +55,20 @@ pub(crate) fn episode_line(e: &Episode) -> String {
             format!("  cause: {}{or}{at}{also}", c.as_str())
         })
         .unwrap_or_default();
+    // A refused login that a restart or reload ended: the credentials were fixed.
+    let fixed = if e.cause == Some(CauseId::LoginRefused) {
+        ": credentials fixed"
+    } else {
+        ""
+    };
     let how = match &e.ending {
-        Some(en) if en.unit == "reload" => " (configuration reloaded)".to_string(),
+        Some(en) if e.verdict == EpisodeVerdict::RecoveredAfterReload => format!(
+            " (after reload of {}{}{fixed})",
+            en.unit,
+            en.at.map(|t| format!(" at {t}")).unwrap_or_default()
+        ),
         Some(en) => format!(
-            " (after restart of {}{})",
+            " (after restart of {}{}{fixed})",
             en.unit,
             en.at.map(|t| format!(" at {t}")).unwrap_or_default()
         ),
@@ -72,7 +83,7 @@ pub(crate) fn episode_line(e: &Episode) -> String {
         "{:<8} {:<28} {start} → {end}{dur}  {}{how}{low}{fsd}{cause}  [lines {}-{}, {} line(s)]",
         kind_word(e.kind),
         e.ups.as_deref().unwrap_or("-"),
-        e.verdict.as_str(),
+        e.verdict_words(),
         e.first_line,
         e.last_line,
         e.line_count()
