@@ -829,7 +829,7 @@ struct Compiled {
     head_mask: u64,
     /// The bit of the [`AnchorSet`] that must be set for this row to be tried: its anchor (one of
     /// its literal pieces contains it), or every bit when there is no prefilter.
-    anchor_bit: u128,
+    anchor: AnchorSet,
 }
 
 /// The first 8 bytes of `b` as a little-endian word, zero-padded.
@@ -911,7 +911,7 @@ fn compile(t: &'static str, kind: EventKind) -> Compiled {
         generic: false,
         head: 0,
         head_mask: 0,
-        anchor_bit: u128::MAX,
+        anchor: AnchorSet::ALL,
     }
 }
 
@@ -964,7 +964,7 @@ fn table() -> &'static Table {
                 None => buckets.iter_mut().for_each(|v| v.push(i)),
             }
         }
-        let derived = derive_anchors(&rows).filter(|(a, _)| a.len() <= 128);
+        let derived = derive_anchors(&rows).filter(|(a, _)| a.len() <= MAX_ANCHORS);
         let prefilter = derived.as_ref().and_then(|(a, _)| Prefilter::new(a));
         let mut by_anchor = Vec::new();
         if let (Some((a, of_row)), Some(_)) = (&derived, &prefilter) {
@@ -973,7 +973,7 @@ fn table() -> &'static Table {
                 // The anchor that covered the row (one of its pieces contains it).
                 let i = of_row.get(r).copied().unwrap_or(usize::MAX);
                 if let Some(v) = by_anchor.get_mut(i) {
-                    c.anchor_bit = 1 << i;
+                    c.anchor = AnchorSet::one(i);
                     v.push(u16::try_from(r).unwrap_or(u16::MAX));
                 }
             }
@@ -1149,8 +1149,8 @@ enum Prefilter {
 /// Most fragments one Teddy searcher is given (see [`Prefilter`]).
 const GROUP_MAX: usize = 64;
 
-/// Most searchers a [`Cursor`] keeps a next match for: [`AnchorSet`] holds 128 anchors.
-const GROUPS: usize = 128 / GROUP_MAX;
+/// Most searchers a [`Cursor`] keeps a next match for: [`AnchorSet`] holds [`MAX_ANCHORS`].
+const GROUPS: usize = MAX_ANCHORS / GROUP_MAX;
 
 impl Prefilter {
     fn new(anchors: &[&str]) -> Option<Prefilter> {
@@ -1228,10 +1228,7 @@ impl<'t> Cursor<'t> {
     /// [`anchors`] starts, and that anchor as a set of one ([`AnchorSet::ALL`] at `from` when there
     /// is no prefilter).
     pub fn next_from(&mut self, from: usize) -> Option<(usize, AnchorSet)> {
-        let bit = |i: usize| {
-            let b = 1u128.checked_shl(u32::try_from(i).unwrap_or(u32::MAX));
-            AnchorSet(b.unwrap_or(0))
-        };
+        let bit = AnchorSet::one;
         let from = from.max(self.from);
         self.from = from;
         let text = self.text;
@@ -1313,22 +1310,58 @@ pub fn may_match(text: &[u8]) -> bool {
 /// Which of the [`anchors`] a text holds: the rows whose anchor is missing cannot match it, so
 /// classifying it tries only the others ([`classify_in`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AnchorSet(u128);
+pub struct AnchorSet([u64; ANCHOR_WORDS]);
+
+/// Words of an [`AnchorSet`]: room for [`MAX_ANCHORS`].
+const ANCHOR_WORDS: usize = 4;
+
+/// Most anchors the prefilter takes (past it every text is tried against every row).
+pub const MAX_ANCHORS: usize = ANCHOR_WORDS * 64;
 
 impl AnchorSet {
     /// No anchor: no row can match.
-    pub const NONE: AnchorSet = AnchorSet(0);
+    pub const NONE: AnchorSet = AnchorSet([0; ANCHOR_WORDS]);
     /// Every row may match (no prefilter, or a text the prefilter cannot judge).
-    pub const ALL: AnchorSet = AnchorSet(u128::MAX);
+    pub const ALL: AnchorSet = AnchorSet([u64::MAX; ANCHOR_WORDS]);
+
+    /// The set of anchor `i` alone (none past [`MAX_ANCHORS`]).
+    fn one(i: usize) -> AnchorSet {
+        let mut s = AnchorSet::NONE;
+        if let Some(w) = s.0.get_mut(i / 64) {
+            *w = 1 << (i % 64);
+        }
+        s
+    }
 
     /// Whether no row can match.
     pub fn is_none(self) -> bool {
-        self.0 == 0
+        self.0.iter().all(|&w| w == 0)
     }
 
     /// The anchors of both.
     pub fn union(self, other: AnchorSet) -> AnchorSet {
-        AnchorSet(self.0 | other.0)
+        let mut s = self;
+        s.0.iter_mut().zip(other.0).for_each(|(a, b)| *a |= b);
+        s
+    }
+
+    /// Whether the two share an anchor.
+    fn meets(self, other: AnchorSet) -> bool {
+        self.0.iter().zip(other.0).any(|(a, b)| a & b != 0)
+    }
+
+    /// How many anchors.
+    fn count(self) -> u32 {
+        self.0.iter().map(|w| w.count_ones()).sum()
+    }
+
+    /// The lowest anchor in the set (`MAX_ANCHORS` when empty).
+    fn first(self) -> usize {
+        self.0
+            .iter()
+            .enumerate()
+            .find(|(_, &w)| w != 0)
+            .map_or(MAX_ANCHORS, |(i, w)| i * 64 + w.trailing_zeros() as usize)
     }
 }
 
@@ -1445,14 +1478,14 @@ pub fn classify_in(msg: &str, scope: Scope, anchors: AnchorSet) -> Option<Match>
     let bucket = t.buckets.get(usize::from(first))?;
     // One anchor (most lines): its own rows, when they are fewer than the bucket's. Both lists are
     // in table order, so the first match is the same.
-    let rows = match t.by_anchor.get(anchors.0.trailing_zeros() as usize) {
-        Some(own) if anchors.0.count_ones() == 1 && own.len() < bucket.len() => own,
+    let rows = match t.by_anchor.get(anchors.first()) {
+        Some(own) if anchors.count() == 1 && own.len() < bucket.len() => own,
         _ => bucket,
     };
     rows.iter().find_map(|&i| {
         let c = t.rows.get(usize::from(i))?;
         if head & c.head_mask != c.head
-            || c.anchor_bit & anchors.0 == 0
+            || !c.anchor.meets(anchors)
             || (scope == Scope::Distinctive && c.generic)
             || c.pieces
                 .first()
@@ -1687,16 +1720,21 @@ mod tests {
         let t = table();
         assert!(t.prefilter.is_some(), "every row has a literal");
         let a = anchors();
-        assert!(!a.is_empty() && a.len() < 128, "{} anchors: {a:?}", a.len());
+        // Room left for new rows: past MAX_ANCHORS the prefilter would be off, every line slow.
+        assert!(
+            !a.is_empty() && a.len() < MAX_ANCHORS * 3 / 4,
+            "{} anchors: {a:?}",
+            a.len()
+        );
         assert!(matches!(t.prefilter, Some(Prefilter::Packed(_))) || !cfg!(target_arch = "x86_64"));
         assert!(
             a.iter().all(|x| !x.contains('\n')),
             "lines are searched one by one"
         );
         for c in &t.rows {
-            let own = a.get(c.anchor_bit.trailing_zeros() as usize);
+            let own = a.get(c.anchor.first());
             assert!(
-                c.anchor_bit.count_ones() == 1
+                c.anchor.count() == 1
                     && own.is_some_and(|x| c.pieces.iter().any(|p| p.contains(x))),
                 "{:?}: its anchor {own:?} is not in it",
                 c.pieces
