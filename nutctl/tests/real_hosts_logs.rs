@@ -18,7 +18,8 @@
 //!    starts its driver and reloads nut-server): rooted in the unknown name, ended by the reload;
 //! 6. `upsmon -c fsd`: the forced shutdown names the client that set FSD.
 //!
-//! The same journal is read four ways: `journalctl -o short-iso` saved to a file, `journalctl -o json`
+//! The same journal is read seven ways: `journalctl -o short-iso`, `-o short-unix` and
+//! `-o short-precise` saved to files, `journalctl -o json` and `-o export`
 //! on stdin, `nutctl logs` reading the journal itself, and the log part of `nutctl doctor`. One host for every check (a boot is ~4 s);
 //! every wait is bounded; about 40 s in all. Runs only as root with systemd and nut-server (prints
 //! `skipped: ...` otherwise; under `CI=true` it must run).
@@ -446,6 +447,27 @@ fn incidents_caused_on_a_real_host_are_named_with_their_cause_and_end() {
     ))
     .unwrap();
     incidents(&v, t0, starts, reload, "journalctl -o json on stdin");
+    // `journalctl -o export` on stdin (an entry's fields on lines of their own).
+    let v: Value = serde_json::from_str(&nutctl(
+        &h,
+        "journalctl --no-pager -o export | NUTCTL --json logs -",
+    ))
+    .unwrap();
+    incidents(&v, t0, starts, reload, "journalctl -o export on stdin");
+    // `-o short-unix` (seconds since the epoch) and `-o short-precise` (microseconds and no year:
+    // the file's own), saved as files.
+    for fmt in ["short-unix", "short-precise"] {
+        sh(
+            &h,
+            &format!("TZ=UTC journalctl --no-pager -o {fmt} > /tmp/journal-{fmt}.log"),
+        );
+        let v: Value = serde_json::from_str(&nutctl(
+            &h,
+            &format!("TZ=UTC NUTCTL --json logs /tmp/journal-{fmt}.log"),
+        ))
+        .unwrap();
+        incidents(&v, t0, starts, reload, &format!("journalctl -o {fmt} file"));
+    }
     // The journal read by nutctl itself (journalctl, the NUT units).
     let v: Value = serde_json::from_str(&nutctl(&h, "NUTCTL --json logs --since 1h")).unwrap();
     assert_eq!(v["source"]["kind"], "journal");

@@ -80,33 +80,107 @@ struct JournalEntry<'a> {
 pub(crate) fn parse_json(s: &str) -> Result<LogEvent<'_>, LineError> {
     let j: JournalEntry<'_> =
         serde_json::from_str(s).map_err(|e| LineError::BadJson(e.to_string()))?;
-    let time = j
-        .__REALTIME_TIMESTAMP
-        .0
-        .as_deref()
+    let pid = j._PID.0.or(j.SYSLOG_PID.0);
+    let ident = j.SYSLOG_IDENTIFIER.0.or(j._COMM.0);
+    let message = j.MESSAGE.0.unwrap_or(Cow::Borrowed(""));
+    Ok(entry(
+        Format::Json,
+        j.__REALTIME_TIMESTAMP.0.as_deref(),
+        pid.as_deref(),
+        j._HOSTNAME.0,
+        ident,
+        message,
+    ))
+}
+
+/// A journal entry's fields as an event, `-o json` and `-o export` alike: the time from
+/// `__REALTIME_TIMESTAMP` (microseconds since the epoch), the pid from `_PID` or `SYSLOG_PID`, the
+/// ident from `SYSLOG_IDENTIFIER` or `_COMM`.
+fn entry<'a>(
+    format: Format,
+    realtime: Option<&str>,
+    pid: Option<&str>,
+    host: Option<Cow<'a, str>>,
+    ident: Option<Cow<'a, str>>,
+    message: Cow<'a, str>,
+) -> LogEvent<'a> {
+    let time = realtime
         .and_then(digits)
         .and_then(|us| i64::try_from(us).ok())
         .map(|micros| Timestamp {
             clock: Clock::Unix,
             micros,
         });
-    let pid = j
-        ._PID
-        .0
-        .as_deref()
-        .or(j.SYSLOG_PID.0.as_deref())
-        .and_then(digits)
-        .and_then(|p| u32::try_from(p).ok());
-    let ident = j.SYSLOG_IDENTIFIER.0.or(j._COMM.0);
-    let message = j.MESSAGE.0.unwrap_or(Cow::Borrowed(""));
-    Ok(build(
-        Format::Json,
-        time,
-        j._HOSTNAME.0,
-        ident,
-        pid,
-        message,
-    ))
+    let pid = pid.and_then(digits).and_then(|p| u32::try_from(p).ok());
+    build(format, time, host, ident, pid, message)
+}
+
+/// Most bytes of one field an [`ExportEntry`] keeps (a message is cut there, like a line).
+const FIELD_MAX: usize = 4096;
+
+/// One `-o export` entry gathered field line by field line (its fields stand on lines of their
+/// own, the message among them): the reader keeps one, starts it again at each `__CURSOR=`, and makes
+/// the entry's event when it ends, so the message has the entry's time, host, ident and pid, and is
+/// classified as that program's line.
+#[derive(Debug, Default)]
+pub(crate) struct ExportEntry {
+    realtime: Option<String>,
+    pid: Option<String>,
+    syslog_pid: Option<String>,
+    ident: Option<String>,
+    comm: Option<String>,
+    host: Option<String>,
+    /// The message and its line.
+    message: Option<(u64, String)>,
+}
+
+impl ExportEntry {
+    /// Whether `key` starts the next entry.
+    pub(crate) fn starts_entry(key: &str) -> bool {
+        key == "__CURSOR"
+    }
+
+    /// Takes one field (`KEY=value`, the `MESSAGE` one with its line number).
+    pub(crate) fn field(&mut self, key: &str, value: &str, line: u64) {
+        let mut v = value.to_string();
+        if v.len() > FIELD_MAX {
+            let mut cut = FIELD_MAX;
+            while !v.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            v.truncate(cut);
+        }
+        let slot = match key {
+            "__REALTIME_TIMESTAMP" => &mut self.realtime,
+            "_PID" => &mut self.pid,
+            "SYSLOG_PID" => &mut self.syslog_pid,
+            "SYSLOG_IDENTIFIER" => &mut self.ident,
+            "_COMM" => &mut self.comm,
+            "_HOSTNAME" => &mut self.host,
+            "MESSAGE" => {
+                self.message = Some((line, v));
+                return;
+            }
+            _ => return,
+        };
+        *slot = Some(v);
+    }
+
+    /// The entry's event, if it had a message (it is cleared for the next).
+    pub(crate) fn take(&mut self) -> Option<LogEvent<'static>> {
+        let e = std::mem::take(self);
+        let (line, message) = e.message?;
+        let mut ev = entry(
+            Format::Export,
+            e.realtime.as_deref(),
+            e.pid.as_deref().or(e.syslog_pid.as_deref()),
+            e.host.map(Cow::Owned),
+            e.ident.or(e.comm).map(Cow::Owned),
+            Cow::Owned(message),
+        );
+        ev.line = line;
+        Some(ev)
+    }
 }
 
 /// One `-o export` field line: `MESSAGE=…` is the message; any other `FIELD=value` (upper-case name)

@@ -66,6 +66,8 @@ pub struct LogReader {
     unfiltered: bool,
     /// The last chunk's scan, kept for its allocation.
     scan: Scan,
+    /// The `-o export` entry being read (its fields are lines of their own).
+    export: super::json::ExportEntry,
 }
 
 /// A line a scan leaves to the reader: where it is in the chunk, the anchors in it, and the lines
@@ -271,6 +273,7 @@ impl LogReader {
     fn skip(&mut self, lines: u64, foreign: u64) {
         self.line_no += lines;
         if foreign > 0 {
+            self.flush_export();
             self.flush_pending();
             self.builder.push_foreign(foreign);
         }
@@ -326,6 +329,7 @@ impl LogReader {
             self.line(&line, table);
         }
         self.skipping = false;
+        self.flush_export();
         self.flush_pending();
     }
 
@@ -365,6 +369,11 @@ impl LogReader {
             }
             Ok(mut ev) => {
                 ev.line = self.line_no;
+                if ev.format == Format::Export {
+                    self.export_field(&ev);
+                    return;
+                }
+                self.flush_export();
                 if let Some((first, held)) = self.pending.take() {
                     if ev.format == Format::Bare && ev.kind == EventKind::Unclassified {
                         if let Some(joined) = join_wrapped(&first, raw, held.line, held.kind) {
@@ -390,6 +399,31 @@ impl LogReader {
                 }
                 self.accept(&ev);
             }
+        }
+    }
+
+    /// One field line of a `journalctl -o export` entry: kept for the entry's event (the message's
+    /// line counts when the entry ends), the others counted as the journal's structure.
+    fn export_field(&mut self, ev: &LogEvent<'_>) {
+        use super::json::ExportEntry;
+        if ev.kind == EventKind::Marker {
+            if let Some((key, value)) = ev.message.split_once('=') {
+                if ExportEntry::starts_entry(key) {
+                    self.flush_export();
+                }
+                self.export.field(key, value, ev.line);
+            }
+            self.builder.push(ev);
+        } else {
+            self.export.field("MESSAGE", &ev.message, ev.line);
+        }
+    }
+
+    /// The `-o export` entry read so far, as its event.
+    fn flush_export(&mut self) {
+        if let Some(ev) = self.export.take() {
+            self.flush_pending();
+            self.accept(&ev);
         }
     }
 
@@ -695,6 +729,63 @@ Nov 26 10:01:00 h upsmon[1]: UPS u@h on battery\n";
         };
         assert_eq!(lines(&via_reader), vec![(3, 7), (8, 8)]);
         assert_eq!(lines(&via_reader), lines(&via_doctor));
+    }
+
+    /// `journalctl -o export`: each entry's fields on lines of their own (the order journald
+    /// writes them), entries apart by a blank line. Facts of journald's export format.
+    #[test]
+    fn export_entries_are_events_with_their_time_ident_and_pid() {
+        let entry = |cursor: u32, secs: i64, ident: &str, pid: u32, msg: &str| {
+            format!(
+                "__CURSOR=s=1;i={cursor}\n__REALTIME_TIMESTAMP={}\n__MONOTONIC_TIMESTAMP=1\n\
+                 _BOOT_ID=b\n_TRANSPORT=syslog\nPRIORITY=3\nSYSLOG_IDENTIFIER={ident}\n\
+                 SYSLOG_PID={pid}\nMESSAGE={msg}\n_PID={pid}\n_COMM={ident}\n_HOSTNAME=nas\n\n",
+                secs * 1_000_000 + 250_000
+            )
+        };
+        let log = [
+            entry(
+                1,
+                1_795_706_401,
+                "upsmon",
+                812,
+                "Communications with UPS ups@nas lost",
+            ),
+            // Another program's "Signal 15": not NUT's, whatever the table says of upsd's.
+            entry(
+                2,
+                1_795_706_402,
+                "sshd",
+                99,
+                "Received signal 15; terminating.",
+            ),
+            entry(
+                3,
+                1_795_706_461,
+                "upsmon",
+                812,
+                "Communications with UPS ups@nas established",
+            ),
+        ]
+        .concat();
+        for size in [log.len(), 7] {
+            let mut r = LogReader::new(ReadOptions::default());
+            for c in log.as_bytes().chunks(size) {
+                r.feed(c);
+            }
+            let t = r.judge(None).timeline;
+            assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
+            let e = &t.episodes[0];
+            assert_eq!(e.ups.as_deref(), Some("ups@nas"));
+            assert_eq!(
+                e.duration_micros,
+                Some(60_000_000),
+                "the entries' own times"
+            );
+            assert_eq!(e.first_line, 9, "the MESSAGE line of the first entry");
+            assert_eq!(t.stats.foreign, 1, "sshd's entry: {:?}", t.stats);
+            assert_eq!(t.stats.unclassified, 0, "{:?}", t.unclassified_samples);
+        }
     }
 
     #[test]
