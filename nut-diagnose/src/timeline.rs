@@ -1731,6 +1731,18 @@ impl TimelineBuilder {
 mod tests {
     use super::*;
 
+    /// The one episode `log` makes (the test fails if there are others).
+    fn only_episode(log: &str) -> Episode {
+        let mut t = timeline(log.as_bytes());
+        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
+        t.episodes.remove(0)
+    }
+
+    /// Which unit's restart or reload ended the episode, and on which line.
+    fn ended_by(e: &Episode) -> Option<(&str, u64)> {
+        e.ending.as_ref().map(|x| (x.unit.as_str(), x.line))
+    }
+
     const LAB1: &str = include_str!("../tests/data/upsmon-lab1.log");
     /// A real Debian 12 host's journal (systemd 252 names units before their description): the
     /// driver unit stopped and started, then a wrong password fixed and nut-monitor restarted.
@@ -1821,15 +1833,10 @@ mod tests {
                    Nov 26 10:03:01 pi systemd[1]: Started nut-monitor.service - Network UPS Tools - power device monitor and shutdown controller.\n\
                    Nov 26 10:03:01 pi upsmon[9]: UPS: apc@localhost (primary) (power value 1)\n\
                    Nov 26 10:03:02 pi upsd[2]: User monuser@127.0.0.1 logged into UPS [apc]\n";
-        let t = timeline(log.as_bytes());
-        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
-        let e = &t.episodes[0];
+        let e = &only_episode(log);
         assert_eq!(e.cause, Some(CauseId::LoginRefused));
         assert_eq!(e.verdict, EpisodeVerdict::RecoveredAfterRestart, "{e:#?}");
-        assert_eq!(
-            e.ending.as_ref().map(|x| (x.unit.as_str(), x.line)),
-            Some(("nut-monitor", 4))
-        );
+        assert_eq!(ended_by(e), Some(("nut-monitor", 4)));
     }
 
     #[test]
@@ -1976,18 +1983,13 @@ mod tests {
                    Nov 26 10:00:13 pi systemd[1]: Started nut-driver@ups.service - Network UPS Tools - device driver for ups.\n\
                    Nov 26 10:00:14 pi upsd[316]: Connected to UPS [ups]: dummy-ups-ups\n\
                    Nov 26 10:00:17 pi upsmon[318]: Communications with UPS ups@localhost established\n";
-        let t = timeline(log.as_bytes());
-        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
-        let e = &t.episodes[0];
+        let e = &only_episode(log);
         assert_eq!(
             (e.cause, e.cause_line, e.first_line),
             (Some(CauseId::FilePermission), Some(4), 1)
         );
         assert_eq!(e.verdict, EpisodeVerdict::RecoveredAfterRestart);
-        assert_eq!(
-            e.ending.as_ref().map(|x| (x.unit.as_str(), x.line)),
-            Some(("nut-driver@ups", 7))
-        );
+        assert_eq!(ended_by(e), Some(("nut-driver@ups", 7)));
         assert_eq!(e.last_line, 9);
     }
 
@@ -2004,15 +2006,10 @@ mod tests {
                    Nov 26 10:00:03 pi systemd[1]: Started nut-driver@ups2.service - Network UPS Tools - device driver for ups2.\n\
                    Nov 26 10:00:04 pi upsd[312]: Connected to UPS [ups2]: dummy-ups-ups2\n\
                    Nov 26 10:00:04 pi upsmon[314]: Communications with UPS ups2@localhost established\n";
-        let t = timeline(log.as_bytes());
-        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
-        let e = &t.episodes[0];
+        let e = &only_episode(log);
         assert_eq!(e.cause, Some(CauseId::UnknownUps));
         assert_eq!(e.verdict, EpisodeVerdict::RecoveredAfterReload, "{e:#?}");
-        assert_eq!(
-            e.ending.as_ref().map(|x| (x.unit.as_str(), x.line)),
-            Some(("nut-server", 4))
-        );
+        assert_eq!(ended_by(e), Some(("nut-server", 4)));
     }
 
     #[test]
@@ -2050,9 +2047,7 @@ mod tests {
                    2026-12-02T05:08:47+0000 epx systemd[1]: Started nut-driver@ups.service - Network UPS Tools - device driver for ups.\n\
                    2026-12-02T05:08:48+0000 epx upsd[464]: Connected to UPS [ups]: dummy-ups-ups\n\
                    2026-12-02T05:08:49+0000 epx upsmon[457]: Communications with UPS ups@localhost established\n";
-        let t = timeline(log.as_bytes());
-        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
-        let e = &t.episodes[0];
+        let e = &only_episode(log);
         assert_eq!(
             (e.cause, e.cause_line),
             (Some(CauseId::DriverNotRunning), Some(2)),
@@ -2212,9 +2207,7 @@ mod tests {
                    Nov 26 10:03:00 pi systemd[1]: Stopped Network UPS Tools - power device monitor and shutdown controller.\n\
                    Nov 26 10:03:01 pi systemd[1]: Started Network UPS Tools - power device monitor and shutdown controller.\n\
                    Nov 26 10:03:02 pi upsd[2]: User monuser@127.0.0.1 logged into UPS [apc]\n";
-        let t = timeline(log.as_bytes());
-        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
-        let e = &t.episodes[0];
+        let e = &only_episode(log);
         assert_eq!(
             (e.kind, e.cause),
             (EpisodeKind::Fault, Some(CauseId::LoginRefused))
@@ -2235,9 +2228,7 @@ mod tests {
                    Nov 26 10:00:05 pi upsmon[1]: Communications with UPS apc@localhost lost\n\
                    Nov 26 10:02:00 pi upsd[2]: UPS [apc] data is no longer stale\n\
                    Nov 26 10:02:05 pi upsmon[1]: Communications with UPS apc@localhost established\n";
-        let t = timeline(log.as_bytes());
-        assert_eq!(t.episodes.len(), 1, "{:#?}", t.episodes);
-        let e = &t.episodes[0];
+        let e = &only_episode(log);
         assert_eq!(
             (e.kind, e.cause, e.cause_line),
             (EpisodeKind::Comms, Some(CauseId::UsbDeviceGone), Some(1))
