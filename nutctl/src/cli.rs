@@ -308,8 +308,10 @@ pub(crate) enum Command {
     /// with its duration and how it ended.
     ///
     /// Without FILE, reads the journal of nut-monitor, nut-server and the nut-driver@ units
-    /// (`journalctl -o json`, since --since). FILE may be a journal export (`-o json` or a short
-    /// format), a syslog file or upsmon's own `-D` output; `-` reads stdin. The exit code is the
+    /// (`journalctl -o json`, since --since). FILE may be journalctl output (`-o json`, `-o export` or
+    /// a short format: short, short-iso, short-precise, short-unix, short-monotonic), a syslog file
+    /// (any common prefix: docker, logread, grep -n, a mail quote…) or upsmon's own `-D` output; `-`
+    /// reads stdin. A year-less FILE takes its year from the file's time (or --year). The exit code is the
     /// worst episode: 0 all recovered, 1 a shutdown or monitoring stopped, 2 something still down.
     #[command(after_help = "Examples:
   nutctl logs                               # the last 24 h of the NUT units' journal
