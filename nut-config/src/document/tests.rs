@@ -1,3 +1,9 @@
+//! Tests of the lossless document (compiled only under `cfg(test)`: `mod tests;` in `mod.rs`).
+//!
+//! Test-only: its unwrap/expect/panic sites run on the tests' own fixture strings, never on input,
+//! and each fails the test that wrote the fixture. Outside tests the crate denies unwrap, expect and
+//! panic (`lib.rs`), so clippy -D warnings fails on any site that input could reach.
+
 use super::*;
 
 fn doc(kind: FileKind, s: &str) -> Document {
