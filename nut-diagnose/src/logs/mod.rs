@@ -357,64 +357,18 @@ pub(crate) fn syslog_ident(line: &[u8]) -> Option<&[u8]> {
     time::syslog_fixed_stamp(line)?;
     let rest = line.get(STAMP..).unwrap_or_default();
     // The host: a word starting with a letter, printable, without `:` (else it would be the tag).
-    if !rest.first().is_some_and(u8::is_ascii_alphabetic) {
-        return None;
-    }
-    let mut i = 0;
-    while let Some(&c) = rest.get(i) {
-        if c == b' ' {
-            break;
-        }
-        if !c.is_ascii_graphic() || c == b':' {
-            return None;
-        }
-        i += 1;
-    }
-    while rest.get(i) == Some(&b' ') {
-        i += 1;
-    }
-    // The tag: `ident[pid]:` or `ident:`, the ident a letter or `/`, then letters, digits, `-_.@/`.
-    let after = rest.get(i..).unwrap_or_default();
-    if !after
-        .first()
-        .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'/')
+    let host = rest.iter().take_while(|&&c| c != b' ').count();
+    let h = rest.get(..host)?;
+    if !h.first().is_some_and(u8::is_ascii_alphabetic)
+        || !h.iter().all(|&c| c.is_ascii_graphic() && c != b':')
     {
         return None;
     }
-    let ident_ok =
-        |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'@' | b'/');
-    let mut j = 0;
-    while after.get(j).is_some_and(|&c| ident_ok(c)) {
-        j += 1;
-    }
-    let ident = after.get(..j).unwrap_or_default();
-    let tag_len = match after.get(j) {
-        Some(b':') => j + 1,
-        Some(b'[') => {
-            // ident_pid's rule (`digits`, then a u32): 1–18 digits, at most u32::MAX, then `]:`.
-            let digits = after.get(j + 1..).unwrap_or_default();
-            let n = digits.iter().take_while(|c| c.is_ascii_digit()).count();
-            let value = digits
-                .get(..n)
-                .unwrap_or_default()
-                .iter()
-                .fold(0u64, |v, &d| {
-                    v.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-                });
-            if !(1..=18).contains(&n) || value > u64::from(u32::MAX) {
-                return None;
-            }
-            if digits.get(n..n + 2) != Some(b"]:") {
-                return None;
-            }
-            j + 1 + n + 2
-        }
-        _ => return None,
-    };
-    // The tag ends the word.
-    if after.get(tag_len).is_some_and(|&c| c != b' ') {
-        return None;
-    }
+    let i = host + rest.iter().skip(host).take_while(|&&c| c == b' ').count();
+    // The tag: `ident[pid]:` or `ident:` ([`prefix::tag_parts`]), a word of its own.
+    let after = rest.get(i..).unwrap_or_default();
+    let tag_len = after.iter().take_while(|&&c| c != b' ').count();
+    let (ident, _) = prefix::tag_parts(after.get(..tag_len)?.strip_suffix(b":")?)?;
     // No NUT stamp (`  12.345678<TAB>`: spaces, then a digit) where the message starts.
     let msg = after.get(tag_len..).unwrap_or_default();
     let msg_first = msg.iter().find(|&&c| c != b' ');

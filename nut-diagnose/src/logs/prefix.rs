@@ -3,7 +3,7 @@
 //! shapes, or failing that a NUT program's name anywhere in the line.
 
 use super::ident::is_nut_ident;
-use super::time::{digits, space};
+use super::time::{digits, digits_bytes, space};
 
 /// The header found before a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,20 +145,29 @@ fn is_facility(w: &str) -> bool {
 
 /// `ident[pid]` or `ident` → (ident, pid), when it looks like a program name.
 fn ident_pid(tag: &str) -> Option<(&str, Option<u32>)> {
+    let (ident, pid) = tag_parts(tag.as_bytes())?;
+    Some((tag.get(..ident.len())?, pid))
+}
+
+/// [`ident_pid`] of bytes: the one rule for a tag — an ident that starts with a letter or `/` and
+/// holds only letters, digits and `-_.@/`, then optionally `[pid]`, the pid 1–18 digits that fit a
+/// u32.
+pub(crate) fn tag_parts(tag: &[u8]) -> Option<(&[u8], Option<u32>)> {
     let bracket = tag
-        .strip_suffix(']')
-        .and_then(|t| Some((t, memchr::memchr(b'[', t.as_bytes())?)));
+        .strip_suffix(b"]")
+        .and_then(|t| Some((t, memchr::memchr(b'[', t)?)));
     let (ident, pid) = match bracket {
         Some((t, i)) => (
             t.get(..i)?,
-            Some(u32::try_from(digits(t.get(i + 1..)?)?).ok()?),
+            Some(u32::try_from(digits_bytes(t.get(i + 1..)?)?).ok()?),
         ),
         None => (tag, None),
     };
-    let mut b = ident.bytes();
-    let first = b.next()?;
+    let (&first, rest) = ident.split_first()?;
     if !(first.is_ascii_alphabetic() || first == b'/')
-        || !b.all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'@' | b'/'))
+        || !rest
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'@' | b'/'))
     {
         return None;
     }

@@ -162,11 +162,16 @@ impl fmt::Display for Timestamp {
 
 /// All-digit string to a number (no sign, no spaces), at most 18 digits.
 pub(crate) fn digits(s: &str) -> Option<u64> {
+    digits_bytes(s.as_bytes())
+}
+
+/// [`digits`] of bytes.
+pub(crate) fn digits_bytes(s: &[u8]) -> Option<u64> {
     if s.is_empty() || s.len() > 18 {
         return None;
     }
     // At most 18 digits never overflow a u64; one pass checks and accumulates.
-    s.bytes().try_fold(0u64, |v, b| {
+    s.iter().try_fold(0u64, |v, &b| {
         b.is_ascii_digit().then(|| v * 10 + u64::from(b - b'0'))
     })
 }
