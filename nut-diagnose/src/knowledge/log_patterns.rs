@@ -1179,24 +1179,6 @@ impl Prefilter {
             .ok()
             .map(Prefilter::Automaton)
     }
-
-    /// Where the next anchor starts, and which one it is (its index in [`anchors`]).
-    fn find_pattern(&self, text: &[u8], from: usize) -> Option<(usize, usize)> {
-        let span = from.min(text.len())..text.len();
-        match self {
-            Prefilter::Packed(groups) => groups
-                .iter()
-                .filter_map(|(s, first)| {
-                    let m = s.find_in(text, span.clone().into())?;
-                    Some((m.start(), first + m.pattern().as_usize()))
-                })
-                .min(),
-            Prefilter::Automaton(a) => {
-                let m = a.find(aho_corasick::Input::new(text).span(span))?;
-                Some((m.start(), m.pattern().as_usize()))
-            }
-        }
-    }
 }
 
 /// Walks one text for every anchor in order, each searcher of the [`Prefilter`] scanning the text
@@ -1250,8 +1232,10 @@ impl<'t> Cursor<'t> {
                 let (at, i) = self.next.iter().flatten().min().copied()?;
                 Some((at, bit(i)))
             }
-            Some(p @ Prefilter::Automaton(_)) => {
-                p.find_pattern(text, from).map(|(at, i)| (at, bit(i)))
+            Some(Prefilter::Automaton(a)) => {
+                let span = from.min(text.len())..text.len();
+                let m = a.find(aho_corasick::Input::new(text).span(span))?;
+                Some((m.start(), bit(m.pattern().as_usize())))
             }
             None => (from < text.len()).then_some((from, AnchorSet::ALL)),
         }
@@ -1301,10 +1285,7 @@ pub fn anchors() -> &'static [&'static str] {
 /// [`anchors`] is in it. One vectorised pass over the bytes, so a log reader can skip the table for
 /// the lines of other programs (most of a syslog) without looking at them further.
 pub fn may_match(text: &[u8]) -> bool {
-    match &table().prefilter {
-        Some(p) => p.find_pattern(text, 0).is_some(),
-        None => true,
-    }
+    table().prefilter.is_none() || Cursor::new(text).next_from(0).is_some()
 }
 
 /// Which of the [`anchors`] a text holds: the rows whose anchor is missing cannot match it, so
