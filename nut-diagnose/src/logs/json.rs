@@ -118,6 +118,15 @@ fn entry<'a>(
 /// Most bytes of one field an [`ExportEntry`] keeps (a message is cut there, like a line).
 const FIELD_MAX: usize = 4096;
 
+/// A field's value, cut at [`FIELD_MAX`] bytes (on a character boundary).
+fn bounded(value: &str) -> String {
+    let mut cut = value.len().min(FIELD_MAX);
+    while !value.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    value.get(..cut).unwrap_or_default().to_string()
+}
+
 /// One `-o export` entry gathered field line by field line (its fields stand on lines of their
 /// own, the message among them): the reader keeps one, starts it again at each `__CURSOR=`, and makes
 /// the entry's event when it ends, so the message has the entry's time, host, ident and pid, and is
@@ -142,14 +151,6 @@ impl ExportEntry {
 
     /// Takes one field (`KEY=value`, the `MESSAGE` one with its line number).
     pub(crate) fn field(&mut self, key: &str, value: &str, line: u64) {
-        let mut v = value.to_string();
-        if v.len() > FIELD_MAX {
-            let mut cut = FIELD_MAX;
-            while !v.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            v.truncate(cut);
-        }
         let slot = match key {
             "__REALTIME_TIMESTAMP" => &mut self.realtime,
             "_PID" => &mut self.pid,
@@ -158,12 +159,13 @@ impl ExportEntry {
             "_COMM" => &mut self.comm,
             "_HOSTNAME" => &mut self.host,
             "MESSAGE" => {
-                self.message = Some((line, v));
+                self.message = Some((line, bounded(value)));
                 return;
             }
+            // The entry's other fields are not kept (nor copied).
             _ => return,
         };
-        *slot = Some(v);
+        *slot = Some(bounded(value));
     }
 
     /// The entry's event, if it had a message (it is cleared for the next).
