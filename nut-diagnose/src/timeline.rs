@@ -864,9 +864,15 @@ fn unit_of(ev: &LogEvent<'_>) -> String {
     }
 }
 
+/// Whether `unit` runs a driver (`nut-driver@apc`; Debian's nut-driver-enumerator makes those units
+/// and is none).
+fn is_driver_unit(unit: &str) -> bool {
+    unit.starts_with("nut-driver") && unit != "nut-driver-enumerator"
+}
+
 /// The cause a failed unit stands for.
 fn unit_cause(unit: &str) -> CauseId {
-    if unit.starts_with("nut-driver") && unit != "nut-driver-enumerator" {
+    if is_driver_unit(unit) {
         CauseId::DriverNotRunning
     } else if unit.starts_with("nut-server") {
         CauseId::ServerNotRunning
@@ -881,7 +887,7 @@ fn unit_fixes(unit: &str, c: Option<CauseId>) -> bool {
     let Some(c) = c else { return true };
     if unit == "nut-driver-enumerator" {
         matches!(c, ConfigError | Other)
-    } else if unit.starts_with("nut-driver") {
+    } else if is_driver_unit(unit) {
         matches!(
             c,
             DriverNotRunning
@@ -1254,10 +1260,11 @@ impl TimelineBuilder {
             return;
         }
         // Started again: its earlier stop explains no later outage.
-        let driver = |u: &str| u.starts_with("nut-driver") && u != "nut-driver-enumerator";
         self.stops.retain(|s| {
             let same = s.unit == r.unit
-                || (driver(&s.unit) && driver(&r.unit) && (s.ups.is_none() || r.ups.is_none()));
+                || (is_driver_unit(&s.unit)
+                    && is_driver_unit(&r.unit)
+                    && (s.ups.is_none() || r.ups.is_none()));
             !same
         });
         // The faults this start can end: ended by it, unless they fail again within the grace.
