@@ -122,11 +122,10 @@ impl Parsed {
             }
             Some((u32::try_from(start).ok()?, u32::try_from(end).ok()?))
         };
-        let opt = |part: &Option<Cow<'_, str>>| -> Option<Option<Span>> {
-            match part {
-                None => Some(None),
-                Some(p) => range(p).map(Some),
-            }
+        // No part stays no part; a part that is not a slice of the line makes the whole `None`.
+        let opt = |part: &Option<Cow<'_, str>>| match part {
+            None => Some(None),
+            Some(p) => range(p).map(Some),
         };
         Some(Parsed {
             format: ev.format,
@@ -144,11 +143,9 @@ impl Parsed {
     /// The event again, borrowed from the same line's text.
     fn event<'a>(&self, line: &'a str) -> Option<LogEvent<'a>> {
         let part = |&(a, b): &Span| line.get(a as usize..b as usize).map(Cow::Borrowed);
-        let opt = |r: &Option<Span>| -> Option<Option<Cow<'a, str>>> {
-            match r {
-                None => Some(None),
-                Some(r) => part(r).map(Some),
-            }
+        let opt = |r: &Option<Span>| match r {
+            None => Some(None),
+            Some(r) => part(r).map(Some),
         };
         Some(LogEvent {
             line: 0,
@@ -177,9 +174,10 @@ struct Scan {
 }
 
 /// The half of reading a chunk that needs no reader state (so it can run on another thread,
-/// [`read_pipelined`]): the lines (LF-terminated; the bytes after the last LF are left), the
-/// prefilter's anchors in each, and the lines that need nothing more than counting — blank ones, and
-/// those without an anchor whose header is another program's ([`super::foreign_syslog`]).
+/// [`read_file`]): the lines (LF-terminated; the bytes after the last LF are left), the prefilter's
+/// anchors in each, the lines that need nothing more than counting — blank ones, and those without
+/// an anchor whose header names another program ([`super::syslog_ident`]) — and every other line
+/// parsed ([`Parsed`]).
 fn scan_chunk(chunk: &[u8], unfiltered: bool, out: &mut Scan) {
     out.marks.clear();
     let (mut skipped, mut foreign) = (0, 0);
@@ -260,7 +258,7 @@ impl LogReader {
     /// The message table's prefilter runs over the whole chunk, not line by line: one vectorised
     /// search finds the next line that holds one of the table's fragments, and the lines before it
     /// (most of a syslog: other programs' lines) are counted from their header alone
-    /// ([`super::foreign_syslog`]) or read for their envelope ([`super::parse_line_as`]).
+    /// ([`super::syslog_ident`]) or read for their envelope ([`super::parse_line_as`]).
     pub fn feed(&mut self, chunk: &[u8]) {
         let mut scan = std::mem::take(&mut self.scan);
         scan_chunk(chunk, self.unfiltered, &mut scan);
@@ -487,6 +485,18 @@ impl LogReader {
     /// would put them after it.
     pub fn set_written(&mut self, unix_secs: i64) {
         self.builder.set_written(unix_secs);
+    }
+
+    /// [`Self::set_written`] by a file's modification time (nothing when the system gives none).
+    pub fn set_written_by(&mut self, meta: &std::fs::Metadata) {
+        let secs = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .and_then(|d| i64::try_from(d.as_secs()).ok());
+        if let Some(secs) = secs {
+            self.set_written(secs);
+        }
     }
 
     /// The episodes that ended since the last call, each once, in the order they ended.

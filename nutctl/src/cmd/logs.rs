@@ -114,22 +114,6 @@ fn follow_note(path: &Path, e: FollowEvent) -> String {
     format!("{} {what}", path.display())
 }
 
-/// A syslog file's stamps have no year: without --year (or a full date inside) they take it from
-/// when the file was last written, never a year that would put them after that.
-fn written_year(path: &Path, opts: ReadOptions, r: &mut LogReader) {
-    if opts.year.is_some() {
-        return;
-    }
-    let written = std::fs::metadata(path)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .and_then(|d| i64::try_from(d.as_secs()).ok());
-    if let Some(secs) = written {
-        r.set_written(secs);
-    }
-}
-
 async fn file(
     ctx: &Ctx,
     path: PathBuf,
@@ -148,7 +132,11 @@ async fn file(
             Err(e) => return unknown(ctx, &format!("cannot read {e}")),
         };
         let mut r = LogReader::new(opts);
-        written_year(&path, opts, &mut r);
+        // A syslog file's stamps have no year: without --year (or a full date inside) they take
+        // it from when the file was last written.
+        if let Ok(m) = f.metadata() {
+            r.set_written_by(&m);
+        }
         reader::read_file(&f, &mut r).with_context(|| format!("reading {}", path.display()))?;
         return finish(ctx, source, r.judge(None));
     }
@@ -158,7 +146,9 @@ async fn file(
         Err(e) => return unknown(ctx, &format!("cannot read {e}")),
     };
     let mut r = LogReader::new(opts);
-    written_year(&path, opts, &mut r);
+    if let Ok(m) = std::fs::metadata(&path) {
+        r.set_written_by(&m);
+    }
     // What the file holds, in budget-sized slices: the reader keeps bounded state whatever the size.
     while follower
         .poll(FOLLOW_BUDGET, &mut |c| {
