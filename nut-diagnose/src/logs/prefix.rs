@@ -80,12 +80,7 @@ fn grep_prefix(s: &str) -> Option<&str> {
 fn relative_file_prefix(s: &str) -> Option<&str> {
     let colon = memchr::memchr(b':', s.as_bytes())?;
     let name = s.get(..colon)?;
-    if name.is_empty()
-        || name.len() > 64
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-    {
+    if name.is_empty() || name.len() > 64 || !name.bytes().all(is_name_byte) {
         return None;
     }
     let file_like = name.contains("log")
@@ -109,7 +104,7 @@ fn compose_prefix(s: &str) -> Option<&str> {
         || name.len() > 64
         || !name
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            .all(is_name_byte)
         // (A Markdown table's `-- | --` names no service.)
         || !name.bytes().any(|b| b.is_ascii_alphanumeric())
     {
@@ -143,6 +138,17 @@ fn is_facility(w: &str) -> bool {
         .is_some_and(|f| FACILITIES.contains(&f))
 }
 
+/// A byte of a plain name (a docker compose service, a log file, a user or host at a shell prompt):
+/// a letter, a digit, `-`, `_` or `.`.
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')
+}
+
+/// A process id: 1–18 digits that fit a u32.
+fn pid_of(s: &[u8]) -> Option<u32> {
+    u32::try_from(digits_bytes(s)?).ok()
+}
+
 /// `ident[pid]` or `ident` → (ident, pid), when it looks like a program name.
 fn ident_pid(tag: &str) -> Option<(&str, Option<u32>)> {
     let (ident, pid) = tag_parts(tag.as_bytes())?;
@@ -157,10 +163,7 @@ pub(crate) fn tag_parts(tag: &[u8]) -> Option<(&[u8], Option<u32>)> {
         .strip_suffix(b"]")
         .and_then(|t| Some((t, memchr::memchr(b'[', t)?)));
     let (ident, pid) = match bracket {
-        Some((t, i)) => (
-            t.get(..i)?,
-            Some(u32::try_from(digits_bytes(t.get(i + 1..)?)?).ok()?),
-        ),
+        Some((t, i)) => (t.get(..i)?, Some(pid_of(t.get(i + 1..)?)?)),
         None => (tag, None),
     };
     let (&first, rest) = ident.split_first()?;
@@ -257,7 +260,7 @@ pub(crate) fn tab_row(s: &str) -> Option<Header<'_>> {
     let pid = if pid.is_empty() {
         None
     } else {
-        Some(u32::try_from(digits(pid)?).ok()?)
+        Some(pid_of(pid.as_bytes())?)
     };
     let msg = cells.next()?.trim_start_matches(' ');
     Some(Header {
@@ -282,11 +285,7 @@ pub(crate) fn shell_prompt(s: &str) -> bool {
             let Some((user, host_dir)) = who.split_once('@') else {
                 return false;
             };
-            let word = |w: &str| {
-                !w.is_empty()
-                    && w.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-            };
+            let word = |w: &str| !w.is_empty() && w.bytes().all(is_name_byte);
             let Some((host, dir)) = host_dir.split_once(':') else {
                 return false;
             };
