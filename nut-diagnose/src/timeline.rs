@@ -216,6 +216,11 @@ impl Episode {
         self.candidates.iter().filter(|c| c.line.is_none())
     }
 
+    /// A refused login that a restart or reload ended: the credentials were fixed.
+    pub fn credentials_fixed(&self) -> bool {
+        self.cause == Some(CauseId::LoginRefused) && self.ending.is_some()
+    }
+
     /// How it ended, in words: [`EpisodeVerdict::as_str`], except that a state of the UPS (battery
     /// to replace, OFF, bypass, overload, calibration) the log never clears is "not cleared", not
     /// "still down" (nothing is down).

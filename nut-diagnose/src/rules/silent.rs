@@ -353,7 +353,7 @@ fn incident(e: &Episode) -> Finding {
         (false, 0 | 1) => Severity::Critical,
         (false, _) => Severity::Warning,
     };
-    let what = if cause == CauseId::LoginRefused && e.ending.is_some() {
+    let what = if e.credentials_fixed() {
         "credentials fixed: ".to_string()
     } else {
         String::new()

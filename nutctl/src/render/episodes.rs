@@ -2,7 +2,6 @@
 
 use std::fmt::Write as _;
 
-use nut_diagnose::knowledge::CauseId;
 use nut_diagnose::rules::silent;
 use nut_diagnose::timeline::{Episode, EpisodeKind, EpisodeVerdict, Timeline};
 
@@ -55,8 +54,7 @@ pub(crate) fn episode_line(e: &Episode) -> String {
             format!("  cause: {}{or}{at}{also}", c.as_str())
         })
         .unwrap_or_default();
-    // A refused login that a restart or reload ended: the credentials were fixed.
-    let fixed = if e.cause == Some(CauseId::LoginRefused) {
+    let fixed = if e.credentials_fixed() {
         ": credentials fixed"
     } else {
         ""
