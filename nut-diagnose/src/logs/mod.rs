@@ -351,23 +351,31 @@ fn inner_stamp(rest: &str) -> bool {
 /// without validating, copying or building an event; a test compares both ways on every corpus line.
 pub(crate) fn syslog_ident(line: &[u8]) -> Option<&[u8]> {
     const STAMP: usize = 16;
-    if line.len() > MAX_LINE || !line.first().is_some_and(u8::is_ascii_uppercase) {
-        return None;
-    }
-    time::syslog_fixed_stamp(line)?;
-    let rest = line.get(STAMP..).unwrap_or_default();
-    // The host: a word starting with a letter, printable, without `:` (else it would be the tag).
-    let host = rest.iter().take_while(|&&c| c != b' ').count();
-    let h = rest.get(..host)?;
-    if !h.first().is_some_and(u8::is_ascii_alphabetic)
-        || !h.iter().all(|&c| c.is_ascii_graphic() && c != b':')
+    if line.len() > MAX_LINE
+        || !line.first().is_some_and(u8::is_ascii_uppercase)
+        || !time::is_syslog_fixed_stamp(line)
     {
         return None;
     }
-    let i = host + rest.iter().skip(host).take_while(|&&c| c == b' ').count();
+    let rest = line.get(STAMP..).unwrap_or_default();
+    // The host: a word starting with a letter, printable, without `:` (else it would be the tag).
+    if !rest.first().is_some_and(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    let mut i = 0;
+    loop {
+        match rest.get(i) {
+            Some(b' ') => break,
+            Some(&c) if prefix::has(c, prefix::HOST) => i += 1,
+            _ => return None,
+        }
+    }
+    while rest.get(i) == Some(&b' ') {
+        i += 1;
+    }
     // The tag: `ident[pid]:` or `ident:` ([`prefix::tag_parts`]), a word of its own.
     let after = rest.get(i..).unwrap_or_default();
-    let tag_len = after.iter().take_while(|&&c| c != b' ').count();
+    let tag_len = after.iter().position(|&c| c == b' ').unwrap_or(after.len());
     let (ident, _) = prefix::tag_parts(after.get(..tag_len)?.strip_suffix(b":")?)?;
     // No NUT stamp (`  12.345678<TAB>`: spaces, then a digit) where the message starts.
     let msg = after.get(tag_len..).unwrap_or_default();
@@ -389,26 +397,37 @@ fn is_nut_ident_bytes(ident: &[u8]) -> bool {
 }
 
 /// The idents a scan last judged another program's, so the next line of the same program is
-/// judged by one comparison (a syslog repeats a few idents).
+/// judged by a few compares of numbers (a syslog repeats a few idents): each kept as its length and
+/// its first 16 bytes, zero-padded ([`ident_key`]; a longer ident is judged each time).
 #[derive(Debug, Default)]
-pub(crate) struct ForeignIdents<'a> {
-    recent: [&'a [u8]; 8],
+pub(crate) struct ForeignIdents {
+    recent: [(u128, usize); 8],
     next: usize,
 }
 
-impl<'a> ForeignIdents<'a> {
+/// An ident of at most 16 bytes as a number (`None` for a longer one). The length kept beside it
+/// tells `ab` from `ab\0`.
+fn ident_key(ident: &[u8]) -> Option<(u128, usize)> {
+    let mut k = [0u8; 16];
+    k.get_mut(..ident.len())?.copy_from_slice(ident);
+    Some((u128::from_le_bytes(k), ident.len()))
+}
+
+impl ForeignIdents {
     /// Whether `ident` is not a NUT program's ([`ident::is_nut_ident`]).
-    pub(crate) fn foreign(&mut self, ident: &'a [u8]) -> bool {
-        if self.recent.contains(&ident) {
+    pub(crate) fn foreign(&mut self, ident: &[u8]) -> bool {
+        let key = ident_key(ident);
+        // (An empty ident is never a tag's: the zero key of an empty slot matches nothing.)
+        if key.is_some_and(|k| k.1 > 0 && self.recent.contains(&k)) {
             return true;
         }
         if is_nut_ident_bytes(ident) {
             return false;
         }
-        if let Some(slot) = self.recent.get_mut(self.next % 8) {
-            *slot = ident;
+        if let (Some(k), Some(slot)) = (key, self.recent.get_mut(self.next % 8)) {
+            *slot = k;
+            self.next = self.next.wrapping_add(1);
         }
-        self.next = self.next.wrapping_add(1);
         true
     }
 }

@@ -159,22 +159,55 @@ fn ident_pid(tag: &str) -> Option<(&str, Option<u32>)> {
 /// holds only letters, digits and `-_.@/`, then optionally `[pid]`, the pid 1–18 digits that fit a
 /// u32.
 pub(crate) fn tag_parts(tag: &[u8]) -> Option<(&[u8], Option<u32>)> {
-    let bracket = tag
-        .strip_suffix(b"]")
-        .and_then(|t| Some((t, memchr::memchr(b'[', t)?)));
-    let (ident, pid) = match bracket {
-        Some((t, i)) => (t.get(..i)?, Some(pid_of(t.get(i + 1..)?)?)),
-        None => (tag, None),
-    };
-    let (&first, rest) = ident.split_first()?;
-    if !(first.is_ascii_alphabetic() || first == b'/')
-        || !rest
-            .iter()
-            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'@' | b'/'))
-    {
+    if !tag.first().is_some_and(|&c| has(c, IDENT_FIRST)) {
         return None;
     }
-    Some((ident, pid))
+    // One pass: the ident runs to the first byte that cannot be in one; only `[pid]` may follow.
+    let end = tag
+        .iter()
+        .position(|&c| !has(c, IDENT))
+        .unwrap_or(tag.len());
+    let ident = tag.get(..end)?;
+    match tag.get(end..)? {
+        [] => Some((ident, None)),
+        [b'[', pid @ .., b']'] => Some((ident, Some(pid_of(pid)?))),
+        _ => None,
+    }
+}
+
+/// A byte that may start an ident: a letter or `/` ([`tag_parts`]).
+const IDENT_FIRST: u8 = 1;
+/// A byte of an ident: a letter, a digit or one of `-_.@/`.
+const IDENT: u8 = 2;
+/// A byte of a syslog host word: printable, not `:` (see [`super::syslog_ident`]).
+pub(crate) const HOST: u8 = 4;
+
+/// Each byte's classes, so a header's words are checked with one lookup per byte (the rules of
+/// [`tag_parts`] and the host word, written once here).
+const BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let alnum = c.is_ascii_alphanumeric();
+        if c.is_ascii_alphabetic() || c == b'/' {
+            t[i] |= IDENT_FIRST;
+        }
+        if alnum || matches!(c, b'-' | b'_' | b'.' | b'@' | b'/') {
+            t[i] |= IDENT;
+        }
+        if c.is_ascii_graphic() && c != b':' {
+            t[i] |= HOST;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// Whether byte `c` is of class `class` ([`BYTE_CLASS`]).
+#[inline]
+pub(crate) fn has(c: u8, class: u8) -> bool {
+    BYTE_CLASS[usize::from(c)] & class != 0
 }
 
 /// The header after a timestamp (or at the start of an untimed line): `host ident[pid]: msg`,
