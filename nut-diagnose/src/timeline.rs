@@ -870,9 +870,9 @@ fn unit_of(ev: &LogEvent<'_>) -> String {
 }
 
 /// Whether `unit` runs a driver (`nut-driver@apc`; Debian's nut-driver-enumerator makes those units
-/// and is none).
+/// and is none): [`logs::ident::is_driver_unit`].
 fn is_driver_unit(unit: &str) -> bool {
-    unit.starts_with("nut-driver") && unit != "nut-driver-enumerator"
+    logs::ident::is_driver_unit(unit)
 }
 
 /// The cause a failed unit stands for.
