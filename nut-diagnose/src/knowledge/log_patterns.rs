@@ -38,7 +38,8 @@ pub enum EventKind {
     GivingUpOnPrimary,
     /// `Too few UPS(es) are healthy…`.
     TooFewHealthy,
-    /// `Signal n: User requested FSD` (`upsmon -c fsd`).
+    /// `Signal n: User requested FSD` (`upsmon -c fsd`; 2.8.5+ also `Got an FSD signal, initiating
+    /// forced shutdown`).
     UserFsd,
     /// `UPS x battery needs to be replaced` (REPLBATT).
     ReplaceBattery,
@@ -277,6 +278,9 @@ pub enum CauseId {
     PowerOutage,
     /// A forced shutdown that was not a real outage.
     FsdUnexpected,
+    /// A forced shutdown someone asked for: `upsmon -c fsd` (`User requested FSD`), or a client that
+    /// set FSD (upsd's `Client … set FSD`), with no power failure in the log.
+    FsdRequested,
     /// The UPS reports its battery needs replacing.
     BatteryReplace,
     /// The UPS is overloaded.
@@ -309,6 +313,7 @@ impl CauseId {
             FilePermission => "log.file-permission",
             PowerOutage => "log.power-outage",
             FsdUnexpected => "log.fsd-unexpected",
+            FsdRequested => "log.fsd-requested",
             BatteryReplace => "log.battery-replace",
             Overload => "log.overload",
             TlsError => "log.tls-error",
@@ -336,6 +341,7 @@ impl CauseId {
             FilePermission => "file-permission",
             PowerOutage => "power-outage",
             FsdUnexpected => "fsd-unexpected",
+            FsdRequested => "fsd-requested",
             BatteryReplace => "battery-replace",
             Overload => "overload",
             TlsError => "tls-error",
@@ -354,8 +360,9 @@ impl CauseId {
             UsbPermission | LoginRefused | UnknownUps | NetworkUnreachable | ConfigError
             | ListenFailed | FilePermission | TlsError | HostResumed => 0,
             // A device gone is often what a permission or an unsupported device looks like next.
+            // A forced shutdown ranks as a broken link does, whoever set it.
             UsbDeviceGone | DriverNotRunning | ServerNotRunning | ServerTimeout | Firewall
-            | FsdUnexpected => 1,
+            | FsdUnexpected | FsdRequested => 1,
             DataStale | Other => 2,
             PowerOutage | BatteryReplace | Overload => 3,
         }
@@ -380,6 +387,7 @@ impl CauseId {
             FilePermission => ("a NUT program cannot read its configuration or write its state/PID directory", "check owner and mode of /etc/nut/* (root:nut 640) and of the state path (/run/nut, nut:nut)"),
             PowerOutage => ("mains failed and the UPS ran on battery; NUT handled it", "nothing to fix; check that the runtime covers the shutdown of every host"),
             FsdUnexpected => ("a forced shutdown without a real outage (a client set FSD, a bogus low battery, a calibration)", "find who set FSD (upsd's `Client … set FSD`), check battery.charge.low / runtime.low and the UPS's own LB"),
+            FsdRequested => ("a forced shutdown asked for without a power failure in the log: `upsmon -c fsd` was run, or a client with upsmon primary rights set FSD", "if it was no test, find what asked for it: who or what ran `upsmon -c fsd` (a person, a NOTIFYCMD or upssched CMDSCRIPT), or why that client set FSD (its upsmon's log); restart upsd to clear a latched FSD"),
             BatteryReplace => ("the UPS says its battery needs replacing", "replace the battery (and set battery.date if the UPS keeps one)"),
             Overload => ("the UPS is overloaded: on battery it would not hold the load", "move load off the UPS (ups.load should stay well below 100 %)"),
             TlsError => ("the TLS session to upsd could not be set up", "check CERTFILE/CERTPATH and the server certificate"),
@@ -796,6 +804,8 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsmon.too-few-healthy", TooFewHealthy, "Too few UPS(es) are healthy ({_}<{_}), initiating forced shutdown"),
     p!("upsmon.trim", Trim, "UPS {ups}: trimming incoming voltage"),
     p!("upsmon.user-fsd", UserFsd, "Signal {_}: User requested FSD"),
+    // 2.8.5+: the main loop acting on that signal.
+    p!("upsmon.user-fsd.main-loop", UserFsd, "Got an FSD signal, initiating forced shutdown"),
     p!("upssched.bind", CantOpen, "bind {_} failed: {detail}"),
     p!("upssched.cancel-timer", Noise, "Cancelling timer: {_}"),
     p!("upssched.event", Noise, "Event: {_}"),
