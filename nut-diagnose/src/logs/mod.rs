@@ -913,6 +913,38 @@ mod tests {
     }
 
     #[test]
+    fn systemd_s_forked_child_is_another_program() {
+        // systemd 252 (Debian 12) names the child it forks for a unit after the program it is about
+        // to run, in parentheses: the real-host lab's journal has such lines at every boot.
+        for line in [
+            "Dec 02 05:08:10 epx (modprobe)[12]: modprobe@drm.service: Executable /sbin/modprobe missing, skipping: No such file or directory",
+            "2026-12-02T05:08:10+0000 epx (modprobe)[12]: modprobe@drm.service: Executable /sbin/modprobe missing, skipping: No such file or directory",
+        ] {
+            let e = one(line);
+            assert_eq!(
+                (e.ident.as_deref(), e.pid, e.kind),
+                (Some("(modprobe)"), Some(12), EventKind::Foreign),
+                "{line}"
+            );
+        }
+        // The prefilter's header-only check agrees.
+        assert!(foreign_syslog(
+            b"Dec 02 05:08:10 epx (modprobe)[12]: modprobe@drm.service: Executable /sbin/modprobe missing"
+        ));
+        // Named after a NUT program, it is still systemd's child: only the rows about NUT's units.
+        let e = one("Dec 02 05:08:10 epx (upsmon)[80]: Signal 15: exiting");
+        assert_eq!(
+            (e.ident.as_deref(), e.kind),
+            (Some("(upsmon)"), EventKind::Foreign)
+        );
+        let e = one("Dec 02 05:08:10 epx (upsdrvctl)[81]: nut-driver@ups.service: Main process exited, code=exited, status=1/FAILURE");
+        assert_eq!(
+            (e.kind, e.ups.as_deref()),
+            (EventKind::UnitFailed, Some("ups"))
+        );
+    }
+
+    #[test]
     fn nut_messages_under_unfamiliar_idents_are_nuts() {
         // A forced shutdown logged under a wrapper's name is no "other program".
         let e = one("Nov 26 15:20:01 nas myups-wrapper[9]: UPS ups@h: forced shutdown in progress");
