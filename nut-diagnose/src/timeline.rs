@@ -1824,6 +1824,36 @@ mod tests {
     }
 
     #[test]
+    fn a_real_journal_is_understood_but_for_the_enumerator_s_bare_words() {
+        let t = timeline(PIHOST.as_bytes());
+        // systemd's `(modprobe)[77]:` children are another program's lines; nut-driver-enumerator's
+        // are NUT's and known, but for the `OK` it prints after saving a checksum and the items
+        // of its lists (a section name a line), which say nothing by themselves.
+        assert_eq!(t.unclassified_samples, ["OK", "OK", "ups", "ups"]);
+        assert_eq!(t.stats.unclassified, 4);
+        let events: Vec<_> = logs::events(PIHOST.as_bytes())
+            .filter_map(|(_, e)| e.ok())
+            .collect();
+        let of = |ident: &str| {
+            events
+                .iter()
+                .filter(|e| e.ident.as_deref() == Some(ident))
+                .map(|e| e.kind)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(of("(modprobe)"), [EventKind::Foreign; 6]);
+        let enumerator = of("nut-driver-enumerator");
+        assert_eq!(enumerator.len(), 12);
+        assert_eq!(
+            enumerator
+                .iter()
+                .filter(|k| **k == EventKind::Noise)
+                .count(),
+            8
+        );
+    }
+
+    #[test]
     fn a_real_journal_driver_stop_and_wrong_password_are_two_incidents_with_their_endings() {
         let t = timeline(PIHOST.as_bytes());
         assert_eq!(t.episodes.len(), 2, "{:#?}", t.episodes);
