@@ -500,17 +500,24 @@ impl Open {
                 if let (Some(old), Some(line)) = (self.ep.cause, self.ep.cause_line) {
                     self.note_also(old, line);
                 }
-                self.cause_time = time;
-                self.tier = tier;
-                self.ep.cause = Some(c);
-                self.ep.cause_line = Some(ev.line);
-                self.ep.cause_message = Some(cut(&ev.message).to_string());
-                self.root_kind = Some(ev.kind);
-                self.alts = causes::alternatives(c, ev.kind, ev.detail.as_deref());
+                self.set_root(ev, time, c, tier);
             } else {
                 self.note_also(c, ev.line);
             }
         }
+    }
+
+    /// Makes `ev` the root-cause line, of cause `c` at `tier` (the line already counted by [`add`]).
+    ///
+    /// [`add`]: Open::add
+    fn set_root(&mut self, ev: &LogEvent<'_>, time: Option<Timestamp>, c: CauseId, tier: u8) {
+        self.cause_time = time;
+        self.tier = tier;
+        self.ep.cause = Some(c);
+        self.ep.cause_line = Some(ev.line);
+        self.ep.cause_message = Some(cut(&ev.message).to_string());
+        self.root_kind = Some(ev.kind);
+        self.alts = causes::alternatives(c, ev.kind, ev.detail.as_deref());
     }
 
     /// Remembers that a line named cause `c` (not the power situation, not the episode's own cause).
@@ -736,6 +743,8 @@ pub struct TimelineBuilder {
     /// The last UPS whose flags did not hold together: a driver's `OL+DISCHRG` warning, or a low
     /// battery reported while the UPS was not on battery (its key, the line).
     flags_doubtful: Option<(String, u64)>,
+    /// Line of the last `CriticalUps` line (upsmon judged a UPS critical: `… assuming dead`).
+    last_critical: Option<u64>,
 }
 
 impl Default for TimelineBuilder {
@@ -762,6 +771,7 @@ impl Default for TimelineBuilder {
             local: Vec::new(),
             last_on_battery: None,
             flags_doubtful: None,
+            last_critical: None,
         }
     }
 }
@@ -870,9 +880,9 @@ fn unit_of(ev: &LogEvent<'_>) -> String {
 }
 
 /// Whether `unit` runs a driver (`nut-driver@apc`; Debian's nut-driver-enumerator makes those units
-/// and is none).
+/// and is none): [`logs::ident::is_driver_unit`].
 fn is_driver_unit(unit: &str) -> bool {
-    unit.starts_with("nut-driver") && unit != "nut-driver-enumerator"
+    logs::ident::is_driver_unit(unit)
 }
 
 /// The cause a failed unit stands for.
@@ -1161,9 +1171,12 @@ impl TimelineBuilder {
                 }
             }
             kind if kind.is_shutdown() => {
-                // CriticalUps (debug) alone does not start a shutdown, but belongs to one that started.
-                if ev.kind == CriticalUps && self.shutdown.is_none() {
-                    return;
+                // CriticalUps alone does not start a shutdown, but belongs to one that started.
+                if ev.kind == CriticalUps {
+                    self.last_critical = Some(ev.line);
+                    if self.shutdown.is_none() {
+                        return;
+                    }
                 }
                 self.shutdown_event(ev, time);
             }
@@ -1437,15 +1450,49 @@ impl TimelineBuilder {
             || self
                 .last_on_battery
                 .is_some_and(|l| ev.line.saturating_sub(l) <= WINDOW_LINES * 10);
+        // Someone asked for this FSD (`upsmon -c fsd`, a client that set FSD) — unless it answered a
+        // low battery on line power or flags that did not hold (a script turning a spurious LB into
+        // `upsmon -c fsd`): then the FSD still had no real cause.
+        let near = |l: u64| ev.line.saturating_sub(l) <= WINDOW_LINES;
+        let spurious = self
+            .flags_doubtful
+            .as_ref()
+            .is_some_and(|(k, l)| near(*l) && key.map_or(true, |me| me == k.as_str()));
+        // A primary's upsmon sets FSD itself on a UPS it judged critical (`… assuming dead`): upsd's
+        // `Client … set FSD` after such a line is that judgement, not a request.
+        let judged = ev.kind == EventKind::UpsdSetFsd && self.last_critical.is_some_and(near);
+        let requested =
+            matches!(ev.kind, EventKind::UserFsd | EventKind::UpsdSetFsd) && !spurious && !judged;
         let sd = self
             .shutdown
             .get_or_insert_with(|| Open::new(EpisodeKind::Shutdown, None, ev, time));
         let cause = if on_battery {
             CauseId::PowerOutage
+        } else if requested {
+            CauseId::FsdRequested
         } else {
             CauseId::FsdUnexpected
         };
-        sd.add(ev, time, Some(cause));
+        // The FSD notice and the shutdown's steps follow whatever set FSD: a request logged with
+        // them (before or after, in any order) is their cause; a line that says why upsmon judged
+        // the UPS critical (`assuming dead`, too few healthy supplies) stays the cause.
+        let follows = matches!(
+            sd.root_kind,
+            Some(
+                EventKind::ForcedShutdown
+                    | EventKind::ShutdownStarted
+                    | EventKind::ShutdownProceeding
+                    | EventKind::HostSyncExpired
+            )
+        );
+        match (cause, sd.ep.cause) {
+            (CauseId::FsdRequested, Some(CauseId::FsdUnexpected)) if follows => {
+                sd.add(ev, time, None);
+                sd.set_root(ev, time, cause, cause.tier());
+            }
+            (CauseId::FsdUnexpected, Some(CauseId::FsdRequested)) => sd.add(ev, time, None),
+            _ => sd.add(ev, time, Some(cause)),
+        }
         if sd.ep.cause == Some(CauseId::FsdUnexpected) && on_battery {
             sd.ep.cause = Some(CauseId::PowerOutage);
         }
@@ -1774,6 +1821,36 @@ mod tests {
             .position(|l| l.contains(needle))
             .map(|i| i as u64 + 1)
             .unwrap_or_else(|| panic!("no line with {needle:?}"))
+    }
+
+    #[test]
+    fn a_real_journal_is_understood_but_for_the_enumerator_s_bare_words() {
+        let t = timeline(PIHOST.as_bytes());
+        // systemd's `(modprobe)[77]:` children are another program's lines; nut-driver-enumerator's
+        // are NUT's and known, but for the `OK` it prints after saving a checksum and the items
+        // of its lists (a section name a line), which say nothing by themselves.
+        assert_eq!(t.unclassified_samples, ["OK", "OK", "ups", "ups"]);
+        assert_eq!(t.stats.unclassified, 4);
+        let events: Vec<_> = logs::events(PIHOST.as_bytes())
+            .filter_map(|(_, e)| e.ok())
+            .collect();
+        let of = |ident: &str| {
+            events
+                .iter()
+                .filter(|e| e.ident.as_deref() == Some(ident))
+                .map(|e| e.kind)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(of("(modprobe)"), [EventKind::Foreign; 6]);
+        let enumerator = of("nut-driver-enumerator");
+        assert_eq!(enumerator.len(), 12);
+        assert_eq!(
+            enumerator
+                .iter()
+                .filter(|k| **k == EventKind::Noise)
+                .count(),
+            8
+        );
     }
 
     #[test]
@@ -2250,17 +2327,124 @@ mod tests {
     }
 
     #[test]
-    fn fsd_set_by_a_client_names_it_and_is_unexpected_on_mains() {
+    fn fsd_set_by_a_client_on_mains_is_that_request() {
         let log = "Nov 26 10:00:00 nas upsd[2]: Client admin@192.168.1.7 set FSD on UPS [ups]\n\
                    Nov 26 10:00:01 nas upsmon[1]: UPS ups@localhost: forced shutdown in progress\n";
+        let sd = only_episode(log);
+        assert_eq!(sd.kind, EpisodeKind::Shutdown);
+        assert_eq!(sd.fsd_client.as_deref(), Some("admin@192.168.1.7"));
+        assert_eq!(
+            (sd.cause, sd.cause_line),
+            (Some(CauseId::FsdRequested), Some(1))
+        );
+        assert!(sd.candidates.is_empty(), "{:?}", sd.candidates);
+    }
+
+    /// `upsmon -c fsd` on the real-host lab's primary (Debian 12, NUT 2.8.0): upsmon's signal line,
+    /// upsd's line for the FSD upsmon set, then upsmon's shutdown.
+    const USER_FSD: &str = "2026-12-02T05:20:01+0000 epx upsmon[457]: Signal 10: User requested FSD\n\
+                            2026-12-02T05:20:01+0000 epx upsd[464]: Client mon@127.0.0.1 set FSD on UPS [ups]\n\
+                            2026-12-02T05:20:01+0000 epx upsmon[457]: UPS ups@localhost: forced shutdown in progress\n\
+                            2026-12-02T05:20:01+0000 epx upsmon[457]: Executing automatic power-fail shutdown\n\
+                            2026-12-02T05:20:01+0000 epx upsmon[457]: Auto logout and shutdown proceeding\n";
+
+    #[test]
+    fn upsmon_c_fsd_is_the_cause_of_the_shutdown_it_started() {
+        let sd = only_episode(USER_FSD);
+        assert_eq!(sd.kind, EpisodeKind::Shutdown);
+        assert_eq!(
+            (sd.cause, sd.cause_line, sd.cause_message.as_deref()),
+            (
+                Some(CauseId::FsdRequested),
+                Some(1),
+                Some("Signal 10: User requested FSD")
+            )
+        );
+        assert_eq!(sd.fsd_client.as_deref(), Some("mon@127.0.0.1"));
+        // Not "fsd-unexpected or other": the log says who asked.
+        assert!(sd.undecided().next().is_none(), "{:?}", sd.candidates);
+        assert!(sd.candidates.is_empty(), "{:?}", sd.candidates);
+        assert_eq!(sd.count(EventKind::UserFsd), 1);
+        assert_eq!(sd.verdict, EpisodeVerdict::ShutdownInitiated);
+        // NUT 2.8.5's upsmon adds its main loop's line.
+        let log = USER_FSD.replacen(
+            "User requested FSD\n",
+            "User requested FSD\n2026-12-02T05:20:01+0000 epx upsmon[457]: Got an FSD signal, initiating forced shutdown\n",
+            1,
+        );
+        let sd = only_episode(&log);
+        assert_eq!(
+            (sd.cause, sd.cause_line),
+            (Some(CauseId::FsdRequested), Some(1))
+        );
+        assert_eq!(sd.count(EventKind::UserFsd), 2);
+    }
+
+    #[test]
+    fn a_request_logged_after_the_fsd_notice_is_still_its_cause() {
+        // The journal may hold upsmon's notice before upsd's line, or only upsd's line (upsmon's
+        // own log elsewhere): the request names the cause wherever it stands.
+        let lines: Vec<&str> = USER_FSD.lines().collect();
+        let log = format!("{}\n{}\n{}\n", lines[2], lines[1], lines[3]);
+        let sd = only_episode(&log);
+        assert_eq!(
+            (sd.cause, sd.cause_line),
+            (Some(CauseId::FsdRequested), Some(2)),
+            "{sd:#?}"
+        );
+        assert!(sd.candidates.is_empty(), "{:?}", sd.candidates);
+    }
+
+    #[test]
+    fn an_fsd_with_no_request_in_the_log_stays_unexpected() {
+        // A secondary: only the notice that the primary set FSD.
+        let sd = only_episode(
+            "Nov 26 10:00:01 nas upsmon[1]: UPS ups@10.0.0.2: forced shutdown in progress\n\
+             Nov 26 10:00:01 nas upsmon[1]: Executing automatic power-fail shutdown\n",
+        );
+        assert_eq!(sd.cause, Some(CauseId::FsdUnexpected));
+        assert_eq!(
+            sd.undecided().map(|c| c.cause).collect::<Vec<_>>(),
+            vec![CauseId::Other]
+        );
+    }
+
+    #[test]
+    fn a_request_that_answered_a_spurious_low_battery_is_unexpected() {
+        // ZimaOS (corpus 041): LB on line power, a script ran `upsmon -c fsd`.
+        let log = "22:41:43 nut-monitor[1862]: UPS ups@localhost battery is low\n\
+                   22:41:43 nut-monitor[1862]: Signal 10: User requested FSD\n\
+                   22:41:48 upsd[1848]: Client monuser@127.0.0.1 set FSD on UPS [ups]\n\
+                   22:41:48 nut-monitor[1862]: Executing automatic power-fail shutdown\n";
+        let sd = only_episode(log);
+        assert_eq!(sd.cause, Some(CauseId::FsdUnexpected));
+        assert_eq!(sd.fsd_client.as_deref(), Some("monuser@127.0.0.1"));
+    }
+
+    #[test]
+    fn a_primary_setting_fsd_on_a_ups_it_judged_dead_is_no_request() {
+        let log = "Nov 26 10:00:00 nas upsmon[1]: UPS [ups@localhost] was last known to be not fully online and currently is not communicating, assuming dead\n\
+                   Nov 26 10:00:00 nas upsd[2]: Client mon@127.0.0.1 set FSD on UPS [ups]\n\
+                   Nov 26 10:00:00 nas upsmon[1]: Executing automatic power-fail shutdown\n";
         let t = timeline(log.as_bytes());
         let sd = t
             .episodes
             .iter()
             .find(|e| e.kind == EpisodeKind::Shutdown)
             .unwrap();
-        assert_eq!(sd.fsd_client.as_deref(), Some("admin@192.168.1.7"));
         assert_eq!(sd.cause, Some(CauseId::FsdUnexpected));
+        // On battery, the primary's FSD is the outage's.
+        let log = "Nov 26 09:58:00 nas upsmon[1]: UPS ups@localhost on battery\n\
+                   Nov 26 10:00:00 nas upsmon[1]: UPS ups@localhost battery is low\n\
+                   Nov 26 10:00:00 nas upsd[2]: Client mon@127.0.0.1 set FSD on UPS [ups]\n\
+                   Nov 26 10:00:00 nas upsmon[1]: Executing automatic power-fail shutdown\n";
+        let t = timeline(log.as_bytes());
+        let sd = t
+            .episodes
+            .iter()
+            .find(|e| e.kind == EpisodeKind::Shutdown)
+            .unwrap();
+        assert_eq!(sd.cause, Some(CauseId::PowerOutage));
     }
 
     #[test]

@@ -595,7 +595,9 @@ fn a_forced_shutdown_names_the_client_that_set_fsd() {
     let sd = &v["timeline"]["episodes"][0];
     assert_eq!(sd["kind"], "shutdown");
     assert_eq!(sd["fsd_client"], "admin@192.168.1.7");
-    assert_eq!(sd["cause"], "fsd-unexpected", "on line power: {sd:#}");
+    // On line power, the client's request is the cause (not "fsd-unexpected or other").
+    assert_eq!(sd["cause"], "fsd-requested", "on line power: {sd:#}");
+    assert!(sd.get("candidates").is_none(), "{sd:#}");
     let f = &v["findings"][0];
     assert_eq!(f["id"], "log.shutdown");
     let title = f["title"].as_str().unwrap();
@@ -613,8 +615,10 @@ fn a_forced_shutdown_names_the_client_that_set_fsd() {
     );
     let text = stdout(&logs_stdin(&["--no-color"], log));
     assert!(
-        text.lines()
-            .any(|l| l.starts_with("  shutdown ") && l.contains("FSD set by admin@192.168.1.7")),
+        text.lines().any(|l| l.starts_with("  shutdown ")
+            && l.contains("FSD set by admin@192.168.1.7")
+            && l.contains("cause: fsd-requested @1")
+            && !l.contains(" or ")),
         "{text}"
     );
 }

@@ -38,7 +38,8 @@ pub enum EventKind {
     GivingUpOnPrimary,
     /// `Too few UPS(es) are healthy…`.
     TooFewHealthy,
-    /// `Signal n: User requested FSD` (`upsmon -c fsd`).
+    /// `Signal n: User requested FSD` (`upsmon -c fsd`; 2.8.5+ also `Got an FSD signal, initiating
+    /// forced shutdown`).
     UserFsd,
     /// `UPS x battery needs to be replaced` (REPLBATT).
     ReplaceBattery,
@@ -277,6 +278,9 @@ pub enum CauseId {
     PowerOutage,
     /// A forced shutdown that was not a real outage.
     FsdUnexpected,
+    /// A forced shutdown someone asked for: `upsmon -c fsd` (`User requested FSD`), or a client that
+    /// set FSD (upsd's `Client … set FSD`), with no power failure in the log.
+    FsdRequested,
     /// The UPS reports its battery needs replacing.
     BatteryReplace,
     /// The UPS is overloaded.
@@ -309,6 +313,7 @@ impl CauseId {
             FilePermission => "log.file-permission",
             PowerOutage => "log.power-outage",
             FsdUnexpected => "log.fsd-unexpected",
+            FsdRequested => "log.fsd-requested",
             BatteryReplace => "log.battery-replace",
             Overload => "log.overload",
             TlsError => "log.tls-error",
@@ -336,6 +341,7 @@ impl CauseId {
             FilePermission => "file-permission",
             PowerOutage => "power-outage",
             FsdUnexpected => "fsd-unexpected",
+            FsdRequested => "fsd-requested",
             BatteryReplace => "battery-replace",
             Overload => "overload",
             TlsError => "tls-error",
@@ -354,8 +360,9 @@ impl CauseId {
             UsbPermission | LoginRefused | UnknownUps | NetworkUnreachable | ConfigError
             | ListenFailed | FilePermission | TlsError | HostResumed => 0,
             // A device gone is often what a permission or an unsupported device looks like next.
+            // A forced shutdown ranks as a broken link does, whoever set it.
             UsbDeviceGone | DriverNotRunning | ServerNotRunning | ServerTimeout | Firewall
-            | FsdUnexpected => 1,
+            | FsdUnexpected | FsdRequested => 1,
             DataStale | Other => 2,
             PowerOutage | BatteryReplace | Overload => 3,
         }
@@ -380,6 +387,7 @@ impl CauseId {
             FilePermission => ("a NUT program cannot read its configuration or write its state/PID directory", "check owner and mode of /etc/nut/* (root:nut 640) and of the state path (/run/nut, nut:nut)"),
             PowerOutage => ("mains failed and the UPS ran on battery; NUT handled it", "nothing to fix; check that the runtime covers the shutdown of every host"),
             FsdUnexpected => ("a forced shutdown without a real outage (a client set FSD, a bogus low battery, a calibration)", "find who set FSD (upsd's `Client … set FSD`), check battery.charge.low / runtime.low and the UPS's own LB"),
+            FsdRequested => ("a forced shutdown asked for without a power failure in the log: `upsmon -c fsd` was run, or a client with upsmon primary rights set FSD", "if it was no test, find what asked for it: who or what ran `upsmon -c fsd` (a person, a NOTIFYCMD or upssched CMDSCRIPT), or why that client set FSD (its upsmon's log); restart upsd to clear a latched FSD"),
             BatteryReplace => ("the UPS says its battery needs replacing", "replace the battery (and set battery.date if the UPS keeps one)"),
             Overload => ("the UPS is overloaded: on battery it would not hold the load", "move load off the UPS (ups.load should stay well below 100 %)"),
             TlsError => ("the TLS session to upsd could not be set up", "check CERTFILE/CERTPATH and the server certificate"),
@@ -506,6 +514,12 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("driver.debug-min", Noise, "Applying debug_min={_} from ups.conf driver section"),
     p!("driver.debug-min-global", Noise, "Applying debug_min={_} from ups.conf global section"),
     p!("driver.disconnected-by-other", DriverLostUps, "Got disconnected by another driver"),
+    // drivers/dstate.c send_to_all() / send_to_one() (2.8.0+, printed at debug level 0, so always):
+    // a write to a client of the driver's socket (upsd) failed and the driver dropped that
+    // connection. upsd stopping or restarting does it (`Broken pipe`); upsd's own lines say more.
+    p!("driver.dstate.write-failed", Noise, "WARNING: {_}: write {_} bytes to socket {_} failed (ret={_}), disconnecting: {detail}"),
+    // 2.8.5+: send_to_all()'s text ends in a full stop, then the errno text.
+    p!("driver.dstate.write-failed-dot", Noise, "WARNING: {_}: write {_} bytes to socket {_} failed (ret={_}), disconnecting.: {detail}"),
     p!("driver.exiting", Exiting, "Exiting."),
     p!("driver.hid-init-failed", DriverInitFailed, "Can't initialize data from HID UPS"),
     p!("driver.invalid-variable", ConfigError, "Fatal error: '{detail}' is not a valid {_} for this driver."),
@@ -567,6 +581,38 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("driver.usbhid.unsupported", DriverUnsupported, "This {_} device ({_}:{_}) is not (or perhaps not yet) supported"),
     p!("driver.wrong-driver", ConfigError, "Error: UPS [{ups}] is for driver '{detail}'{_}"),
     p!("dummy-ups.no-definition-file", CantOpen, "Can't open dummy-ups definition file {_}: {detail}"),
+    // nut-driver-enumerator (catalog/nut-scripts.txt): the helper that writes a nut-driver@ unit
+    // for each ups.conf section and reloads upsd. What it does, systemd's own lines about those
+    // units say as well (started, stopped, reloaded), so its lines name no cause. 2.8.0..2.8.2 start
+    // some with `date -u` and ` : `, 2.8.5+ every one with the date and `[INFO] ` (or `[ERROR] `…):
+    // the reader finds the message after either.
+    p!("enumerator.adding", Noise, "Adding new {_} service instance for power device [{_}]..."),
+    // ups.conf empty or absent: on a netclient it fails so by design (nut#2574); where drivers are
+    // wanted, upsd's and the drivers' own lines about ups.conf name the cause.
+    p!("enumerator.conf-empty", Noise, "The '{_}' file exists but is empty"),
+    p!("enumerator.conf-missing", Noise, "The '{_}' file does not exist or is not readable"),
+    p!("enumerator.dropping", Noise, "Dropping old {_} service instance for power device [{_}] which is no longer in config file..."),
+    p!("enumerator.dropping-changed", Noise, "Dropping old {_} service instance '{_}' whose section '{_}' in config file has changed..."),
+    p!("enumerator.dropping-changed-old", Noise, "Dropping old {_} service instance {_} whose section in config file has changed..."),
+    p!("enumerator.enabled", Noise, "Enabled instance: 'nut-driver@{_}' for NUT configuration section '{_}'"),
+    p!("enumerator.global-changed", Noise, "Detected changes in global section of '{_}', will restart all drivers"),
+    // The headers of the lists it prints after a change (the lists' items, one section or unit
+    // name a line, say nothing by themselves and stay unclassified).
+    p!("enumerator.list-configs", Noise, "The currently defined configurations in '{_}' are:"),
+    p!("enumerator.list-configs-old", Noise, "=== The currently defined configurations in '{_}' are:"),
+    p!("enumerator.list-instances", Noise, "The currently defined service instances are:"),
+    p!("enumerator.list-instances-old", Noise, "=== The currently defined service instances are:"),
+    // No nut-driver@ unit yet (the first run after installing).
+    p!("enumerator.list-none", Noise, "Could not read the list of {_} service instances for UPS drivers, or none are defined{_}"),
+    p!("enumerator.list-none-old", Noise, "Error reading the list of {_} service instances for UPS drivers, or none are defined{_}"),
+    p!("enumerator.no-changes", Noise, "OK: No changes to reconcile between {_} service instances and device configurations in '{_}'"),
+    p!("enumerator.no-more-changes", Noise, "OK: No more changes to reconcile between {_} service instances and device configurations in '{_}'"),
+    p!("enumerator.removing", Noise, "Removing instance: 'nut-driver@{_}' ..."),
+    p!("enumerator.restart-driver", Noise, "Reloading or restarting NUT driver instance '{_}' to make sure it knows new configuration..."),
+    p!("enumerator.restart-driver-old", Noise, "Restarting NUT driver instance '{_}' to make sure it knows new configuration..."),
+    p!("enumerator.restart-upsd", Noise, "Reloading or restarting NUT data server to make sure it knows new configuration..."),
+    p!("enumerator.restart-upsd-old", Noise, "Restarting NUT data server to make sure it knows new configuration..."),
+    p!("enumerator.started", Noise, "Started instance: 'nut-driver@{_}' for NUT configuration section '{_}'"),
     p!("ha-addon.s6-legacy", Noise, "services-up: info: copying legacy longrun {_} (no readiness notification)"),
     p!("ha-addon.s6-rc-started", Noise, "s6-rc: info: service {_} successfully started"),
     p!("ha-addon.start-drivers", Noise, "INFO: Starting the UPS drivers..."),
@@ -654,6 +700,9 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsd.listen.none", ListenFailed, "no listening interface available"),
     p!("upsd.listen.ok", Listening, "listening on {_} port {_}"),
     p!("upsd.listen.some", ListenFailed, "Fatal error: some listening interfaces were not available"),
+    // server/upsd.c mainloop() (catalog/nut-composed.txt): poll() interrupted by a signal (a
+    // reload's SIGHUP): harmless, upsd polls again.
+    p!("upsd.mainloop.eintr", Noise, "mainloop: Interrupted system call"),
     p!("upsd.pid.not-found", Noise, "Could not {_} PID file '{_}' to see if previous upsd instance is already running!"),
     p!("upsd.reload-sighup", Reloading, "SIGHUP: reloading configuration"),
     p!("upsd.set-variable", Noise, "Set variable: {_} set {_} on {ups} to {_} (tracking ID: {_})"),
@@ -796,6 +845,8 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsmon.too-few-healthy", TooFewHealthy, "Too few UPS(es) are healthy ({_}<{_}), initiating forced shutdown"),
     p!("upsmon.trim", Trim, "UPS {ups}: trimming incoming voltage"),
     p!("upsmon.user-fsd", UserFsd, "Signal {_}: User requested FSD"),
+    // 2.8.5+: the main loop acting on that signal.
+    p!("upsmon.user-fsd.main-loop", UserFsd, "Got an FSD signal, initiating forced shutdown"),
     p!("upssched.bind", CantOpen, "bind {_} failed: {detail}"),
     p!("upssched.cancel-timer", Noise, "Cancelling timer: {_}"),
     p!("upssched.event", Noise, "Event: {_}"),
@@ -867,6 +918,9 @@ const GENERIC: &[&str] = &[
     "upssched.executing",
     "upssched.new-timer",
     "upssched.cancel-timer",
+    "upsd.mainloop.eintr",
+    "enumerator.conf-empty",
+    "enumerator.conf-missing",
 ];
 
 fn compile(t: &'static str, kind: EventKind) -> Compiled {
@@ -1813,6 +1867,7 @@ mod tests {
             ("nut-2.8.5", include_str!("catalog/nut-2.8.5.txt")),
             ("nut-master", include_str!("catalog/nut-master-6c63f77.txt")),
             ("nut-composed", include_str!("catalog/nut-composed.txt")),
+            ("nut-scripts", include_str!("catalog/nut-scripts.txt")),
             ("nut-protocol", include_str!("catalog/nut-protocol.txt")),
             ("ha-addon", include_str!("catalog/ha-addon.txt")),
             ("os", include_str!("catalog/os.txt")),

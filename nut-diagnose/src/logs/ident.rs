@@ -81,10 +81,20 @@ pub fn is_nut_ident(ident: &str) -> bool {
 }
 
 /// The NUT program an ident names, when it is a driver: drivers say little that names a UPS, so the
-/// timeline ties their lines to the UPS by time.
+/// timeline ties their lines to the UPS by time. A driver's systemd unit counts ([`is_driver_unit`]);
+/// nut-driver-enumerator, which writes those units, does not.
 pub fn is_driver(ident: &str) -> bool {
     let ident = ident.rsplit('/').next().unwrap_or(ident);
-    listed_driver(ident) || ident.starts_with("nut-driver") || ident == "upsdrvctl"
+    listed_driver(ident) || is_driver_unit(ident) || ident == "upsdrvctl"
+}
+
+/// Whether a unit (or a unit's name used as an ident, systemd's `SyslogIdentifier=%N`) runs a
+/// driver: `nut-driver@apc`, `nut-driver@apc.service`, and the units' group `nut-driver` /
+/// `nut-driver.target`. Not `nut-driver-enumerator` (`.service`, `.path`, `-daemon`, the script
+/// `nut-driver-enumerator.sh`): a helper that writes the `nut-driver@` units from ups.conf.
+pub fn is_driver_unit(unit: &str) -> bool {
+    unit.strip_prefix("nut-driver")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['@', '.']))
 }
 
 #[cfg(test)]
@@ -132,5 +142,32 @@ mod tests {
             assert!(!is_nut_ident(i), "{i}");
         }
         assert!(is_driver("usbhid-ups") && is_driver("nut-driver@apc") && !is_driver("upsd"));
+    }
+
+    #[test]
+    fn the_enumerator_is_no_driver() {
+        for d in [
+            "nut-driver@apc",
+            "nut-driver@apc.service",
+            "nut-driver",
+            "nut-driver.target",
+            "upsdrvctl",
+            "/lib/nut/usbhid-ups",
+            "dummy-ups",
+        ] {
+            assert!(is_driver(d), "{d}");
+        }
+        // Debian's `nut-driver-enumerator[123]:` (SyslogIdentifier=%N of its unit), the script's
+        // own name, NUT 2.8.5's daemon unit.
+        for e in [
+            "nut-driver-enumerator",
+            "nut-driver-enumerator.sh",
+            "/usr/lib/nut/nut-driver-enumerator.sh",
+            "nut-driver-enumerator-daemon",
+            "nut-driver-enumerator.service",
+        ] {
+            assert!(!is_driver(e) && !is_driver_unit(e), "{e}");
+            assert!(is_nut_ident(e), "{e}: still NUT's");
+        }
     }
 }

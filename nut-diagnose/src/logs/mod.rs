@@ -932,6 +932,103 @@ mod tests {
     }
 
     #[test]
+    fn systemd_s_forked_child_is_another_program() {
+        // systemd 252 (Debian 12) names the child it forks for a unit after the program it is about
+        // to run, in parentheses: the real-host lab's journal has such lines at every boot.
+        for line in [
+            "Dec 02 05:08:10 epx (modprobe)[12]: modprobe@drm.service: Executable /sbin/modprobe missing, skipping: No such file or directory",
+            "2026-12-02T05:08:10+0000 epx (modprobe)[12]: modprobe@drm.service: Executable /sbin/modprobe missing, skipping: No such file or directory",
+        ] {
+            let e = one(line);
+            assert_eq!(
+                (e.ident.as_deref(), e.pid, e.kind),
+                (Some("(modprobe)"), Some(12), EventKind::Foreign),
+                "{line}"
+            );
+        }
+        // The prefilter's header-only check agrees.
+        assert!(foreign_syslog(
+            b"Dec 02 05:08:10 epx (modprobe)[12]: modprobe@drm.service: Executable /sbin/modprobe missing"
+        ));
+        // Named after a NUT program, it is still systemd's child: only the rows about NUT's units.
+        let e = one("Dec 02 05:08:10 epx (upsmon)[80]: Signal 15: exiting");
+        assert_eq!(
+            (e.ident.as_deref(), e.kind),
+            (Some("(upsmon)"), EventKind::Foreign)
+        );
+        let e = one("Dec 02 05:08:10 epx (upsdrvctl)[81]: nut-driver@ups.service: Main process exited, code=exited, status=1/FAILURE");
+        assert_eq!(
+            (e.kind, e.ups.as_deref()),
+            (EventKind::UnitFailed, Some("ups"))
+        );
+    }
+
+    #[test]
+    fn lines_real_debian_hosts_log_beside_the_incidents() {
+        // nut-driver-enumerator (scripts/upsdrvsvcctl/nut-driver-enumerator.sh.in), NUT 2.8.0 as
+        // Debian 12 runs it at boot and when ups.conf changes, and 2.8.5's forms.
+        let enumerator = [
+            "Tue Dec  2 05:08:05 UTC 2026 : OK: No changes to reconcile between systemd service instances and device configurations in '/etc/nut/ups.conf'",
+            "Tue Dec  2 05:08:05 UTC 2026 [INFO] OK: No changes to reconcile between systemd service instances and device configurations in '/etc/nut/ups.conf'",
+            "Tue Dec  2 05:12:40 UTC 2026 : OK: No more changes to reconcile between systemd service instances and device configurations in '/etc/nut/ups.conf'",
+            "Error reading the list of systemd service instances for UPS drivers, or none are defined - before manipulations",
+            "Adding new systemd service instance for power device [ups2]...",
+            "Enabled instance: 'nut-driver@ups2' for NUT configuration section 'ups2'",
+            "Started instance: 'nut-driver@ups2' for NUT configuration section 'ups2'",
+            "Restarting NUT data server to make sure it knows new configuration...",
+            "Tue Dec  2 05:12:40 UTC 2026 [INFO] Reloading or restarting NUT data server to make sure it knows new configuration...",
+            "Dropping old systemd service instance for power device [ups2] which is no longer in config file...",
+            "Removing instance: 'nut-driver@ups2' ...",
+            "FATAL: The '/etc/nut/ups.conf' file does not exist or is not readable",
+            "Tue Dec  2 05:08:05 UTC 2026 [ERROR] The '/etc/nut/ups.conf' file does not exist or is not readable",
+            "WARNING: The '/etc/nut/ups.conf' file exists but is empty",
+            "=== The currently defined service instances are:",
+            "=== The currently defined configurations in '/etc/nut/ups.conf' are:",
+            "Tue Dec  2 05:08:05 UTC 2026 [INFO] The currently defined configurations in '/etc/nut/ups.conf' are:",
+            "Tue Dec  2 05:08:05 UTC 2026 : Detected changes in global section of '/etc/nut/ups.conf', will restart all drivers",
+        ];
+        for msg in enumerator {
+            let line = format!("Dec 02 05:08:05 epx nut-driver-enumerator[311]: {msg}");
+            let e = one(&line);
+            assert_eq!(
+                (e.ident.as_deref(), e.kind, e.ups.as_deref()),
+                (Some("nut-driver-enumerator"), EventKind::Noise, None),
+                "{line}"
+            );
+        }
+        // upsd's poll interrupted by a signal (server/upsd.c mainloop()).
+        let e = one("Dec 02 05:12:41 epx upsd[464]: mainloop: Interrupted system call");
+        assert_eq!(e.kind, EventKind::Noise);
+        // dummy-ups writing to upsd's connection after upsd went (drivers/dstate.c): 2.8.0's text,
+        // 2.8.5's (a full stop before the errno text).
+        for (msg, detail) in [
+            ("WARNING: send_to_all: write 36 bytes to socket 5 failed (ret=-1), disconnecting: Broken pipe", "Broken pipe"),
+            ("WARNING: send_to_one: write 9 bytes to socket 6 failed (ret=-1), disconnecting: Connection reset by peer", "Connection reset by peer"),
+            ("WARNING: send_to_all: write 36 bytes to socket 5 failed (ret=-1), disconnecting.: Broken pipe", "Broken pipe"),
+        ] {
+            let line = format!("Dec 02 05:12:41 epx dummy-ups[470]: {msg}");
+            let e = one(&line);
+            assert_eq!(
+                (e.kind, e.detail.as_deref()),
+                (EventKind::Noise, Some(detail)),
+                "{line}"
+            );
+        }
+        // What any program may say stays another program's.
+        for line in [
+            "Dec 02 05:12:41 epx sshd[9]: mainloop: Interrupted system call",
+            "Dec 02 05:12:41 epx sshd[9]: FATAL: The '/etc/ssh/x' file does not exist or is not readable",
+        ] {
+            assert_eq!(one(line).kind, EventKind::Foreign, "{line}");
+        }
+        assert_eq!(
+            one("Dec 02 05:12:41 epx upsd[464]: mainloop: Invalid argument").kind,
+            EventKind::Unclassified,
+            "only the interrupted poll is known harmless"
+        );
+    }
+
+    #[test]
     fn nut_messages_under_unfamiliar_idents_are_nuts() {
         // A forced shutdown logged under a wrapper's name is no "other program".
         let e = one("Nov 26 15:20:01 nas myups-wrapper[9]: UPS ups@h: forced shutdown in progress");

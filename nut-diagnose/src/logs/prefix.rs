@@ -157,8 +157,21 @@ fn ident_pid(tag: &str) -> Option<(&str, Option<u32>)> {
 
 /// [`ident_pid`] of bytes: the one rule for a tag — an ident that starts with a letter or `/` and
 /// holds only letters, digits and `-_.@/`, then optionally `[pid]`, the pid 1–18 digits that fit a
-/// u32.
+/// u32. With a pid, the ident may be such a name in parentheses (`(modprobe)[12]`, `(udev-worker)`,
+/// `(sd-pam)`): systemd's child process between fork and exec, named after the program it is
+/// about to run, logging for systemd (the parentheses are kept: it is not that program).
 pub(crate) fn tag_parts(tag: &[u8]) -> Option<(&[u8], Option<u32>)> {
+    // `(name)[pid]`: the name's rule inside the parentheses, then the pid.
+    if let Some(inner) = tag.strip_prefix(b"(") {
+        let close = inner.iter().position(|&c| c == b')')?;
+        let name = inner.get(..close)?;
+        let named = name.first().is_some_and(|&c| has(c, IDENT_FIRST))
+            && name.iter().all(|&c| has(c, IDENT));
+        return match (named, tag.get(close + 2..)?) {
+            (true, [b'[', pid @ .., b']']) => Some((tag.get(..close + 2)?, Some(pid_of(pid)?))),
+            _ => None,
+        };
+    }
     if !tag.first().is_some_and(|&c| has(c, IDENT_FIRST)) {
         return None;
     }
@@ -481,6 +494,28 @@ mod tests {
             h("nas daemon.err upsd[1]: m"),
             Some((Some("nas"), "upsd", Some(1), "m"))
         );
+        // systemd's forked child, named after the program it is about to run: not that program.
+        assert_eq!(
+            h("epx (modprobe)[12]: modprobe@drm.service: Executable /sbin/modprobe missing, skipping: No such file or directory"),
+            Some((
+                Some("epx"),
+                "(modprobe)",
+                Some(12),
+                "modprobe@drm.service: Executable /sbin/modprobe missing, skipping: No such file or directory"
+            ))
+        );
+        assert_eq!(
+            h("(udev-worker)[301]: m"),
+            Some((None, "(udev-worker)", Some(301), "m"))
+        );
+        assert!(
+            !is_nut_ident("(upsdrvctl)"),
+            "systemd's child, not the program"
+        );
+        // Without a pid, or not a name inside: no tag.
+        assert_eq!(h("epx (modprobe): m"), None);
+        assert_eq!(h("epx (x y)[1]: m"), None);
+        assert_eq!(h("epx ()[1]: m"), None);
         assert_eq!(h("UPS: ups@h (primary)"), None);
         assert_eq!(h("Signal 15: exiting"), None);
         assert_eq!(h("UPS [ups@h]: connect failed"), None);

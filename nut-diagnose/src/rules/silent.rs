@@ -185,12 +185,14 @@ pub fn episodes(t: &Timeline, now: Option<i64>) -> Vec<Finding> {
                     .as_deref()
                     .map(|c| format!(", FSD set by {c}"))
                     .unwrap_or_default();
-                let asked = if e.count(EventKind::UserFsd) > 0 {
+                let asked_here = e.count(EventKind::UserFsd) > 0;
+                let asked = if asked_here {
                     " (requested with upsmon -c fsd)"
                 } else {
                     ""
                 };
                 let action = match e.fsd_client.as_deref() {
+                    _ if asked_here && e.cause == Some(CauseId::FsdRequested) => "`upsmon -c fsd` was run on this host (upsmon logged `User requested FSD`): if this was no test, find who or what ran it (a person, a NOTIFYCMD or upssched CMDSCRIPT), and restart upsd to clear a latched FSD.".to_string(),
                     Some(c) => format!("If mains did not fail and this was no test, find out why {c} set FSD (its upsmon's log), and restart upsd to clear a latched FSD; otherwise check that the runtime was enough for every host."),
                     None => "If mains did not fail, find out who set FSD (upsd log `Client … set FSD`) and restart upsd to clear a latched FSD; otherwise check that the runtime was enough for every host.".to_string(),
                 };
@@ -662,6 +664,60 @@ mod tests {
             "{}",
             f[1].title
         );
+    }
+
+    #[test]
+    fn a_shutdown_asked_for_with_upsmon_c_fsd_names_that_request() {
+        // The real-host lab's `upsmon -c fsd` (Debian 12, NUT 2.8.0).
+        let log = "2026-12-02T05:20:01+0000 epx upsmon[457]: Signal 10: User requested FSD\n\
+                   2026-12-02T05:20:01+0000 epx upsd[464]: Client mon@127.0.0.1 set FSD on UPS [ups]\n\
+                   2026-12-02T05:20:01+0000 epx upsmon[457]: UPS ups@localhost: forced shutdown in progress\n\
+                   2026-12-02T05:20:01+0000 epx upsmon[457]: Executing automatic power-fail shutdown\n";
+        let f = run(log, None);
+        assert_eq!(ids(&f), vec![("log.shutdown", Severity::Warning)]);
+        let sd = &f[0];
+        assert!(
+            sd.title
+                .contains("FSD set by mon@127.0.0.1 (requested with upsmon -c fsd)"),
+            "{}",
+            sd.title
+        );
+        let cause: Vec<&str> = sd
+            .evidence
+            .iter()
+            .filter(|e| e.subject == "cause")
+            .map(|e| e.value.as_str())
+            .collect();
+        assert_eq!(cause.len(), 1, "{:?}", sd.evidence);
+        assert!(
+            cause[0].starts_with("fsd-requested: ")
+                && cause[0].ends_with("(line 1): Signal 10: User requested FSD"),
+            "{}",
+            cause[0]
+        );
+        assert!(
+            !sd.evidence.iter().any(|e| e.subject == "could also be"),
+            "{:?}",
+            sd.evidence
+        );
+        assert!(
+            sd.action.contains("`upsmon -c fsd` was run on this host"),
+            "{}",
+            sd.action
+        );
+        // A forced shutdown nothing in the log asked for keeps the other explanation.
+        let f = run(
+            "Nov 26 10:00:01 nas upsmon[1]: UPS ups@10.0.0.2: forced shutdown in progress\n",
+            None,
+        );
+        assert!(f[0]
+            .evidence
+            .iter()
+            .any(|e| e.subject == "cause" && e.value.starts_with("fsd-unexpected: ")));
+        assert!(f[0]
+            .evidence
+            .iter()
+            .any(|e| e.subject == "could also be" && e.value.starts_with("other: ")));
     }
 
     #[test]
