@@ -144,6 +144,20 @@ pub(crate) struct ExportEntry {
 }
 
 impl ExportEntry {
+    /// Whether no field but the message is held.
+    fn is_bare(&self) -> bool {
+        [
+            &self.realtime,
+            &self.pid,
+            &self.syslog_pid,
+            &self.ident,
+            &self.comm,
+            &self.host,
+        ]
+        .iter()
+        .all(|f| f.is_none())
+    }
+
     /// Whether `key` starts the next entry.
     pub(crate) fn starts_entry(key: &str) -> bool {
         key == "__CURSOR"
@@ -170,6 +184,10 @@ impl ExportEntry {
 
     /// The entry's event, if it had a message (it is cleared for the next).
     pub(crate) fn take(&mut self) -> Option<LogEvent<'static>> {
+        // Every line of any other input asks: no entry begun, nothing to move.
+        if self.message.is_none() && self.is_bare() {
+            return None;
+        }
         let e = std::mem::take(self);
         let (line, message) = e.message?;
         let mut ev = entry(

@@ -408,9 +408,15 @@ pub(crate) struct ForeignIdents {
 /// An ident of at most 16 bytes as a number (`None` for a longer one). The length kept beside it
 /// tells `ab` from `ab\0`.
 fn ident_key(ident: &[u8]) -> Option<(u128, usize)> {
-    let mut k = [0u8; 16];
-    k.get_mut(..ident.len())?.copy_from_slice(ident);
-    Some((u128::from_le_bytes(k), ident.len()))
+    if ident.len() > 16 {
+        return None;
+    }
+    // (A loop of a few bytes: copying into an array calls memcpy.)
+    let k = ident
+        .iter()
+        .rev()
+        .fold(0u128, |k, &b| k << 8 | u128::from(b));
+    Some((k, ident.len()))
 }
 
 impl ForeignIdents {

@@ -382,12 +382,26 @@ fn syslog_fixed_fields(b: &[u8]) -> Option<(usize, i64, i64, i64, i64)> {
         0x44_65_63 => 11, // Dec
         _ => return None,
     };
-    let digit = |c: u8| -> Option<i64> { c.is_ascii_digit().then(|| i64::from(c - b'0')) };
-    let tens = if d0 == b' ' { 0 } else { digit(d0)? };
-    let day = tens * 10 + digit(d1)?;
-    let h = digit(h0)? * 10 + digit(h1)?;
-    let m = digit(n0)? * 10 + digit(n1)?;
-    let sec = digit(s0)? * 10 + digit(s1)?;
+    // The digits all checked at once: as one number, each digit's byte has the high nibble 3 and a
+    // low nibble that 6 more does not carry past 15 (the day's tens may be a space instead).
+    const NIBBLE_LO: u128 = 0x0f0f_0f0f_0f0f_0f0f_0f0f_0f0f_0f0f_0f0f;
+    const EACH: u128 = 0x0101_0101_0101_0101_0101_0101_0101_0101;
+    let v = u128::from_le_bytes(*head);
+    let tens: u128 = if d0 == b' ' { 0 } else { 0xff << 32 };
+    let digits: u128 = (0xff << 40) | (0xffff << 56) | (0xffff << 80) | (0xffff << 104) | tens;
+    let low = v & digits & NIBBLE_LO;
+    if v & digits & !NIBBLE_LO != digits & (EACH * 0x30)
+        || (low + (digits & (EACH * 6))) & (digits & (EACH * 0x10)) != 0
+    {
+        return None;
+    }
+    let two = |a: u8, b: u8| i64::from(a - b'0') * 10 + i64::from(b - b'0');
+    let day = if d0 == b' ' {
+        i64::from(d1 - b'0')
+    } else {
+        two(d0, d1)
+    };
+    let (h, m, sec) = (two(h0, h1), two(n0, n1), two(s0, s1));
     if day == 0 || day > days_in_month(month0, true) || h > 23 || m > 59 || sec > 60 {
         return None;
     }
@@ -696,6 +710,34 @@ mod tests {
         assert_eq!((t.clock, t.micros), (Clock::Local, base));
         assert_eq!(t.to_string(), "2026-11-26 15:20:01");
         assert!(iso("2026-13-01T00:00:00Z x").is_none());
+    }
+
+    #[test]
+    fn the_fixed_stamp_checks_every_digit_as_a_byte_by_byte_reading_would() {
+        // The plain reading the word-at-once check must agree with: each digit place a digit, the
+        // day's tens a space or a digit.
+        fn plain(b: &[u8; 16]) -> Option<(i64, i64, i64, i64)> {
+            let d = |i: usize| b[i].is_ascii_digit().then(|| i64::from(b[i] - b'0'));
+            let tens = if b[4] == b' ' { 0 } else { d(4)? };
+            Some((
+                tens * 10 + d(5)?,
+                d(7)? * 10 + d(8)?,
+                d(10)? * 10 + d(11)?,
+                d(13)? * 10 + d(14)?,
+            ))
+        }
+        let good = *b"Nov 26 15:20:01 ";
+        for place in [4, 5, 7, 8, 10, 11, 13, 14] {
+            for byte in 0..=255u8 {
+                let mut b = good;
+                b[place] = byte;
+                let want = plain(&b).filter(|&(day, h, m, s)| {
+                    (1..=30).contains(&day) && h <= 23 && m <= 59 && s <= 60
+                });
+                let got = syslog_fixed_fields(&b).map(|(_, day, h, m, s)| (day, h, m, s));
+                assert_eq!(got, want, "byte {byte:#04x} at {place}");
+            }
+        }
     }
 
     #[test]
