@@ -241,6 +241,8 @@ fn incidents(v: &Value, t0: i64, starts: (i64, i64, i64, i64), reload: (i64, i64
     let sd = episodes(v, "shutdown");
     assert_eq!(sd.len(), 1, "{}", show());
     assert_eq!(sd[0]["fsd_client"], "mon@127.0.0.1", "{}", show());
+    // Asked for with `upsmon -c fsd`: a request, not an unexplained FSD.
+    assert_eq!(sd[0]["cause"], "fsd-requested", "{}", show());
     // The findings say the same.
     let findings = v["findings"].as_array().unwrap();
     let title = |id: &str| -> Vec<String> {
