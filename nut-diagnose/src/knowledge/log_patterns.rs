@@ -163,7 +163,7 @@ pub enum EventKind {
     /// A driver cannot open the USB device: permissions (`insufficient permissions on everything`,
     /// `Permissions problem`).
     UsbPermission,
-    /// `Can't claim USB device [vvvv:pppp]@…: reason` (busy, access denied, gone).
+    /// `Can't claim USB device [vvvv:pppp]@…: reason` (busy, access denied, gone; 2.7.4 has no `@…`).
     UsbClaimFailed,
     /// A driver lost the UPS (`Communications with UPS lost: status read failed!`, `Got disconnected
     /// by another driver`).
@@ -562,6 +562,8 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("driver.usb.checking", Noise, "Checking device ({_}/{_}) ({_}/{_})"),
     p!("driver.usb.claim", UsbClaimFailed, "Can't claim USB device [{_}]@{_}: {detail}"),
     p!("driver.usb.claim-debug", UsbClaimFailed, "failed to claim USB device: {detail}"),
+    // drivers/libusb.c (2.7.4): the same failure without the `@` and interface indexes 2.8.0+ add.
+    p!("driver.usb.claim-old", UsbClaimFailed, "Can't claim USB device [{_}:{_}]: {detail}"),
     p!("driver.usb.detach-debug", Noise, "failed to detach kernel driver from USB device: {_}"),
     p!("driver.usb.manufacturer", Noise, "- Manufacturer: {_}"),
     p!("driver.usb.matches", Noise, "Device matches"),
@@ -686,6 +688,8 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsclient.tls.handshake", TlsError, "SSL_connect do not accept handshake.: {detail}"),
     p!("upsd.client-fsd", UpsdSetFsd, "Client {detail} set FSD on UPS [{ups}]"),
     p!("upsd.config.fatal-parse", ConfigError, "Fatal error in parseconf({_}): {detail}"),
+    // server/conf.c (catalog/nut-composed.txt): an upsd.conf line it does not know, its words after.
+    p!("upsd.config.invalid-directive", ConfigError, "upsd.conf: invalid directive {detail}"),
     p!("upsd.config.no-ups", ConfigError, "Fatal error: at least one UPS must be defined in ups.conf"),
     p!("upsd.config.no-ups-warning", ConfigError, "Warning: no UPS definitions in ups.conf"),
     p!("upsd.driver-connected", UpsdDriverConnected, "Connected to UPS [{ups}]: {_}"),
@@ -812,6 +816,8 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsmon.nottrim", NotTrim, "UPS {ups}: no longer trimming incoming voltage"),
     p!("upsmon.off", Off, "UPS {ups}: administratively OFF or asleep"),
     p!("upsmon.off-assumed", Off, "ups_is_off: {ups} is in state OFF for {_} sec, assuming the line is not fed{_}"),
+    // 2.8.1+ with OFFDURATION 0: the line is taken as not fed as soon as the UPS reports OFF.
+    p!("upsmon.off-assumed-at-once", Off, "ups_is_off: {ups} is in state OFF, assuming the line is not fed{_}"),
     p!("upsmon.off-reported", Off, "UPS [{ups}] is reported as (administratively) OFF"),
     p!("upsmon.onbatt", OnBattery, "UPS {ups} on battery"),
     p!("upsmon.online", OnLine, "UPS {ups} on line power"),
@@ -849,6 +855,8 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsmon.user-fsd.main-loop", UserFsd, "Got an FSD signal, initiating forced shutdown"),
     p!("upssched.bind", CantOpen, "bind {_} failed: {detail}"),
     p!("upssched.cancel-timer", Noise, "Cancelling timer: {_}"),
+    // clients/upssched.c (catalog/nut-composed.txt): an upssched.conf line it does not know.
+    p!("upssched.config.invalid-directive", ConfigError, "upssched.conf: invalid directive {detail}"),
     p!("upssched.event", Noise, "Event: {_}"),
     p!("upssched.executing", Noise, "Executing command: {_}"),
     p!("upssched.new-timer", Noise, "New timer: {_} ({_} seconds)"),
@@ -1987,6 +1995,11 @@ mod tests {
             "upsmon.off-assumed",
             "ups_is_off: ups@host is in state OFF for 35 sec, assuming the line is not fed (if it is calibrating etc., check the upsmon 'OFFDURATION' option)",
         ),
+        // clients/upsmon.c ups_is_off() (2.8.1+), its other branch (OFFDURATION 0).
+        (
+            "upsmon.off-assumed-at-once",
+            "ups_is_off: ups@host is in state OFF, assuming the line is not fed (if it is calibrating etc., check the upsmon 'OFFDURATION' option)",
+        ),
     ];
 
     #[test]
@@ -2200,6 +2213,81 @@ mod tests {
                 Some((*kind, *u)),
                 "{msg}"
             );
+        }
+    }
+
+    /// Variants of one message (another branch of the same function, another program, another
+    /// release) classify as the first does. Formats from NUT's sources with values filled in by hand,
+    /// but for the upsmon.conf line (tests/real-world/logs/047) and the 2.7.4 claim line (nut#1071).
+    #[test]
+    fn message_variants() {
+        use EventKind::*;
+        let off = "(if it is calibrating etc., check the upsmon 'OFFDURATION' option)";
+        let off_after = format!(
+            "ups_is_off: ups@nas is in state OFF for 35 sec, assuming the line is not fed {off}"
+        );
+        let off_at_once =
+            format!("ups_is_off: ups@nas is in state OFF, assuming the line is not fed {off}");
+        let cases: &[(&str, EventKind, Option<&str>, Option<&str>)] = &[
+            (&off_after, Off, Some("ups@nas"), None),
+            (&off_at_once, Off, Some("ups@nas"), None),
+            (
+                "/etc/nut/upsmon.conf line 10: invalid directive OVERDURATION -1",
+                ConfigError,
+                None,
+                Some("OVERDURATION -1"),
+            ),
+            (
+                "upsd.conf: invalid directive LISTN 0.0.0.0 3493",
+                ConfigError,
+                None,
+                Some("LISTN 0.0.0.0 3493"),
+            ),
+            (
+                "upssched.conf: invalid directive AT ONBATT * START-TIMR onbatt 30",
+                ConfigError,
+                None,
+                Some("AT ONBATT * START-TIMR onbatt 30"),
+            ),
+            (
+                "Can't claim USB device [0764:0501]: Function not implemented",
+                UsbClaimFailed,
+                None,
+                Some("Function not implemented"),
+            ),
+            (
+                "Can't claim USB device [0764:0501]@0/0: Resource busy",
+                UsbClaimFailed,
+                None,
+                Some("Resource busy"),
+            ),
+            (
+                "Can't claim USB device [0764:0501]@0/0/0: Resource busy",
+                UsbClaimFailed,
+                None,
+                Some("Resource busy"),
+            ),
+        ];
+        for (msg, kind, u, d) in cases {
+            assert_eq!(kind_ups_detail(msg), Some((*kind, *u, *d)), "{msg}");
+        }
+        // The two claim rows keep apart: the old one needs `]: `, the new one `]@`.
+        for (msg, id) in [
+            (
+                "Can't claim USB device [0764:0501]: Function not implemented",
+                "driver.usb.claim-old",
+            ),
+            (
+                "Can't claim USB device [0764:0501]@0/0/0: Resource busy",
+                "driver.usb.claim",
+            ),
+        ] {
+            let hits: Vec<_> = LOG_PATTERNS
+                .iter()
+                .filter(|p| try_match(&compile(p.template, p.kind), msg).is_some())
+                .map(|p| p.id)
+                .collect();
+            assert_eq!(hits, [id], "{msg}");
         }
     }
 
