@@ -494,6 +494,9 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("client.word.driver-not-connected", PollDriverNotConnected, "DRIVER-NOT-CONNECTED"),
     p!("client.word.unknown-ups", PollUnknownUps, "UNKNOWN-UPS"),
     p!("common.cant-open", CantOpen, "Can't open {_}: {detail}"),
+    // upsd, upsmon, upssched 2.8.2+ after the invalid-directive lines of a config they read on:
+    // the count of lines they skipped.
+    p!("common.config.errors-ignored", ConfigError, "Encountered {_} config errors, those entries were ignored"),
     p!("common.debug-default", Noise, "Defaulting debug verbosity to NUT_DEBUG_LEVEL={_} since none was requested by command-line options"),
     p!("common.fopen", CantOpen, "fopen {_}: {detail}"),
     p!("common.fopen-pid", Noise, "fopen {_}.pid: No such file or directory"),
@@ -688,6 +691,10 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("upsclient.tls.handshake", TlsError, "SSL_connect do not accept handshake.: {detail}"),
     p!("upsd.client-fsd", UpsdSetFsd, "Client {detail} set FSD on UPS [{ups}]"),
     p!("upsd.config.fatal-parse", ConfigError, "Fatal error in parseconf({_}): {detail}"),
+    // server/conf.c (upsd.conf) and server/desc.c (cmdvartab) put a space before the parenthesis,
+    // server/user.c (upsd.users) none: every version from 2.7.4 to 2.8.5.
+    p!("upsd.config.fatal-parse-cmdvartab", ConfigError, "Fatal error in parseconf (cmdvartab): {detail}"),
+    p!("upsd.config.fatal-parse-upsd-conf", ConfigError, "Fatal error in parseconf (upsd.conf): {detail}"),
     // server/conf.c (catalog/nut-composed.txt): an upsd.conf line it does not know, its words after.
     p!("upsd.config.invalid-directive", ConfigError, "upsd.conf: invalid directive {detail}"),
     p!("upsd.config.no-ups", ConfigError, "Fatal error: at least one UPS must be defined in ups.conf"),
@@ -2249,6 +2256,19 @@ mod tests {
                 None,
                 Some("AT ONBATT * START-TIMR onbatt 30"),
             ),
+            (
+                "Fatal error in parseconf (upsd.conf): Unbalanced word due to unescaped # in quotes",
+                ConfigError,
+                None,
+                Some("Unbalanced word due to unescaped # in quotes"),
+            ),
+            (
+                "Fatal error in parseconf(upsd.users): Can't open /etc/nut/upsd.users: Permission denied",
+                ConfigError,
+                None,
+                Some("Can't open /etc/nut/upsd.users: Permission denied"),
+            ),
+            ("Encountered 2 config errors, those entries were ignored", ConfigError, None, None),
             (
                 "Can't claim USB device [0764:0501]: Function not implemented",
                 UsbClaimFailed,
