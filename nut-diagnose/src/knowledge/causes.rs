@@ -225,6 +225,10 @@ pub fn alternatives(
         C::Other,
         "a deliberate test (upsmon -c fsd, a primary set FSD on purpose) looks the same",
     )];
+    const CLIENT_DENIED: &[Alternative] = &[alt(
+        C::LoginRefused,
+        "a server other than stock upsd may check the password before any login and refuse a wrong one with the same reply",
+    )];
     const SHUTDOWNCMD: &[Alternative] = &[alt(C::Other, "the command may be right but fail where upsmon runs it (a container without the init it signals, missing privileges)")];
     let d = detail.unwrap_or("");
     match (cause, kind) {
@@ -242,6 +246,7 @@ pub fn alternatives(
         (_, ReplaceBattery) => RB,
         (C::FsdUnexpected, _) => FSD,
         (C::ConfigError, ShutdownCmdFailed) => SHUTDOWNCMD,
+        (_, ClientDenied) => CLIENT_DENIED,
         _ => &[],
     }
 }

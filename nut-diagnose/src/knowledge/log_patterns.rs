@@ -201,6 +201,13 @@ pub enum EventKind {
     TlsError,
     /// upsmon: `Login to UPS [x] failed: Write error…` (the connection broke during login).
     LoginIo,
+    /// A client that sends only USERNAME, PASSWORD and reads (Home Assistant's NUT integration:
+    /// `Failure getting NUT ups alias, ERR ACCESS-DENIED`) was answered ERR ACCESS-DENIED. Stock upsd
+    /// checks no credential there (USERNAME and PASSWORD always get `OK`, LIST UPS needs no account),
+    /// so the server refused this client itself: one that serves only the client addresses it was
+    /// given (Synology DSM's list of permitted devices), or a server of its own kind that checks the
+    /// password before any login.
+    ClientDenied,
     // --- systemd about NUT's units ---
     /// A NUT unit failed (`Main process exited, code=exited, status=1/FAILURE`, `Failed with result`,
     /// `Failed to start …`, `Start request repeated too quickly`).
@@ -427,6 +434,9 @@ impl EventKind {
             UsbClaimFailed if d.contains("busy") => CauseId::Other,
             UsbClaimFailed => CauseId::UsbDeviceGone,
             LoginAccessDenied | PrimaryRefused => CauseId::LoginRefused,
+            // An address filter in front of (or inside) the server, as a firewall's; a wrong password
+            // is the other candidate (see causes::alternatives).
+            ClientDenied => CauseId::Firewall,
             LoginFailed if d.contains("UNKNOWN-UPS") || d.contains("Unknown UPS") => {
                 CauseId::UnknownUps
             }
@@ -444,6 +454,11 @@ impl EventKind {
             ConnectFailed if d.contains("timed out") => CauseId::ServerTimeout,
             ConnectFailed if d.contains("SSL") || d.contains("TLS") => CauseId::TlsError,
             PollServerGone | LoginIo => CauseId::ServerNotRunning,
+            // upsd's own reply quoted by another client (aionut's `Error running: LIST VAR ups: ERR
+            // DATA-STALE`): the words whose cause is unambiguous, as the `client.err.*` rows.
+            PollFailed if d.contains("ERR DATA-STALE") => CauseId::DataStale,
+            PollFailed if d.contains("ERR DRIVER-NOT-CONNECTED") => CauseId::DriverNotRunning,
+            PollFailed if d.contains("ERR UNKNOWN-UPS") => CauseId::UnknownUps,
             PollDataStale | UpsdDataStale => CauseId::DataStale,
             ConfigError | ShutdownCmdFailed => CauseId::ConfigError,
             CantOpen if perm => CauseId::FilePermission,
@@ -626,6 +641,23 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("ha-addon.upsmon-crashed", Noise, "WARNING: upsmon crashed, halting add-on"),
     p!("ha-addon.upsmon-crashed-app", Noise, "WARNING: upsmon crashed, halting app"),
     p!("ha-addon.upsmon-restart", Noise, "INFO: upsmon stopped, restarting..."),
+    // Home Assistant's NUT integration (catalog/ha-integration.txt), under its logger
+    // `homeassistant.components.nut` (the config entry's lines under `homeassistant.config_entries`).
+    // pynut2 (HA 0.108 to 2023.x) reports upsd's reply to USERNAME, PASSWORD or LIST UPS as it
+    // came, and any OSError of the connect as `Socket error.`: refused, no route, a timeout, a name
+    // that does not resolve alike, so that line names no cause.
+    p!("ha-integration.alias.access-denied", ClientDenied, "Failure getting NUT ups alias, ERR ACCESS-DENIED"),
+    // LIST UPS answered with no UPS: the server's ups.conf defines none.
+    p!("ha-integration.alias.empty", ConfigError, "Empty list while getting NUT ups aliases"),
+    p!("ha-integration.alias.failed", PollFailed, "Failure getting NUT ups alias, {detail}"),
+    p!("ha-integration.alias.socket-error", ConnectFailed, "Failure getting NUT ups alias, Socket error."),
+    // The first refresh failed (the integration's own line before it, if any, says why).
+    p!("ha-integration.not-ready", PollFailed, "Config entry '{_}' for nut integration not ready yet: Error fetching UPS state; Retrying in background"),
+    // With aionut (later HA) the error follows: upsd's reply (`Error running: LIST VAR ups: ERR
+    // DATA-STALE`), `Connection closed by server`, or Python's OSError text.
+    p!("ha-integration.not-ready-detail", PollFailed, "Config entry '{_}' for nut integration not ready yet: Error fetching UPS state: {detail}; Retrying in background"),
+    p!("ha-integration.update-failed", PollFailed, "Error fetching NUT resource status data: Error fetching UPS state"),
+    p!("ha-integration.update-failed-detail", PollFailed, "Error fetching NUT resource status data: Error fetching UPS state: {detail}"),
     p!("os.kernel.link-down", LinkDown, "{_}: link state changed to DOWN"),
     p!("os.kernel.link-down-linux", LinkDown, "{_}: Link is Down"),
     p!("os.kernel.link-up", Noise, "{_}: link state changed to UP"),
@@ -637,6 +669,10 @@ pub const LOG_PATTERNS: &[LogPattern] = &[
     p!("os.resume", HostResumed, "System returned from sleep state."),
     p!("os.resume-pm", HostResumed, "PM: suspend exit"),
     p!("os.wall.header", Noise, "Broadcast message from {_} ({_}) ({_}):"),
+    // pynut2 (logger `pynut2.nut2`): EOFError or BrokenPipeError on the connection, the server
+    // having closed it.
+    p!("pynut2.read-failed", PollServerGone, "NUT2 problem reading from server."),
+    p!("pynut2.write-failed", PollServerGone, "NUT2 problem writing to server."),
     // systemd's lines about a unit with `systemd[1]: ` cut off, so that the unit's name reads as the
     // ident (`nut-monitor.service: Control process exited, …`): generic, so only under a NUT ident.
     p!("systemd.as-ident.control-exited", UnitFailed, "Control process exited, code={_}, status={_}"),
@@ -1888,6 +1924,7 @@ mod tests {
             ("nut-scripts", include_str!("catalog/nut-scripts.txt")),
             ("nut-protocol", include_str!("catalog/nut-protocol.txt")),
             ("ha-addon", include_str!("catalog/ha-addon.txt")),
+            ("ha-integration", include_str!("catalog/ha-integration.txt")),
             ("os", include_str!("catalog/os.txt")),
         ];
         let mut out = Vec::new();
@@ -2309,6 +2346,55 @@ mod tests {
                 .collect();
             assert_eq!(hits, [id], "{msg}");
         }
+    }
+
+    /// Home Assistant's NUT integration and its client libraries (catalog/ha-integration.txt): the
+    /// thread lines of home-assistant/core#42154, #52635 and #94501 and hassio-addons/app-nut#81, and
+    /// the aionut-era forms with values filled in by hand (hassio-addons/app-nut#418 for the first).
+    #[test]
+    fn home_assistant_integration_lines() {
+        use EventKind::*;
+        let cases: &[(&str, &str, EventKind, Option<&str>)] = &[
+            ("Failure getting NUT ups alias, ERR ACCESS-DENIED", "ha-integration.alias.access-denied", ClientDenied, None),
+            ("Empty list while getting NUT ups aliases", "ha-integration.alias.empty", ConfigError, None),
+            ("Failure getting NUT ups alias, ERR INVALID-ARGUMENT", "ha-integration.alias.failed", PollFailed, Some("ERR INVALID-ARGUMENT")),
+            ("Failure getting NUT ups alias, Socket error.", "ha-integration.alias.socket-error", ConnectFailed, None),
+            ("Config entry '192.168.1.14:3493' for nut integration not ready yet: Error fetching UPS state; Retrying in background", "ha-integration.not-ready", PollFailed, None),
+            ("Config entry 'a0d7b954-nut:3493' for nut integration not ready yet: Error fetching UPS state: Connection closed by server; Retrying in background", "ha-integration.not-ready-detail", PollFailed, Some("Connection closed by server")),
+            ("Error fetching NUT resource status data: Error fetching UPS state", "ha-integration.update-failed", PollFailed, None),
+            ("Error fetching NUT resource status data: Error fetching UPS state: Error running: LIST VAR myups: ERR DATA-STALE", "ha-integration.update-failed-detail", PollFailed, Some("Error running: LIST VAR myups: ERR DATA-STALE")),
+            ("NUT2 problem reading from server.", "pynut2.read-failed", PollServerGone, None),
+            ("NUT2 problem writing to server.", "pynut2.write-failed", PollServerGone, None),
+        ];
+        for (msg, id, kind, detail) in cases {
+            assert_eq!(kind_ups_detail(msg), Some((*kind, None, *detail)), "{msg}");
+            // The row meant, not another that happens to match as well.
+            let best = LOG_PATTERNS
+                .iter()
+                .filter(|p| try_match(&compile(p.template, p.kind), msg).is_some())
+                .max_by_key(|p| compile(p.template, p.kind).literal_len)
+                .map(|p| p.id);
+            assert_eq!(best, Some(*id), "{msg}");
+        }
+        // What each names: the access list (a wrong password the other candidate), nothing for the
+        // socket error (refused, unreachable and timed out alike), upsd's quoted word.
+        assert_eq!(ClientDenied.cause(None), Some(CauseId::Firewall));
+        assert_eq!(ConnectFailed.cause(Some("Socket error.")), None);
+        assert_eq!(ConnectFailed.cause(None), None);
+        assert_eq!(
+            PollFailed.cause(Some("Error running: LIST VAR myups: ERR DATA-STALE")),
+            Some(CauseId::DataStale)
+        );
+        assert_eq!(
+            PollFailed.cause(Some(
+                "Error running: LIST VAR ups: ERR DRIVER-NOT-CONNECTED"
+            )),
+            Some(CauseId::DriverNotRunning)
+        );
+        assert_eq!(PollFailed.cause(Some("Connection closed by server")), None);
+        assert_eq!(PollFailed.cause(None), None);
+        // The add-on's ACCESS-DENIED word alone stays unclaimed (a refused SET or INSTCMD says it too).
+        assert_eq!(classify("ERR ACCESS-DENIED").map(|m| m.kind), None);
     }
 
     #[test]

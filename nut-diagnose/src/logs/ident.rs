@@ -77,6 +77,15 @@ pub fn is_nut_ident(ident: &str) -> bool {
     if ident.ends_with("_nut") || ident.ends_with("-nut") || ident == "nut" || ident == "synoups" {
         return true;
     }
+    // Python loggers of NUT clients: Home Assistant's integration (`homeassistant.components.nut`,
+    // its platforms `….nut.sensor`, a custom copy `custom_components.nut`) and its libraries.
+    if ident.ends_with(".nut")
+        || ident.contains(".nut.")
+        || ident.starts_with("pynut2")
+        || ident.starts_with("aionut")
+    {
+        return true;
+    }
     listed_program(ident) || listed_driver(ident)
 }
 
@@ -135,10 +144,25 @@ mod tests {
             "snmp-ups",
             "upssched",
             "synoups",
+            "homeassistant.components.nut",
+            "homeassistant.components.nut.sensor",
+            "custom_components.nut",
+            "pynut2.nut2",
+            "aionut.client",
         ] {
             assert!(is_nut_ident(i), "{i}");
         }
-        for i in ["sshd", "kernel", "systemd", "CRON", "", "dhcpcd", "nginx"] {
+        for i in [
+            "sshd",
+            "kernel",
+            "systemd",
+            "CRON",
+            "",
+            "dhcpcd",
+            "nginx",
+            "homeassistant.config_entries",
+            "homeassistant.components.nuki",
+        ] {
             assert!(!is_nut_ident(i), "{i}");
         }
         assert!(is_driver("usbhid-ups") && is_driver("nut-driver@apc") && !is_driver("upsd"));

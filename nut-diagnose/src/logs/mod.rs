@@ -446,7 +446,8 @@ fn headed<'a>(
     stamped: bool,
     table: log_patterns::AnchorSet,
 ) -> LogEvent<'a> {
-    let h = prefix::header(rest, stamped)
+    let h = prefix::python_logging(rest)
+        .or_else(|| prefix::header(rest, stamped))
         .or_else(|| prefix::table_row(rest))
         .or_else(|| prefix::tab_row(rest))
         .or_else(|| prefix::anchor(rest));

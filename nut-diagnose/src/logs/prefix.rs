@@ -360,6 +360,32 @@ pub(crate) fn ha_event(s: &str) -> Option<&str> {
         .filter(|r| !r.is_empty())
 }
 
+/// Python's logging as Home Assistant writes it after the time: `LEVEL (thread) [logger] message`
+/// (`ERROR (SyncWorker_27) [homeassistant.components.nut] Failure getting NUT ups alias, …`). The
+/// logger is the ident. A thread's name may hold spaces and parentheses (`(Thread-2 (_run))`), a
+/// logger's none.
+pub(crate) fn python_logging(s: &str) -> Option<Header<'_>> {
+    if !matches!(s.as_bytes().first(), Some(b'D' | b'I' | b'W' | b'E' | b'C')) {
+        return None;
+    }
+    let (level, rest) = s.split_once(' ')?;
+    if !matches!(level, "DEBUG" | "INFO" | "WARNING" | "ERROR" | "CRITICAL") {
+        return None;
+    }
+    let rest = rest.strip_prefix('(')?;
+    let rest = rest.get(rest.find(") [")? + 3..)?;
+    let (logger, msg) = rest.split_once("] ")?;
+    match ident_pid(logger)? {
+        (ident, None) if ident.len() == logger.len() => Some(Header {
+            host: None,
+            ident,
+            pid: None,
+            msg,
+        }),
+        _ => None,
+    }
+}
+
 /// A NUT program's `name[pid]:` or `name:` anywhere in the line (after a prefix nothing else
 /// recognised: a NAS template, a forwarder's own header…).
 pub(crate) fn anchor(s: &str) -> Option<Header<'_>> {
@@ -525,5 +551,27 @@ mod tests {
             ("upsmon", Some(9), "UPS a on battery")
         );
         assert!(anchor("sshd[1]: hello: world").is_none());
+    }
+
+    #[test]
+    fn python_logging_headers() {
+        let h = |s| python_logging(s).map(|h| (h.host, h.ident, h.pid, h.msg));
+        // home-assistant/core#42154 and #52635.
+        assert_eq!(
+            h("ERROR (SyncWorker_27) [homeassistant.components.nut] Failure getting NUT ups alias, ERR ACCESS-DENIED"),
+            Some((None, "homeassistant.components.nut", None, "Failure getting NUT ups alias, ERR ACCESS-DENIED"))
+        );
+        assert_eq!(
+            h("WARNING (MainThread) [homeassistant.config_entries] Config entry 'x' for nut integration"),
+            Some((None, "homeassistant.config_entries", None, "Config entry 'x' for nut integration"))
+        );
+        assert_eq!(
+            h("DEBUG (Thread-2 (_run)) [aionut.client] [h:3493] Sending: b'LIST UPS'"),
+            Some((None, "aionut.client", None, "[h:3493] Sending: b'LIST UPS'"))
+        );
+        assert_eq!(h("ERROR: no (thread) [x] y"), None);
+        assert_eq!(h("ERROR (x) [a b] y"), None);
+        assert_eq!(h("NOTICE (x) [a] y"), None);
+        assert_eq!(h("Error (x) [a] y"), None);
     }
 }
