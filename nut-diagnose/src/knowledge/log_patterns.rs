@@ -273,6 +273,9 @@ pub enum CauseId {
     ServerTimeout,
     /// A firewall rejects or drops connections to the NUT port.
     Firewall,
+    /// The server takes the connection but refuses this client: an allow-list of client addresses
+    /// in the server (Synology DSM's permitted devices), not a credential.
+    ClientNotPermitted,
     /// The driver runs but its data is stale.
     DataStale,
     /// A NUT program refuses its configuration.
@@ -314,6 +317,7 @@ impl CauseId {
             ServerNotRunning => "log.server-not-running",
             ServerTimeout => "log.server-timeout",
             Firewall => "log.firewall",
+            ClientNotPermitted => "log.client-not-permitted",
             DataStale => "log.data-stale",
             ConfigError => "log.config-error",
             ListenFailed => "log.listen-failed",
@@ -342,6 +346,7 @@ impl CauseId {
             ServerNotRunning => "server-not-running",
             ServerTimeout => "server-timeout",
             Firewall => "firewall",
+            ClientNotPermitted => "client-not-permitted",
             DataStale => "data-stale",
             ConfigError => "config-error",
             ListenFailed => "listen-failed",
@@ -365,7 +370,7 @@ impl CauseId {
         use CauseId::*;
         match self {
             UsbPermission | LoginRefused | UnknownUps | NetworkUnreachable | ConfigError
-            | ListenFailed | FilePermission | TlsError | HostResumed => 0,
+            | ListenFailed | FilePermission | TlsError | HostResumed | ClientNotPermitted => 0,
             // A device gone is often what a permission or an unsupported device looks like next.
             // A forced shutdown ranks as a broken link does, whoever set it.
             UsbDeviceGone | DriverNotRunning | ServerNotRunning | ServerTimeout | Firewall
@@ -388,6 +393,7 @@ impl CauseId {
             ServerNotRunning => ("upsd is not there for this client: not running, listening elsewhere, or gone (restarted, crashed) under an open connection", "systemctl status nut-server; LISTEN lines of upsd.conf; ss -ltnp | grep 3493"),
             ServerTimeout => ("the server does not answer in time (dropped packets, a firewall DROP rule, an overloaded host)", "check firewalls for TCP 3493 and that the server is up"),
             Firewall => ("a firewall on the server or on the way rejects (connection refused) or drops (timeout) TCP port 3493", "open TCP 3493 from this client on the server's firewall (nft/iptables/firewalld, the NAS or router GUI), then retry `upsc <ups>@<server>`"),
+            ClientNotPermitted => ("the server answered but refuses this client (ERR ACCESS-DENIED before any login): its address is not on the server's allow-list", "add this client's address to the server's allow-list (a Synology NAS: the permitted devices of its UPS settings); if it was there, check the client's address has not changed (DHCP)"),
             DataStale => ("the driver runs but has no fresh data from the UPS", "check the cable and the driver's log; restart the driver; some UPS firmware needs pollinterval/interruptonly tuning"),
             ConfigError => ("a NUT program refused its configuration", "read the line: it names the file and the directive; `nutctl config check` shows the same"),
             ListenFailed => ("upsd could not listen on an address (not up yet at boot, or already in use)", "LISTEN only on addresses the host has; order nut-server after network-online.target; check nothing else uses the port"),
@@ -434,9 +440,9 @@ impl EventKind {
             UsbClaimFailed if d.contains("busy") => CauseId::Other,
             UsbClaimFailed => CauseId::UsbDeviceGone,
             LoginAccessDenied | PrimaryRefused => CauseId::LoginRefused,
-            // An address filter in front of (or inside) the server, as a firewall's; a wrong password
-            // is the other candidate (see causes::alternatives).
-            ClientDenied => CauseId::Firewall,
+            // An allow-list inside the server; a wrong password is the other candidate (see
+            // causes::alternatives).
+            ClientDenied => CauseId::ClientNotPermitted,
             LoginFailed if d.contains("UNKNOWN-UPS") || d.contains("Unknown UPS") => {
                 CauseId::UnknownUps
             }
@@ -2378,7 +2384,7 @@ mod tests {
         }
         // What each names: the access list (a wrong password the other candidate), nothing for the
         // socket error (refused, unreachable and timed out alike), upsd's quoted word.
-        assert_eq!(ClientDenied.cause(None), Some(CauseId::Firewall));
+        assert_eq!(ClientDenied.cause(None), Some(CauseId::ClientNotPermitted));
         assert_eq!(ConnectFailed.cause(Some("Socket error.")), None);
         assert_eq!(ConnectFailed.cause(None), None);
         assert_eq!(
