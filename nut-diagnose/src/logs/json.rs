@@ -131,7 +131,7 @@ fn bounded(value: &str) -> String {
 /// own, the message among them): the reader keeps one, starts it again at each `__CURSOR=`, and makes
 /// the entry's event when it ends, so the message has the entry's time, host, ident and pid, and is
 /// classified as that program's line.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct ExportEntry {
     realtime: Option<String>,
     pid: Option<String>,
@@ -144,20 +144,6 @@ pub(crate) struct ExportEntry {
 }
 
 impl ExportEntry {
-    /// Whether no field but the message is held.
-    fn is_bare(&self) -> bool {
-        [
-            &self.realtime,
-            &self.pid,
-            &self.syslog_pid,
-            &self.ident,
-            &self.comm,
-            &self.host,
-        ]
-        .iter()
-        .all(|f| f.is_none())
-    }
-
     /// Whether `key` starts the next entry.
     pub(crate) fn starts_entry(key: &str) -> bool {
         key == "__CURSOR"
@@ -185,7 +171,7 @@ impl ExportEntry {
     /// The entry's event, if it had a message (it is cleared for the next).
     pub(crate) fn take(&mut self) -> Option<LogEvent<'static>> {
         // Every line of any other input asks: no entry begun, nothing to move.
-        if self.message.is_none() && self.is_bare() {
+        if *self == ExportEntry::default() {
             return None;
         }
         let e = std::mem::take(self);
