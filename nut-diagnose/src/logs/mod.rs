@@ -584,47 +584,13 @@ fn parse_marker(s: &str) -> Option<LogEvent<'_>> {
         || t.starts_with("░░")
         || cut
         || table_rule
-        || ha_log_entry_header(t)
+        || prefix::ha_log_viewer_header(t)
     {
         let mut e = build(Format::Marker, None, None, None, None, Cow::Borrowed(t));
         e.kind = EventKind::Marker;
         return Some(e);
     }
     None
-}
-
-/// The header of an entry of Home Assistant's log viewer, as people paste it above the message
-/// (corpus 088, 089): `Logger: homeassistant.components.nut`, `Source: components/nut/__init__.py:284`,
-/// `Integration: Network UPS Tools (NUT) (documentation, issues)`, `First occurred: 12:07:06 PM (146
-/// occurrences)`, `Last logged: 1:41:19 PM`. Structure, like a journal's markers: none is a program's
-/// line (the integration's name is no upsmon banner).
-fn ha_log_entry_header(t: &str) -> bool {
-    let t = t.trim();
-    let word = |v: &str| !v.is_empty() && !v.contains(' ');
-    if let Some(v) = t.strip_prefix("Logger: ") {
-        // A Python logger: dotted names.
-        return word(v)
-            && v.contains('.')
-            && v.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_');
-    }
-    if let Some(v) = t.strip_prefix("Source: ") {
-        // A source file and its line.
-        return word(v)
-            && v.rsplit_once(':').is_some_and(|(f, n)| {
-                f.ends_with(".py") && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
-            });
-    }
-    if let Some(v) = t.strip_prefix("Integration: ") {
-        return v.ends_with("(documentation, issues)");
-    }
-    if let Some(v) = t.strip_prefix("First occurred: ") {
-        return v.ends_with(" occurrences)") || v.ends_with(" occurrence)");
-    }
-    if let Some(v) = t.strip_prefix("Last logged: ") {
-        return v.starts_with(|c: char| c.is_ascii_digit());
-    }
-    false
 }
 
 /// Assembles an event and classifies its message.
