@@ -2073,7 +2073,7 @@ mod tests {
             if let Some(w) = witness {
                 assert!(!by_samples, "{}: the samples pass, drop its witness", p.id);
                 assert!(
-                    try_match(&compile(p.template, p.kind), w).is_some(),
+                    rows_matching(w).iter().any(|r| r.id == p.id),
                     "{}: its witness {w:?} is no line the row matches",
                     p.id
                 );
@@ -2189,6 +2189,14 @@ mod tests {
             }
             assert!(!p.template.contains('%'), "{}: use {{}} placeholders", p.id);
         }
+    }
+
+    /// Every row that matches `msg` on its own (not only the one `classify` picks), in table order.
+    fn rows_matching(msg: &str) -> Vec<&'static LogPattern> {
+        LOG_PATTERNS
+            .iter()
+            .filter(|p| try_match(&compile(p.template, p.kind), msg).is_some())
+            .collect()
     }
 
     fn kind_ups_detail(msg: &str) -> Option<(EventKind, Option<&str>, Option<&str>)> {
@@ -2345,11 +2353,7 @@ mod tests {
                 "driver.usb.claim",
             ),
         ] {
-            let hits: Vec<_> = LOG_PATTERNS
-                .iter()
-                .filter(|p| try_match(&compile(p.template, p.kind), msg).is_some())
-                .map(|p| p.id)
-                .collect();
+            let hits: Vec<_> = rows_matching(msg).iter().map(|p| p.id).collect();
             assert_eq!(hits, [id], "{msg}");
         }
     }
@@ -2375,9 +2379,8 @@ mod tests {
         for (msg, id, kind, detail) in cases {
             assert_eq!(kind_ups_detail(msg), Some((*kind, None, *detail)), "{msg}");
             // The row meant, not another that happens to match as well.
-            let best = LOG_PATTERNS
-                .iter()
-                .filter(|p| try_match(&compile(p.template, p.kind), msg).is_some())
+            let best = rows_matching(msg)
+                .into_iter()
                 .max_by_key(|p| compile(p.template, p.kind).literal_len)
                 .map(|p| p.id);
             assert_eq!(best, Some(*id), "{msg}");
