@@ -366,7 +366,8 @@ fn syslog_fixed_fields(b: &[u8]) -> Option<(usize, i64, i64, i64, i64)> {
     let [m0, m1, m2, b' ', d0, d1, b' ', h0, h1, b':', n0, n1, b':', s0, s1, b' '] = *head else {
         return None;
     };
-    // One compare of three bytes as a number instead of a search of the twelve names.
+    // One compare of three bytes as a number instead of a search of the twelve names (MONTHS; a
+    // test keeps the two the same).
     let month0 = match u32::from_be_bytes([0, m0, m1, m2]) {
         0x4a_61_6e => 0,  // Jan
         0x46_65_62 => 1,  // Feb
@@ -725,6 +726,16 @@ mod tests {
                 d(10)? * 10 + d(11)?,
                 d(13)? * 10 + d(14)?,
             ))
+        }
+        // Its month numbers are the names of MONTHS, the one English table.
+        for (i, m) in MONTHS.iter().enumerate() {
+            let line = format!("{m} 26 15:20:01 ");
+            assert_eq!(
+                syslog_fixed_fields(line.as_bytes()).map(|f| f.0),
+                Some(i),
+                "{m}"
+            );
+            assert_eq!(month_of(m), Some(i), "{m}");
         }
         let good = *b"Nov 26 15:20:01 ";
         for place in [4, 5, 7, 8, 10, 11, 13, 14] {
