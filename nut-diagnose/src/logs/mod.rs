@@ -349,7 +349,13 @@ fn inner_stamp(rest: &str) -> bool {
 /// anchor in it (no row is tried) and the ident is not NUT's, the event is [`EventKind::Foreign`]
 /// ([`foreign_syslog`]). Most lines of a syslog are such lines, and the reader's scan counts them
 /// without validating, copying or building an event; a test compares both ways on every corpus line.
+#[cfg(test)]
 pub(crate) fn syslog_ident(line: &[u8]) -> Option<&[u8]> {
+    line.get(syslog_tag(line)?)
+}
+
+/// [`syslog_ident`] as the ident's place in the line.
+fn syslog_tag(line: &[u8]) -> Option<Range<usize>> {
     const STAMP: usize = 16;
     if line.len() > MAX_LINE
         || !line.first().is_some_and(u8::is_ascii_uppercase)
@@ -383,7 +389,8 @@ pub(crate) fn syslog_ident(line: &[u8]) -> Option<&[u8]> {
     if msg_first.is_some_and(u8::is_ascii_digit) {
         return None;
     }
-    Some(ident)
+    let start = STAMP + i;
+    Some(start..start + ident.len())
 }
 
 /// Whether the scan would count `line` as another program's when it holds no anchor.
@@ -435,6 +442,152 @@ impl ForeignIdents {
             self.next = self.next.wrapping_add(1);
         }
         true
+    }
+}
+
+/// The scan's judge of other programs' lines without an anchor ([`syslog_ident`], then
+/// [`ForeignIdents`]), which keeps the bytes after the stamp of the last few lines it so judged, up
+/// to the byte after the ident (`nas sshd[`, `nas kernel:`): a syslog repeats one host and a few
+/// programs, so most lines start like one judged before, and such a line is judged by comparing its
+/// first 48 bytes as three numbers and reading its pid, not by reading its header again. The same
+/// answer as the slow way for every line (a test compares them); a line it has not seen the like of
+/// goes the slow way.
+#[derive(Debug, Default)]
+pub(crate) struct ForeignLines {
+    idents: ForeignIdents,
+    /// The last stamp read as a fixed syslog stamp, its 16 bytes as a number (0: none yet; a stamp
+    /// is never zero bytes).
+    stamp: u128,
+    /// The header's bytes after the stamp through the byte after the ident, of the last few
+    /// lines judged so ([`Head`]).
+    heads: [Head; 8],
+    next: usize,
+}
+
+/// A kept header: up to 32 bytes as two zero-padded numbers, each with the mask of its bytes, and
+/// how many bytes (0: an empty slot, whose mask matches no line: `key & 0` is never 1).
+#[derive(Debug, Clone, Copy)]
+struct Head {
+    key: [u128; 2],
+    mask: [u128; 2],
+    len: usize,
+}
+
+impl Default for Head {
+    fn default() -> Self {
+        Head {
+            key: [1, 1],
+            mask: [0, 0],
+            len: 0,
+        }
+    }
+}
+
+impl Head {
+    /// Up to 32 bytes kept (`None` for more).
+    fn of(bytes: &[u8]) -> Option<Head> {
+        if bytes.len() > 32 {
+            return None;
+        }
+        let mut h = Head {
+            key: [0, 0],
+            mask: [0, 0],
+            len: bytes.len(),
+        };
+        for (i, &b) in bytes.iter().enumerate() {
+            let (w, shift) = (i / 16, 8 * (i % 16));
+            if let (Some(k), Some(m)) = (h.key.get_mut(w), h.mask.get_mut(w)) {
+                *k |= u128::from(b) << shift;
+                *m |= 0xff << shift;
+            }
+        }
+        Some(h)
+    }
+
+    /// Whether the 32 bytes `at` of a line start with this header's.
+    fn starts(&self, at: [u128; 2]) -> bool {
+        at[0] & self.mask[0] == self.key[0] && at[1] & self.mask[1] == self.key[1]
+    }
+}
+
+/// 16 bytes of `line` from `at` as a number, zero-padded past the line's end (a kept header's
+/// bytes are never zero, so a line shorter than one does not start with it).
+fn bytes16(line: &[u8], at: usize) -> u128 {
+    match line
+        .get(at..at + 16)
+        .and_then(|b| <[u8; 16]>::try_from(b).ok())
+    {
+        Some(b) => u128::from_le_bytes(b),
+        None => line
+            .get(at..)
+            .unwrap_or_default()
+            .iter()
+            .rev()
+            .fold(0, |k, &b| k << 8 | u128::from(b)),
+    }
+}
+
+impl ForeignLines {
+    /// Whether `line` is `Mmm dd HH:MM:SS host ident[pid]: msg` ([`syslog_ident`]) of a program
+    /// not NUT's.
+    pub(crate) fn foreign(&mut self, line: &[u8]) -> bool {
+        if self.seen(line) {
+            return true;
+        }
+        let Some(tag) = syslog_tag(line) else {
+            return false;
+        };
+        if !line
+            .get(tag.clone())
+            .is_some_and(|i| self.idents.foreign(i))
+        {
+            return false;
+        }
+        self.stamp = bytes16(line, 0);
+        // The header through the byte after the ident, when that fits.
+        if let Some(head) = line.get(16..tag.end + 1).and_then(Head::of) {
+            if let Some(slot) = self.heads.get_mut(self.next % 8) {
+                *slot = head;
+                self.next = self.next.wrapping_add(1);
+            }
+        }
+        true
+    }
+
+    /// The quick way: its stamp is the last one or reads as one, the header starts as one kept
+    /// (host, spaces, ident and the byte after it equal: so they pass the same checks), and what
+    /// is left of the tag is `pid]:` after `[` or nothing after `:`, followed by a space or the
+    /// line's end, with no NUT stamp where the message starts. `false` says only "not this way".
+    fn seen(&mut self, line: &[u8]) -> bool {
+        if line.len() > MAX_LINE {
+            return false;
+        }
+        let at = [bytes16(line, 16), bytes16(line, 32)];
+        let Some(n) = self.heads.iter().find(|h| h.starts(at)).map(|h| h.len) else {
+            return false;
+        };
+        let stamp = bytes16(line, 0);
+        if stamp != self.stamp {
+            if !time::is_syslog_fixed_stamp(line) {
+                return false;
+            }
+            self.stamp = stamp;
+        }
+        let tail = line.get(16 + n..).unwrap_or_default();
+        let space = tail.iter().position(|&c| c == b' ').unwrap_or(tail.len());
+        let (rest_of_tag, msg) = tail.split_at(space);
+        let tag_ok = match line.get(16 + n - 1) {
+            Some(b'[') => rest_of_tag
+                .strip_suffix(b"]:")
+                .is_some_and(|pid| prefix::pid_of(pid).is_some()),
+            Some(b':') => rest_of_tag.is_empty(),
+            _ => false,
+        };
+        tag_ok
+            && !msg
+                .iter()
+                .find(|&&c| c != b' ')
+                .is_some_and(u8::is_ascii_digit)
     }
 }
 

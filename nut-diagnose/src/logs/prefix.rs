@@ -145,7 +145,7 @@ fn is_name_byte(b: u8) -> bool {
 }
 
 /// A process id: 1–18 digits that fit a u32.
-fn pid_of(s: &[u8]) -> Option<u32> {
+pub(crate) fn pid_of(s: &[u8]) -> Option<u32> {
     u32::try_from(digits_bytes(s)?).ok()
 }
 

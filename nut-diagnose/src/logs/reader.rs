@@ -186,7 +186,7 @@ fn scan_chunk(chunk: &[u8], unfiltered: bool, out: &mut Scan) {
     // rest of the chunk). No anchor holds an LF, so one found before a line's end is in it.
     let mut anchors = log_patterns::Cursor::new(chunk);
     let mut next = anchors.next_from(0);
-    let mut idents = super::ForeignIdents::default();
+    let mut idents = super::ForeignLines::default();
     for end in memchr::memchr_iter(b'\n', chunk) {
         let line_start = start;
         start = end + 1;
@@ -208,10 +208,7 @@ fn scan_chunk(chunk: &[u8], unfiltered: bool, out: &mut Scan) {
                 skipped += 1;
                 continue;
             }
-            if !unfiltered
-                && table.is_none()
-                && super::syslog_ident(raw).is_some_and(|i| idents.foreign(i))
-            {
+            if !unfiltered && table.is_none() && idents.foreign(raw) {
                 skipped += 1;
                 foreign += 1;
                 continue;
@@ -992,6 +989,79 @@ mod prefilter_tests {
         );
     }
 
+    /// The scan's quick judge of other programs' lines, which remembers headers, against
+    /// [`foreign_syslog`], which reads each line alone: the same on every line, in order.
+    fn same_foreign_judge<'a>(lines: impl IntoIterator<Item = &'a [u8]>) {
+        let mut judge = crate::logs::ForeignLines::default();
+        for l in lines {
+            assert_eq!(
+                judge.foreign(l),
+                foreign_syslog(l),
+                "{:?}",
+                String::from_utf8_lossy(l)
+            );
+        }
+    }
+
+    #[test]
+    fn the_foreign_judge_that_remembers_headers_judges_as_each_line_alone() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut inputs = files(&root.join("tests/real-world/logs"));
+        inputs.push(generated());
+        let mut foreign = 0;
+        for input in &inputs {
+            same_foreign_judge(Lines::new(input).map(|(_, l)| l));
+            foreign += Lines::new(input).filter(|(_, l)| foreign_syslog(l)).count();
+        }
+        assert!(foreign > 2000, "{foreign}");
+    }
+
+    /// Lines that start like each other (a few hosts and tags) but differ after the part a judge
+    /// remembers: the pid, what follows the tag, the stamp.
+    fn alike_lines() -> impl Strategy<Value = Vec<String>> {
+        let stamp = prop_oneof![
+            Just("Nov 26 15:20:01 "),
+            Just("Nov 26 15:20:02 "),
+            Just("Nov 31 15:20:01 "),
+            Just("Nov 26 25:20:01 "),
+            Just("nov 26 15:20:01 "),
+        ];
+        let host = prop_oneof![
+            Just("nas "),
+            Just("nas  "),
+            Just("n:s "),
+            Just("a-very-long-host.example.org ")
+        ];
+        let ident = prop_oneof![
+            Just("sshd"),
+            Just("kernel"),
+            Just("postfix/smtpd"),
+            Just("(sd-pam)"),
+            Just("upsmon"),
+            Just("x"),
+        ];
+        let tag_end = prop_oneof![
+            Just(":".to_string()),
+            Just("::".to_string()),
+            Just(":x".to_string()),
+            "\\[[0-9]{0,12}\\]:",
+            "\\[[0-9a]{1,4}\\]?:?",
+        ];
+        let msg = prop_oneof![
+            Just(String::new()),
+            Just(" Accepted publickey".to_string()),
+            Just("  12.5\tUPS u@h on battery".to_string()),
+            Just(" [ 12.5] usb 1-1: gone".to_string()),
+            Just(" Accepted publickey for admin from 192.0.2.7 port 40007 ssh2".to_string()),
+            " [ -~]{0,30}",
+        ];
+        proptest::collection::vec(
+            (stamp, host, ident, tag_end, msg)
+                .prop_map(|(a, b, c, d, e)| format!("{a}{b}{c}{d}{e}")),
+            1..24,
+        )
+    }
+
     fn any_line() -> impl Strategy<Value = String> {
         let stamp = prop_oneof![
             Just(String::new()),
@@ -1048,6 +1118,11 @@ mod prefilter_tests {
         #[test]
         fn any_line_reads_the_same_every_way(l in any_line()) {
             same_line(l.as_bytes());
+        }
+
+        #[test]
+        fn alike_lines_are_judged_as_each_alone(ls in alike_lines()) {
+            same_foreign_judge(ls.iter().map(|l| l.as_bytes()));
         }
     }
 }
