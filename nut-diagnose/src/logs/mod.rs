@@ -351,11 +351,22 @@ fn inner_stamp(rest: &str) -> bool {
 /// without validating, copying or building an event; a test compares both ways on every corpus line.
 #[cfg(test)]
 pub(crate) fn syslog_ident(line: &[u8]) -> Option<&[u8]> {
-    line.get(syslog_tag(line)?)
+    line.get(syslog_tag(line)?.ident)
 }
 
-/// [`syslog_ident`] as the ident's place in the line.
-fn syslog_tag(line: &[u8]) -> Option<Range<usize>> {
+/// Where [`syslog_ident`] found the parts of a line's header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TagAt {
+    /// The host is `16..host_end`.
+    host_end: usize,
+    ident: Range<usize>,
+    pid: Option<u32>,
+    /// The tag's `:`.
+    colon: usize,
+}
+
+/// [`syslog_ident`] with the parts' places.
+fn syslog_tag(line: &[u8]) -> Option<TagAt> {
     const STAMP: usize = 16;
     if line.len() > MAX_LINE
         || !line.first().is_some_and(u8::is_ascii_uppercase)
@@ -376,13 +387,14 @@ fn syslog_tag(line: &[u8]) -> Option<Range<usize>> {
             _ => return None,
         }
     }
+    let host_end = STAMP + i;
     while rest.get(i) == Some(&b' ') {
         i += 1;
     }
     // The tag: `ident[pid]:` or `ident:` ([`prefix::tag_parts`]), a word of its own.
     let after = rest.get(i..).unwrap_or_default();
     let tag_len = after.iter().position(|&c| c == b' ').unwrap_or(after.len());
-    let (ident, _) = prefix::tag_parts(after.get(..tag_len)?.strip_suffix(b":")?)?;
+    let (ident, pid) = prefix::tag_parts(after.get(..tag_len)?.strip_suffix(b":")?)?;
     // No NUT stamp (`  12.345678<TAB>`: spaces, then a digit) where the message starts.
     let msg = after.get(tag_len..).unwrap_or_default();
     let msg_first = msg.iter().find(|&&c| c != b' ');
@@ -390,7 +402,12 @@ fn syslog_tag(line: &[u8]) -> Option<Range<usize>> {
         return None;
     }
     let start = STAMP + i;
-    Some(start..start + ident.len())
+    Some(TagAt {
+        host_end,
+        ident: start..start + ident.len(),
+        pid,
+        colon: start + tag_len - 1,
+    })
 }
 
 /// Whether the scan would count `line` as another program's when it holds no anchor.
@@ -445,32 +462,44 @@ impl ForeignIdents {
     }
 }
 
-/// The scan's judge of other programs' lines without an anchor ([`syslog_ident`], then
-/// [`ForeignIdents`]), which keeps the bytes after the stamp of the last few lines it so judged, up
-/// to the byte after the ident (`nas sshd[`, `nas kernel:`): a syslog repeats one host and a few
-/// programs, so most lines start like one judged before, and such a line is judged by comparing its
-/// first 48 bytes as three numbers and reading its pid, not by reading its header again. The same
-/// answer as the slow way for every line (a test compares them); a line it has not seen the like of
-/// goes the slow way.
-#[derive(Debug, Default)]
-pub(crate) struct ForeignLines {
+/// A syslog line's header as [`SyslogHeads`] read it ([`syslog_ident`]'s rules).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SyslogHead {
+    at: TagAt,
+    /// Whether the ident is NUT's ([`ident::is_nut_ident`]).
+    pub(crate) nut: bool,
+    time: Timestamp,
+}
+
+/// The scan's reader of syslog headers (`Mmm dd HH:MM:SS host ident[pid]: `, [`syslog_ident`]),
+/// which keeps the bytes after the stamp of the last few headers it read, up to the byte after the
+/// ident (`nas sshd[`, `nas kernel:`), with what it found in them: a syslog repeats one host and a
+/// few programs, so most lines start like one read before, and such a line's header is read by
+/// comparing its first 48 bytes as three numbers and reading its pid. The same answer as reading
+/// each line alone (a test compares them); a line it has not seen the like of is read the slow way.
+#[derive(Debug)]
+pub(crate) struct SyslogHeads {
     idents: ForeignIdents,
-    /// The last stamp read as a fixed syslog stamp, its 16 bytes as a number (0: none yet; a stamp
-    /// is never zero bytes).
-    stamp: u128,
+    /// The last stamp read, its 16 bytes as a number (0: none yet; a stamp is never zero bytes),
+    /// and its time.
+    stamp: (u128, Timestamp),
     /// The header's bytes after the stamp through the byte after the ident, of the last few
-    /// lines judged so ([`Head`]).
+    /// lines read ([`Head`]).
     heads: [Head; 8],
     next: usize,
 }
 
-/// A kept header: up to 32 bytes as two zero-padded numbers, each with the mask of its bytes, and
-/// how many bytes (0: an empty slot, whose mask matches no line: `key & 0` is never 1).
+/// A kept header: up to 32 bytes as two zero-padded numbers, each with the mask of its bytes, how
+/// many bytes (0: an empty slot, whose mask matches no line: `key & 0` is never 1), and what they
+/// hold.
 #[derive(Debug, Clone, Copy)]
 struct Head {
     key: [u128; 2],
     mask: [u128; 2],
     len: usize,
+    host_end: usize,
+    ident: (usize, usize),
+    nut: bool,
 }
 
 impl Default for Head {
@@ -479,6 +508,9 @@ impl Default for Head {
             key: [1, 1],
             mask: [0, 0],
             len: 0,
+            host_end: 0,
+            ident: (0, 0),
+            nut: false,
         }
     }
 }
@@ -493,6 +525,7 @@ impl Head {
             key: [0, 0],
             mask: [0, 0],
             len: bytes.len(),
+            ..Head::default()
         };
         for (i, &b) in bytes.iter().enumerate() {
             let (w, shift) = (i / 16, 8 * (i % 16));
@@ -527,68 +560,134 @@ fn bytes16(line: &[u8], at: usize) -> u128 {
     }
 }
 
-impl ForeignLines {
-    /// Whether `line` is `Mmm dd HH:MM:SS host ident[pid]: msg` ([`syslog_ident`]) of a program
-    /// not NUT's.
-    pub(crate) fn foreign(&mut self, line: &[u8]) -> bool {
-        if self.seen(line) {
-            return true;
+impl Default for SyslogHeads {
+    fn default() -> Self {
+        SyslogHeads {
+            idents: ForeignIdents::default(),
+            stamp: (
+                0,
+                Timestamp {
+                    clock: Clock::Yearless,
+                    micros: 0,
+                },
+            ),
+            heads: [Head::default(); 8],
+            next: 0,
         }
-        let Some(tag) = syslog_tag(line) else {
-            return false;
-        };
-        if !line
-            .get(tag.clone())
-            .is_some_and(|i| self.idents.foreign(i))
-        {
-            return false;
+    }
+}
+
+impl SyslogHeads {
+    /// The header of `line` when it is `Mmm dd HH:MM:SS host ident[pid]: msg` ([`syslog_ident`]).
+    pub(crate) fn read(&mut self, line: &[u8]) -> Option<SyslogHead> {
+        if let Some(h) = self.seen(line) {
+            return Some(h);
         }
-        self.stamp = bytes16(line, 0);
+        let at = syslog_tag(line)?;
+        let nut = !self.idents.foreign(line.get(at.ident.clone())?);
+        let time = time::syslog_fixed_stamp(line)?;
+        self.stamp = (bytes16(line, 0), time);
         // The header through the byte after the ident, when that fits.
-        if let Some(head) = line.get(16..tag.end + 1).and_then(Head::of) {
+        if let Some(mut head) = line.get(16..at.ident.end + 1).and_then(Head::of) {
+            head.host_end = at.host_end;
+            head.ident = (at.ident.start, at.ident.end);
+            head.nut = nut;
             if let Some(slot) = self.heads.get_mut(self.next % 8) {
                 *slot = head;
                 self.next = self.next.wrapping_add(1);
             }
         }
-        true
+        Some(SyslogHead { at, nut, time })
     }
 
-    /// The quick way: its stamp is the last one or reads as one, the header starts as one kept
-    /// (host, spaces, ident and the byte after it equal: so they pass the same checks), and what
-    /// is left of the tag is `pid]:` after `[` or nothing after `:`, followed by a space or the
-    /// line's end, with no NUT stamp where the message starts. `false` says only "not this way".
-    fn seen(&mut self, line: &[u8]) -> bool {
+    /// The quick way: the header starts as one kept (host, spaces, ident and the byte after it
+    /// equal: so they pass the same checks), the stamp is the last one or reads as one, and what is
+    /// left of the tag is `pid]:` after `[` or nothing after `:`, followed by a space or the line's
+    /// end, with no NUT stamp where the message starts. `None` says only "not this way".
+    fn seen(&mut self, line: &[u8]) -> Option<SyslogHead> {
         if line.len() > MAX_LINE {
-            return false;
+            return None;
         }
         let at = [bytes16(line, 16), bytes16(line, 32)];
-        let Some(n) = self.heads.iter().find(|h| h.starts(at)).map(|h| h.len) else {
-            return false;
-        };
+        let head = *self.heads.iter().find(|h| h.starts(at))?;
         let stamp = bytes16(line, 0);
-        if stamp != self.stamp {
-            if !time::is_syslog_fixed_stamp(line) {
-                return false;
-            }
-            self.stamp = stamp;
+        if stamp != self.stamp.0 {
+            self.stamp = (stamp, time::syslog_fixed_stamp(line)?);
         }
+        let n = head.len;
         let tail = line.get(16 + n..).unwrap_or_default();
         let space = tail.iter().position(|&c| c == b' ').unwrap_or(tail.len());
         let (rest_of_tag, msg) = tail.split_at(space);
-        let tag_ok = match line.get(16 + n - 1) {
-            Some(b'[') => rest_of_tag
-                .strip_suffix(b"]:")
-                .is_some_and(|pid| prefix::pid_of(pid).is_some()),
-            Some(b':') => rest_of_tag.is_empty(),
-            _ => false,
+        let (pid, colon) = match line.get(16 + n - 1) {
+            Some(b'[') => (
+                Some(prefix::pid_of(rest_of_tag.strip_suffix(b"]:")?)?),
+                16 + n + space - 1,
+            ),
+            Some(b':') if rest_of_tag.is_empty() => (None, 16 + n - 1),
+            _ => return None,
         };
-        tag_ok
-            && !msg
-                .iter()
-                .find(|&&c| c != b' ')
-                .is_some_and(u8::is_ascii_digit)
+        if msg
+            .iter()
+            .find(|&&c| c != b' ')
+            .is_some_and(u8::is_ascii_digit)
+        {
+            return None;
+        }
+        Some(SyslogHead {
+            at: TagAt {
+                host_end: head.host_end,
+                ident: head.ident.0..head.ident.1,
+                pid,
+                colon,
+            },
+            nut: head.nut,
+            time: self.stamp.1,
+        })
     }
+}
+
+/// [`parse_line_as`] of a line whose header [`SyslogHeads`] read: the same event by the same
+/// steps as [`syslog_fast`], minus reading the header again (and judging its ident); `None` leaves
+/// the line to [`parse_line_as`] (not UTF-8, Python's logging after the stamp, a CJK bracket to
+/// read again).
+pub(crate) fn parse_syslog_as<'a>(
+    line: &'a [u8],
+    head: &SyslogHead,
+    table: log_patterns::AnchorSet,
+) -> Option<LogEvent<'a>> {
+    let s = std::str::from_utf8(line).ok()?;
+    let stripped = prefix::strip_end(s);
+    // The host starts at 16 (a letter): syslog_fixed's trim takes nothing.
+    let rest = stripped.get(16..)?;
+    if prefix::python_logging(rest).is_some() {
+        return None;
+    }
+    // The message: after the tag's `:` and one space, of the text strip_end left (it never reaches
+    // into a tag that ends with `:`).
+    let mut msg_at = (head.at.colon + 1).min(stripped.len());
+    if stripped.as_bytes().get(msg_at) == Some(&b' ') {
+        msg_at += 1;
+    }
+    // A facility word where the host stands (`daemon.err upsd[1]: …`) is no host.
+    let host = s.get(16..head.at.host_end)?;
+    let h = prefix::Header {
+        host: (!prefix::is_facility(host)).then_some(host),
+        ident: s.get(head.at.ident.clone())?,
+        pid: head.at.pid,
+        msg: stripped.get(msg_at..)?,
+    };
+    let e = headed_with(
+        Format::Syslog,
+        Some(head.time),
+        rest,
+        h,
+        Some(head.nut),
+        table,
+    );
+    if e.kind == EventKind::Unclassified && s.contains('\u{3010}') {
+        return None;
+    }
+    Some(e)
 }
 
 /// The header and message after an (optional) timestamp.
@@ -605,68 +704,7 @@ fn headed<'a>(
         .or_else(|| prefix::tab_row(rest))
         .or_else(|| prefix::anchor(rest));
     match h {
-        Some(mut h) => {
-            // The Home Assistant add-on's event notice glued before the line (see prefix::ha_event).
-            if let Some(r) = prefix::ha_event(h.msg) {
-                h.msg = r;
-            }
-            // upsmon -D output kept by the journal: its own seconds-since-start after the header.
-            // Only NUT's programs stamp their lines so: under any ident (Unraid's `logger` writes
-            // `root:`) the line is NUT's.
-            let mut stamped_by_nut = false;
-            if let Some((_, r)) = time::relative(h.msg) {
-                h.msg = r;
-                stamped_by_nut = true;
-            }
-            let format = if format == Format::Bare {
-                Format::Ident
-            } else {
-                format
-            };
-            let nut = stamped_by_nut || ident::is_nut_ident(h.ident);
-            let mut e = build_scoped(
-                format,
-                time,
-                h.host.map(Cow::Borrowed),
-                Some(Cow::Borrowed(h.ident)),
-                h.pid,
-                Cow::Borrowed(h.msg),
-                if nut {
-                    log_patterns::Scope::Any
-                } else {
-                    log_patterns::Scope::Distinctive
-                },
-                table,
-            );
-            // A header without a pid is a guess (`Fatal error: …` read as host `Fatal`, ident `error`;
-            // `UPS ups@h: no longer in ECO mode` as host `UPS`, ident `ups@h`; `fopen
-            // /run/nut/upsd.pid: …` as ident `/run/nut/upsd.pid`): when its message means nothing, the
-            // whole text may still be a NUT message, from its first byte whoever the guess took for
-            // the sender, or (the ident not being NUT's) later in it.
-            let pidless = h.pid.is_none();
-            let guessed = pidless && (!nut || h.ident.contains('/'));
-            if pidless
-                && !table.is_none()
-                && matches!(e.kind, EventKind::Foreign | EventKind::Unclassified)
-            {
-                let scope = if h.host.is_none() {
-                    log_patterns::Scope::Any
-                } else {
-                    log_patterns::Scope::Distinctive
-                };
-                let m = log_patterns::classify_in(rest, log_patterns::Scope::Any, table).or_else(
-                    || {
-                        guessed
-                            .then(|| log_patterns::classify_anywhere_in(rest, true, scope, table))
-                            .flatten()
-                    },
-                );
-                if let Some(m) = m {
-                    e = build_matched(format, time, Cow::Borrowed(rest), m);
-                }
-            }
-            e
-        }
+        Some(h) => headed_with(format, time, rest, h, None, table),
         None => build_scoped(
             format,
             time,
@@ -678,6 +716,73 @@ fn headed<'a>(
             table,
         ),
     }
+}
+
+/// [`headed`] once the header is found; `nut`: whether its ident is NUT's, when the caller knows.
+fn headed_with<'a>(
+    format: Format,
+    time: Option<Timestamp>,
+    rest: &'a str,
+    mut h: prefix::Header<'a>,
+    nut: Option<bool>,
+    table: log_patterns::AnchorSet,
+) -> LogEvent<'a> {
+    // The Home Assistant add-on's event notice glued before the line (see prefix::ha_event).
+    if let Some(r) = prefix::ha_event(h.msg) {
+        h.msg = r;
+    }
+    // upsmon -D output kept by the journal: its own seconds-since-start after the header.
+    // Only NUT's programs stamp their lines so: under any ident (Unraid's `logger` writes
+    // `root:`) the line is NUT's.
+    let mut stamped_by_nut = false;
+    if let Some((_, r)) = time::relative(h.msg) {
+        h.msg = r;
+        stamped_by_nut = true;
+    }
+    let format = if format == Format::Bare {
+        Format::Ident
+    } else {
+        format
+    };
+    let nut = stamped_by_nut || nut.unwrap_or_else(|| ident::is_nut_ident(h.ident));
+    let mut e = build_scoped(
+        format,
+        time,
+        h.host.map(Cow::Borrowed),
+        Some(Cow::Borrowed(h.ident)),
+        h.pid,
+        Cow::Borrowed(h.msg),
+        if nut {
+            log_patterns::Scope::Any
+        } else {
+            log_patterns::Scope::Distinctive
+        },
+        table,
+    );
+    // A header without a pid is a guess (`Fatal error: …` read as host `Fatal`, ident `error`;
+    // `UPS ups@h: no longer in ECO mode` as host `UPS`, ident `ups@h`; `fopen
+    // /run/nut/upsd.pid: …` as ident `/run/nut/upsd.pid`): when its message means nothing, the
+    // whole text may still be a NUT message, from its first byte whoever the guess took for
+    // the sender, or (the ident not being NUT's) later in it.
+    let pidless = h.pid.is_none();
+    let guessed = pidless && (!nut || h.ident.contains('/'));
+    if pidless && !table.is_none() && matches!(e.kind, EventKind::Foreign | EventKind::Unclassified)
+    {
+        let scope = if h.host.is_none() {
+            log_patterns::Scope::Any
+        } else {
+            log_patterns::Scope::Distinctive
+        };
+        let m = log_patterns::classify_in(rest, log_patterns::Scope::Any, table).or_else(|| {
+            guessed
+                .then(|| log_patterns::classify_anywhere_in(rest, true, scope, table))
+                .flatten()
+        });
+        if let Some(m) = m {
+            e = build_matched(format, time, Cow::Borrowed(rest), m);
+        }
+    }
+    e
 }
 
 /// RFC 5424: `<pri>1 TIMESTAMP HOST APP-NAME PROCID MSGID STRUCTURED-DATA [MSG]`, `-` for a nil field.

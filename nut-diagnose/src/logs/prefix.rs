@@ -132,7 +132,7 @@ const FACILITIES: &[&str] = &[
     "ftp", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7", "user",
 ];
 
-fn is_facility(w: &str) -> bool {
+pub(crate) fn is_facility(w: &str) -> bool {
     memchr::memchr(b'.', w.as_bytes())
         .and_then(|i| w.get(..i))
         .is_some_and(|f| FACILITIES.contains(&f))

@@ -186,7 +186,7 @@ fn scan_chunk(chunk: &[u8], unfiltered: bool, out: &mut Scan) {
     // rest of the chunk). No anchor holds an LF, so one found before a line's end is in it.
     let mut anchors = log_patterns::Cursor::new(chunk);
     let mut next = anchors.next_from(0);
-    let mut idents = super::ForeignLines::default();
+    let mut heads = super::SyslogHeads::default();
     for end in memchr::memchr_iter(b'\n', chunk) {
         let line_start = start;
         start = end + 1;
@@ -208,7 +208,9 @@ fn scan_chunk(chunk: &[u8], unfiltered: bool, out: &mut Scan) {
                 skipped += 1;
                 continue;
             }
-            if !unfiltered && table.is_none() && idents.foreign(raw) {
+            // (The reader without prefilter reads every line the general way: tests compare.)
+            let head = if unfiltered { None } else { heads.read(raw) };
+            if table.is_none() && head.as_ref().is_some_and(|h| !h.nut) {
                 skipped += 1;
                 foreign += 1;
                 continue;
@@ -218,9 +220,11 @@ fn scan_chunk(chunk: &[u8], unfiltered: bool, out: &mut Scan) {
             } else {
                 table
             };
-            parsed = parse_line_as(raw, table)
-                .ok()
-                .and_then(|ev| Parsed::of(raw, &ev));
+            let ev = match head.and_then(|h| super::parse_syslog_as(raw, &h, table)) {
+                Some(ev) => Ok(ev),
+                None => parse_line_as(raw, table),
+            };
+            parsed = ev.ok().and_then(|ev| Parsed::of(raw, &ev));
         }
         out.marks.push(Mark {
             start: line_start,
@@ -824,7 +828,9 @@ mod prefilter_tests {
 
     use super::*;
     use crate::knowledge::log_patterns::{anchors_in, AnchorSet};
-    use crate::logs::{foreign_syslog, parse_general, syslog_fast, Lines};
+    use crate::logs::{
+        foreign_syslog, parse_general, parse_syslog_as, syslog_fast, Lines, SyslogHeads,
+    };
 
     /// Every way one line can be read, compared.
     fn same_line(l: &[u8]) {
@@ -846,6 +852,22 @@ mod prefilter_tests {
                     "{:?}",
                     String::from_utf8_lossy(l)
                 );
+            }
+        }
+        // The header read again from what the scan kept of it, and the line parsed with it.
+        let mut heads = SyslogHeads::default();
+        let alone = heads.read(l);
+        assert_eq!(heads.read(l), alone, "{:?}", String::from_utf8_lossy(l));
+        if let Some(h) = alone {
+            for table in [AnchorSet::ALL, anchors_in(l)] {
+                if let Some(e) = parse_syslog_as(l, &h, table) {
+                    assert_eq!(
+                        Ok(e),
+                        parse_line_as(l, table),
+                        "{:?}",
+                        String::from_utf8_lossy(l)
+                    );
+                }
             }
         }
         if let Ok(s) = std::str::from_utf8(l) {
@@ -989,13 +1011,15 @@ mod prefilter_tests {
         );
     }
 
-    /// The scan's quick judge of other programs' lines, which remembers headers, against
-    /// [`foreign_syslog`], which reads each line alone: the same on every line, in order.
+    /// The scan's reader of syslog headers, which remembers the last few, against one that reads
+    /// each line alone, and against [`foreign_syslog`]: the same on every line, in order.
     fn same_foreign_judge<'a>(lines: impl IntoIterator<Item = &'a [u8]>) {
-        let mut judge = crate::logs::ForeignLines::default();
+        let mut judge = SyslogHeads::default();
         for l in lines {
+            let alone = SyslogHeads::default().read(l);
+            assert_eq!(judge.read(l), alone, "{:?}", String::from_utf8_lossy(l));
             assert_eq!(
-                judge.foreign(l),
+                alone.is_some_and(|h| !h.nut),
                 foreign_syslog(l),
                 "{:?}",
                 String::from_utf8_lossy(l)
