@@ -421,7 +421,8 @@ impl EventKind {
     pub fn cause(self, detail: Option<&str>) -> Option<CauseId> {
         use EventKind::*;
         let d = detail.unwrap_or("");
-        let perm = d.contains("ermission") || d.contains("ccess denied") || d.contains("EACCES");
+        // Asked only by the kinds it refines (a timeline asks every classified line's cause).
+        let perm = || d.contains("ermission") || d.contains("ccess denied") || d.contains("EACCES");
         Some(match self {
             PollDriverNotConnected | UpsdDriverMissing | DriverStartFailed | DriverInitFailed => {
                 CauseId::DriverNotRunning
@@ -430,12 +431,12 @@ impl EventKind {
             // A driver that lost its UPS (serial or USB) leaves upsd's data stale.
             DriverLostUps => CauseId::DataStale,
             DriverUnsupported => CauseId::DriverNotRunning,
-            DeviceOpenFailed if perm => CauseId::UsbPermission,
+            DeviceOpenFailed if perm() => CauseId::UsbPermission,
             DeviceOpenFailed => CauseId::UsbDeviceGone,
             WorldReadable => CauseId::FilePermission,
             LinkDown => CauseId::NetworkUnreachable,
             UsbPermission => CauseId::UsbPermission,
-            UsbClaimFailed if perm => CauseId::UsbPermission,
+            UsbClaimFailed if perm() => CauseId::UsbPermission,
             // Busy: another process (a second driver, a kernel driver) holds the device.
             UsbClaimFailed if d.contains("busy") => CauseId::Other,
             UsbClaimFailed => CauseId::UsbDeviceGone,
@@ -467,7 +468,7 @@ impl EventKind {
             PollFailed if d.contains("ERR UNKNOWN-UPS") => CauseId::UnknownUps,
             PollDataStale | UpsdDataStale => CauseId::DataStale,
             ConfigError | ShutdownCmdFailed => CauseId::ConfigError,
-            CantOpen if perm => CauseId::FilePermission,
+            CantOpen if perm() => CauseId::FilePermission,
             CantOpen => CauseId::ConfigError,
             ListenFailed => CauseId::ListenFailed,
             TlsError => CauseId::TlsError,
