@@ -1,6 +1,6 @@
 //! nut-diagnose's log parser and timeline on arbitrary bytes: never a panic, and every non-blank line is
 //! accounted for exactly once; the streaming reader (its scan and the reader's half) gives the same
-//! report whole and fed in two chunks cut anywhere. nut-diagnose's `tests/fuzz_corpus.rs` replays the seed corpus with the same
+//! report whole, fed in two chunks cut anywhere, and read without its shortcuts. nut-diagnose's `tests/fuzz_corpus.rs` replays the seed corpus with the same
 //! checks.
 #![no_main]
 
@@ -24,6 +24,10 @@ fuzz_target!(|data: &[u8]| {
     r.feed(data.get(..cut).unwrap_or_default());
     r.feed(data.get(cut..).unwrap_or_default());
     assert_eq!(r.judge(None), whole);
+    // The scan's shortcuts (prefilter, remembered headers, a syslog header read once) change nothing.
+    let mut plain = LogReader::without_shortcuts(ReadOptions::default());
+    plain.feed(data);
+    assert_eq!(plain.judge(None), whole);
     for (_, ev) in logs::events(data) {
         if let Ok(ev) = ev {
             if let Some(u) = ev.ups.as_deref() {
