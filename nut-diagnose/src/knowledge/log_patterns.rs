@@ -1758,7 +1758,87 @@ pub fn classify_scoped(msg: &str, scope: Scope) -> Option<Match> {
 
 /// [`classify_scoped`] trying only the rows whose anchor is in `anchors` (those of a text `msg` is
 /// part of: [`anchors_in`]); the others cannot match.
+///
+/// The answers for a subset of the table (a reader's prefilter found anchors) are remembered for
+/// the last few messages on this thread ([`Recent`]): NUT's programs repeat themselves, so a
+/// message like one just classified is answered by comparing bytes. [`AnchorSet::ALL`] (the
+/// general path, and the reader without shortcuts the fuzz target compares with) always asks the
+/// table.
 pub fn classify_in(msg: &str, scope: Scope, anchors: AnchorSet) -> Option<Match> {
+    if anchors == AnchorSet::ALL || msg.len() > RECENT_MAX_LEN {
+        return classify_rows(msg, scope, anchors);
+    }
+    RECENT.with(|r| match r.try_borrow_mut() {
+        Ok(mut r) => r.classify(msg, scope, anchors),
+        Err(_) => classify_rows(msg, scope, anchors),
+    })
+}
+
+/// Longest message [`Recent`] keeps (longer ones are rare and always asked of the table).
+const RECENT_MAX_LEN: usize = 256;
+
+/// How many messages [`Recent`] keeps.
+const RECENT_SLOTS: usize = 8;
+
+/// The last few messages [`classify_in`] asked the table about, with the question's scope and
+/// anchors and the table's answer, kept round-robin in buffers that are reused (no allocation once
+/// each has grown to its longest message). The same answer as the table's: a slot answers only a
+/// byte-equal message under the same scope and anchors, and the table never changes.
+struct Recent {
+    slots: [RecentSlot; RECENT_SLOTS],
+    next: usize,
+}
+
+struct RecentSlot {
+    /// Empty: a free slot (an empty message never reaches one).
+    msg: Vec<u8>,
+    scope: Scope,
+    anchors: AnchorSet,
+    found: Option<Match>,
+}
+
+const FREE_SLOT: RecentSlot = RecentSlot {
+    msg: Vec::new(),
+    scope: Scope::Any,
+    anchors: AnchorSet::NONE,
+    found: None,
+};
+
+thread_local! {
+    static RECENT: std::cell::RefCell<Recent> = const {
+        std::cell::RefCell::new(Recent {
+            slots: [FREE_SLOT; RECENT_SLOTS],
+            next: 0,
+        })
+    };
+}
+
+impl Recent {
+    fn classify(&mut self, msg: &str, scope: Scope, anchors: AnchorSet) -> Option<Match> {
+        let b = msg.as_bytes();
+        if b.is_empty() {
+            return None;
+        }
+        if let Some(s) = self.slots.iter().find(|s| {
+            s.msg.len() == b.len() && s.anchors == anchors && s.scope == scope && s.msg == b
+        }) {
+            return s.found.clone();
+        }
+        let found = classify_rows(msg, scope, anchors);
+        if let Some(s) = self.slots.get_mut(self.next % RECENT_SLOTS) {
+            s.msg.clear();
+            s.msg.extend_from_slice(b);
+            s.scope = scope;
+            s.anchors = anchors;
+            s.found = found.clone();
+            self.next = self.next.wrapping_add(1);
+        }
+        found
+    }
+}
+
+/// [`classify_in`] asking the table.
+fn classify_rows(msg: &str, scope: Scope, anchors: AnchorSet) -> Option<Match> {
     let t = table();
     let first = *msg.as_bytes().first()?;
     let head = head8(msg.as_bytes());
@@ -2149,6 +2229,70 @@ mod tests {
             "Nov 26 15:20:01 nas CRON[99]: (root) CMD (command -v debian-sa1 > /dev/null && debian-sa1 1 1)",
         ] {
             assert!(!may_match(foreign.as_bytes()), "{foreign}: {:?}", anchors());
+        }
+    }
+
+    /// Every template's samples, and a few of each with a different ending (the same start: the
+    /// remembered answer of one must not answer the other).
+    fn recent_texts() -> Vec<String> {
+        let mut texts: Vec<String> = LOG_PATTERNS
+            .iter()
+            .flat_map(|p| samples(p.template))
+            .collect();
+        let more: Vec<String> = texts.iter().step_by(7).map(|t| format!("{t}x")).collect();
+        texts.extend(more);
+        texts
+    }
+
+    /// One question to [`classify_in`] and to the table directly: the same answer.
+    fn same_as_table(text: &str, scope: Scope, anchors: AnchorSet) {
+        assert_eq!(
+            classify_in(text, scope, anchors),
+            classify_rows(text, scope, anchors),
+            "{text:?} {scope:?} {anchors:?}"
+        );
+    }
+
+    #[test]
+    fn remembered_answers_are_the_tables() {
+        let texts = recent_texts();
+        // Each text under its anchors, then under the other scope (a generic row answers one and
+        // not the other), then with no anchor (no row can match), then again: every answer the
+        // table's, whatever the slots held.
+        let mut generic_seen = false;
+        for t in &texts {
+            let a = anchors_in(t.as_bytes());
+            same_as_table(t, Scope::Any, a);
+            same_as_table(t, Scope::Distinctive, a);
+            same_as_table(t, Scope::Any, AnchorSet::NONE);
+            same_as_table(t, Scope::Any, a);
+            generic_seen |= classify_rows(t, Scope::Any, a).is_some()
+                && classify_rows(t, Scope::Distinctive, a).is_none();
+        }
+        assert!(
+            generic_seen,
+            "a row only NUT's programs may match is among the samples"
+        );
+        // A message repeated across more messages than there are slots.
+        let busy = &texts[..RECENT_SLOTS * 3];
+        for round in 0..3 {
+            for t in busy.iter().skip(round) {
+                same_as_table(t, Scope::Any, anchors_in(t.as_bytes()));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn remembered_answers_are_the_tables_in_any_order(
+            picks in proptest::collection::vec((0usize..4096, proptest::bool::ANY), 1..200)
+        ) {
+            let texts = recent_texts();
+            for (i, distinctive) in picks {
+                let t = &texts[i % texts.len()];
+                let scope = if distinctive { Scope::Distinctive } else { Scope::Any };
+                same_as_table(t, scope, anchors_in(t.as_bytes()));
+            }
         }
     }
 
