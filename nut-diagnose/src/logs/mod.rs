@@ -646,6 +646,135 @@ impl SyslogHeads {
     }
 }
 
+/// The scan's judge of other programs' lines after an ISO 8601 stamp (`journalctl -o short-iso`,
+/// rsyslog's RFC 3339 template: `2026-11-26T15:20:01+0100 nas sshd[7]: …`), the same idea as
+/// [`SyslogHeads`] for the lines [`syslog_tag`] does not read: it keeps, for the last few lines the
+/// general path read as another program's ([`Self::learn`]), the stamp's length and the bytes
+/// from the host through the byte after the ident (`nas sshd[`), and judges a line that starts like
+/// one by compares of numbers, its pid and the first byte of its message, and its stamp (the last
+/// one kept, or read again). `seen` is only ever "another program's line, as the general path
+/// would say with no anchor": a test compares it with that path on every corpus line in this form
+/// and on generated alike lines.
+///
+/// Why those bytes settle it: before the stamp, every turn of the general path ([`parse_general`])
+/// is decided by a first byte that is a digit and a stamp without a space (no wrapper, prompt,
+/// marker, JSON, RFC 5424 or export field starts so); after it, a host and an ident that start
+/// with a letter leave no room for a second stamp, and the header is read from the host on as a
+/// syslog header is, which [`SyslogHeads::seen`] shows to be settled by the bytes kept, the pid and
+/// the message's first byte.
+#[derive(Debug, Default)]
+pub(crate) struct IsoHeads {
+    /// The last stamp read, with the space after it (its length is its `len`).
+    stamp: Head,
+    /// Per kept line: the stamp's length with its space, and the bytes after it through the byte
+    /// after the ident.
+    heads: [(usize, Head); 8],
+    next: usize,
+}
+
+impl IsoHeads {
+    /// Whether `line` (holding no anchor, and no header [`SyslogHeads`] reads) is another
+    /// program's line, known from one kept; `false` says only "not this way".
+    pub(crate) fn seen(&mut self, line: &[u8]) -> bool {
+        if line.len() > MAX_LINE || !line.first().is_some_and(u8::is_ascii_digit) {
+            return false;
+        }
+        let Some(&(at, head)) = self
+            .heads
+            .iter()
+            .find(|(at, h)| h.len > 0 && h.starts([bytes16(line, *at), bytes16(line, at + 16)]))
+        else {
+            return false;
+        };
+        // The rest of the tag: `pid]:`, then a space or the line's end; no NUT stamp and no Home
+        // Assistant notice where the message starts.
+        let tail = line.get(at + head.len..).unwrap_or_default();
+        let space = tail.iter().position(|&c| c == b' ').unwrap_or(tail.len());
+        let (rest_of_tag, msg) = tail.split_at(space);
+        if rest_of_tag
+            .strip_suffix(b"]:")
+            .and_then(prefix::pid_of)
+            .is_none()
+            || msg
+                .iter()
+                .find(|&&c| c != b' ')
+                .is_some_and(|&c| c.is_ascii_digit() || c == b'{')
+        {
+            return false;
+        }
+        // The stamp: the last one read, or read again (with the kept bytes after it, the most the
+        // reading of a stamp could look at: it ends at the host).
+        let stamp = [bytes16(line, 0), bytes16(line, 16)];
+        if self.stamp.len != at || !self.stamp.starts(stamp) {
+            let Some(s) = line
+                .get(..at + head.len)
+                .and_then(|b| std::str::from_utf8(b).ok())
+            else {
+                return false;
+            };
+            if !time::iso(s).is_some_and(|(_, rest)| s.len() - rest.len() == at) {
+                return false;
+            }
+            match line.get(..at).and_then(Head::of) {
+                Some(h) => self.stamp = h,
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// Keeps the header of `line` when the general path read it as another program's line after
+    /// an ISO stamp (`ev`: `parse_line_as(line, AnchorSet::NONE)`), in the shape [`Self::seen`]
+    /// judges: a stamp of at most 32 bytes with its space, a host and an ident that start with a
+    /// letter, spaces between them, `[` after the ident.
+    pub(crate) fn learn(&mut self, line: &[u8], ev: &LogEvent<'_>) {
+        if ev.kind != EventKind::Foreign || ev.format != Format::Iso || ev.pid.is_none() {
+            return;
+        }
+        let (Some(Cow::Borrowed(host)), Some(Cow::Borrowed(ident))) = (&ev.host, &ev.ident) else {
+            return;
+        };
+        let offset = |p: &str| (p.as_ptr() as usize).checked_sub(line.as_ptr() as usize);
+        let (Some(at), Some(ident_at)) = (offset(host), offset(ident)) else {
+            return;
+        };
+        let ident_end = ident_at + ident.len();
+        let letter = |i: usize| line.get(i).is_some_and(u8::is_ascii_alphabetic);
+        let between = line.get(at + host.len()..ident_at).unwrap_or_default();
+        if at == 0
+            || line.get(at - 1) != Some(&b' ')
+            || !letter(at)
+            || !letter(ident_at)
+            || line.get(ident_end) != Some(&b'[')
+            || between.is_empty()
+            || between.iter().any(|&c| c != b' ')
+        {
+            return;
+        }
+        // The stamp as the general path read it: ending where the host starts.
+        let Some(s) = line
+            .get(..ident_end + 1)
+            .and_then(|b| std::str::from_utf8(b).ok())
+        else {
+            return;
+        };
+        if !time::iso(s).is_some_and(|(_, rest)| s.len() - rest.len() == at) {
+            return;
+        }
+        let (Some(stamp), Some(head)) = (
+            line.get(..at).and_then(Head::of),
+            line.get(at..=ident_end).and_then(Head::of),
+        ) else {
+            return;
+        };
+        self.stamp = stamp;
+        if let Some(slot) = self.heads.get_mut(self.next % 8) {
+            *slot = (at, head);
+            self.next = self.next.wrapping_add(1);
+        }
+    }
+}
+
 /// [`parse_line_as`] of a line whose header [`SyslogHeads`] read: the same event by the same
 /// steps as [`syslog_fast`], minus reading the header again (and judging its ident); `None` leaves
 /// the line to [`parse_line_as`] (not UTF-8, Python's logging after the stamp, a CJK bracket to

@@ -187,6 +187,7 @@ fn scan_chunk(chunk: &[u8], unfiltered: bool, out: &mut Scan) {
     let mut anchors = log_patterns::Cursor::new(chunk);
     let mut next = anchors.next_from(0);
     let mut heads = super::SyslogHeads::default();
+    let mut isos = super::IsoHeads::default();
     for end in memchr::memchr_iter(b'\n', chunk) {
         let line_start = start;
         start = end + 1;
@@ -210,7 +211,12 @@ fn scan_chunk(chunk: &[u8], unfiltered: bool, out: &mut Scan) {
             }
             // (The reader without prefilter reads every line the general way: tests compare.)
             let head = if unfiltered { None } else { heads.read(raw) };
-            if table.is_none() && head.as_ref().is_some_and(|h| !h.nut) {
+            // Other programs' lines known by their header: a syslog one, or one after an ISO stamp
+            // like a line the general path read before.
+            let iso_judged = table.is_none() && head.is_none() && !unfiltered;
+            if table.is_none() && head.as_ref().is_some_and(|h| !h.nut)
+                || iso_judged && isos.seen(raw)
+            {
                 skipped += 1;
                 foreign += 1;
                 continue;
@@ -224,6 +230,9 @@ fn scan_chunk(chunk: &[u8], unfiltered: bool, out: &mut Scan) {
                 Some(ev) => Ok(ev),
                 None => parse_line_as(raw, table),
             };
+            if let (true, Ok(ev)) = (iso_judged, &ev) {
+                isos.learn(raw, ev);
+            }
             parsed = ev.ok().and_then(|ev| Parsed::of(raw, &ev));
         }
         out.marks.push(Mark {
@@ -841,7 +850,7 @@ mod prefilter_tests {
     use super::*;
     use crate::knowledge::log_patterns::{anchors_in, AnchorSet};
     use crate::logs::{
-        foreign_syslog, parse_general, parse_syslog_as, syslog_fast, Lines, SyslogHeads,
+        foreign_syslog, parse_general, parse_syslog_as, syslog_fast, IsoHeads, Lines, SyslogHeads,
     };
 
     /// Every way one line can be read, compared.
@@ -1148,8 +1157,182 @@ mod prefilter_tests {
         (stamp, host, ident, msg).prop_map(|(a, b, c, d)| format!("{a}{b}{c}{d}"))
     }
 
+    /// The scan's judge of ISO-stamped lines against the general path, used as the scan uses it:
+    /// on a line with no anchor and no syslog header, asked first, taught the general path's
+    /// event when it did not know the line. Every line it knows is one the general path reads as
+    /// another program's. How many it knew.
+    fn same_iso_judge<'a>(lines: impl IntoIterator<Item = &'a [u8]>) -> usize {
+        let mut judge = IsoHeads::default();
+        let mut known = 0;
+        for l in lines {
+            if !anchors_in(l).is_none() || SyslogHeads::default().read(l).is_some() {
+                continue;
+            }
+            assert!(
+                !IsoHeads::default().seen(l),
+                "{:?}",
+                String::from_utf8_lossy(l)
+            );
+            let ev = parse_line_as(l, AnchorSet::NONE);
+            if judge.seen(l) {
+                known += 1;
+                assert_eq!(
+                    ev.map(|e| e.kind),
+                    Ok(EventKind::Foreign),
+                    "{:?}",
+                    String::from_utf8_lossy(l)
+                );
+            } else if let Ok(ev) = ev {
+                judge.learn(l, &ev);
+            }
+        }
+        known
+    }
+
+    /// `line` with its syslog stamp (`Nov 26 15:20:01 `) written as `journalctl -o short-iso`
+    /// writes it (`2026-11-26T15:20:01+0100 `); other lines as they are.
+    fn to_iso(line: &[u8]) -> Vec<u8> {
+        const MONTHS: [&[u8]; 12] = [
+            b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+            b"Dec",
+        ];
+        let month = line
+            .get(..3)
+            .and_then(|m| MONTHS.iter().position(|x| *x == m));
+        match (month, line.get(16..)) {
+            (Some(m), Some(rest)) if crate::logs::time::is_syslog_fixed_stamp(line) => {
+                let day = String::from_utf8_lossy(line.get(4..6).unwrap_or_default())
+                    .trim()
+                    .to_string();
+                let hms = String::from_utf8_lossy(line.get(7..15).unwrap_or_default()).to_string();
+                let mut out = format!("2026-{:02}-{day:0>2}T{hms}+0100 ", m + 1).into_bytes();
+                out.extend_from_slice(rest);
+                out
+            }
+            _ => line.to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_iso_judge_knows_only_lines_the_general_path_calls_foreign() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut inputs = files(&root.join("tests/real-world/logs"));
+        inputs.push(generated());
+        let mut known = 0;
+        for input in &inputs {
+            let iso: Vec<Vec<u8>> = Lines::new(input).map(|(_, l)| to_iso(l)).collect();
+            known += same_iso_judge(iso.iter().map(Vec::as_slice));
+            let mut whole = iso.join(&b'\n');
+            whole.push(b'\n');
+            same_report(&whole);
+        }
+        // (generated() alone repeats other programs' lines by the hundred.)
+        assert!(known > 500, "{known}");
+    }
+
+    /// ISO-stamped lines that start like each other but differ where the judge looks: the stamp
+    /// (valid, impossible, with a colon in its zone, `Z`, a fraction, a space for the `T`), the
+    /// pid, what follows the tag.
+    fn alike_iso_lines() -> impl Strategy<Value = Vec<String>> {
+        let stamp = prop_oneof![
+            Just("2026-11-26T15:20:01+0100 "),
+            Just("2026-11-26T15:20:02+0100 "),
+            Just("2026-11-26T15:20:01+01:00 "),
+            Just("2026-11-26T15:20:01Z "),
+            Just("2026-13-26T15:20:01+0100 "),
+            Just("2026-11-26T25:20:01+0100 "),
+            Just("2026-11-26T15:20:01.123456+01:00 "),
+            Just("2026-11-26 15:20:01 "),
+            Just("2026-11-26T15:20:01+0100  "),
+        ];
+        let host = prop_oneof![
+            Just("nas "),
+            Just("nas  "),
+            Just("n:s "),
+            Just("9nas "),
+            Just("a-very-long-host.example.org ")
+        ];
+        let ident = prop_oneof![
+            Just("sshd"),
+            Just("postfix/smtpd"),
+            Just("(sd-pam)"),
+            Just("upsmon"),
+            Just("x"),
+            Just("2x"),
+        ];
+        let tag_end = prop_oneof![
+            Just(":".to_string()),
+            Just(":x".to_string()),
+            "\\[[0-9]{0,12}\\]:",
+            "\\[[0-9a]{1,4}\\]?:?",
+        ];
+        let msg = prop_oneof![
+            Just(String::new()),
+            Just(" Accepted publickey".to_string()),
+            Just("  12.5\tUPS u@h on battery".to_string()),
+            Just(" {\"message\": \"Event nut.ups_event fired.\"}x".to_string()),
+            Just("  12.5\tAccepted publickey".to_string()),
+            Just(" {\"message\": \"Event nut.ups_event fired.\"}  12.5\tx".to_string()),
+            " [ -~]{0,30}",
+        ];
+        // A few beginnings per case, so that lines start alike often.
+        let starts = proptest::collection::vec(
+            (stamp, host, ident).prop_map(|(a, b, c)| format!("{a}{b}{c}")),
+            1..4,
+        );
+        let ends = proptest::collection::vec((0usize..4, tag_end, msg), 1..24);
+        (starts, ends).prop_map(|(starts, ends)| {
+            ends.into_iter()
+                .map(|(i, t, m)| format!("{}{t}{m}", starts[i % starts.len()]))
+                .collect()
+        })
+    }
+
+    #[test]
+    fn the_iso_judge_leaves_lines_that_differ_where_it_looks() {
+        let learned = "2026-11-26T15:20:01+0100 nas sshd[7]: Accepted publickey";
+        let known = [
+            "2026-11-26T15:20:01+0100 nas sshd[8]: Accepted publickey for admin",
+            "2026-11-26T15:20:09+0100 nas sshd[8]: session closed",
+            "2026-11-26T15:20:01+0100 nas sshd[8]:",
+        ];
+        let unknown = [
+            "2026-11-26T15:20:01+0100 nas sshd[8]:  12.5\tAccepted publickey",
+            "2026-11-26T15:20:01+0100 nas sshd[8]: {\"message\": \"Event nut.ups_event fired.\"}  12.5\tx",
+            "2026-11-26T15:20:01+0100 nas sshd[8a]: Accepted publickey",
+            "2026-11-26T15:20:01+0100 nas sshd[8]:x Accepted publickey",
+            "2026-13-26T15:20:01+0100 nas sshd[8]: Accepted publickey",
+            "2026-11-26T15:20:01+01:00 nas sshd[8]: Accepted publickey",
+            "2026-11-26T15:20:01+0100 nas sshdd[8]: Accepted publickey",
+            "2026-11-26T15:20:01+0100 nas  sshd[8]: Accepted publickey",
+        ];
+        for l in known.iter().chain(&unknown) {
+            let mut judge = IsoHeads::default();
+            let first = parse_line_as(learned.as_bytes(), AnchorSet::NONE).unwrap();
+            judge.learn(learned.as_bytes(), &first);
+            let foreign = parse_line_as(l.as_bytes(), AnchorSet::NONE).map(|e| e.kind);
+            assert_eq!(judge.seen(l.as_bytes()), known.contains(l), "{l}");
+            if judge.seen(l.as_bytes()) {
+                assert_eq!(foreign, Ok(EventKind::Foreign), "{l}");
+            }
+        }
+        // The general path's own answer for the first two unknown lines: not another program's.
+        for l in &unknown[..2] {
+            let kind = parse_line_as(l.as_bytes(), AnchorSet::NONE).map(|e| e.kind);
+            assert_ne!(kind, Ok(EventKind::Foreign), "{l}");
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+        #[test]
+        fn alike_iso_lines_are_judged_as_the_general_path_reads_them(ls in alike_iso_lines()) {
+            same_iso_judge(ls.iter().map(|l| l.as_bytes()));
+            let mut whole = ls.join("\n");
+            whole.push('\n');
+            same_report(whole.as_bytes());
+        }
+
         #[test]
         fn any_line_reads_the_same_every_way(l in any_line()) {
             same_line(l.as_bytes());
