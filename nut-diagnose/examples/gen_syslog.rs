@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! cargo run --release -p nut-diagnose --example gen_syslog -- 2000000 > /tmp/big.log
+//! cargo run --release -p nut-diagnose --example gen_syslog -- 2000000 iso > /tmp/big_iso.log   # short-iso stamps
 //! # or, without building the dev-dependencies: rustc -O --edition 2021 nut-diagnose/examples/gen_syslog.rs -o /tmp/gen_syslog
 //! /usr/bin/time -f "%e %U %M" target/release/nutctl logs /tmp/big.log > /dev/null
 //! /usr/bin/time -f "%e %U %M" grep -cE 'on battery|on line power|Communications with UPS|Poll UPS|connect failed|is unavailable|is stale|no longer stale|Driver not connected|Login on UPS|FSD' /tmp/big.log
@@ -20,6 +21,8 @@ fn main() -> std::io::Result<()> {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(2_000_000);
+    // `iso`: the stamps as `journalctl -o short-iso` writes them (`2026-11-26T00:00:01+0100`).
+    let iso = std::env::args().nth(2).as_deref() == Some("iso");
     let mut out = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
     let months = ["Nov", "Dec"];
     let mut t: u64 = 25 * 86_400; // seconds since Nov 1, 00:00
@@ -35,13 +38,16 @@ fn main() -> std::io::Result<()> {
             (months[1], (day - 30) % 31 + 1)
         };
         let sod = t % 86_400;
-        write!(
-            out,
-            "{month} {mday:2} {:02}:{:02}:{:02} {HOST} ",
-            sod / 3600,
-            sod / 60 % 60,
-            sod % 60
-        )?;
+        let (h, m, s) = (sod / 3600, sod / 60 % 60, sod % 60);
+        if iso {
+            let mm = if month == months[0] { 11 } else { 12 };
+            write!(
+                out,
+                "2026-{mm:02}-{mday:02}T{h:02}:{m:02}:{s:02}+0100 {HOST} "
+            )?;
+        } else {
+            write!(out, "{month} {mday:2} {h:02}:{m:02}:{s:02} {HOST} ")?;
+        }
         let u = ups[(i / 1000) as usize % 3];
         let pid = 1000 + i % 7;
         // One cycle of 1000 lines: 950 foreign, 50 NUT (an outage, a stale driver, refused logins).
