@@ -1192,13 +1192,11 @@ mod prefilter_tests {
     /// `line` with its syslog stamp (`Nov 26 15:20:01 `) written as `journalctl -o short-iso`
     /// writes it (`2026-11-26T15:20:01+0100 `); other lines as they are.
     fn to_iso(line: &[u8]) -> Vec<u8> {
-        const MONTHS: [&[u8]; 12] = [
-            b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-            b"Dec",
-        ];
-        let month = line
-            .get(..3)
-            .and_then(|m| MONTHS.iter().position(|x| *x == m));
+        let month = line.get(..3).and_then(|m| {
+            crate::logs::time::MONTHS
+                .iter()
+                .position(|x| x.as_bytes() == m)
+        });
         match (month, line.get(16..)) {
             (Some(m), Some(rest)) if crate::logs::time::is_syslog_fixed_stamp(line) => {
                 let day = String::from_utf8_lossy(line.get(4..6).unwrap_or_default())

@@ -190,7 +190,7 @@ fn frac_micros(f: &str) -> Option<i64> {
 
 /// Days before each month, counting February 29 (see [`Clock::Yearless`]).
 const DAYS_BEFORE: [i64; 12] = [0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335];
-const MONTHS: [&str; 12] = [
+pub(crate) const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
