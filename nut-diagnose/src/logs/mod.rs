@@ -365,6 +365,23 @@ struct TagAt {
     colon: usize,
 }
 
+/// Whether a message may begin with NUT's own seconds stamp (`  12.345678<TAB>`: spaces, then a
+/// digit), directly or after the Home Assistant add-on's event notice glued before it
+/// ([`prefix::ha_event`], a `{`): such a line is NUT's whatever its ident ([`headed_with`]), so no
+/// judge by header alone may call it another program's, and the general path reads it.
+fn may_be_nut_stamped(msg: &[u8]) -> bool {
+    msg.iter()
+        .find(|&&c| c != b' ')
+        .is_some_and(|&c| c.is_ascii_digit() || c == b'{')
+}
+
+/// The rest of a tag after a kept header (`1234]:` after `nas sshd[`, nothing after `nas
+/// kernel:`), which a space or the line's end ends, and the message after it.
+fn split_tag(tail: &[u8]) -> (&[u8], &[u8]) {
+    let space = tail.iter().position(|&c| c == b' ').unwrap_or(tail.len());
+    tail.split_at(space)
+}
+
 /// [`syslog_ident`] with the parts' places.
 fn syslog_tag(line: &[u8]) -> Option<TagAt> {
     const STAMP: usize = 16;
@@ -393,14 +410,12 @@ fn syslog_tag(line: &[u8]) -> Option<TagAt> {
     }
     // The tag: `ident[pid]:` or `ident:` ([`prefix::tag_parts`]), a word of its own.
     let after = rest.get(i..).unwrap_or_default();
-    let tag_len = after.iter().position(|&c| c == b' ').unwrap_or(after.len());
-    let (ident, pid) = prefix::tag_parts(after.get(..tag_len)?.strip_suffix(b":")?)?;
-    // No NUT stamp (`  12.345678<TAB>`: spaces, then a digit) where the message starts.
-    let msg = after.get(tag_len..).unwrap_or_default();
-    let msg_first = msg.iter().find(|&&c| c != b' ');
-    if msg_first.is_some_and(u8::is_ascii_digit) {
+    let (tag, msg) = split_tag(after);
+    let (ident, pid) = prefix::tag_parts(tag.strip_suffix(b":")?)?;
+    if may_be_nut_stamped(msg) {
         return None;
     }
+    let tag_len = tag.len();
     let start = STAMP + i;
     Some(TagAt {
         host_end,
@@ -616,21 +631,16 @@ impl SyslogHeads {
         }
         let n = head.len;
         let tail = line.get(16 + n..).unwrap_or_default();
-        let space = tail.iter().position(|&c| c == b' ').unwrap_or(tail.len());
-        let (rest_of_tag, msg) = tail.split_at(space);
+        let (rest_of_tag, msg) = split_tag(tail);
         let (pid, colon) = match line.get(16 + n - 1) {
             Some(b'[') => (
                 Some(prefix::pid_of(rest_of_tag.strip_suffix(b"]:")?)?),
-                16 + n + space - 1,
+                16 + n + rest_of_tag.len() - 1,
             ),
             Some(b':') if rest_of_tag.is_empty() => (None, 16 + n - 1),
             _ => return None,
         };
-        if msg
-            .iter()
-            .find(|&&c| c != b' ')
-            .is_some_and(u8::is_ascii_digit)
-        {
+        if may_be_nut_stamped(msg) {
             return None;
         }
         Some(SyslogHead {
@@ -686,19 +696,13 @@ impl IsoHeads {
         else {
             return false;
         };
-        // The rest of the tag: `pid]:`, then a space or the line's end; no NUT stamp and no Home
-        // Assistant notice where the message starts.
-        let tail = line.get(at + head.len..).unwrap_or_default();
-        let space = tail.iter().position(|&c| c == b' ').unwrap_or(tail.len());
-        let (rest_of_tag, msg) = tail.split_at(space);
+        // The rest of the tag: `pid]:`, then a space or the line's end.
+        let (rest_of_tag, msg) = split_tag(line.get(at + head.len..).unwrap_or_default());
         if rest_of_tag
             .strip_suffix(b"]:")
             .and_then(prefix::pid_of)
             .is_none()
-            || msg
-                .iter()
-                .find(|&&c| c != b' ')
-                .is_some_and(|&c| c.is_ascii_digit() || c == b'{')
+            || may_be_nut_stamped(msg)
         {
             return false;
         }

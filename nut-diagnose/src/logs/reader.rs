@@ -1286,6 +1286,24 @@ mod prefilter_tests {
         })
     }
 
+    /// The Home Assistant add-on's event notice glued before upsmon's own stamp makes a line NUT's
+    /// whatever its ident: no judge by header alone may count it as another program's (the
+    /// syslog judges did, until they shared the ISO judge's check of the message's first byte).
+    #[test]
+    fn a_nut_stamp_after_a_home_assistant_notice_is_read_not_counted() {
+        for stamp in ["Nov 26 15:20:01 ", "2026-11-26T15:20:01+0100 "] {
+            let input = format!(
+                "{stamp}nas sshd[7]: Accepted publickey\n\
+                 {stamp}nas sshd[8]: {{\"message\": \"Event nut.ups_event fired.\"}}  12.5\tx\n"
+            );
+            same_report(input.as_bytes());
+            let mut r = LogReader::new(ReadOptions::default());
+            r.feed(input.as_bytes());
+            let stats = r.judge(None).timeline.stats;
+            assert_eq!((stats.foreign, stats.unclassified), (1, 1), "{input}");
+        }
+    }
+
     #[test]
     fn the_iso_judge_leaves_lines_that_differ_where_it_looks() {
         let learned = "2026-11-26T15:20:01+0100 nas sshd[7]: Accepted publickey";
