@@ -1060,20 +1060,14 @@ mod prefilter_tests {
         assert!(foreign > 2000, "{foreign}");
     }
 
-    /// Lines that start like each other (a few hosts and tags) but differ after the part a judge
-    /// remembers: the pid, what follows the tag, the stamp.
-    fn alike_lines() -> impl Strategy<Value = Vec<String>> {
-        let stamp = prop_oneof![
-            Just("Nov 26 15:20:01 "),
-            Just("Nov 26 15:20:02 "),
-            Just("Nov 31 15:20:01 "),
-            Just("Nov 26 25:20:01 "),
-            Just("nov 26 15:20:01 "),
-        ];
+    /// Lines that start like each other (a few beginnings per case: one of `stamps`, a host, an
+    /// ident) but differ after the part a judge remembers: the pid, what follows the tag.
+    fn alike(stamps: &'static [&'static str]) -> impl Strategy<Value = Vec<String>> {
         let host = prop_oneof![
             Just("nas "),
             Just("nas  "),
             Just("n:s "),
+            Just("9nas "),
             Just("a-very-long-host.example.org ")
         ];
         let ident = prop_oneof![
@@ -1083,6 +1077,7 @@ mod prefilter_tests {
             Just("(sd-pam)"),
             Just("upsmon"),
             Just("x"),
+            Just("2x"),
         ];
         let tag_end = prop_oneof![
             Just(":".to_string()),
@@ -1095,16 +1090,49 @@ mod prefilter_tests {
             Just(String::new()),
             Just(" Accepted publickey".to_string()),
             Just("  12.5\tUPS u@h on battery".to_string()),
+            Just("  12.5\tAccepted publickey".to_string()),
             Just(" [ 12.5] usb 1-1: gone".to_string()),
             Just(" Accepted publickey for admin from 192.0.2.7 port 40007 ssh2".to_string()),
+            Just(" {\"message\": \"Event nut.ups_event fired.\"}x".to_string()),
+            Just(" {\"message\": \"Event nut.ups_event fired.\"}  12.5\tx".to_string()),
             " [ -~]{0,30}",
         ];
-        proptest::collection::vec(
-            (stamp, host, ident, tag_end, msg)
-                .prop_map(|(a, b, c, d, e)| format!("{a}{b}{c}{d}{e}")),
-            1..24,
-        )
+        let starts = proptest::collection::vec(
+            (proptest::sample::select(stamps), host, ident)
+                .prop_map(|(a, b, c)| format!("{a}{b}{c}")),
+            1..4,
+        );
+        let ends = proptest::collection::vec((0usize..4, tag_end, msg), 1..24);
+        (starts, ends).prop_map(|(starts, ends)| {
+            ends.into_iter()
+                .map(|(i, t, m)| format!("{}{t}{m}", starts[i % starts.len()]))
+                .collect()
+        })
     }
+
+    /// Syslog stamps for [`alike`]: two seconds, a day the month lacks, an hour past 23, a month
+    /// in lower case.
+    const SYSLOG_STAMPS: &[&str] = &[
+        "Nov 26 15:20:01 ",
+        "Nov 26 15:20:02 ",
+        "Nov 31 15:20:01 ",
+        "Nov 26 25:20:01 ",
+        "nov 26 15:20:01 ",
+    ];
+
+    /// ISO stamps for [`alike`]: two seconds, a zone with a colon, `Z`, an impossible month and
+    /// hour, a fraction, a space for the `T`, two spaces after.
+    const ISO_STAMPS: &[&str] = &[
+        "2026-11-26T15:20:01+0100 ",
+        "2026-11-26T15:20:02+0100 ",
+        "2026-11-26T15:20:01+01:00 ",
+        "2026-11-26T15:20:01Z ",
+        "2026-13-26T15:20:01+0100 ",
+        "2026-11-26T25:20:01+0100 ",
+        "2026-11-26T15:20:01.123456+01:00 ",
+        "2026-11-26 15:20:01 ",
+        "2026-11-26T15:20:01+0100  ",
+    ];
 
     fn any_line() -> impl Strategy<Value = String> {
         let stamp = prop_oneof![
@@ -1228,64 +1256,6 @@ mod prefilter_tests {
         assert!(known > 500, "{known}");
     }
 
-    /// ISO-stamped lines that start like each other but differ where the judge looks: the stamp
-    /// (valid, impossible, with a colon in its zone, `Z`, a fraction, a space for the `T`), the
-    /// pid, what follows the tag.
-    fn alike_iso_lines() -> impl Strategy<Value = Vec<String>> {
-        let stamp = prop_oneof![
-            Just("2026-11-26T15:20:01+0100 "),
-            Just("2026-11-26T15:20:02+0100 "),
-            Just("2026-11-26T15:20:01+01:00 "),
-            Just("2026-11-26T15:20:01Z "),
-            Just("2026-13-26T15:20:01+0100 "),
-            Just("2026-11-26T25:20:01+0100 "),
-            Just("2026-11-26T15:20:01.123456+01:00 "),
-            Just("2026-11-26 15:20:01 "),
-            Just("2026-11-26T15:20:01+0100  "),
-        ];
-        let host = prop_oneof![
-            Just("nas "),
-            Just("nas  "),
-            Just("n:s "),
-            Just("9nas "),
-            Just("a-very-long-host.example.org ")
-        ];
-        let ident = prop_oneof![
-            Just("sshd"),
-            Just("postfix/smtpd"),
-            Just("(sd-pam)"),
-            Just("upsmon"),
-            Just("x"),
-            Just("2x"),
-        ];
-        let tag_end = prop_oneof![
-            Just(":".to_string()),
-            Just(":x".to_string()),
-            "\\[[0-9]{0,12}\\]:",
-            "\\[[0-9a]{1,4}\\]?:?",
-        ];
-        let msg = prop_oneof![
-            Just(String::new()),
-            Just(" Accepted publickey".to_string()),
-            Just("  12.5\tUPS u@h on battery".to_string()),
-            Just(" {\"message\": \"Event nut.ups_event fired.\"}x".to_string()),
-            Just("  12.5\tAccepted publickey".to_string()),
-            Just(" {\"message\": \"Event nut.ups_event fired.\"}  12.5\tx".to_string()),
-            " [ -~]{0,30}",
-        ];
-        // A few beginnings per case, so that lines start alike often.
-        let starts = proptest::collection::vec(
-            (stamp, host, ident).prop_map(|(a, b, c)| format!("{a}{b}{c}")),
-            1..4,
-        );
-        let ends = proptest::collection::vec((0usize..4, tag_end, msg), 1..24);
-        (starts, ends).prop_map(|(starts, ends)| {
-            ends.into_iter()
-                .map(|(i, t, m)| format!("{}{t}{m}", starts[i % starts.len()]))
-                .collect()
-        })
-    }
-
     /// The Home Assistant add-on's event notice glued before upsmon's own stamp makes a line NUT's
     /// whatever its ident: no judge by header alone may count it as another program's (the
     /// syslog judges did, until they shared the ISO judge's check of the message's first byte).
@@ -1342,7 +1312,7 @@ mod prefilter_tests {
     proptest! {
         #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
         #[test]
-        fn alike_iso_lines_are_judged_as_the_general_path_reads_them(ls in alike_iso_lines()) {
+        fn alike_iso_lines_are_judged_as_the_general_path_reads_them(ls in alike(ISO_STAMPS)) {
             same_iso_judge(ls.iter().map(|l| l.as_bytes()));
             let mut whole = ls.join("\n");
             whole.push('\n');
@@ -1355,7 +1325,7 @@ mod prefilter_tests {
         }
 
         #[test]
-        fn alike_lines_are_judged_as_each_alone(ls in alike_lines()) {
+        fn alike_lines_are_judged_as_each_alone(ls in alike(SYSLOG_STAMPS)) {
             same_foreign_judge(ls.iter().map(|l| l.as_bytes()));
         }
     }
